@@ -1,0 +1,46 @@
+"""Small helpers shared by the command modules: progress bars and output paths."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import click
+from tqdm import tqdm
+
+
+@contextlib.contextmanager
+def progress_bar(desc: str, unit: str = "it", total: int | None = None) -> Iterator:
+    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr (quiet when stderr is not a TTY
+    and ``STEPS_PROGRESS`` is unset, so logs stay readable)."""
+    import os
+
+    disable = not sys.stderr.isatty() and not os.environ.get("STEPS_PROGRESS")
+    bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=disable, leave=False,
+               dynamic_ncols=True)
+
+    def update(done: int, total_now: int | None = None) -> None:
+        if total_now is not None and bar.total != total_now:
+            bar.total = total_now
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def ensure_parent(path: str | Path) -> Path:
+    """Create the folder of an output file; returns the path."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def echo_kv(pairs: list[tuple[str, object]]) -> None:
+    """Print aligned ``name: value`` lines."""
+    width = max(len(k) for k, _ in pairs)
+    for k, v in pairs:
+        click.echo(f"{k.ljust(width)}  {v}")

@@ -1,0 +1,424 @@
+"""Conditional structural entropy and the search for skill combinations (method.md §3).
+
+Let A(S) be the non-root tree nodes on the paths from the skills in S to the root. Then
+
+    H(S)     = sum of h(α) for α in A(S)              (each node once)
+    H(Y | X) = sum of h(α) for α in A(Y) \\ A(X) = H(X ∪ Y) - H(X)
+
+a weighted coverage function: monotone, submodular, independent of the order of the skills. A combination
+is a start set X plus skills Y chosen (by beam search) to maximise H(Y | X) under the constraints:
+
+* locality (``scope="local"``, the default): step t may only draw from the t-th lowest ancestor community
+  of X that has more members than X (local subtree first, widening one level per step, ending at the
+  root); if that community has no free member left, the next larger one is used;
+* pins (always in the combination, right after the start skills), excluded skills (never), excluded
+  combinations (never returned), an optional coherence floor.
+
+>>> from steps_core.graph import graph_from_edges
+>>> from steps_core.tree import EncodingTree
+>>> g = graph_from_edges([("a", "b", 1), ("c", "d", 1)])
+>>> t = EncodingTree.from_parent(g, [5, 5, 6, 6, -1, 4, 4])     # {a, b} and {c, d}
+>>> round(conditional_entropy(t, ["c"], ["a"]), 6) == round(subset_entropy(t, ["a", "c"]) - subset_entropy(t, ["a"]), 6)
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .tree import EncodingTree
+
+Progress = Callable[[int, "int | None"], None]
+SCOPES = ("local", "global")
+MIN_K, MAX_K = 2, 8
+
+
+@dataclass(frozen=True)
+class Combination:
+    """A selected skill combination.
+
+    ``skills`` lists the start skills first, then pins, then the searched skills in the order chosen;
+    ``gain`` is H(Y | X) with X = ``start``, ``step_gains`` the gain of each skill after the start, ``lca``
+    the id of the lowest community holding every skill (``"root"`` if none), ``coherence`` the mean
+    pairwise cosine of the skills' embeddings (None when no embeddings were given).
+    """
+
+    skills: tuple[str, ...]
+    start: tuple[str, ...]
+    gain: float
+    step_gains: tuple[float, ...]
+    lca: str
+    scope: str
+    k: int
+    coherence: float | None = None
+    lca_label: str = ""
+
+    @property
+    def key(self) -> frozenset[str]:
+        return frozenset(self.skills)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["skills"], d["start"], d["step_gains"] = list(self.skills), list(self.start), list(self.step_gains)
+        return d
+
+
+# ------------------------------------------------------------------------------------ entropies
+def _indices(tree: EncodingTree, skills: Iterable[str], what: str = "skill") -> list[int]:
+    out = []
+    for s in skills:
+        i = tree.graph.index.get(s)
+        if i is None:
+            close = difflib.get_close_matches(s, tree.skills, n=3)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise InputError(f"unknown {what} {s!r}: not a skill of the tree{hint}")
+        out.append(i)
+    return out
+
+
+def _covered(tree: EncodingTree, idx: Iterable[int]) -> set[int]:
+    anc = tree.ancestors
+    out: set[int] = set()
+    for i in idx:
+        out.update(int(x) for x in anc[i] if x < tree.n_nodes)
+    return out
+
+
+def subset_entropy(tree: EncodingTree, skills: Iterable[str]) -> float:
+    """H(S): the sum of h(α) over the union of the skills' paths to the root (each node once)."""
+    return float(sum(tree.h[v] for v in _covered(tree, _indices(tree, skills))))
+
+
+def conditional_entropy(tree: EncodingTree, y: Iterable[str], x: Iterable[str] = ()) -> float:
+    """H(Y | X) = sum of h(α) over A(Y) minus A(X)."""
+    cov_x = _covered(tree, _indices(tree, x))
+    cov_y = _covered(tree, _indices(tree, y))
+    return float(sum(tree.h[v] for v in cov_y - cov_x))
+
+
+def coherence(embeddings: np.ndarray, idx: Sequence[int]) -> float:
+    """Mean pairwise cosine similarity of the rows ``idx`` of ``embeddings`` (1.0 for fewer than 2)."""
+    if len(idx) < 2:
+        return 1.0
+    e = np.asarray(embeddings, float)[list(idx)]
+    norm = np.linalg.norm(e, axis=1, keepdims=True)
+    e = e / np.where(norm > 0, norm, 1.0)
+    sims = e @ e.T
+    m = len(idx)
+    return float((sims.sum() - np.trace(sims)) / (m * (m - 1)))
+
+
+# ------------------------------------------------------------------------------------ settings
+@dataclass(frozen=True)
+class SelectionSettings:
+    """Validated settings of a combination search (see :func:`select_combinations`)."""
+
+    k: int = 4
+    beam: int = 20
+    scope: str = "local"
+    pins: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    exclude_combos: tuple[frozenset, ...] = ()
+    per_start: int = 1
+    top: int | None = None
+    min_coherence: float | None = None
+
+
+def make_settings(tree: EncodingTree, *, k: int = 4, beam: int = 20, scope: str = "local",
+                  pins: Iterable[str] = (), exclude: Iterable[str] = (),
+                  exclude_combos: Iterable[Iterable[str]] = (), per_start: int = 1, top: int | None = None,
+                  min_coherence: float | None = None) -> SelectionSettings:
+    """Validate search settings against a tree once, at the boundary."""
+    def pos_int(name, v, lo=1, hi=None):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
+            rng = f"from {lo} to {hi}" if hi is not None else f">= {lo}"
+            raise InputError(f"{name} must be an integer {rng}, got {v!r}")
+        return int(v)
+
+    k = pos_int("k (skills per combination)", k, MIN_K, MAX_K)
+    beam = pos_int("beam", beam)
+    per_start = pos_int("per_start", per_start)
+    if top is not None:
+        top = pos_int("top", top)
+    if scope not in SCOPES:
+        raise InputError(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
+    pins = tuple(dict.fromkeys(pins))
+    exclude = tuple(dict.fromkeys(exclude))
+    _indices(tree, pins, "pinned skill")
+    _indices(tree, exclude, "excluded skill")
+    both = set(pins) & set(exclude)
+    if both:
+        raise InputError(f"skill(s) both pinned and excluded: {', '.join(sorted(both))}")
+    if len(pins) >= k:
+        raise InputError(f"{len(pins)} pinned skills leave no room for a start skill in combinations of k={k}")
+    combos = []
+    for c in exclude_combos:
+        c = frozenset(c)
+        _indices(tree, c, "skill in an excluded combination")
+        combos.append(c)
+    if min_coherence is not None and not -1.0 <= float(min_coherence) <= 1.0:
+        raise InputError(f"min_coherence must be in [-1, 1], got {min_coherence}")
+    return SelectionSettings(k, beam, scope, pins, exclude, tuple(combos), per_start, top,
+                             None if min_coherence is None else float(min_coherence))
+
+
+# ------------------------------------------------------------------------------------ search
+def _pools(tree: EncodingTree, start_idx: list[int]) -> list[np.ndarray]:
+    """Member arrays of the ancestor communities of the start set that have more members than it."""
+    node = tree.lca(start_idx) if len(start_idx) > 1 else start_idx[0]
+    out = []
+    while True:
+        if tree.n_members(node) > len(start_idx):
+            out.append(tree.members(node))
+        if node == tree.root:
+            break
+        node = int(tree.parent[node])
+    return out
+
+
+def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str]:
+    node = tree.lca(idx) if len(idx) > 1 else int(tree.parent[idx[0]])
+    return tree.ids[node], tree.labels[node]
+
+
+def _best_first(values: np.ndarray, want: int):
+    """Positions of ``values`` from the largest down (ties: smaller position first), in two rounds.
+
+    The first round sorts only a few times ``want`` candidates (argpartition); the second, needed only
+    when duplicates used them up, sorts the rest.
+    """
+    m = values.size
+    head = min(m, 3 * want + 8)
+    if head < m:
+        part = np.argpartition(-values, head - 1)[:head]
+        cutoff = values[part].min()
+        first = np.flatnonzero(values >= cutoff)          # every tie of the cutoff, for determinism
+        yield first[np.lexsort((first, -values[first]))]
+        rest = np.flatnonzero(values < cutoff)
+        yield rest[np.lexsort((rest, -values[rest]))]
+    else:
+        yield np.lexsort((np.arange(m), -values))
+
+
+def search(tree: EncodingTree, start: Sequence[str], settings: SelectionSettings,
+           embeddings: np.ndarray | None = None) -> list[Combination]:
+    """Beam search from one start set; returns up to ``settings.per_start`` combinations, best first."""
+    start_idx = list(dict.fromkeys(_indices(tree, start, "start skill")))
+    excluded = set(_indices(tree, settings.exclude))
+    bad = [tree.skills[i] for i in start_idx if i in excluded]
+    if bad:
+        raise InputError(f"start skill(s) excluded: {', '.join(bad)}")
+    pin_idx = [i for i in _indices(tree, settings.pins) if i not in start_idx]
+    fixed = start_idx + pin_idx
+    k = settings.k
+    if len(fixed) > k:
+        raise InputError(f"start and pinned skills ({len(fixed)}) exceed k={k}")
+    n_nodes = tree.n_nodes
+    h_ext = np.r_[tree.h, 0.0]
+    anc = tree.ancestors
+    mask0 = np.zeros(n_nodes + 1, bool)
+    mask0[n_nodes] = True
+    for i in start_idx:
+        mask0[anc[i]] = True
+    gains0: list[float] = []
+    for i in pin_idx:
+        g = float(h_ext[anc[i]][~mask0[anc[i]]].sum())
+        gains0.append(g)
+        mask0[anc[i]] = True
+    # beam: list of (skills tuple, total gain, step gains tuple, covered mask)
+    beam = [(tuple(fixed), float(sum(gains0)), tuple(gains0), mask0)]
+    pools = _pools(tree, start_idx) if settings.scope == "local" else [tree.members(tree.root)]
+    blocked = np.zeros(tree.n_skills, bool)
+    blocked[list(excluded)] = True
+    excluded_sets = {frozenset(_indices(tree, c)) for c in settings.exclude_combos}
+    n_steps = k - len(fixed)
+    width = settings.beam
+    for step in range(n_steps):
+        last = step == n_steps - 1
+        level = min(step, len(pools) - 1)
+        while True:
+            pool = pools[level]
+            pool = pool[~blocked[pool]]
+            chosen_any = np.zeros(tree.n_skills, bool)
+            for skills, *_ in beam:
+                chosen_any[list(skills)] = True
+            if np.any(~chosen_any[pool]) or level == len(pools) - 1:
+                break
+            level += 1                                # every free member used: widen one level
+        if pool.size == 0:
+            return []
+        masks = np.stack([b[3] for b in beam])                         # (B, nodes + 1)
+        pa = anc[pool]                                                 # (P, H)
+        gains = (h_ext[pa][None, :, :] * ~masks[:, pa]).sum(axis=2)    # (B, P)
+        taken = np.zeros((len(beam), tree.n_skills), bool)
+        for r, b in enumerate(beam):
+            taken[r, list(b[0])] = True
+        gains[taken[:, pool]] = -np.inf
+        totals = gains + np.array([b[1] for b in beam])[:, None]
+        flat = totals.ravel()
+        want = width if not last else max(width, settings.per_start) * 4
+        new_beam = []
+        seen: set[frozenset] = set()
+        for order in _best_first(flat, want):
+            for pos in order:
+                if not np.isfinite(flat[pos]):
+                    break
+                r, c = divmod(int(pos), pool.size)
+                skills, total, steps, mask = beam[r]
+                y = int(pool[c])
+                key = frozenset(skills + (y,))
+                if key in seen or (last and key in excluded_sets):
+                    continue
+                seen.add(key)
+                m = mask.copy()
+                m[anc[y]] = True
+                new_beam.append((skills + (y,), float(flat[pos]), steps + (float(gains[r, c]),), m))
+                if len(new_beam) >= want:
+                    break
+            else:
+                continue
+            break
+        beam = new_beam
+        if not beam:
+            return []
+    out = []
+    for skills, total, steps, _ in beam:
+        if frozenset(skills) in excluded_sets:
+            continue
+        coh = coherence(embeddings, skills) if embeddings is not None else None
+        if settings.min_coherence is not None and coh is not None and coh < settings.min_coherence:
+            continue
+        lca, label = _lca_id(tree, skills)
+        out.append(Combination(tuple(tree.skills[i] for i in skills), tuple(tree.skills[i] for i in start_idx),
+                               total, steps, lca, settings.scope, k, coh, label))
+        if len(out) >= settings.per_start:
+            break
+    return out
+
+
+def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] | None = None,
+                        embeddings: np.ndarray | None = None, progress: Progress | None = None,
+                        **settings) -> list[Combination]:
+    """Combinations maximising H(Y | X), from given start sets or from every skill (the sweep).
+
+    ``starts`` is a list of start sets (each a list of skills); None runs the sweep: every skill that is
+    not excluded is a start. Keyword settings: ``k`` (2-8), ``beam``, ``scope`` ("local"/"global"), ``pins``,
+    ``exclude``, ``exclude_combos``, ``per_start`` (best combinations kept per start), ``top`` (keep the N
+    best overall), ``min_coherence`` (needs ``embeddings``, one row per skill of the tree). The result is
+    ranked by gain (ties: skill names), with a combination found from several starts kept once, at its best.
+
+    >>> from steps_core.graph import graph_from_edges
+    >>> from steps_core.optimize import build_tree
+    >>> t = build_tree(graph_from_edges([("a", "b", 1), ("b", "c", 1), ("c", "d", 1)]), k=2)
+    >>> [c.skills for c in select_combinations(t, starts=[["a"]], k=2)]
+    [('a', 'b')]
+    """
+    s = make_settings(tree, **settings)
+    if s.min_coherence is not None and embeddings is None:
+        raise InputError("a coherence floor needs skill embeddings")
+    if starts is None:
+        excluded = set(s.exclude)
+        start_sets = [[name] for name in tree.skills if name not in excluded]
+    else:
+        start_sets = [list(st) for st in starts]
+        if not start_sets or any(not st for st in start_sets):
+            raise InputError("each start set needs at least one skill")
+    found: dict[frozenset, Combination] = {}
+    for done, st in enumerate(start_sets, start=1):
+        for combo in search(tree, st, s, embeddings):
+            old = found.get(combo.key)
+            if old is None or combo.gain > old.gain + 1e-12:
+                found[combo.key] = combo
+        if progress is not None and (done % 50 == 0 or done == len(start_sets)):
+            progress(done, len(start_sets))
+    ranked = sorted(found.values(), key=lambda c: (-round(c.gain, 12), c.skills))
+    return ranked[: s.top] if s.top is not None else ranked
+
+
+def evaluate_combination(tree: EncodingTree, skills: Sequence[str], *, start: Sequence[str] | None = None,
+                         scope: str = "manual", embeddings: np.ndarray | None = None) -> Combination:
+    """Score a combination typed by hand: gains of the skills in the given order after ``start``.
+
+    ``start`` defaults to the first skill. The gain is H(rest | start).
+    """
+    names = list(dict.fromkeys(skills))
+    if len(names) < 1:
+        raise InputError("a combination needs at least one skill")
+    idx = _indices(tree, names)
+    start = list(start) if start is not None else names[:1]
+    st_idx = _indices(tree, start, "start skill")
+    cov = _covered(tree, st_idx)
+    steps = []
+    for i in idx:
+        if i in st_idx:
+            continue
+        new = _covered(tree, [i]) - cov
+        steps.append(float(sum(tree.h[v] for v in new)))
+        cov |= new
+    ordered = [tree.skills[i] for i in st_idx] + [tree.skills[i] for i in idx if i not in st_idx]
+    all_idx = st_idx + [i for i in idx if i not in st_idx]
+    lca, label = _lca_id(tree, all_idx)
+    coh = coherence(embeddings, all_idx) if embeddings is not None else None
+    return Combination(tuple(ordered), tuple(tree.skills[i] for i in st_idx), float(sum(steps)), tuple(steps),
+                       lca, scope, len(ordered), coh, label)
+
+
+# ------------------------------------------------------------------------------------ files
+def write_combos(path: str | Path, combos: Iterable[Combination]) -> Path:
+    """Write ``combos.jsonl`` (one combination per line) atomically."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for c in combos:
+            fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def read_combos(path: str | Path) -> list[Combination]:
+    """Read ``combos.jsonl``; errors name the file, line and field."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    out = []
+    with path.open("r", encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"invalid JSON: {exc.msg}", path=str(path), line=line_no) from None
+            if not isinstance(d, dict):
+                raise InputError("expected a JSON object", path=str(path), line=line_no)
+
+            def get(name, types, default=None, required=True):
+                if name not in d:
+                    if required:
+                        raise InputError("missing", path=str(path), line=line_no, field=name)
+                    return default
+                v = d[name]
+                if not isinstance(v, types) or isinstance(v, bool):
+                    raise InputError(f"expected {getattr(types, '__name__', types)}, got {type(v).__name__}",
+                                     path=str(path), line=line_no, field=name)
+                return v
+
+            skills = get("skills", list)
+            if not skills or not all(isinstance(s, str) and s for s in skills):
+                raise InputError("expected a non-empty list of skill names", path=str(path), line=line_no,
+                                 field="skills")
+            start = get("start", list, [], required=False)
+            steps = get("step_gains", list, [], required=False)
+            coh = d.get("coherence")
+            out.append(Combination(tuple(skills), tuple(start), float(get("gain", (int, float), 0.0, False)),
+                                   tuple(float(x) for x in steps), str(d.get("lca", "")),
+                                   str(d.get("scope", "")), int(get("k", int, len(skills), False)),
+                                   None if coh is None else float(coh), str(d.get("lca_label", ""))))
+    return out

@@ -1,0 +1,561 @@
+"""Encoding trees and their structural entropy (method.md §2).
+
+An encoding tree has a root (all skills), internal nodes (communities) and exactly one leaf per skill. For a
+non-root node α with parent α⁻::
+
+    vol(α) = sum of the degrees of the skills under α
+    cut(α) = total weight of the edges with exactly one endpoint under α      (a leaf: its degree)
+    h(α)   = -(cut(α) / vol(G)) * log2(vol(α) / vol(α⁻))                       (0 when vol(α) = 0)
+
+``H^T = sum of h(α)`` over the non-root nodes, ``H^1`` the one-level entropy of the degree distribution,
+``theta = 1 - H^T / H^1`` the compression ratio and ``Se(v)`` the sum of h(α) on the path from leaf v up to (not
+including) the root.
+
+Trees are immutable. :meth:`EncodingTree.from_parent` builds one from any parent array and puts it in a
+canonical form: empty communities dropped, single-child communities spliced out (they carry no entropy),
+children ordered by volume, nodes numbered leaves first (leaf i is skill i), then the root, then the other
+communities breadth first; community ids are paths such as ``"2.1"`` (root: ``"root"``).
+
+>>> from steps_core.graph import graph_from_edges
+>>> g = graph_from_edges([("a", "b", 1), ("b", "c", 1), ("a", "c", 1), ("c", "d", 1)])
+>>> t = EncodingTree.from_parent(g, [4, 4, 4, 4, -1])          # height 1: every skill under the root
+>>> round(t.entropy, 6) == round(t.h1, 6)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .graph import SkillGraph, graph_from_edges
+
+ROOT_ID = "root"
+
+
+def one_level_entropy(degree: np.ndarray) -> float:
+    """H^1 = -sum_v (d_v / vol) log2(d_v / vol), over the vertices with d_v > 0.
+
+    >>> one_level_entropy(np.array([1.0, 1.0]))
+    1.0
+    """
+    d = np.asarray(degree, float)
+    d = d[d > 0]
+    if d.size == 0:
+        return 0.0
+    p = d / d.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+@dataclass(frozen=True, eq=False)
+class EncodingTree:
+    """An encoding tree of a :class:`~steps_core.graph.SkillGraph` with every entropy figure computed.
+
+    Arrays are indexed by node: ``parent`` (-1 for the root), ``depth``, ``vol``, ``cut``, ``h``, ``se``
+    (sum of h from the node up to, not including, the root). Leaves are nodes ``0 .. n_skills - 1``.
+    """
+
+    graph: SkillGraph
+    parent: np.ndarray
+    children: tuple[tuple[int, ...], ...]
+    depth: np.ndarray
+    vol: np.ndarray
+    cut: np.ndarray
+    h: np.ndarray
+    se: np.ndarray
+    ids: tuple[str, ...]
+    labels: tuple[str, ...]
+    method: str = "given"
+    k: int | None = None
+
+    # ----------------------------------------------------------------------------------- construction
+    @classmethod
+    def from_parent(cls, graph: SkillGraph, parent: Sequence[int] | np.ndarray, *, method: str = "given",
+                    k: int | None = None, labels: Mapping[int, str] | None = None) -> "EncodingTree":
+        """Build the canonical tree from a parent array over nodes ``0 .. N-1``.
+
+        Nodes ``0 .. n_skills - 1`` must be the leaves (leaf i is skill i), every other node an internal node,
+        exactly one of them the root (parent -1). ``labels`` may give custom labels of internal nodes (keyed by
+        their index in ``parent``); other communities are labelled by their three most connected skills.
+        """
+        parent = np.asarray(parent, dtype=np.int64)
+        n = graph.n_skills
+        n_nodes = parent.size
+        if n_nodes < n + 1:
+            raise InputError(f"a tree over {n} skills needs at least {n + 1} nodes, got {n_nodes}")
+        roots = np.flatnonzero(parent < 0)
+        if roots.size != 1 or roots[0] < n:
+            raise InputError("the tree must have exactly one root, and it must not be a skill")
+        if np.any(parent >= n_nodes) or np.any((parent >= 0) & (parent < n)):
+            raise InputError("a skill (leaf) cannot be the parent of another node")
+        root = int(roots[0])
+        kids: list[list[int]] = [[] for _ in range(n_nodes)]
+        for v in range(n_nodes):
+            if parent[v] >= 0:
+                kids[parent[v]].append(v)
+        # walk down from the root: detects cycles and unreachable nodes
+        seen = np.zeros(n_nodes, bool)
+        stack = [root]
+        seen[root] = True
+        post: list[int] = []
+        while stack:
+            v = stack.pop()
+            post.append(v)
+            for c in kids[v]:
+                if seen[c]:
+                    raise InputError("the parent array has a cycle")
+                seen[c] = True
+                stack.append(c)
+        if not seen[:n].all():
+            raise InputError("some skills are not under the root (the parent array has a cycle)")
+        post.reverse()                                   # children before parents
+        # canonical form: drop empty communities, splice single-child ones
+        n_leaves = np.zeros(n_nodes, np.int64)
+        n_leaves[:n] = 1
+        for v in post:
+            if parent[v] >= 0:
+                n_leaves[parent[v]] += n_leaves[v]
+        deg = graph.degree
+
+        def kept_children(v: int) -> list[int]:
+            out = []
+            for c in kids[v]:
+                if n_leaves[c] == 0:
+                    continue
+                while c >= n and sum(1 for x in kids[c] if n_leaves[x] > 0) == 1:
+                    c = next(x for x in kids[c] if n_leaves[x] > 0)   # splice a single-child community
+                out.append(c)
+            return out
+
+        top = root
+        while True:                                     # a root with one community child: splice it
+            ch = kept_children(top)
+            if len(ch) == 1 and ch[0] >= n:
+                top = ch[0]
+            else:
+                break
+        # volume and smallest skill below each kept node, for ordering children
+        vol_of: dict[int, float] = {}
+        min_leaf: dict[int, int] = {}
+        order_nodes: list[int] = []
+        stack = [top]
+        while stack:
+            v = stack.pop()
+            order_nodes.append(v)
+            if v >= n:
+                stack.extend(kept_children(v))
+        for v in reversed(order_nodes):
+            if v < n:
+                vol_of[v], min_leaf[v] = float(deg[v]), v
+            else:
+                ch = kept_children(v)
+                vol_of[v] = float(sum(vol_of[c] for c in ch))
+                min_leaf[v] = min(min_leaf[c] for c in ch)
+        # breadth-first renumbering: leaves keep their index, root = n, communities n+1, n+2, ...
+        new_index = {top: n}
+        new_parent = [-1] * (n + 1)
+        new_children: list[list[int]] = [[] for _ in range(n + 1)]
+        custom: dict[int, str] = {}
+        if labels and root in labels:
+            custom[n] = labels[root]
+        queue = [top]
+        qi = 0
+        while qi < len(queue):
+            v = queue[qi]
+            qi += 1
+            nv = new_index[v]
+            ch = sorted(kept_children(v), key=lambda c: (-vol_of[c], min_leaf[c]))
+            for c in ch:
+                if c < n:
+                    new_index[c] = c
+                else:
+                    new_index[c] = len(new_parent)
+                    new_parent.append(-1)
+                    new_children.append([])
+                    queue.append(c)
+                    if labels and c in labels:
+                        custom[new_index[c]] = labels[c]
+                nc = new_index[c]
+                new_parent[nc] = nv
+                new_children[nv].append(nc)
+        return cls._compute(graph, np.asarray(new_parent, np.int64),
+                            tuple(tuple(c) for c in new_children), method, k, custom)
+
+    @classmethod
+    def _compute(cls, graph: SkillGraph, parent: np.ndarray, children: tuple[tuple[int, ...], ...],
+                 method: str, k: int | None, custom: Mapping[int, str]) -> "EncodingTree":
+        n = graph.n_skills
+        n_nodes = parent.size
+        root = n
+        bfs = [root]
+        for v in bfs:                                    # parents come before children in bfs
+            bfs.extend(children[v])
+        depth = np.zeros(n_nodes, np.int64)
+        for v in bfs[1:]:
+            depth[v] = depth[parent[v]] + 1
+        height = int(depth.max()) if n_nodes > 1 else 0
+        deg = graph.degree
+        vol = np.zeros(n_nodes)
+        vol[:n] = deg
+        for v in reversed(bfs[1:]):                      # children before parents
+            vol[parent[v]] += vol[v]
+        # ancestors matrix: anc[v, j] = ancestor of v at depth j (v itself at its depth, padded with -1 - v)
+        anc = np.empty((n_nodes, height + 1), np.int64)
+        anc[:] = -1 - np.arange(n_nodes)[:, None]
+        for v in bfs:
+            if v != root:
+                anc[v, : depth[v]] = anc[parent[v], : depth[v]]
+            anc[v, depth[v]] = v
+        src, dst, w = graph.edges()
+        inside = np.zeros(n_nodes)                       # 2 * weight of the edges whose LCA is the node
+        if src.size:
+            same = anc[src] == anc[dst]
+            lca_depth = same.sum(axis=1) - 1
+            lca = anc[src, lca_depth]
+            np.add.at(inside, lca, 2.0 * w)
+        for v in reversed(bfs[1:]):                      # subtree sums: I(α) = inside weight under α
+            inside[parent[v]] += inside[v]
+        cut = vol - inside
+        cut[cut < 0] = 0.0                               # rounding
+        vol_g = float(vol[root])
+        h = np.zeros(n_nodes)
+        if vol_g > 0:
+            pv = vol[np.where(parent >= 0, parent, root)]
+            ok = (vol > 0) & (parent >= 0)
+            h[ok] = -(cut[ok] / vol_g) * np.log2(vol[ok] / pv[ok])
+        se = np.zeros(n_nodes)
+        for v in bfs[1:]:
+            se[v] = se[parent[v]] + h[v]
+        ids = [""] * n_nodes
+        ids[root] = ROOT_ID
+        for v in bfs:
+            for pos, c in enumerate(children[v], start=1):
+                ids[c] = str(pos) if v == root else f"{ids[v]}.{pos}"
+        labels = _default_labels(graph, parent, children, depth, anc, bfs, src, dst, w)
+        for node, text in custom.items():
+            labels[node] = text
+        return cls(graph, parent, children, depth, vol, cut, h, se, tuple(ids), tuple(labels), method, k)
+
+    # ------------------------------------------------------------------------------------ properties
+    @property
+    def n_skills(self) -> int:
+        return self.graph.n_skills
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        return self.graph.skills
+
+    @property
+    def n_nodes(self) -> int:
+        return self.parent.size
+
+    @property
+    def root(self) -> int:
+        return self.n_skills
+
+    @property
+    def height(self) -> int:
+        return int(self.depth.max()) if self.n_nodes > 1 else 0
+
+    @property
+    def communities(self) -> range:
+        """The internal non-root nodes."""
+        return range(self.n_skills + 1, self.n_nodes)
+
+    @cached_property
+    def h1(self) -> float:
+        """One-level structural entropy H^1 of the graph (bits)."""
+        return one_level_entropy(self.graph.degree)
+
+    @cached_property
+    def entropy(self) -> float:
+        """H^T: the structural entropy of the graph under this tree (bits)."""
+        return float(self.h.sum())
+
+    @property
+    def theta(self) -> float:
+        """Compression ratio 1 - H^T / H^1 (0 when H^1 = 0)."""
+        return 1.0 - self.entropy / self.h1 if self.h1 > 0 else 0.0
+
+    @property
+    def skill_entropy(self) -> np.ndarray:
+        """Se(v) per skill: bits needed to locate the skill in the tree (not a decomposition of H^T)."""
+        return self.se[: self.n_skills]
+
+    @cached_property
+    def id_index(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.ids)}
+
+    @cached_property
+    def _leaf_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        order: list[int] = []
+        start = np.zeros(self.n_nodes, np.int64)
+        end = np.zeros(self.n_nodes, np.int64)
+        stack: list[tuple[int, bool]] = [(self.root, False)]
+        while stack:
+            v, done = stack.pop()
+            if done:
+                end[v] = len(order)
+                continue
+            start[v] = len(order)
+            if v < self.n_skills:
+                order.append(v)
+                end[v] = len(order)
+                continue
+            stack.append((v, True))
+            stack.extend((c, False) for c in reversed(self.children[v]))
+        return np.asarray(order, np.int64), start, end
+
+    def members(self, node: int) -> np.ndarray:
+        """Skill indices under ``node``, in tree order."""
+        order, start, end = self._leaf_ranges
+        return order[start[node]:end[node]]
+
+    def n_members(self, node: int) -> int:
+        _, start, end = self._leaf_ranges
+        return int(end[node] - start[node])
+
+    @cached_property
+    def ancestors(self) -> np.ndarray:
+        """``ancestors[v]``: the non-root nodes from leaf v upwards, padded with ``n_nodes`` (a node of h = 0).
+
+        Shape ``(n_skills, height)``; used by conditional entropy: H(S) sums h over the union of these rows.
+        """
+        n = self.n_skills
+        out = np.full((n, max(self.height, 1)), self.n_nodes, np.int64)
+        for v in range(n):
+            j, u = 0, v
+            while u != self.root:
+                out[v, j] = u
+                u = int(self.parent[u])
+                j += 1
+        return out
+
+    def path(self, node: int) -> list[int]:
+        """Nodes from the root's child down to ``node`` (empty for the root)."""
+        out = []
+        while node != self.root and node >= 0:
+            out.append(node)
+            node = int(self.parent[node])
+        return out[::-1]
+
+    def lca(self, nodes: Iterable[int]) -> int:
+        """Lowest common ancestor of some nodes (the root for none)."""
+        paths = [self.path(int(v)) for v in nodes]
+        if not paths:
+            return self.root
+        best = self.root
+        for level in zip(*paths):
+            if all(x == level[0] for x in level):
+                best = level[0]
+            else:
+                break
+        return best
+
+    def node_of(self, ref: str) -> int:
+        """A node by community id (``"2.1"``, ``"root"``) or by skill name."""
+        if ref in self.id_index:
+            return self.id_index[ref]
+        if ref in self.graph.index:
+            return self.graph.index[ref]
+        raise InputError(f"no community or skill called {ref!r} in the tree")
+
+    def community_path(self, node: int) -> str:
+        """Labels from the top community down to ``node``, joined by ' > '."""
+        return " > ".join(self.labels[v] for v in self.path(node) if v >= self.n_skills)
+
+    def entropy_by_lca(self) -> float:
+        """H^T from the identity ``(2 sum_e w log2 vol(LCA) - sum_v d log2 d) / vol`` (a cross-check)."""
+        vol_g = float(self.vol[self.root])
+        if vol_g <= 0:
+            return 0.0
+        src, dst, w = self.graph.edges()
+        lcas = np.array([self.lca([a, b]) for a, b in zip(src, dst)], np.int64)
+        d = self.graph.degree[self.graph.degree > 0]
+        return float((2 * (w * np.log2(self.vol[lcas])).sum() - (d * np.log2(d)).sum()) / vol_g)
+
+    @cached_property
+    def version(self) -> str:
+        """A content hash of the tree (structure, labels and graph): 12 hex digits."""
+        payload = json.dumps(to_dict(self, include_edges=True), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def _default_labels(graph: SkillGraph, parent: np.ndarray, children, depth: np.ndarray, anc: np.ndarray,
+                    bfs: list[int], src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> list[str]:
+    """Label each community by its three skills of highest degree inside it (ties: overall degree, name)."""
+    n = graph.n_skills
+    n_nodes = parent.size
+    height = anc.shape[1] - 1
+    labels = list(graph.skills) + ["all skills"] + [""] * (n_nodes - n - 1)
+    if n_nodes == n + 1:
+        return labels
+    # inner[v, j]: weight of v's edges whose LCA has depth >= j, i.e. v's degree inside its depth-j ancestor
+    inner = np.zeros((n, height + 2))
+    if src.size:
+        same = anc[src] == anc[dst]
+        lca_depth = same.sum(axis=1) - 1
+        np.add.at(inner, (src, lca_depth), w)
+        np.add.at(inner, (dst, lca_depth), w)
+    inner = np.cumsum(inner[:, ::-1], axis=1)[:, ::-1]
+    deg = graph.degree
+    # leaves under each community
+    under: list[list[int]] = [[] for _ in range(n_nodes)]
+    for v in range(n):
+        for j in range(1, depth[v]):
+            under[anc[v, j]].append(v)
+    for c in range(n + 1, n_nodes):
+        j = depth[c]
+        members = under[c]
+        top = sorted(members, key=lambda v: (-inner[v, j], -deg[v], graph.skills[v]))[:3]
+        labels[c] = " / ".join(graph.skills[v] for v in top)
+    return labels
+
+
+# ------------------------------------------------------------------------------------------ JSON
+def to_dict(tree: EncodingTree, *, include_edges: bool = True) -> dict:
+    """The ``tree.json`` document: ``{"k", "method", "h1", "entropy", "root": NODE, "edges": [...], ...}``."""
+
+    def node(v: int) -> dict:
+        base = {"id": tree.ids[v], "vol": float(tree.vol[v]), "cut": float(tree.cut[v]), "h": float(tree.h[v])}
+        if v < tree.n_skills:
+            return {"id": base["id"], "skill": tree.skills[v], **{k: base[k] for k in ("vol", "cut", "h")},
+                    "se": float(tree.se[v]), "count": int(tree.graph.counts[v])}
+        return {"id": base["id"], "children": [node(c) for c in tree.children[v]],
+                **{k: base[k] for k in ("vol", "cut", "h")}, "label": tree.labels[v]}
+
+    out = {"k": tree.k if tree.k is not None else tree.height, "method": tree.method, "h1": tree.h1,
+           "entropy": tree.entropy, "theta": tree.theta, "weighting": tree.graph.weighting,
+           "n_records": tree.graph.n_records, "root": node(tree.root)}
+    if include_edges:
+        src, dst, w = tree.graph.edges()
+        out["edges"] = [[tree.skills[a], tree.skills[b], float(x)] for a, b, x in zip(src, dst, w)]
+    return out
+
+
+def write_tree_json(tree: EncodingTree, path: str | Path) -> Path:
+    """Write ``tree.json`` atomically (temporary file, then rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(to_dict(tree), ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _expect(cond: bool, message: str, path: str, field: str) -> None:
+    if not cond:
+        raise InputError(message, path=path, field=field)
+
+
+def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
+    """Rebuild a tree from a ``tree.json`` document; every entropy figure is recomputed from the edges."""
+    _expect(isinstance(doc, dict), "expected a JSON object", source, "$")
+    for key in ("root", "edges"):
+        _expect(key in doc, "missing", source, key)
+    edges = doc["edges"]
+    _expect(isinstance(edges, list), "expected a list of [source, target, weight]", source, "edges")
+    triples = []
+    for i, e in enumerate(edges):
+        _expect(isinstance(e, list) and len(e) == 3 and all(isinstance(x, str) for x in e[:2])
+                and isinstance(e[2], (int, float)) and not isinstance(e[2], bool),
+                "expected [source, target, weight]", source, f"edges[{i}]")
+        triples.append(tuple(e))
+    # collect leaves and structure
+    skills: list[str] = []
+    counts: dict[str, int] = {}
+    custom: dict[int, str] = {}
+    nodes: list[tuple[str, int]] = []                # (skill or "", parent position) in document order
+
+    def walk(node, where: str, parent_pos: int) -> None:
+        _expect(isinstance(node, dict), "expected a node object", source, where)
+        pos = len(nodes)
+        if "skill" in node:
+            _expect(isinstance(node["skill"], str) and node["skill"] != "", "expected a skill name", source,
+                    where + ".skill")
+            _expect(not node.get("children"), "a leaf cannot have children", source, where + ".children")
+            skills.append(node["skill"])
+            if isinstance(node.get("count"), int):
+                counts[node["skill"]] = node["count"]
+            nodes.append((node["skill"], parent_pos))
+            return
+        _expect(isinstance(node.get("children"), list) and node["children"],
+                "a community needs a non-empty 'children' list (or a leaf a 'skill')", source, where)
+        nodes.append(("", parent_pos))
+        if isinstance(node.get("label"), str):
+            custom[pos] = node["label"]
+        for i, c in enumerate(node["children"]):
+            walk(c, f"{where}.children[{i}]", pos)
+
+    walk(doc["root"], "root", -1)
+    _expect(len(set(skills)) == len(skills), "a skill appears more than once", source, "root")
+    known = set(skills)
+    for i, (a, b, _) in enumerate(triples):
+        _expect(a in known and b in known, f"edge names a skill that is not a leaf of the tree: "
+                f"{a if a not in known else b!r}", source, f"edges[{i}]")
+    graph = graph_from_edges(triples, skills=skills, counts=counts,
+                             weighting=str(doc.get("weighting", "given")))
+    graph = _with_records(graph, int(doc.get("n_records", 0) or 0))
+    n = graph.n_skills
+    index = graph.index
+    # map document positions to parent-array nodes: leaves by skill index, communities after
+    node_id: list[int] = []
+    nxt = n
+    for skill, _ in nodes:
+        if skill:
+            node_id.append(index[skill])
+        else:
+            node_id.append(nxt)
+            nxt += 1
+    parent = np.full(nxt, -1, np.int64)
+    for (skill, ppos), nid in zip(nodes, node_id):
+        parent[nid] = -1 if ppos < 0 else node_id[ppos]
+    _expect(nodes[0][0] == "", "the root must be a community", source, "root")
+    labels = {node_id[pos]: text for pos, text in custom.items()}
+    k = doc.get("k")
+    return EncodingTree.from_parent(graph, parent, method=str(doc.get("method", "given")),
+                                    k=int(k) if isinstance(k, int) else None, labels=labels)
+
+
+def _with_records(graph: SkillGraph, n_records: int) -> SkillGraph:
+    return SkillGraph(graph.skills, graph.adjacency, graph.counts, graph.weighting, n_records)
+
+
+def read_tree_json(path: str | Path) -> EncodingTree:
+    """Read ``tree.json``; errors name the file and the JSON path of the bad field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid UTF-8 ({exc.reason})", path=str(path)) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=exc.lineno) from None
+    return from_dict(doc, source=str(path))
+
+
+def check_tree(tree: EncodingTree) -> None:
+    """Assert the invariants of an encoding tree (used by tests and after edits).
+
+    Every skill is exactly one leaf, volumes add up, no community is empty or has a single child.
+    """
+    n = tree.n_skills
+    assert tree.parent[tree.root] == -1
+    assert all(tree.parent[v] >= n for v in range(tree.n_nodes) if v != tree.root)
+    for v in range(n):
+        assert not tree.children[v]
+    for c in range(n, tree.n_nodes):
+        assert c == tree.root or len(tree.children[c]) >= 2, \
+            f"community {tree.ids[c]} has {len(tree.children[c])} child(ren)"
+        assert math.isclose(tree.vol[c], sum(tree.vol[x] for x in tree.children[c]), rel_tol=1e-9, abs_tol=1e-12)
+    assert sorted(tree.members(tree.root).tolist()) == list(range(n))
