@@ -451,6 +451,10 @@ class Workspace:
                 "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
             if initial:
                 conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StepsError(f"{self.path}: workspace is locked by another process ({exc})") from exc
+            raise InputError(f"not a STEPS workspace ({exc}); refusing to touch it", path=self.path) from None
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a STEPS workspace ({exc}); refusing to touch it", path=self.path) from None
         if app_id != APPLICATION_ID and (app_id != 0 or tables or version != 0):
@@ -859,8 +863,8 @@ class Workspace:
         inserted = updated = 0
         now = _now()
         with self._write() as conn:
-            rows = [self._sample_row(s, i) for i, s in enumerate(samples, 1)]
-            for row in rows:
+            for index, s in enumerate(samples, 1):  # a bad sample rolls back the whole batch
+                row = self._sample_row(s, index)
                 existed = conn.execute("SELECT 1 FROM samples WHERE id = ?", (row[0],)).fetchone()
                 cur = conn.execute(
                     "INSERT INTO samples(id, combo_key, skills, k, style, status, messages, accepted, "
