@@ -1,22 +1,81 @@
-"""Reading records and skill catalogues.
+"""Reading corpora, skill catalogues and topic lists.
 
-A *record* is one instruction or dialogue with the skills it is tagged with. Readers stream: they yield
-records one at a time and never hold a whole file. Every problem is an :class:`~steps_core.errors.InputError`
-naming file, line and field.
+A *record* is one instruction or dialogue with the skills it is tagged with. A *corpus* is a file, or a folder
+of shard files, in one of :data:`FORMATS`:
 
-This module currently reads JSONL records whose ``skills`` field is a list of strings, and catalogue CSV
-files; the other formats (JSON, CSV, Parquet, Infinity-Instruct, Alpaca, ...) extend :func:`iter_records`.
+- ``jsonl``: one JSON object per line (blank lines skipped);
+- ``json``: one JSON list of objects (read element by element, never whole);
+- ``csv``: a header row, then one record per row; cells holding JSON (``messages``, ``conversations``,
+  ``label``, ``instances``) are decoded;
+- ``parquet``: read batch by batch with pyarrow (only the skills column when only skills are needed).
+
+The format comes from the file name (``.jsonl``/``.ndjson``, ``.json``, ``.csv``, ``.parquet``/``.pq``) or, when
+that is unknown, from the content; ``format=`` overrides it. A ``.json`` file whose first character is ``{``
+is read as JSONL.
+
+Record shapes understood (text and messages are taken from the first that matches):
+
+- OpenAI chat: ``messages`` = ``[{"role", "content"}, ...]``;
+- Infinity-Instruct / ShareGPT: ``conversations`` = ``[{"from", "value"}, ...]``, skills in
+  ``label.ability_en`` or ``label.ability_zh`` (``lang``);
+- Alpaca: ``instruction`` / ``input`` / ``output`` (also Self-Instruct's ``instances[0].input/output``);
+- plain: ``prompt`` (``response``/``completion``) or ``text``.
+
+Skills come from the field ``skills_field`` (default ``skills``; a dotted name such as ``label.ability_en``
+reaches into nested objects). When that field is absent and ``skills_field`` is the default, Infinity-Instruct's
+``label.ability_<lang>`` is used. The value is a list of strings, or a string holding a JSON list or names
+delimited by ``;`` (when the string has one) or else ``,``. Names are deduplicated in order; in a delimited
+string each name is stripped of surrounding whitespace and empty parts are dropped.
+
+Every problem is an :class:`~steps_core.errors.InputError` naming file, line (or row, for Parquet and JSON
+lists: the record's 1-based position; for JSON lists the line where the element starts) and field. With
+``skip_bad=True`` bad *records* are skipped and counted in a :class:`ReadReport`; problems with a whole file
+(not found, unknown format, missing column, unreadable Parquet, broken JSON list syntax) always stop.
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "c.jsonl"
+>>> _ = p.write_text('{"skills": ["a", "b"]}\\n{"skills": "b; c"}\\n')
+>>> [r.skills for r in iter_records(p)]
+[('a', 'b'), ('b', 'c')]
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .errors import InputError
+
+try:  # orjson parses JSONL several times faster; the standard library is the fallback
+    import orjson as _orjson
+
+    _loads_fast = _orjson.loads
+except ImportError:  # pragma: no cover - orjson is installed here
+    _orjson = None
+    _loads_fast = json.loads
+
+Progress = Callable[[int, "int | None"], None]
+
+#: Corpus formats :func:`iter_records` reads.
+FORMATS = ("jsonl", "json", "csv", "parquet")
+#: Languages of Infinity-Instruct's ``label.ability_<lang>`` lists.
+LANGS = ("en", "zh")
+#: File name endings and the format they mean.
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet",
+              ".pq": "parquet"}
+#: Whitespace stripped from skill names (ASCII only, so that the DuckDB path strips exactly the same).
+WHITESPACE = " \t\n\r\f\v"
+#: CSV columns whose cells are decoded when they hold a JSON object or list.
+STRUCTURED_COLUMNS = ("messages", "conversations", "label", "instances")
+
+_BOM = b"\xef\xbb\xbf"
+_MISSING = object()
+_PROGRESS_EVERY = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +83,9 @@ class Record:
     """One corpus record.
 
     ``messages`` is the conversation as ``({"role": ..., "content": ...}, ...)`` (empty if the record is
-    plain text), ``text`` a plain-text rendering used for tagging and seeding prompts, ``skills`` the tags
-    (deduplicated, in the order given), ``source`` where it came from (``file:line``) and ``raw`` the
-    record as read, so that writers can keep the fields they do not know.
+    plain text), ``text`` a plain-text rendering used for tagging and seeding prompts (the user turns),
+    ``skills`` the tags (deduplicated, in the order given), ``source`` where it came from (``file:line``) and
+    ``raw`` the record as read, so that writers can keep the fields they do not know.
     """
 
     id: str
@@ -47,20 +106,141 @@ class Skill:
     example: str = ""
 
 
-def _text_of(obj: dict) -> tuple[tuple[dict, ...], str]:
-    msgs = obj.get("messages")
-    if isinstance(msgs, list):
-        clean = tuple({"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
-                      for m in msgs if isinstance(m, dict))
-        text = "\n".join(m["content"] for m in clean if m["role"] == "user") or \
-            "\n".join(m["content"] for m in clean)
-        return clean, text
-    for key in ("text", "instruction"):
-        if isinstance(obj.get(key), str):
-            return (), obj[key]
-    return (), ""
+@dataclass
+class ReadReport:
+    """What a read saw: records yielded, bad records skipped (with the first few messages), notes.
+
+    Pass one to :func:`iter_records` (or :func:`load_cooccurrence`) and read it afterwards; it is filled as
+    the stream is consumed.
+
+    >>> r = ReadReport(); r.skip(InputError("bad", path="c.jsonl", line=3)); r.n_skipped, r.errors
+    (1, ['c.jsonl:3: bad'])
+    """
+
+    n_records: int = 0
+    n_skipped: int = 0
+    n_untagged: int = 0
+    files: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    max_errors: int = 10
+
+    def skip(self, exc: InputError) -> None:
+        """Count one skipped bad record, keeping its message if fewer than ``max_errors`` are kept."""
+        self.n_skipped += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(str(exc))
+
+    def summary(self) -> str:
+        """A few plain lines for a person: counts, the first bad records, notes."""
+        lines = [f"read {self.n_records:,} record(s) from {len(self.files)} file(s)"
+                 + (f", {self.n_untagged:,} without skills" if self.n_untagged else "")
+                 + (f"; skipped {self.n_skipped:,} bad record(s)" if self.n_skipped else "")]
+        if self.n_skipped:
+            lines += [f"  {m}" for m in self.errors]
+            if self.n_skipped > len(self.errors):
+                lines.append(f"  ... and {self.n_skipped - len(self.errors):,} more")
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------------------------- options
+@dataclass(frozen=True, slots=True)
+class ReadSpec:
+    """Validated reading options (see :func:`iter_records`)."""
+
+    format: str | None = None
+    skills_field: str = "skills"
+    lang: str = "en"
+    skip_bad: bool = False
+    require_skills: bool = True
+
+    @property
+    def field_parts(self) -> tuple[str, ...]:
+        return tuple(self.skills_field.split("."))
+
+    @property
+    def uses_label_fallback(self) -> bool:
+        """True when a missing ``skills`` falls back to Infinity-Instruct's ``label.ability_<lang>``."""
+        return self.skills_field == "skills"
+
+    @property
+    def label_field(self) -> str:
+        return f"label.ability_{self.lang}"
+
+
+def read_spec(*, format: str | None = None, skills_field: str = "skills", lang: str = "en",
+              skip_bad: bool = False, require_skills: bool = True) -> ReadSpec:
+    """Validate reading options once, at the boundary."""
+    if format is not None:
+        format = str(format).strip().lower()
+        if format not in FORMATS:
+            raise InputError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}", field="format")
+    if not isinstance(skills_field, str) or not skills_field.strip() or any(not p for p in skills_field.split(".")):
+        raise InputError(f"skills field must be a non-empty name (dots for nested fields), got {skills_field!r}",
+                         field="skills_field")
+    if lang not in LANGS:
+        raise InputError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}", field="lang")
+    return ReadSpec(format, skills_field.strip(), lang, bool(skip_bad), bool(require_skills))
+
+
+# --------------------------------------------------------------------------------------------- files
+def detect_format(path: str | Path) -> str:
+    """The format of one corpus file, from its name, else from its first bytes.
+
+    A ``.json`` file starting with ``{`` is JSONL; a file starting with ``PAR1`` is Parquet.
+    """
+    path = Path(path)
+    ext = EXTENSIONS.get(path.suffix.lower())
+    if ext in ("jsonl", "csv", "parquet"):
+        return ext
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", path=str(path)) from None
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    first = head.removeprefix(_BOM).lstrip()[:1]
+    if first == b"{":
+        return "jsonl"
+    if first == b"[":
+        return "json"
+    if ext == "json":
+        return "json"
+    raise InputError("unknown format: cannot tell it from the file name or content; pass --format "
+                     f"({'|'.join(FORMATS)})", path=str(path), field="format")
+
+
+def corpus_files(path: str | Path, format: str | None = None) -> list[tuple[Path, str]]:
+    """The files of a corpus with their formats: ``path`` itself, or the shard files in a folder.
+
+    A folder is searched recursively (hive-style ``key=value/`` folders work) for files with a known
+    extension, skipping names starting with ``.`` or ``_``; files are taken in sorted path order.
+    """
+    path = Path(path)
+    if format is not None and format not in FORMATS:
+        raise InputError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}", field="format")
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    if path.is_file():
+        return [(path, format or detect_format(path))]
+    found = []
+    for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path).parts
+        if not p.is_file() or any(part.startswith((".", "_")) for part in rel):
+            continue
+        fmt = EXTENSIONS.get(p.suffix.lower())
+        if fmt is None or (format is not None and fmt != format and not (format == "jsonl" and fmt == "json")):
+            continue
+        found.append((p, format or detect_format(p)))
+    if not found:
+        want = format or "/".join(FORMATS)
+        raise InputError(f"no corpus files ({want}) in this folder", path=str(path))
+    return found
+
+
+# --------------------------------------------------------------------------------------------- skills
 def parse_skills(value: Any, *, path: str, line: int, field: str = "skills") -> tuple[str, ...]:
     """Validate a record's skill list: a non-empty list of non-empty strings, deduplicated in order.
 
@@ -75,7 +255,7 @@ def parse_skills(value: Any, *, path: str, line: int, field: str = "skills") -> 
         if not isinstance(item, str):
             raise InputError(f"expected skill names as strings, got {type(item).__name__} {item!r}",
                              path=path, line=line, field=field)
-        if not item.strip():
+        if not item.strip(WHITESPACE):
             raise InputError("empty skill name", path=path, line=line, field=field)
         out[item] = None
     if not out:
@@ -83,73 +263,651 @@ def parse_skills(value: Any, *, path: str, line: int, field: str = "skills") -> 
     return tuple(out)
 
 
-def iter_records(path: str | Path, *, skills_field: str = "skills") -> Iterator[Record]:
-    """Stream the records of a JSONL file, one per non-blank line, validating each.
+def split_skills(text: str) -> list[str]:
+    """Split a delimited skill string: on ``;`` when it has one, else on ``,``; parts stripped, empties dropped.
 
-    Raises :class:`InputError` naming file, line and field at the first bad record.
+    >>> split_skills("python, debugging ,"), split_skills("a, b; c")
+    (['python', 'debugging'], ['a, b', 'c'])
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", path=str(path))
-    with path.open("r", encoding="utf-8") as fh:
-        lineno = 0
+    sep = ";" if ";" in text else ","
+    return [p for p in (part.strip(WHITESPACE) for part in text.split(sep)) if p]
+
+
+def coerce_skills(value: Any, *, path: str, line: int, field: str = "skills",
+                  require: bool = True) -> tuple[str, ...]:
+    """A record's skills from a list, a JSON-list string or a delimited string (see the module docs).
+
+    ``None`` (or a missing field, passed as ``None``) and empty lists are an error when ``require`` is true,
+    else give ``()``.
+
+    >>> coerce_skills('["a", "b"]', path="x", line=1), coerce_skills("a;b;a", path="x", line=1)
+    (('a', 'b'), ('a', 'b'))
+    """
+    if isinstance(value, str):
+        stripped = value.strip(WHITESPACE)
+        if stripped.startswith("["):
+            try:
+                value = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"looks like a JSON list but is not valid JSON ({exc.msg})",
+                                 path=path, line=line, field=field) from None
+            if not isinstance(value, list):
+                raise InputError(f"expected a JSON list of skill names, got {type(value).__name__}",
+                                 path=path, line=line, field=field)
+        else:
+            value = split_skills(value)
+    if value is None:
+        if require:
+            raise InputError("missing (no skills)", path=path, line=line, field=field)
+        return ()
+    if not isinstance(value, list):
+        raise InputError(f"expected a list of skill names or a delimited string, got {type(value).__name__}",
+                         path=path, line=line, field=field)
+    if not value and not require:
+        return ()
+    return parse_skills(value, path=path, line=line, field=field)
+
+
+def _lookup(obj: dict, parts: Sequence[str]) -> Any:
+    if len(parts) > 1 and ".".join(parts) in obj:
+        return obj[".".join(parts)]
+    cur: Any = obj
+    for p in parts:
+        if not isinstance(cur, dict) or p not in cur:
+            return _MISSING
+        cur = cur[p]
+    return cur
+
+
+def _skills_of(obj: dict, spec: ReadSpec, path: str, line: int) -> tuple[str, ...]:
+    value = _lookup(obj, spec.field_parts)
+    name = spec.skills_field
+    if (value is _MISSING or value is None) and spec.uses_label_fallback and isinstance(obj.get("label"), dict):
+        value, name = obj["label"].get(f"ability_{spec.lang}"), spec.label_field
+    return coerce_skills(None if value is _MISSING else value, path=path, line=line, field=name,
+                         require=spec.require_skills)
+
+
+# --------------------------------------------------------------------------------------------- text
+_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "chatgpt": "assistant",
+          "bard": "assistant", "bing": "assistant", "model": "assistant", "system": "system"}
+
+
+def _content(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):          # OpenAI content parts
+        return "\n".join(p.get("text", "") for p in value if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return "" if value is None else str(value)
+
+
+def _turns(value: Any, role_key: str, content_key: str, fld: str, path: str, line: int) -> tuple[dict, ...]:
+    if not isinstance(value, list):
+        raise InputError(f"expected a list of turns, got {type(value).__name__}", path=path, line=line, field=fld)
+    out = []
+    for k, turn in enumerate(value):
+        if not isinstance(turn, dict):
+            raise InputError(f"turn {k + 1}: expected an object with {role_key!r} and {content_key!r}, "
+                             f"got {type(turn).__name__}", path=path, line=line, field=fld)
+        role = str(turn.get(role_key, "") or "")
+        out.append({"role": _ROLES.get(role.lower(), role), "content": _content(turn.get(content_key))})
+    return tuple(out)
+
+
+def _prompt_answer(prompt: str, extra: Any, answer: Any) -> tuple[tuple[dict, ...], str]:
+    user = prompt + (f"\n\n{extra}" if isinstance(extra, str) and extra.strip() else "")
+    msgs = [{"role": "user", "content": user}]
+    if isinstance(answer, str) and answer:
+        msgs.append({"role": "assistant", "content": answer})
+    return tuple(msgs), user
+
+
+def text_of(obj: dict, *, path: str = "", line: int = 0) -> tuple[tuple[dict, ...], str]:
+    """The messages and plain text of a record, whatever its shape (see the module docs).
+
+    >>> text_of({"instruction": "Add", "input": "2 and 3", "output": "5"})[1]
+    'Add\\n\\n2 and 3'
+    """
+    if obj.get("messages") is not None:
+        msgs = _turns(obj["messages"], "role", "content", "messages", path, line)
+    elif obj.get("conversations") is not None:
+        msgs = _turns(obj["conversations"], "from", "value", "conversations", path, line)
+    else:
+        msgs = None
+    if msgs is not None:
+        text = "\n".join(m["content"] for m in msgs if m["role"] == "user") or \
+            "\n".join(m["content"] for m in msgs)
+        return msgs, text
+    if isinstance(obj.get("instruction"), str):
+        inst = obj.get("instances")
+        first = inst[0] if isinstance(inst, list) and inst and isinstance(inst[0], dict) else {}
+        extra = obj.get("input", obj.get("context", first.get("input")))
+        answer = obj.get("output", obj.get("response", first.get("output")))
+        return _prompt_answer(obj["instruction"], extra, answer)
+    if isinstance(obj.get("prompt"), str):
+        return _prompt_answer(obj["prompt"], None, obj.get("response", obj.get("completion")))
+    if isinstance(obj.get("text"), str):
+        return (), obj["text"]
+    return (), ""
+
+
+# --------------------------------------------------------------------------------------------- readers
+# Each reader yields (line_or_row, obj) where obj is a dict, or an InputError for a bad record that a
+# caller may skip. File-level problems are raised.
+Rows = Iterator[tuple[int, Any]]
+
+
+def _json_error(raw: bytes, path: str, line: int) -> InputError:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return InputError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
+                          path=path, line=line)
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=line)
+    return InputError("invalid JSON", path=path, line=line)  # pragma: no cover - orjson stricter than json
+
+
+def _parse_line(raw: bytes, path: str, line: int) -> Any:
+    try:
+        return _loads_fast(raw)
+    except ValueError:
+        pass
+    try:   # the standard library also accepts NaN / Infinity, as DuckDB does
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(raw, path, line)
+
+
+def _rows_jsonl(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows:
+    sp = str(path)
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if lineno == 1 and raw.startswith(_BOM):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            obj = _parse_line(raw, sp, lineno)
+            if not isinstance(obj, (dict, InputError)):
+                obj = InputError(f"expected a JSON object, got {_json_type(obj)}", path=sp, line=lineno)
+            yield lineno, obj
+
+
+def _json_type(obj: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(type(obj), type(obj).__name__)
+
+
+class _TextChunks:
+    """UTF-8 text of a binary file, chunk by chunk, with decoding errors located by line."""
+
+    def __init__(self, fh, path: str, size: int = 1 << 20):
+        self.fh, self.path, self.size = fh, path, size
+        self.dec = codecs.getincrementaldecoder("utf-8-sig")()
+        self.lines_before = 0
+        self.eof = False
+
+    def read(self) -> str:
+        data = self.fh.read(self.size)
+        self.eof = not data
+        try:
+            text = self.dec.decode(data, final=self.eof)
+        except UnicodeDecodeError as exc:
+            line = self.lines_before + data.count(b"\n", 0, max(exc.start, 0)) + 1
+            raise InputError(f"not valid UTF-8 ({exc.reason})", path=self.path, line=line) from None
+        self.lines_before += data.count(b"\n")
+        return text
+
+
+def _rows_json(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows:
+    """Stream the elements of a JSON list without loading the file (elements located by their first line)."""
+    sp = str(path)
+    decoder = json.JSONDecoder()
+    with path.open("rb") as fh:
+        src = _TextChunks(fh, sp)
+        buf, pos, line, counted = "", 0, 1, 0
+
+        def at(i: int) -> int:          # line number of buf[i]
+            nonlocal line, counted
+            if i >= counted:
+                line += buf.count("\n", counted, i)
+                counted = i
+                return line
+            return line - buf.count("\n", i, counted)
+
+        def skip_ws() -> bool:           # advance pos to the next non-space; False at end of input
+            nonlocal buf, pos, counted
+            while True:
+                while pos < len(buf) and buf[pos] in " \t\r\n":
+                    pos += 1
+                if pos < len(buf):
+                    return True
+                if src.eof:
+                    return False
+                at(pos)
+                buf, pos, counted = src.read(), 0, 0
+
+        if not skip_ws():
+            raise InputError("empty file: expected a JSON list of objects", path=sp, line=1)
+        if buf[pos] != "[":
+            raise InputError(f"expected a JSON list of objects, found {buf[pos]!r}", path=sp, line=at(pos))
+        pos += 1
+        first = True
+        while True:
+            if not skip_ws():
+                raise InputError("invalid JSON: the list is not closed (missing ']')", path=sp, line=at(pos))
+            if buf[pos] == "]":
+                pos += 1
+                if skip_ws():
+                    raise InputError("invalid JSON: extra data after the list", path=sp, line=at(pos))
+                return
+            if not first:
+                if buf[pos] != ",":
+                    raise InputError(f"invalid JSON: expected ',' or ']' between elements, found {buf[pos]!r}",
+                                     path=sp, line=at(pos))
+                pos += 1
+                if not skip_ws():
+                    raise InputError("invalid JSON: the list is not closed (missing ']')", path=sp, line=at(pos))
+            first = False
+            while True:
+                try:
+                    obj, end = decoder.raw_decode(buf, pos)
+                    if end < len(buf) or src.eof:
+                        break
+                except json.JSONDecodeError as exc:
+                    near_end = exc.pos >= len(buf) - 64 or exc.msg.startswith("Unterminated string")
+                    if src.eof or not near_end:
+                        raise InputError(f"invalid JSON: {exc.msg}", path=sp, line=at(exc.pos)) from None
+                at(pos)                               # need more text for this element
+                buf, counted = buf[pos:] + src.read(), counted - pos
+                pos = 0
+            where = at(pos)
+            if not isinstance(obj, dict):
+                obj = InputError(f"expected a JSON object, got {_json_type(obj)}", path=sp, line=where)
+            yield where, obj
+            pos = end
+            if pos > (1 << 20):
+                at(pos)
+                buf, pos, counted = buf[pos:], 0, 0
+
+
+def _csv_lines(fh, bad: dict[int, str]) -> Iterator[str]:
+    for n, raw in enumerate(fh, 1):
+        if n == 1 and raw.startswith(_BOM):
+            raw = raw[3:]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad[n] = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+            yield raw.decode("utf-8", "replace")
+
+
+def _decode_cell(value: str) -> Any:
+    s = value.lstrip()
+    if s[:1] in ("{", "["):
+        try:
+            obj = json.loads(s)
+        except json.JSONDecodeError:
+            return value
+        if isinstance(obj, (dict, list)):
+            return obj
+    return value
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as fh:
+        reader = csv.reader(_csv_lines(fh, {}))
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV header: {exc}", path=str(path), line=1) from None
+    if not header:
+        raise InputError("empty file: expected a header row", path=str(path), line=1)
+    return [h.strip(WHITESPACE) for h in header]
+
+
+def _rows_csv(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows:
+    sp = str(path)
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    structured = set(STRUCTURED_COLUMNS) | ({spec.field_parts[0]} if len(spec.field_parts) > 1 else set())
+    bad: dict[int, str] = {}
+    with path.open("rb") as fh:
+        reader = csv.reader(_csv_lines(fh, bad))
+        header = None
+        before = 0
         while True:
             try:
-                line = fh.readline()
-            except UnicodeDecodeError as exc:
-                raise InputError(f"not valid UTF-8 ({exc.reason})", path=str(path), line=lineno + 1) from None
-            if not line:
+                row = next(reader)
+            except StopIteration:
                 break
-            lineno += 1
-            if not line.strip():
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", path=sp, line=reader.line_num) from None
+            start, before = before + 1, reader.line_num
+            if header is None:
+                header = [h.strip(WHITESPACE) for h in row]
+                _check_columns(header, spec, sp, kind="column")
                 continue
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            problem = next((bad.pop(n) for n in range(start, before + 1) if n in bad), None)
+            if problem:
+                yield start, InputError(problem, path=sp, line=start)
+            elif len(row) != len(header):
+                yield start, InputError(f"expected {len(header)} fields (as in the header), found {len(row)}",
+                                        path=sp, line=start)
+            else:
+                yield start, {h: (_decode_cell(v) if h in structured else v) for h, v in zip(header, row)}
+        if header is None:
+            raise InputError("empty file: expected a header row", path=sp, line=1)
+
+
+def _check_columns(names: Sequence[str], spec: ReadSpec, path: str, *, kind: str) -> None:
+    """A tabular file (CSV, Parquet) must have the skills column when skills are required."""
+    if not spec.require_skills:
+        return
+    top = spec.field_parts[0]
+    if top in names or spec.skills_field in names or (spec.uses_label_fallback and "label" in names):
+        return
+    raise InputError(f"missing {kind} {spec.skills_field!r} (found: {', '.join(names) or 'none'}); "
+                     "name the skills column with --skills-field", path=path, line=1 if kind == "column" else None,
+                     field=spec.skills_field)
+
+
+def _parquet_file(path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"not a readable Parquet file ({exc})", path=str(path)) from None
+
+
+def _rows_parquet(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows:
+    import pyarrow as pa
+
+    sp = str(path)
+    pf = _parquet_file(path)
+    names = pf.schema_arrow.names
+    _check_columns(names, spec, sp, kind="column")
+    cols = None if columns is None else list(dict.fromkeys(c for c in columns if c in names)) or None
+    row = 0
+    try:
+        for batch in pf.iter_batches(batch_size=8192, columns=cols):
+            for obj in batch.to_pylist():
+                row += 1
+                yield row, obj
+    except pa.ArrowException as exc:
+        raise InputError(f"cannot read Parquet data ({exc})", path=sp, line=row + 1) from None
+
+
+_READERS = {"jsonl": _rows_jsonl, "json": _rows_json, "csv": _rows_csv, "parquet": _rows_parquet}
+
+
+def _parquet_rows(files: Sequence[tuple[Path, str]]) -> int | None:
+    total = 0
+    for p, fmt in files:
+        if fmt != "parquet":
+            return None
+        total += _parquet_file(p).metadata.num_rows
+    return total
+
+
+def _records(path: str | Path, spec: ReadSpec, report: ReadReport | None, progress: Progress | None,
+             columns: Sequence[str] | None, make: Callable[[dict, tuple[str, ...], Path, int], Any]) -> Iterator:
+    files = corpus_files(path, spec.format)
+    report = report if report is not None else ReadReport()
+    total = _parquet_rows(files) if progress is not None else None
+    done = 0
+    for file, fmt in files:
+        report.files.append(str(file))
+        sp = str(file)
+        for line, obj in _READERS[fmt](file, spec, columns):
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                 path=str(path), line=lineno) from None
-            if not isinstance(obj, dict):
-                raise InputError(f"expected a JSON object, got {type(obj).__name__}", path=str(path), line=lineno)
-            if skills_field not in obj:
-                raise InputError("missing", path=str(path), line=lineno, field=skills_field)
-            skills = parse_skills(obj[skills_field], path=str(path), line=lineno, field=skills_field)
-            messages, text = _text_of(obj)
-            rid = obj.get("id")
-            yield Record(id=str(rid) if rid is not None else f"{path.name}:{lineno}", skills=skills,
-                         messages=messages, text=text, source=f"{path}:{lineno}", raw=obj)
+                if isinstance(obj, InputError):
+                    raise obj
+                skills = _skills_of(obj, spec, sp, line)
+                item = make(obj, skills, file, line)
+            except InputError as exc:
+                if not spec.skip_bad:
+                    raise
+                report.skip(exc)
+                continue
+            report.n_records += 1
+            if not skills:
+                report.n_untagged += 1
+            yield item
+            done += 1
+            if progress is not None and done % _PROGRESS_EVERY == 0:
+                progress(done, total)
+    if progress is not None:
+        progress(done, total)
 
 
-def iter_skill_lists(path: str | Path, *, skills_field: str = "skills") -> Iterator[tuple[str, ...]]:
-    """Stream only the skill lists of a corpus (what co-occurrence counting needs)."""
-    for rec in iter_records(path, skills_field=skills_field):
-        yield rec.skills
+def _make_record(obj: dict, skills: tuple[str, ...], file: Path, line: int) -> Record:
+    messages, text = text_of(obj, path=str(file), line=line)
+    rid = obj.get("id")
+    return Record(id=str(rid) if rid is not None else f"{file.name}:{line}", skills=skills,
+                  messages=messages, text=text, source=f"{file}:{line}", raw=obj)
 
 
+def iter_records(path: str | Path, *, format: str | None = None, skills_field: str = "skills", lang: str = "en",
+                 skip_bad: bool = False, report: ReadReport | None = None, progress: Progress | None = None,
+                 require_skills: bool = True) -> Iterator[Record]:
+    """Stream the records of a corpus file or folder of shards, validating each (see the module docs).
+
+    ``format`` is one of :data:`FORMATS` (``None``: detect), ``skills_field`` where the skills are,
+    ``lang`` the Infinity-Instruct label language. The first bad record raises :class:`InputError` naming
+    file, line and field, unless ``skip_bad`` (then it is counted in ``report``). With ``require_skills=False``
+    records without skills are yielded with ``skills=()``. ``progress(records_done, total_or_None)`` is called
+    every few thousand records (the total is known for Parquet only).
+    """
+    spec = read_spec(format=format, skills_field=skills_field, lang=lang, skip_bad=skip_bad,
+                     require_skills=require_skills)
+    yield from _records(path, spec, report, progress, None, _make_record)
+
+
+def _fast_skill_lists(path: str | Path, spec: ReadSpec, report: ReadReport, progress: Progress | None):
+    """JSONL fast path: parse each line with orjson and accept the common shape without building Records."""
+    files = corpus_files(path, spec.format)
+    if any(fmt != "jsonl" for _, fmt in files) or len(spec.field_parts) != 1:
+        yield from _records(path, spec, report, progress, _skill_columns(spec),
+                            lambda obj, skills, file, line: skills)
+        return
+    key, ws, done = spec.skills_field, WHITESPACE, 0
+    for file, _ in files:
+        report.files.append(str(file))
+        sp = str(file)
+        with file.open("rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    obj = _loads_fast(raw)
+                    value = obj[key] if type(obj) is dict else None
+                except (ValueError, KeyError):
+                    value = None
+                if type(value) is list and value:
+                    for s in value:
+                        if type(s) is not str or not s.strip(ws):
+                            break
+                    else:
+                        report.n_records += 1
+                        done += 1
+                        if progress is not None and done % _PROGRESS_EVERY == 0:
+                            progress(done, None)
+                        yield tuple(dict.fromkeys(value))
+                        continue
+                # anything else (strings, fallbacks, blank lines, errors) takes the general path
+                if lineno == 1 and raw.startswith(_BOM):
+                    raw = raw[3:]
+                if not raw.strip():
+                    continue
+                obj = _parse_line(raw, sp, lineno)
+                try:
+                    if isinstance(obj, InputError):
+                        raise obj
+                    if not isinstance(obj, dict):
+                        raise InputError(f"expected a JSON object, got {_json_type(obj)}", path=sp, line=lineno)
+                    skills = _skills_of(obj, spec, sp, lineno)
+                except InputError as exc:
+                    if not spec.skip_bad:
+                        raise
+                    report.skip(exc)
+                    continue
+                report.n_records += 1
+                if not skills:
+                    report.n_untagged += 1
+                done += 1
+                yield skills
+    if progress is not None:
+        progress(done, None)
+
+
+def _skill_columns(spec: ReadSpec) -> list[str]:
+    cols = [spec.field_parts[0], spec.skills_field]
+    if spec.uses_label_fallback:
+        cols.append("label")
+    return cols
+
+
+def iter_skill_lists(path: str | Path, *, format: str | None = None, skills_field: str = "skills",
+                     lang: str = "en", skip_bad: bool = False, report: ReadReport | None = None,
+                     progress: Progress | None = None, require_skills: bool = True) -> Iterator[tuple[str, ...]]:
+    """Stream only the skill tuples of a corpus (what co-occurrence counting needs).
+
+    Same options and errors as :func:`iter_records`, but cheaper: Parquet reads only the skills column and
+    JSONL lines of the common shape are accepted without building a :class:`Record`.
+    """
+    spec = read_spec(format=format, skills_field=skills_field, lang=lang, skip_bad=skip_bad,
+                     require_skills=require_skills)
+    yield from _fast_skill_lists(path, spec, report if report is not None else ReadReport(), progress)
+
+
+#: Counting engines of :func:`load_cooccurrence`.
+ENGINES = ("memory", "duckdb")
+
+
+def load_cooccurrence(path: str | Path, *, engine: str = "memory", progress: Progress | None = None,
+                      chunk_size: int = 50_000, **read_options):
+    """Count skills and skill pairs of a corpus into a :class:`~steps_core.graph.Cooccurrence`.
+
+    ``engine="memory"`` streams :func:`iter_skill_lists` into :func:`~steps_core.graph.count_cooccurrences`;
+    ``engine="duckdb"`` has DuckDB read the files and count (:mod:`steps_core.duck`), spilling to disk when the
+    pair table outgrows memory. Both give the same result and reject the same bad records. ``read_options``
+    are those of :func:`iter_records` (``format``, ``skills_field``, ``lang``, ``skip_bad``, ``report``).
+    """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}", field="engine")
+    unknown = set(read_options) - {"format", "skills_field", "lang", "skip_bad", "report"}
+    if unknown:
+        raise TypeError(f"unknown read option(s): {', '.join(sorted(unknown))}")
+    if engine == "duckdb":
+        from .duck import count_cooccurrences_duckdb
+
+        return count_cooccurrences_duckdb(path, progress=progress, **read_options)
+    from .graph import count_cooccurrences
+
+    return count_cooccurrences(iter_skill_lists(path, **read_options), chunk_size=chunk_size, progress=progress)
+
+
+# --------------------------------------------------------------------------------------------- catalogue
 def read_catalog(path: str | Path) -> tuple[Skill, ...]:
     """Read a skill catalogue CSV with columns ``skill, category, definition, example``.
 
-    Extra columns are ignored; rows whose ``status`` column says ``remove`` are dropped.
+    Column names are matched without regard to case or surrounding spaces; extra columns are ignored (the
+    Skill-Mix ``skills.csv`` layout reads as it is); rows whose ``status`` column says ``remove`` are dropped;
+    a skill listed twice keeps its first row.
     """
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=str(path))
     out: list[Skill] = []
     seen: set[str] = set()
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
+    with path.open("rb") as fh:
+        bad: dict[int, str] = {}
+        reader = csv.DictReader(_csv_lines(fh, bad))
+        try:
+            names = reader.fieldnames or []
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV header: {exc}", path=str(path), line=1) from None
+        cols = {c.strip(WHITESPACE).lower(): c for c in names}
         if "skill" not in cols:
-            raise InputError(f"missing column 'skill' (found: {', '.join(reader.fieldnames or []) or 'none'})",
-                             path=str(path), line=1)
-        for row in reader:
-            get = lambda k: (row.get(cols[k]) or "").strip() if k in cols else ""  # noqa: E731
+            raise InputError(f"missing column 'skill' (found: {', '.join(names) or 'none'})",
+                             path=str(path), line=1, field="skill")
+        before = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", path=str(path), line=reader.line_num) from None
+            start, before = before + 1, reader.line_num
+            problem = next((bad.pop(n) for n in range(start, before + 1) if n in bad), None)
+            if problem:
+                raise InputError(problem, path=str(path), line=start)
+
+            def get(k: str) -> str:
+                v = row.get(cols[k]) if k in cols else None
+                return v.strip(WHITESPACE) if isinstance(v, str) else ""
+
             if "remove" in get("status").lower():
                 continue
             name = get("skill")
             if not name:
-                raise InputError("empty skill name", path=str(path), line=reader.line_num, field="skill")
+                if not any(isinstance(v, str) and v.strip() for v in row.values()):
+                    continue      # a row of empty cells
+                raise InputError("empty skill name", path=str(path), line=start, field="skill")
             if name in seen:
                 continue
             seen.add(name)
             out.append(Skill(name, get("category"), get("definition"), get("example")))
+    if not out:
+        raise InputError("the catalogue has no skills", path=str(path))
     return tuple(out)
+
+
+def read_topics(path: str | Path) -> tuple[str, ...]:
+    """Read a topic list: one topic per line; blank lines and lines starting with ``#`` are skipped.
+
+    Topics are stripped and deduplicated in order.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    out: dict[str, None] = {}
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            if n == 1 and raw.startswith(_BOM):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not valid UTF-8 ({exc.reason})", path=str(path), line=n) from None
+            if line and not line.startswith("#"):
+                out[line] = None
+    if not out:
+        raise InputError("the topic list is empty", path=str(path))
+    return tuple(out)
+
+
+def iter_json_lines(records: Iterable[dict]) -> Iterator[bytes]:
+    """Serialise dicts as JSONL lines (UTF-8 bytes ending in a newline); values JSON cannot hold become strings."""
+    if _orjson is not None:
+        opt = _orjson.OPT_APPEND_NEWLINE | _orjson.OPT_SERIALIZE_NUMPY | _orjson.OPT_NON_STR_KEYS
+        for obj in records:
+            yield _orjson.dumps(obj, default=_jsonable, option=opt)
+    else:  # pragma: no cover
+        for obj in records:
+            yield (json.dumps(obj, ensure_ascii=False, default=_jsonable) + "\n").encode("utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return value.decode("utf-8", "replace")
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
