@@ -1,0 +1,370 @@
+"""Export curated samples for a trainer: formats, curriculum ordering and a manifest (method.md §6).
+
+The core, :func:`export_samples`, takes a list of sample dicts (from ``samples.jsonl`` through
+:func:`~steps_core.synth.read_samples`, or from a workspace) and writes one file atomically, plus a
+``manifest.json`` beside it. Formats, one record per sample:
+
+- ``openai``: JSONL ``{"messages": [{"role", "content"}, ...]}`` (the chat fine-tuning format);
+- ``sharegpt``: JSONL ``{"conversations": [{"from": "system"|"human"|"gpt", "value"}, ...]}``;
+- ``alpaca``: JSONL ``{"instruction", "input", "output", "history": [[user, assistant], ...]}`` (+ ``system``
+  when the conversation has one): the last exchange is instruction/output, earlier ones the history;
+- ``parquet``: columns ``id, skills, k, style, community, epoch, messages (list of {role, content}),
+  provenance`` (JSON text).
+
+Curriculum (:func:`curriculum_order`): the samples are spread over epochs; epoch e takes its share of the
+samples per number of skills k by the epoch's weights, drawing without replacement while each pool lasts,
+then is shuffled. With the default weights, early epochs hold mostly 2-skill samples, later ones more
+skills.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import __version__
+from .errors import InputError
+from .synth import atomic_output
+
+FORMATS = ("openai", "sharegpt", "alpaca", "parquet")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Curriculum
+# ----------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Curriculum:
+    """Per epoch, a weight per number of skills k: ``epochs[e] = ((k, weight), ...)``.
+
+    A k without a weight in an epoch (or weight 0) is not drawn in it; samples left over after the last
+    epoch (only such k) are appended to the last epoch.
+    """
+
+    epochs: tuple[tuple[tuple[int, float], ...], ...]
+
+    def __post_init__(self) -> None:
+        if not self.epochs:
+            raise InputError("a curriculum needs at least one epoch", field="curriculum")
+        for e, weights in enumerate(self.epochs, start=1):
+            for k, w in weights:
+                if not isinstance(k, int) or k < 1:
+                    raise InputError(f"epoch {e}: k must be a positive integer, got {k!r}", field="curriculum")
+                if not isinstance(w, (int, float)) or isinstance(w, bool) or w < 0 or not math.isfinite(w):
+                    raise InputError(f"epoch {e}: weight of k={k} must be a number >= 0", field="curriculum")
+            if not any(w > 0 for _, w in weights):
+                raise InputError(f"epoch {e}: all weights are 0", field="curriculum")
+
+    def to_dict(self) -> dict:
+        return {"epochs": [{str(k): w for k, w in weights} for weights in self.epochs]}
+
+
+#: The reference weights for k = 2..7 over three epochs (method.md §6).
+DEFAULT_CURRICULUM = Curriculum(epochs=(
+    ((2, 0.60), (3, 0.20), (4, 0.10), (5, 0.05), (6, 0.03), (7, 0.02)),
+    ((2, 0.35), (3, 0.25), (4, 0.15), (5, 0.10), (6, 0.08), (7, 0.07)),
+    ((2, 0.20), (3, 0.20), (4, 0.20), (5, 0.15), (6, 0.13), (7, 0.12)),
+))
+
+
+def curriculum_from_dict(obj: Any, *, path: str | None = None) -> Curriculum:
+    """Build a curriculum from ``{"epochs": [{"2": 0.6, "3": 0.4}, ...]}`` or just the list of epochs."""
+    epochs = obj.get("epochs") if isinstance(obj, Mapping) else obj
+    if not isinstance(epochs, list) or not all(isinstance(e, Mapping) for e in epochs):
+        raise InputError('expected {"epochs": [{"<k>": <weight>, ...}, ...]}', path=path, field="epochs")
+    out = []
+    for e, weights in enumerate(epochs, start=1):
+        pairs = []
+        for k, w in weights.items():
+            try:
+                kk = int(k)
+            except (TypeError, ValueError):
+                raise InputError(f"epoch {e}: k must be an integer, got {k!r}", path=path, field="epochs") from None
+            pairs.append((kk, w))
+        out.append(tuple(sorted(pairs)))
+    try:
+        return Curriculum(tuple(out))
+    except InputError as exc:
+        raise InputError(exc.message, path=path, field="epochs") from None
+
+
+def read_curriculum(path: str | Path) -> Curriculum:
+    """Read curriculum weights from a JSON file (see :func:`curriculum_from_dict`)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", path=str(path))
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=str(path), line=exc.lineno) from None
+    return curriculum_from_dict(obj, path=str(path))
+
+
+def apportion(total: int, weights: Mapping[int, float], capacity: Mapping[int, int]) -> dict[int, int]:
+    """Split ``total`` draws over the keys in proportion to ``weights``, never more than ``capacity``.
+
+    Largest remainder rounding (ties to the smaller key) on exact decimal weights; when a key's capacity
+    runs out, what it could not take is split again over the others by their weights. Keys with weight 0
+    get nothing. The result sums to ``total`` unless the weighted capacity runs out first.
+
+    >>> apportion(10, {2: 0.6, 3: 0.4}, {2: 100, 3: 100})
+    {2: 6, 3: 4}
+    >>> apportion(10, {2: 0.6, 3: 0.4}, {2: 3, 3: 100})
+    {2: 3, 3: 7}
+    """
+    w = {k: Fraction(str(v)) for k, v in weights.items()}
+    take = {k: 0 for k in sorted(w)}
+    active = [k for k in sorted(w) if w[k] > 0 and capacity.get(k, 0) > 0]
+    remaining = total
+    while remaining > 0 and active:
+        wsum = sum(w[k] for k in active)
+        shares = {k: remaining * w[k] / wsum for k in active}
+        alloc = {k: math.floor(shares[k]) for k in active}
+        extra = remaining - sum(alloc.values())
+        for k in sorted(active, key=lambda k: (-(shares[k] - alloc[k]), k))[:extra]:
+            alloc[k] += 1
+        moved = 0
+        for k in active:
+            a = min(alloc[k], capacity[k] - take[k])
+            take[k] += a
+            moved += a
+        remaining -= moved
+        active = [k for k in active if take[k] < capacity[k]]
+        if moved == 0:
+            break
+    return take
+
+
+def curriculum_order(samples: Sequence[Mapping], curriculum: Curriculum, *, seed: int = 0) -> list[tuple[int, dict]]:
+    """Order samples from fewer to more skills: ``[(epoch, sample), ...]`` with epochs numbered from 1.
+
+    With N samples and E epochs, each epoch draws ``ceil(N / E)`` samples (the last one what is left),
+    split over k by :func:`apportion` with the epoch's weights and the samples still in each k's pool.
+    Each pool is shuffled once (seeded) and drawn from the front; each epoch is shuffled (seeded). Every
+    sample appears exactly once.
+    """
+    pools: dict[int, list[dict]] = defaultdict(list)
+    for s in samples:
+        pools[int(s.get("k") or len(s.get("skills") or []))].append(dict(s))
+    for k in sorted(pools):
+        random.Random(f"curriculum|{seed}|pool|{k}").shuffle(pools[k])
+    n = sum(len(p) for p in pools.values())
+    n_epochs = len(curriculum.epochs)
+    size = math.ceil(n / n_epochs) if n else 0
+    out: list[tuple[int, dict]] = []
+    left = n
+    for e, weights in enumerate(curriculum.epochs, start=1):
+        target = min(size, left)
+        take = apportion(target, dict(weights), {k: len(p) for k, p in pools.items()})
+        chosen = []
+        for k, count in take.items():
+            chosen.extend(pools[k][:count])
+            del pools[k][:count]
+        if e == n_epochs:
+            for k in sorted(pools):
+                chosen.extend(pools[k])
+                pools[k] = []
+        random.Random(f"curriculum|{seed}|epoch|{e}").shuffle(chosen)
+        out.extend((e, s) for s in chosen)
+        left -= len(chosen)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Formats
+# ----------------------------------------------------------------------------------------------------------
+
+def select_samples(samples: Iterable[Mapping], *, include_all: bool = False) -> list[dict]:
+    """The samples to export: ``ok`` and accepted by a person; with ``include_all`` every ``ok`` sample
+    nobody rejected (``accepted`` true or null)."""
+    out = []
+    for s in samples:
+        if s.get("status") != "ok":
+            continue
+        if s.get("accepted") is True or (include_all and s.get("accepted") is not False):
+            out.append(dict(s))
+    return out
+
+
+def _messages(sample: Mapping) -> list[dict]:
+    msgs = sample.get("messages")
+    sid = sample.get("id")
+    if not isinstance(msgs, list) or not msgs:
+        raise InputError(f"sample {sid!r} has no messages", field="messages")
+    out = []
+    for i, m in enumerate(msgs):
+        if not isinstance(m, Mapping) or m.get("role") not in ("system", "user", "assistant") \
+                or not isinstance(m.get("content"), str):
+            raise InputError(f"sample {sid!r}: message {i} is not a {{role, content}} object with role "
+                             "system, user or assistant", field="messages")
+        out.append({"role": m["role"], "content": m["content"]})
+    if out[-1]["role"] != "assistant":
+        raise InputError(f"sample {sid!r}: the conversation must end with an assistant turn", field="messages")
+    return out
+
+
+def to_openai(sample: Mapping) -> dict:
+    """``{"messages": [...]}``."""
+    return {"messages": _messages(sample)}
+
+
+_SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
+
+
+def to_sharegpt(sample: Mapping) -> dict:
+    """``{"conversations": [{"from": "human"|"gpt"|"system", "value": ...}]}``."""
+    return {"conversations": [{"from": _SHAREGPT_ROLE[m["role"]], "value": m["content"]}
+                              for m in _messages(sample)]}
+
+
+def to_alpaca(sample: Mapping) -> dict:
+    """``{"instruction", "input", "output", "history"}`` (+ ``system``): consecutive turns of one role are
+    joined with a blank line; the last user/assistant exchange is instruction/output, earlier ones history.
+
+    >>> to_alpaca({"id": "x", "messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+    ...                                    {"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]})
+    {'instruction': 'c', 'input': '', 'output': 'd', 'history': [['a', 'b']]}
+    """
+    msgs = _messages(sample)
+    system = msgs[0]["content"] if msgs[0]["role"] == "system" else None
+    merged: list[list[str]] = []
+    for m in msgs:
+        if m["role"] == "system":
+            continue
+        if merged and merged[-1][0] == m["role"]:
+            merged[-1][1] += "\n\n" + m["content"]
+        else:
+            merged.append([m["role"], m["content"]])
+    if not merged or merged[0][0] != "user":
+        raise InputError(f"sample {sample.get('id')!r}: the conversation must start with a user turn",
+                         field="messages")
+    pairs = [[merged[i][1], merged[i + 1][1]] for i in range(0, len(merged) - 1, 2)]
+    out: dict[str, Any] = {"instruction": pairs[-1][0], "input": "", "output": pairs[-1][1], "history": pairs[:-1]}
+    if system is not None:
+        out["system"] = system
+    return out
+
+
+_CONVERTERS = {"openai": to_openai, "sharegpt": to_sharegpt, "alpaca": to_alpaca}
+
+
+def community_of(sample: Mapping) -> str:
+    """The community (LCA of the combination) a sample was made for, or ``"unknown"``."""
+    combo = (sample.get("provenance") or {}).get("combination") or {}
+    lca = combo.get("lca")
+    return str(lca) if lca not in (None, "") else "unknown"
+
+
+def _write_parquet(fh, rows: Sequence[tuple[int | None, dict]]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    msg_type = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+    table = pa.table({
+        "id": pa.array([s["id"] for _, s in rows], pa.string()),
+        "skills": pa.array([list(s.get("skills") or []) for _, s in rows], pa.list_(pa.string())),
+        "k": pa.array([int(s.get("k") or len(s.get("skills") or [])) for _, s in rows], pa.int32()),
+        "style": pa.array([s.get("style") for _, s in rows], pa.string()),
+        "community": pa.array([community_of(s) for _, s in rows], pa.string()),
+        "epoch": pa.array([e for e, _ in rows], pa.int32()),
+        "messages": pa.array([_messages(s) for _, s in rows], msg_type),
+        "provenance": pa.array([json.dumps(s.get("provenance"), ensure_ascii=False) for _, s in rows], pa.string()),
+    })
+    pq.write_table(table, fh)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Export
+# ----------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export wrote: the data file, the manifest file, the row count and the manifest itself."""
+
+    path: Path
+    manifest_path: Path
+    rows: int
+    manifest: dict
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, include_all: bool = False,
+                   curriculum: Curriculum | None = DEFAULT_CURRICULUM, seed: int = 0,
+                   inputs: Sequence[str | Path] = (), manifest_path: str | Path | None = None,
+                   settings: Mapping[str, Any] | None = None) -> ExportResult:
+    """Write the accepted samples (every ``ok`` one not rejected with ``include_all``) to ``out`` in ``fmt``.
+
+    ``curriculum`` orders them (None keeps the given order); ``inputs`` are files whose hashes go into the
+    manifest (e.g. the samples file); ``settings`` extra settings to record. The data file and then the
+    manifest (default ``manifest.json`` in the output's folder) are each written atomically. Raises
+    :class:`InputError` when there is nothing to export or a sample's messages are malformed.
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", field="format")
+    out = Path(out)
+    manifest_path = Path(manifest_path) if manifest_path is not None else out.parent / "manifest.json"
+    if manifest_path.resolve() == out.resolve():
+        raise InputError("the manifest would overwrite the data file", path=str(out))
+    chosen = select_samples(samples, include_all=include_all)
+    if not chosen:
+        raise InputError("no samples to export: none is both ok and accepted"
+                         + ("" if include_all else " (pass --all to include every ok sample nobody rejected)"))
+    rows: list[tuple[int | None, dict]]
+    if curriculum is not None:
+        rows = [(e, s) for e, s in curriculum_order(chosen, curriculum, seed=seed)]
+    else:
+        rows = [(None, s) for s in chosen]
+    if fmt == "parquet":
+        with atomic_output(out, "wb") as fh:
+            _write_parquet(fh, rows)
+    else:
+        convert = _CONVERTERS[fmt]
+        lines = [json.dumps(convert(s), ensure_ascii=False) for _, s in rows]  # validate all before writing
+        with atomic_output(out) as fh:
+            for line in lines:
+                fh.write(line + "\n")
+    per_k = Counter(int(s.get("k") or len(s.get("skills") or [])) for _, s in rows)
+    manifest = {
+        "tool": "steps-studio",
+        "version": __version__,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "format": fmt,
+        "output": {"path": out.name, "sha256": file_sha256(out), "bytes": out.stat().st_size, "rows": len(rows)},
+        "inputs": [{"path": str(p), "sha256": file_sha256(p)} for p in inputs],
+        "settings": {"include_all": include_all, "seed": seed,
+                     "curriculum": curriculum.to_dict() if curriculum is not None else None, **(settings or {})},
+        "counts": {
+            "total": len(rows),
+            "per_k": {str(k): per_k[k] for k in sorted(per_k)},
+            "per_community": dict(sorted(Counter(community_of(s) for _, s in rows).items())),
+            "per_style": dict(sorted(Counter(str(s.get("style")) for _, s in rows).items())),
+            "per_epoch": ({str(e): c for e, c in sorted(Counter(e for e, _ in rows).items())}
+                          if curriculum is not None else None),
+        },
+        "ids": [s["id"] for _, s in rows],
+    }
+    with atomic_output(manifest_path) as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")
+    return ExportResult(path=out, manifest_path=manifest_path, rows=len(rows), manifest=manifest)
+
+
+__all__ = ["FORMATS", "Curriculum", "DEFAULT_CURRICULUM", "curriculum_from_dict", "read_curriculum", "apportion",
+           "curriculum_order", "select_samples", "to_openai", "to_sharegpt", "to_alpaca", "community_of",
+           "ExportResult", "file_sha256", "export_samples"]

@@ -1,0 +1,296 @@
+"""A small OpenAI-compatible chat-completions server for tests and benchmarks, with injectable faults.
+
+Start it inside a test (``with FakeOpenAI() as server: ...`` or the ``fake_openai`` fixture) and point the
+real ``openai`` client at ``server.base_url``. It answers ``POST /v1/chat/completions`` with a
+``chat.completion`` body including ``usage``; ``responder(body) -> str`` decides the answer text (the
+default understands the STEPS prompts: composite/agentic JSON conversations, Skill-Mix answers, judge
+scores). Faults are injected with :meth:`FakeOpenAI.inject`:
+
+- ``"429"``: HTTP 429 with ``Retry-After`` (``retry_after`` seconds);
+- ``"500"``: HTTP 500; ``"400"``, ``"401"``: those statuses;
+- ``"slow"``: answer after ``slow_seconds`` (past the client's timeout);
+- ``"malformed"``: HTTP 200 with a cut-off JSON body;
+- ``"truncated"``: a ``Content-Length`` larger than the body, then the connection closes;
+- ``"empty"``: HTTP 200 with an empty ``choices`` list.
+
+Usage figures are deterministic: ``prompt_tokens`` = characters of all message contents // 4 + 1,
+``completion_tokens`` = characters of the answer // 4 + 1.
+
+Run as a script (``python tests/fake_openai.py --latency 0.02``) it serves until killed and prints
+``READY <base_url>`` on stdout: the benchmark uses it in a separate process.
+
+Also here: :func:`write_inputs`, small input files (catalogue, corpus, combinations, topics) for tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+try:
+    import pytest
+except ImportError:  # the script mode does not need pytest
+    pytest = None
+
+
+def usage_for(body: dict, text: str) -> dict:
+    """The usage the server reports for a request body and an answer text."""
+    prompt_chars = sum(len(m.get("content") or "") for m in body.get("messages", []))
+    pt, ct = prompt_chars // 4 + 1, len(text) // 4 + 1
+    return {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct}
+
+
+def default_responder(body: dict) -> str:
+    """Answers that fit the STEPS prompts, deterministic in the request (messages and seed)."""
+    messages = body.get("messages", [])
+    last = messages[-1]["content"] if messages else ""
+    h = hashlib.sha256(json.dumps([messages, body.get("seed")], sort_keys=True).encode()).hexdigest()[:8]
+    m = re.search(r"Score each of the following (\d+) points", last)
+    if m:
+        n = int(m.group(1))
+        return "All points are shown.\n" + json.dumps({"scores": [1] * n})
+    if "Improve the text" in last:
+        return f"Answer: The improved text {h} is here.\nExplanation: it is better."
+    if 'Give your text after "Answer:"' in last:
+        return f"Answer: A first draft {h}.\nExplanation: a draft."
+    if "Return only a JSON list" in last:
+        conv = [{"role": "user", "content": f"Please help with task {h}."},
+                {"role": "assistant", "content": f"Here is the solution to task {h}."}]
+        return "Here is the conversation:\n```json\n" + json.dumps(conv) + "\n```\nI hope it helps."
+    return f"echo {h}"
+
+
+@dataclass
+class _Rule:
+    fault: str
+    match: str | None
+    remaining: int
+
+
+class FakeOpenAI:
+    """The server; see the module docstring. ``requests`` holds every request body received (in order)."""
+
+    def __init__(self, responder: Callable[[dict], str] | None = None, *, latency: float = 0.0,
+                 slow_seconds: float = 2.0, retry_after: float = 1.0, record: bool = True):
+        self.responder = responder or default_responder
+        self.latency = latency
+        self.slow_seconds = slow_seconds
+        self.retry_after = retry_after
+        self.record = record
+        self.requests: list[dict] = []
+        self.faults_served: list[str] = []
+        self.authorizations: set[str] = set()
+        self._rules: list[_Rule] = []
+        self._lock = threading.Lock()
+        self._count = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- control ------------------------------------------------------------------------------------
+
+    def inject(self, fault: str, *, times: int = 1, match: str | None = None) -> None:
+        """Serve ``fault`` to the next ``times`` requests whose body contains ``match`` (any if None)."""
+        with self._lock:
+            self._rules.append(_Rule(fault, match, times))
+
+    @property
+    def n_requests(self) -> int:
+        with self._lock:
+            return self._count
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "server not started"
+        return f"http://127.0.0.1:{self._server.server_port}/v1"
+
+    def start(self) -> "FakeOpenAI":
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                owner._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "FakeOpenAI":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- serving ------------------------------------------------------------------------------------
+
+    def _next_fault(self, raw: str) -> str | None:
+        with self._lock:
+            self._count += 1
+            for rule in self._rules:
+                if rule.remaining > 0 and (rule.match is None or rule.match in raw):
+                    rule.remaining -= 1
+                    self.faults_served.append(rule.fault)
+                    return rule.fault
+        return None
+
+    @staticmethod
+    def _send(h: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict | None = None,
+              length: int | None = None) -> None:
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(payload) if length is None else length))
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.end_headers()
+        h.wfile.write(payload)
+        h.wfile.flush()
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        n = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(n).decode("utf-8")
+        if not h.path.endswith("/chat/completions"):
+            self._send(h, 404, b'{"error": {"message": "not found"}}')
+            return
+        body = json.loads(raw)
+        with self._lock:
+            if self.record:
+                self.requests.append(body)
+            self.authorizations.add(h.headers.get("Authorization") or "")
+        fault = self._next_fault(raw)
+        if self.latency:
+            time.sleep(self.latency)
+        if fault == "429":
+            self._send(h, 429, b'{"error": {"message": "Rate limit reached", "type": "rate_limit"}}',
+                       {"Retry-After": f"{self.retry_after:g}"})
+            return
+        if fault in ("500", "400", "401"):
+            msg = {"500": "internal error", "400": "bad request: context too long", "401": "invalid key"}[fault]
+            self._send(h, int(fault), json.dumps({"error": {"message": msg}}).encode())
+            return
+        if fault == "malformed":
+            self._send(h, 200, b'{"id": "chatcmpl-x", "object": "chat.completion", "choices": [{"ind')
+            return
+        if fault == "truncated":
+            h.close_connection = True
+            self._send(h, 200, b'{"id": "chatcmpl-x", "object": "chat.co', length=400)
+            return
+        if fault == "empty":
+            self._send(h, 200, json.dumps({"id": "chatcmpl-x", "object": "chat.completion", "created": 0,
+                                           "model": body.get("model"), "choices": []}).encode())
+            return
+        if fault == "slow":
+            time.sleep(self.slow_seconds)
+        text = self.responder(body)
+        payload = {"id": "chatcmpl-" + hashlib.sha256(raw.encode()).hexdigest()[:12], "object": "chat.completion",
+                   "created": int(time.time()), "model": body.get("model"),
+                   "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                "finish_reason": "stop"}],
+                   "usage": usage_for(body, text)}
+        try:
+            self._send(h, 200, json.dumps(payload).encode())
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+            pass
+
+
+if pytest is not None:
+    @pytest.fixture
+    def fake_openai():
+        """A started :class:`FakeOpenAI` with the default responder, stopped after the test."""
+        with FakeOpenAI() as server:
+            yield server
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Small input files
+# ----------------------------------------------------------------------------------------------------------
+
+CATALOG_ROWS = [
+    ("metaphor", "rhetoric", "Describing one thing as another to suggest a likeness.", "Time is a thief."),
+    ("red herring", "logic", "A distraction from the real issue.", "But what about the weather?"),
+    ("modus ponens", "logic", "If P then Q; P; therefore Q.", "If it rains the road is wet; it rains."),
+    ("irony", "rhetoric", "Saying the opposite of what is meant.", "What lovely weather, said he in the storm."),
+    ("statistics", "math", "Summarising data with numbers.", "The mean of 2 and 4 is 3."),
+    ("sql", "code", "Querying tables with SQL.", "SELECT name FROM users;"),
+]
+
+CORPUS = [
+    {"id": "r1", "skills": ["metaphor"], "messages": [{"role": "user", "content": "Write a metaphor about time."},
+                                                      {"role": "assistant", "content": "Time is a river."}]},
+    {"id": "r2", "skills": ["red herring", "irony"],
+     "messages": [{"role": "user", "content": "Change the subject cleverly."},
+                  {"role": "assistant", "content": "Speaking of which, nice shoes!"}]},
+    {"id": "r3", "skills": ["modus ponens"], "text": "If it rains, the street is wet. It rains. So it is wet."},
+    {"id": "r4", "skills": ["irony", "metaphor"],
+     "messages": [{"role": "user", "content": "Be ironic."}, {"role": "assistant", "content": "Oh, great."}]},
+    {"id": "r5", "skills": ["statistics", "sql"],
+     "messages": [{"role": "user", "content": "Average salary by team?"},
+                  {"role": "assistant", "content": "SELECT team, AVG(salary) FROM staff GROUP BY team;"}]},
+    {"id": "r6", "skills": ["sql"], "messages": [{"role": "user", "content": "List users."},
+                                                 {"role": "assistant", "content": "SELECT * FROM users;"}]},
+]
+
+COMBOS = [
+    {"skills": ["metaphor", "red herring"], "start": ["metaphor"], "gain": 1.25, "step_gains": [1.25],
+     "lca": "1", "scope": "local", "k": 2, "coherence": None, "lca_label": "rhetoric"},
+    {"skills": ["modus ponens", "irony", "metaphor"], "start": ["modus ponens"], "gain": 2.5,
+     "step_gains": [1.5, 1.0], "lca": "root", "scope": "global", "k": 3, "coherence": 0.2, "lca_label": ""},
+    {"skills": ["statistics", "sql"], "start": ["statistics"], "gain": 0.75, "step_gains": [0.75],
+     "lca": "2.1", "scope": "local", "k": 2, "coherence": None, "lca_label": "data"},
+]
+
+TOPICS = ["gardening", "space travel", "cooking pasta"]
+
+
+def write_inputs(folder: Path) -> dict[str, Path]:
+    """Write skills.csv, corpus.jsonl, combos.jsonl and topics.txt into ``folder``; returns their paths."""
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"catalog": folder / "skills.csv", "corpus": folder / "corpus.jsonl",
+             "combos": folder / "combos.jsonl", "topics": folder / "topics.txt"}
+    with paths["catalog"].open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["skill", "category", "definition", "example"])
+        w.writerows(CATALOG_ROWS)
+    paths["corpus"].write_text("".join(json.dumps(r) + "\n" for r in CORPUS), encoding="utf-8")
+    paths["combos"].write_text("".join(json.dumps(c) + "\n" for c in COMBOS), encoding="utf-8")
+    paths["topics"].write_text("\n".join(TOPICS) + "\n", encoding="utf-8")
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve a fake OpenAI-compatible endpoint until killed.")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each answer")
+    args = parser.parse_args()
+    server = FakeOpenAI(latency=args.latency, record=False).start()
+    print(f"READY {server.base_url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
