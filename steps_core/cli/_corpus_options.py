@@ -1,0 +1,76 @@
+"""Corpus-reading options shared by every command that reads a corpus.
+
+Use ``@corpus_options`` on a command (or ``@corpus_options(engine=False)`` for commands that read records
+rather than count them), then ``opts = read_options(kwargs)`` inside it: the options are popped out of the
+command's keyword arguments and returned as keyword arguments for :func:`steps_core.corpus.load_cooccurrence`
+(or :func:`steps_core.corpus.iter_records`), including a fresh ``report`` (a
+:class:`~steps_core.corpus.ReadReport`) that :func:`echo_report` prints after the read.
+
+    @cli.command()
+    @click.argument("corpus")
+    @corpus_options
+    def count(corpus, **kwargs):
+        opts = read_options(kwargs)
+        cooc = load_cooccurrence(corpus, **opts)
+        echo_report(opts["report"])
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..corpus import ENGINES, FORMATS, LANGS, ReadReport
+
+_OPTION_NAMES = ("format", "skills_field", "lang", "skip_bad")
+
+
+def corpus_options(f=None, *, engine: bool = True):
+    """Add ``--format``, ``--skills-field``, ``--lang``, ``--skip-bad`` and (unless ``engine=False``) ``--engine``."""
+
+    def decorate(func):
+        if engine:
+            func = click.option(
+                "--engine", type=click.Choice(list(ENGINES)), default="memory", show_default=True,
+                help="How to count skill co-occurrences. memory: stream the records through Python (fast, "
+                     "needs memory for the pair counts only); duckdb: let DuckDB read the files and count, "
+                     "spilling to disk, for corpora whose pair counts do not fit in memory. Both give the "
+                     "same result.")(func)
+        func = click.option(
+            "--skip-bad", is_flag=True, default=False,
+            help="Skip bad records (invalid JSON, wrong types, empty or missing skills, undecodable text) "
+                 "and report how many were skipped, with the first few messages. Without it the first bad "
+                 "record stops the command with its file, line and field.")(func)
+        func = click.option(
+            "--lang", type=click.Choice(list(LANGS)), default="en", show_default=True,
+            help="Language of Infinity-Instruct skill labels: the skills come from label.ability_en or "
+                 "label.ability_zh when the records have no skills field.")(func)
+        func = click.option(
+            "--skills-field", default="skills", show_default=True, metavar="NAME",
+            help="Field (JSON) or column (CSV, Parquet) holding each record's skills: a list of names, or a "
+                 "string of names separated by ';' (or ',' when there is no ';'). Use dots for nested "
+                 "fields, e.g. label.ability_en.")(func)
+        func = click.option(
+            "--format", "format", type=click.Choice(list(FORMATS)), default=None,
+            help="Corpus format. Default: detected from the file extension (.jsonl/.ndjson, .json, .csv, "
+                 ".parquet/.pq) or, failing that, from the content. A folder is read as shards of these "
+                 "formats.")(func)
+        return func
+
+    return decorate(f) if f is not None else decorate
+
+
+def read_options(kwargs: dict) -> dict:
+    """Pop the corpus options out of a command's ``kwargs``; returns keyword arguments for
+    ``load_cooccurrence`` (with ``engine`` when the command has ``--engine``) or ``iter_records``, plus a
+    fresh ``report``."""
+    opts = {name: kwargs.pop(name) for name in _OPTION_NAMES if name in kwargs}
+    if "engine" in kwargs:
+        opts["engine"] = kwargs.pop("engine")
+    opts["report"] = ReadReport()
+    return opts
+
+
+def echo_report(report: ReadReport, *, always: bool = False) -> None:
+    """Print the reading summary to stderr when records were skipped or notes were made (or ``always``)."""
+    if always or report.n_skipped or report.notes:
+        click.echo(report.summary(), err=True)

