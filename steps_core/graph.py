@@ -271,16 +271,18 @@ def build_graph(cooc: Cooccurrence, *, weighting: str = "lift", min_count: int =
 
 def graph_from_edges(edges: Iterable[tuple[str, str, float]], *, skills: Iterable[str] = (),
                      counts: dict[str, int] | None = None, weighting: str = "given",
-                     source: str | None = None) -> SkillGraph:
+                     source: str | None = None, lines: Sequence[int] | None = None) -> SkillGraph:
     """Build a graph from ``(source, target, weight)`` triples (plus optional extra, isolated ``skills``).
 
     Weights must be finite and non-negative; zero-weight edges are dropped. A self-loop or an edge listed
-    twice is an error (``source`` names the file in the message; the triple's position is the line).
+    twice is an error naming ``source`` (a file) and the line: ``lines[i]`` for the i-th triple when given,
+    else its position (1-based).
     """
     names: dict[str, None] = dict.fromkeys(skills)
     rows: list[tuple[str, str, float]] = []
     seen: dict[tuple[str, str], int] = {}
-    for pos, (a, b, w) in enumerate(edges, start=2 if source else 1):
+    for i, (a, b, w) in enumerate(edges):
+        pos = lines[i] if lines is not None else i + 1
         try:
             w = float(w)
         except (TypeError, ValueError):
@@ -380,20 +382,9 @@ def read_graph_csv(path: str | Path) -> SkillGraph:
             except ValueError:
                 raise InputError(f"count {count!r} is not an integer", path=str(npath), line=line,
                                  field="count") from None
-    lines: list[int] = []
-
-    def triples():
-        for line, (a, b, w) in _csv_rows(path, ("source", "target", "weight")):
-            lines.append(line)
-            yield a, b, w
-
-    try:
-        graph = graph_from_edges(triples(), skills=counts, counts=counts, source=str(path))
-    except InputError as exc:
-        if exc.path == str(path) and exc.line is not None and lines:   # report the real CSV line
-            raise InputError(exc.message, path=str(path), line=lines[-1], field=exc.field) from None
-        raise
-    return graph
+    rows = list(_csv_rows(path, ("source", "target", "weight")))
+    return graph_from_edges((r for _, r in rows), skills=counts, counts=counts, source=str(path),
+                            lines=[line for line, _ in rows])
 
 
 def blend_semantic(graph: SkillGraph, embeddings: np.ndarray, *, alpha: float = 0.3,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -75,6 +75,7 @@ class EncodingTree:
     labels: tuple[str, ...]
     method: str = "given"
     k: int | None = None
+    custom_labels: Mapping[int, str] = field(default_factory=dict)
 
     # ----------------------------------------------------------------------------------- construction
     @classmethod
@@ -242,7 +243,8 @@ class EncodingTree:
         labels = _default_labels(graph, parent, children, depth, anc, bfs, src, dst, w)
         for node, text in custom.items():
             labels[node] = text
-        return cls(graph, parent, children, depth, vol, cut, h, se, tuple(ids), tuple(labels), method, k)
+        return cls(graph, parent, children, depth, vol, cut, h, se, tuple(ids), tuple(labels), method, k,
+                   dict(custom))
 
     # ------------------------------------------------------------------------------------ properties
     @property
@@ -384,8 +386,11 @@ class EncodingTree:
 
     @cached_property
     def version(self) -> str:
-        """A content hash of the tree (structure, labels and graph): 12 hex digits."""
-        payload = json.dumps(to_dict(self, include_edges=True), sort_keys=True, separators=(",", ":"))
+        """A content hash of the tree (structure, labels, graph edges and counts): 12 hex digits."""
+        doc = to_dict(self, include_edges=True)
+        for meta in ("method", "k", "weighting", "n_records"):      # not content: the same tree, however made
+            doc.pop(meta, None)
+        payload = json.dumps(doc, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
@@ -429,8 +434,11 @@ def to_dict(tree: EncodingTree, *, include_edges: bool = True) -> dict:
         if v < tree.n_skills:
             return {"id": base["id"], "skill": tree.skills[v], **{k: base[k] for k in ("vol", "cut", "h")},
                     "se": float(tree.se[v]), "count": int(tree.graph.counts[v])}
-        return {"id": base["id"], "children": [node(c) for c in tree.children[v]],
-                **{k: base[k] for k in ("vol", "cut", "h")}, "label": tree.labels[v]}
+        out = {"id": base["id"], "children": [node(c) for c in tree.children[v]],
+               **{k: base[k] for k in ("vol", "cut", "h")}, "label": tree.labels[v]}
+        if v in tree.custom_labels:
+            out["label_custom"] = True                  # kept through edits; other labels are recomputed
+        return out
 
     out = {"k": tree.k if tree.k is not None else tree.height, "method": tree.method, "h1": tree.h1,
            "entropy": tree.entropy, "theta": tree.theta, "weighting": tree.graph.weighting,
@@ -489,7 +497,7 @@ def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
         _expect(isinstance(node.get("children"), list) and node["children"],
                 "a community needs a non-empty 'children' list (or a leaf a 'skill')", source, where)
         nodes.append(("", parent_pos))
-        if isinstance(node.get("label"), str):
+        if isinstance(node.get("label"), str) and node.get("label_custom") is True:
             custom[pos] = node["label"]
         for i, c in enumerate(node["children"]):
             walk(c, f"{where}.children[{i}]", pos)

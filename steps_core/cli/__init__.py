@@ -43,7 +43,8 @@ def _load_commands() -> None:
     import pkgutil
 
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        importlib.import_module(f"{__name__}.{info.name}")
+        if not info.name.startswith("__"):
+            importlib.import_module(f"{__name__}.{info.name}")
 
 
 _load_commands()

@@ -1,0 +1,168 @@
+"""``steps graph``, ``steps tree``, ``steps select``: the core pipeline from a corpus to combinations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import corpus as corpus_mod
+from ..errors import InputError
+from ..graph import WEIGHTINGS, SkillGraph, build_graph, count_cooccurrences, read_graph_csv, write_graph_csv
+from ..optimize import METHODS, build_tree
+from ..select import SCOPES, select_combinations, write_combos
+from ..tree import read_tree_json, write_tree_json
+from . import cli
+from ._util import echo_kv, ensure_parent, progress_bar
+
+try:                                   # corpus-format options (JSONL, JSON, CSV, Parquet, DuckDB counting)
+    from ._corpus_options import corpus_options, read_options
+except ImportError:                    # pragma: no cover - only while the data module is being built
+    def corpus_options(f):
+        return f
+
+    def read_options(kwargs):
+        return {}
+
+_WEIGHTING_HELP = "Edge weighting: " + "; ".join(f"{k}: {v}" for k, v in WEIGHTINGS.items()) + "."
+
+
+def graph_options(f):
+    """--weighting, --min-count, --min-cooccur (shared by ``graph`` and ``tree``)."""
+    f = click.option("--min-cooccur", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Keep an edge only when the two skills share at least this many records.")(f)
+    f = click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Keep a skill only when at least this many records are tagged with it.")(f)
+    f = click.option("--weighting", type=click.Choice(list(WEIGHTINGS)), default="lift", show_default=True,
+                     help=_WEIGHTING_HELP)(f)
+    return f
+
+
+def _graph_from_corpus(path: str, weighting: str, min_count: int, min_cooccur: int, options: dict) -> SkillGraph:
+    with progress_bar("counting", unit=" records") as bar:
+        load = getattr(corpus_mod, "load_cooccurrence", None)
+        if load is not None:
+            cooc = load(path, progress=bar, **options)
+        else:
+            cooc = count_cooccurrences(corpus_mod.iter_skill_lists(path), progress=bar)
+    return build_graph(cooc, weighting=weighting, min_count=min_count, min_cooccur=min_cooccur)
+
+
+def _is_edge_list(path: str) -> bool:
+    p = Path(path)
+    if p.suffix.lower() != ".csv" or not p.is_file():
+        return False
+    with p.open("r", encoding="utf-8", errors="replace") as fh:
+        header = fh.readline().strip().lower().replace(" ", "")
+    return header == "source,target,weight"
+
+
+def _summary(graph: SkillGraph) -> list[tuple[str, object]]:
+    isolated = int((graph.degree == 0).sum())
+    return [("records", graph.n_records), ("skills", graph.n_skills), ("edges", graph.n_edges),
+            ("isolated skills", isolated), ("weighting", graph.weighting)]
+
+
+@cli.command("graph")
+@click.argument("corpus", type=click.Path(dir_okay=True))
+@graph_options
+@corpus_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="graph.csv", show_default=True,
+              help="Edge list to write (source,target,weight); the node list (skill,count) goes beside it "
+                   "as <name>.nodes.csv.")
+def graph_cmd(corpus, weighting, min_count, min_cooccur, output, **kwargs):
+    """Count skill co-occurrences in CORPUS and write the weighted skill graph.
+
+    CORPUS holds records tagged with skills (JSONL with a `skills` list per record, or any format the
+    corpus options accept). Counting streams: the corpus is never held in memory.
+    """
+    graph = _graph_from_corpus(corpus, weighting, min_count, min_cooccur, read_options(kwargs))
+    edges, nodes = write_graph_csv(graph, ensure_parent(output))
+    echo_kv(_summary(graph) + [("edge list", edges), ("node list", nodes)])
+
+
+@cli.command("tree")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=True))
+@click.option("--k", "k", type=click.IntRange(2, 8), default=3, show_default=True,
+              help="Height of the encoding tree: levels of communities + 1 (2 = a flat partition).")
+@click.option("--method", type=click.Choice(METHODS), default="greedy", show_default=True,
+              help="greedy: merge/refine each level and grow levels above or below, whichever lowers the "
+                   "entropy more; topdown: partition inside each community, level by level (for comparison).")
+@click.option("--no-refine", is_flag=True,
+              help="Plain greedy merging, without node-move refinement and multilevel starts (for comparison).")
+@click.option("--starts", "n_starts", type=click.IntRange(0, 64), default=4, show_default=True,
+              help="Multilevel searches from seeded vertex orders tried besides greedy at each level.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of those vertex orders.")
+@graph_options
+@corpus_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="tree.json", show_default=True,
+              help="Tree file to write (it carries the graph's edges, so it stands alone).")
+def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, min_count, min_cooccur, output,
+             **kwargs):
+    """Build the encoding tree of minimum structural entropy from INPUT.
+
+    INPUT is an edge list written by `steps graph` (source,target,weight) or a corpus, in which case the
+    graph is built first with the graph options.
+    """
+    options = read_options(kwargs)
+    if _is_edge_list(input_path):
+        graph = read_graph_csv(input_path)
+    else:
+        graph = _graph_from_corpus(input_path, weighting, min_count, min_cooccur, options)
+    with progress_bar("building tree", unit=" levels") as bar:
+        tree = build_tree(graph, k=k, method=method, refine=not no_refine, n_starts=n_starts, seed=seed,
+                          progress=bar)
+    path = write_tree_json(tree, ensure_parent(output))
+    echo_kv([("skills", graph.n_skills), ("edges", graph.n_edges), ("height", tree.height),
+             ("communities", len(tree.communities)), ("H^1 (bits)", f"{tree.h1:.6f}"),
+             ("H^T (bits)", f"{tree.entropy:.6f}"), ("theta", f"{tree.theta:.4f}"), ("tree", path)])
+
+
+def _split_combo(text: str) -> list[str]:
+    sep = "|" if "|" in text else ","
+    return [s.strip() for s in text.split(sep) if s.strip()]
+
+
+@cli.command("select")
+@click.argument("tree_path", metavar="TREE", type=click.Path(exists=False, dir_okay=False))
+@click.option("--k", "k", type=click.IntRange(2, 8), default=4, show_default=True,
+              help="Skills per combination, start skills and pins included.")
+@click.option("--beam", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Beam width: partial combinations kept after each step.")
+@click.option("--start", "starts", multiple=True, metavar="SKILL[,SKILL...]",
+              help="A start set (repeatable; a comma- or |-separated list gives a multi-skill start). "
+                   "Without --start every skill is a start: the full sweep.")
+@click.option("--pin", "pins", multiple=True, metavar="SKILL", help="A skill every combination must contain (repeatable).")
+@click.option("--exclude", "excludes", multiple=True, metavar="SKILL", help="A skill never to use (repeatable).")
+@click.option("--exclude-combo", "exclude_combos", multiple=True, metavar="SKILL,SKILL,...",
+              help="A combination (as a set) never to return (repeatable; comma- or |-separated).")
+@click.option("--scope", type=click.Choice(SCOPES), default="local", show_default=True,
+              help="local: step t draws from the t-th ancestor community of the start (coherent, local first); "
+                   "global: any skill (for comparison).")
+@click.option("--per-start", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Best combinations kept from each start.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Keep only the N best combinations of the global ranking (default: all).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="combos.jsonl", show_default=True,
+              help="Combinations to write, one JSON object per line, best first.")
+def select_cmd(tree_path, k, beam, starts, pins, excludes, exclude_combos, scope, per_start, top, output):
+    """Select skill combinations of maximum conditional structural entropy from TREE (a tree.json).
+
+    Each combination adds to its start skills the skills that bring the most new information, H(Y|X):
+    rare but coherent combinations the corpus lacks.
+    """
+    tree = read_tree_json(tree_path)
+    start_sets = [_split_combo(s) for s in starts] or None
+    with progress_bar("searching", unit=" starts") as bar:
+        combos = select_combinations(tree, starts=start_sets, k=k, beam=beam, scope=scope, pins=pins,
+                                     exclude=excludes, exclude_combos=[_split_combo(c) for c in exclude_combos],
+                                     per_start=per_start, top=top, progress=bar)
+    if not combos:
+        raise InputError("no combination satisfies these settings (too many exclusions, or k larger than the "
+                         "skills left)")
+    path = write_combos(ensure_parent(output), combos)
+    for c in combos[:5]:
+        click.echo(f"{c.gain:8.4f}  {' + '.join(c.skills)}")
+    if len(combos) > 5:
+        click.echo(f"     ...  ({len(combos) - 5} more)")
+    echo_kv([("combinations", len(combos)), ("written to", path)])

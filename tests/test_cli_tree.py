@@ -1,0 +1,52 @@
+"""`steps tree`."""
+
+import json
+
+import pytest
+
+from cli_helpers import bundled_records, run, write_corpus
+from steps_core.graph import build_graph, count_cooccurrences
+from steps_core.optimize import build_tree
+from steps_core.tree import read_tree_json
+
+
+def test_tree_from_edge_list_and_from_corpus_agree(tmp_path):
+    records = bundled_records()
+    corpus = write_corpus(tmp_path / "c.jsonl", records)
+    run("graph", corpus, "-o", tmp_path / "graph.csv")
+    r1 = run("tree", tmp_path / "graph.csv", "--k", "3", "-o", tmp_path / "t1.json")
+    run("tree", corpus, "--k", "3", "-o", tmp_path / "t2.json")
+    t1, t2 = read_tree_json(tmp_path / "t1.json"), read_tree_json(tmp_path / "t2.json")
+    expected = build_tree(build_graph(count_cooccurrences(records)), k=3)
+    assert t1.version == t2.version == expected.version
+    assert f"{expected.entropy:.6f}" in r1.output
+    doc = json.loads((tmp_path / "t1.json").read_text())
+    assert doc["k"] == 3 and doc["method"] == "greedy"
+    assert doc["entropy"] == pytest.approx(expected.entropy) and doc["h1"] == pytest.approx(expected.h1)
+
+
+def test_tree_methods_and_no_refine(tmp_path):
+    corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(300, seed=2))
+    for args, method in ((["--method", "topdown"], "topdown"), (["--no-refine"], "greedy-norefine")):
+        run("tree", corpus, "--k", "2", *args, "-o", tmp_path / "t.json")
+        assert json.loads((tmp_path / "t.json").read_text())["method"] == method
+
+
+@pytest.mark.parametrize("k", ["1", "9"])
+def test_tree_k_out_of_range(tmp_path, k):
+    corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(50))
+    result = run("tree", corpus, "--k", k, "-o", tmp_path / "t.json", ok=False)
+    assert "--k" in result.output
+
+
+def test_tree_malformed_edge_list(tmp_path):
+    p = tmp_path / "g.csv"
+    p.write_text("source,target,weight\na,b,1\nb,c,NaN\n")
+    result = run("tree", p, "-o", tmp_path / "t.json", ok=False)
+    assert "g.csv:3" in result.output and "weight" in result.output
+
+
+def test_tree_help():
+    out = run("tree", "--help").output
+    for opt in ("--k", "--method", "--no-refine", "--starts", "--seed", "--weighting", "--output"):
+        assert opt in out

@@ -1,0 +1,158 @@
+"""Co-occurrence counting and weighting, the edge-list files and their errors."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from steps_core.errors import InputError
+from steps_core.graph import (blend_semantic, build_graph, count_cooccurrences, graph_from_edges, nodes_path,
+                              read_graph_csv, write_graph_csv)
+
+RECORDS = [["python", "debugging", "explain"], ["python", "debugging"], ["metaphor", "persuasion"],
+           ["persuasion", "python", "persuasion"], ["explain"], ["metaphor", "persuasion", "explain"]]
+
+
+def brute_counts(records):
+    n, c = {}, {}
+    for r in records:
+        s = set(r)
+        for a in s:
+            n[a] = n.get(a, 0) + 1
+        for a, b in itertools.combinations(sorted(s), 2):
+            c[(a, b)] = c.get((a, b), 0) + 1
+    return n, c
+
+
+def test_counts_match_brute_force():
+    cooc = count_cooccurrences(RECORDS)
+    n, c = brute_counts(RECORDS)
+    assert cooc.skills == tuple(sorted(n))
+    assert dict(zip(cooc.skills, cooc.counts.tolist())) == n
+    dense = cooc.pairs.toarray()
+    for (a, b), v in c.items():
+        i, j = cooc.skills.index(a), cooc.skills.index(b)
+        assert dense[i, j] == dense[j, i] == v
+    assert dense.sum() == 2 * sum(c.values()) and np.all(np.diag(dense) == 0)
+    assert cooc.n_records == len(RECORDS)
+
+
+def test_counting_streams_in_chunks_and_ignores_record_order():
+    rng = np.random.default_rng(0)
+    names = [f"skill-{i}" for i in range(40)]
+    records = [list(rng.choice(names, rng.integers(1, 9))) for _ in range(3000)]
+    consumed = []
+
+    def stream():
+        for r in records:
+            consumed.append(1)
+            yield r
+
+    a = count_cooccurrences(stream(), chunk_size=7)
+    b = count_cooccurrences(records[::-1], chunk_size=100_000)
+    n, c = brute_counts(records)
+    assert a.skills == b.skills == tuple(sorted(n))
+    assert (a.pairs != b.pairs).nnz == 0 and np.array_equal(a.counts, b.counts)
+    assert len(consumed) == 3000
+    assert int(a.pairs.sum()) == 2 * sum(c.values())
+
+
+def test_weightings_by_hand():
+    cooc = count_cooccurrences(RECORDS)
+    N = len(RECORDS)
+    n, c = brute_counts(RECORDS)
+    lift = build_graph(cooc, weighting="lift")
+    count = build_graph(cooc, weighting="count")
+    npmi = build_graph(cooc, weighting="npmi")
+    for (a, b), cab in c.items():
+        assert lift.weight(a, b) == pytest.approx((cab + 2) / ((n[a] + 1) * (n[b] + 1)))
+        assert count.weight(a, b) == cab
+        p_ab, p_a, p_b = cab / N, n[a] / N, n[b] / N
+        expected = max(0.0, math.log(p_ab / (p_a * p_b)) / -math.log(p_ab))
+        assert npmi.weight(a, b) == pytest.approx(expected, abs=1e-12)
+    # python & persuasion share 1 record of 6 but each is in 3: p_ab = 1/6 < p_a p_b = 1/4, clipped to 0
+    assert npmi.weight("persuasion", "python") == 0.0
+    assert npmi.weight("metaphor", "persuasion") > 0
+
+
+def test_npmi_clips_anticorrelated_pairs_and_handles_certain_pairs():
+    records = [["a", "b"]] * 3
+    g = build_graph(count_cooccurrences(records), weighting="npmi")
+    assert g.weight("a", "b") == 1.0
+    records = [["a", "x"], ["a", "y"], ["a", "z"], ["b", "x"], ["a", "b"]] + [["a"]] * 20 + [["b"]] * 20
+    g = build_graph(count_cooccurrences(records), weighting="npmi")
+    assert ("a", "b") not in {(g.skills[i], g.skills[j]) for i, j in zip(*g.adjacency.nonzero())}
+
+
+def test_filters_keep_isolated_skills():
+    cooc = count_cooccurrences(RECORDS)
+    g = build_graph(cooc, weighting="count", min_count=2, min_cooccur=2)
+    n, _ = brute_counts(RECORDS)
+    assert g.skills == tuple(sorted(s for s, v in n.items() if v >= 2))
+    assert g.n_edges == 2          # python-debugging, metaphor-persuasion
+    assert g.degree[g.index["explain"]] == 0
+
+
+@pytest.mark.parametrize("kwargs,message", [(dict(weighting="pmi"), "unknown weighting"),
+                                            (dict(min_count=0), "min_count"), (dict(min_cooccur=1.5), "min_cooccur")])
+def test_bad_graph_settings(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        build_graph(count_cooccurrences(RECORDS), **kwargs)
+
+
+def test_empty_corpus():
+    with pytest.raises(InputError, match="no records"):
+        build_graph(count_cooccurrences([]))
+
+
+def test_csv_round_trip_is_exact(tmp_path):
+    g = build_graph(count_cooccurrences(RECORDS + [["a,b \"quoted\"", "python"]]), weighting="lift")
+    edges, nodes = write_graph_csv(g, tmp_path / "graph.csv")
+    assert nodes == tmp_path / "graph.nodes.csv" == nodes_path(edges)
+    assert edges.read_text().splitlines()[0] == "source,target,weight"
+    assert nodes.read_text().splitlines()[0] == "skill,count"
+    back = read_graph_csv(edges)
+    assert back.skills == g.skills and np.array_equal(back.counts, g.counts)
+    assert (back.adjacency != g.adjacency).nnz == 0
+
+
+@pytest.mark.parametrize("body,line,message", [
+    ("a,b,1\nb,c,-2\n", 3, "finite number >= 0"),
+    ("a,b,1\nb,c,nan\n", 3, "finite number >= 0"),
+    ("a,b,1\nb,c,heavy\n", 3, "not a number"),
+    ("a,b,1\nb,c\n", 3, "expected 3 fields"),
+    ("a,b,1\nc,c,1\n", 3, "self-loop"),
+    ("a,b,1\nb,a,2\n", 3, "listed twice"),
+])
+def test_bad_edge_lists_name_the_line(tmp_path, body, line, message):
+    p = tmp_path / "g.csv"
+    p.write_text("source,target,weight\n" + body)
+    with pytest.raises(InputError) as err:
+        read_graph_csv(p)
+    assert f"g.csv:{line}:" in str(err.value) and message in str(err.value)
+
+
+def test_missing_columns(tmp_path):
+    p = tmp_path / "g.csv"
+    p.write_text("from,to,w\na,b,1\n")
+    with pytest.raises(InputError, match="missing column"):
+        read_graph_csv(p)
+
+
+def test_zero_weight_edges_are_dropped():
+    g = graph_from_edges([("a", "b", 0.0), ("b", "c", 2.0)])
+    assert g.n_edges == 1 and g.skills == ("a", "b", "c")
+
+
+def test_semantic_blend():
+    g = graph_from_edges([("a", "b", 2.0), ("c", "d", 1.0)])
+    emb = np.array([[1, 0], [0.9, 0.1], [0, 1], [1, 0.05]], float)
+    b = blend_semantic(g, emb, alpha=0.5, knn=2)
+    # a-b: 0.5 * 2/2 + 0.5 * cos(a, b)
+    cos_ab = emb[0] @ emb[1] / np.linalg.norm(emb[0]) / np.linalg.norm(emb[1])
+    assert b.weight("a", "b") == pytest.approx(0.5 + 0.5 * cos_ab)
+    assert b.weight("a", "d") == pytest.approx(0.5 * emb[0] @ emb[3] / np.linalg.norm(emb[3]))  # semantic only
+    assert b.weight("a", "c") == 0.0
+    with pytest.raises(InputError):
+        blend_semantic(g, emb[:2])

@@ -1,0 +1,195 @@
+"""Conditional structural entropy and the combination search, against brute force."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from brute import best_extension
+from steps_core.errors import InputError
+from steps_core.generators import planted_hierarchy
+from steps_core.optimize import build_tree
+from steps_core.select import (Combination, conditional_entropy, evaluate_combination, read_combos, search,
+                               make_settings, select_combinations, subset_entropy, write_combos)
+
+
+@pytest.fixture(scope="module")
+def tree():
+    g, _, _ = planted_hierarchy(48, n_groups=2, n_sub=3, p_sub=0.7, p_group=0.2, p_out=0.03, seed=1)
+    return build_tree(g, k=3)
+
+
+def paths_and_h(tree):
+    paths = {v: [x for x in tree.path(v)] for v in range(tree.n_skills)}
+    return paths, {x: float(tree.h[x]) for x in range(tree.n_nodes)}
+
+
+def test_subset_entropy_by_definition(tree):
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        s = [tree.skills[i] for i in rng.choice(tree.n_skills, rng.integers(1, 6), replace=False)]
+        nodes = set()
+        for name in s:
+            nodes.update(tree.path(tree.graph.index[name]))
+        assert subset_entropy(tree, s) == pytest.approx(sum(tree.h[x] for x in nodes), abs=1e-12)
+
+
+def test_conditional_identity_and_order_independence(tree):
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        pick = [tree.skills[i] for i in rng.choice(tree.n_skills, 6, replace=False)]
+        x, y = pick[:2], pick[2:]
+        value = conditional_entropy(tree, y, x)
+        assert value == pytest.approx(subset_entropy(tree, x + y) - subset_entropy(tree, x), abs=1e-12)
+        assert value == pytest.approx(conditional_entropy(tree, y[::-1], x[::-1]), abs=1e-12)
+        assert value >= 0
+        # submodular: the gain of one more skill shrinks as the conditioning set grows
+        z = y[0]
+        assert conditional_entropy(tree, [z], x) >= conditional_entropy(tree, [z], x + y[1:]) - 1e-12
+
+
+def test_single_skill_entropy_is_se(tree):
+    for v in range(tree.n_skills):
+        assert subset_entropy(tree, [tree.skills[v]]) == pytest.approx(tree.skill_entropy[v], abs=1e-12)
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_global_beam_finds_brute_force_optimum(tree, k):
+    paths, h = paths_and_h(tree)
+    n = tree.n_skills
+    for s in range(0, n, 7):
+        cands = [v for v in range(n) if v != s]
+        n_sets = len(list(itertools.combinations(cands, k - 1)))
+        got = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=n_sets, scope="global")
+        best = best_extension(h, paths, [s], cands, k - 1)
+        assert got[0].gain == pytest.approx(best, abs=1e-12)
+        # a narrow beam can only do worse or equal
+        narrow = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=1, scope="global")
+        assert narrow[0].gain <= best + 1e-12
+
+
+def local_pools(tree, start):
+    node = start
+    out = []
+    while True:
+        if tree.n_members(node) > 1:
+            out.append(set(tree.members(node).tolist()))
+        if node == tree.root:
+            return out
+        node = int(tree.parent[node])
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_local_beam_matches_brute_force_over_local_sequences(tree, k):
+    paths, h = paths_and_h(tree)
+    for s in range(0, tree.n_skills, 5):
+        pools = local_pools(tree, s)
+        # brute force: every sequence whose step t draws from pool t (clamped to the root)
+        best = -1.0
+        seqs = [[]]
+        for t in range(k - 1):
+            pool = pools[min(t, len(pools) - 1)]
+            seqs = [q + [y] for q in seqs for y in pool if y != s and y not in q]
+        for q in seqs:
+            nodes = set().union(*(paths[v] for v in q)) - set(paths[s])
+            best = max(best, sum(h[x] for x in nodes))
+        got = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=10_000)
+        assert got[0].gain == pytest.approx(best, abs=1e-12)
+
+
+def test_local_scope_never_leaves_the_t_th_ancestor(tree):
+    combos = select_combinations(tree, k=5, beam=8, per_start=3)
+    assert combos
+    for c in combos:
+        s = tree.graph.index[c.start[0]]
+        pools = local_pools(tree, s)
+        for t, name in enumerate(c.skills[1:]):
+            assert tree.graph.index[name] in pools[min(t, len(pools) - 1)], (c, t)
+        assert c.scope == "local"
+
+
+def test_step_gains_add_up_and_match_conditional_entropy(tree):
+    for c in select_combinations(tree, k=4, beam=5, top=20):
+        assert c.gain == pytest.approx(sum(c.step_gains), abs=1e-12)
+        rest = [s for s in c.skills if s not in c.start]
+        assert c.gain == pytest.approx(conditional_entropy(tree, rest, c.start), abs=1e-12)
+        assert len(c.skills) == c.k == 4 and len(set(c.skills)) == 4
+
+
+def test_pins_excludes_and_excluded_combinations(tree):
+    pin, banned = tree.skills[3], tree.skills[10]
+    base = select_combinations(tree, k=4, beam=6, top=30)
+    assert any(banned in c.skills for c in select_combinations(tree, k=4, beam=6))
+    combos = select_combinations(tree, k=4, beam=6, pins=[pin], exclude=[banned])
+    assert combos
+    for c in combos:
+        assert pin in c.skills and banned not in c.skills
+        assert c.skills[len(c.start)] == pin or pin in c.start
+    blocked = [list(c.skills) for c in base[:5]]
+    again = select_combinations(tree, k=4, beam=6, exclude_combos=blocked)
+    keys = {frozenset(b) for b in blocked}
+    assert not any(c.key in keys for c in again)
+    assert len(again) > 0
+
+
+def test_sweep_ranks_and_deduplicates(tree):
+    combos = select_combinations(tree, k=3, beam=4, per_start=2)
+    keys = [c.key for c in combos]
+    assert len(keys) == len(set(keys))
+    gains = [c.gain for c in combos]
+    assert gains == sorted(gains, reverse=True)
+    assert len(select_combinations(tree, k=3, beam=4, per_start=2, top=7)) == 7
+
+
+def test_multi_skill_start_and_lca(tree):
+    a, b = tree.skills[0], tree.skills[1]
+    (c,) = select_combinations(tree, starts=[[a, b]], k=4, beam=5)
+    assert c.skills[:2] == (a, b) and c.start == (a, b)
+    idx = [tree.graph.index[s] for s in c.skills]
+    assert c.lca == tree.ids[tree.lca(idx)]
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(k=1), "k"), (dict(k=9), "k"), (dict(beam=0), "beam"), (dict(scope="nearby"), "scope"),
+    (dict(pins=["no such skill"]), "unknown pinned skill"), (dict(exclude=["nope"]), "unknown excluded"),
+    (dict(pins=["skill 01"], exclude=["skill 01"]), "both pinned and excluded"),
+    (dict(k=2, pins=["skill 01", "skill 02"]), "no room"),
+])
+def test_bad_settings(tree, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        select_combinations(tree, **kwargs)
+
+
+def test_excluded_start_is_an_error(tree):
+    s = make_settings(tree, exclude=["skill 05"])
+    with pytest.raises(InputError, match="excluded"):
+        search(tree, ["skill 05"], s)
+
+
+def test_coherence_floor(tree):
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(tree.n_skills, 8))
+    combos = select_combinations(tree, k=3, beam=5, embeddings=emb, min_coherence=0.2)
+    assert all(c.coherence >= 0.2 for c in combos)
+    with pytest.raises(InputError, match="embeddings"):
+        select_combinations(tree, k=3, min_coherence=0.2)
+
+
+def test_evaluate_by_hand(tree):
+    names = [tree.skills[i] for i in (4, 20, 33)]
+    c = evaluate_combination(tree, names)
+    assert c.start == (names[0],)
+    assert c.gain == pytest.approx(conditional_entropy(tree, names[1:], names[:1]), abs=1e-12)
+    with pytest.raises(InputError, match="did you mean"):
+        evaluate_combination(tree, ["skill 4", "skill 20"])
+
+
+def test_combos_file_round_trip(tmp_path, tree):
+    combos = select_combinations(tree, k=3, beam=3, top=5)
+    path = write_combos(tmp_path / "c.jsonl", combos)
+    assert read_combos(path) == combos
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"skills": ["a"]}\n{"skills": "a"}\n')
+    with pytest.raises(InputError, match=r"bad.jsonl:2: field 'skills'"):
+        read_combos(bad)
+    assert isinstance(read_combos(path)[0], Combination)

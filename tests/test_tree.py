@@ -1,0 +1,203 @@
+"""Encoding trees: h(α), vol, cut, H^1, H^T, Se against hand values, the definition and the LCA identity."""
+
+import json
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from brute import h1 as brute_h1, partition_entropy, tree_entropy
+from steps_core.errors import InputError
+from steps_core.graph import graph_from_edges
+from steps_core.tree import EncodingTree, check_tree, from_dict, read_tree_json, to_dict, write_tree_json
+
+
+def graph_of(edges, n=None):
+    names = [f"s{i:02d}" for i in range(n or (max(max(a, b) for a, b, *_ in edges) + 1))]
+    return graph_from_edges([(names[e[0]], names[e[1]], e[2] if len(e) > 2 else 1.0) for e in edges],
+                            skills=names)
+
+
+def partition_tree(g, labels):
+    n = g.n_skills
+    groups = sorted(set(labels))
+    parent = [n + 1 + groups.index(lab) for lab in labels] + [-1] + [n] * len(groups)
+    return EncodingTree.from_parent(g, parent)
+
+
+BRIDGE = [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]
+
+
+def test_single_edge():
+    g = graph_of([(0, 1)])
+    assert partition_tree(g, [0, 1]).entropy == pytest.approx(1.0, abs=1e-12)
+    assert partition_tree(g, [0, 0]).entropy == pytest.approx(1.0, abs=1e-12)
+    assert partition_tree(g, [0, 1]).h1 == pytest.approx(1.0, abs=1e-12)
+
+
+def test_two_triangles():
+    g = graph_of([(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)])
+    assert partition_tree(g, list(range(6))).h1 == pytest.approx(2.584962500721, abs=1e-12)
+    assert partition_tree(g, [0, 0, 0, 1, 1, 1]).entropy == pytest.approx(1.584962500721, abs=1e-12)
+
+
+def test_bridge_values_and_per_node_terms():
+    g = graph_of(BRIDGE)
+    t = partition_tree(g, [0, 0, 0, 1, 1, 1])
+    assert t.h1 == pytest.approx(2.556656707463, abs=1e-12)
+    assert t.entropy == pytest.approx(1.699513850320, abs=1e-12)
+    assert partition_tree(g, [0, 0, 1, 1, 2, 2]).entropy == pytest.approx(1.865642098113, abs=1e-12)
+    # by hand: community {0,1,2}: vol 7, cut 1 (the bridge), h = -(1/14) log2(7/14) = 1/14
+    c = t.node_of("1")
+    assert (t.vol[c], t.cut[c]) == (7.0, 1.0)
+    assert t.h[c] == pytest.approx(1 / 14, abs=1e-15)
+    # leaf 2 (degree 3) under it: h = -(3/14) log2(3/7)
+    assert t.h[2] == pytest.approx(-(3 / 14) * math.log2(3 / 7), abs=1e-15)
+    assert t.skill_entropy[2] == pytest.approx(1 / 14 - (3 / 14) * math.log2(3 / 7), abs=1e-15)
+    assert t.theta == pytest.approx(1 - 1.699513850320 / 2.556656707463, abs=1e-12)
+
+
+@pytest.mark.parametrize("n,optimum", [(4, 1.792481), (8, 2.292481), (10, 2.453445)])
+def test_star_h1_and_optimal_partition(n, optimum):
+    edges = [(0, i) for i in range(1, n + 1)]
+    g = graph_of(edges)
+    assert partition_tree(g, list(range(n + 1))).h1 == pytest.approx(1 + math.log2(n) / 2, abs=1e-12)
+    # best partition by brute force over "hub with j leaves" shapes matches the quoted optimum
+    best = min(partition_tree(g, [0] * (j + 1) + list(range(1, n - j + 1))).entropy for j in range(n + 1))
+    assert best == pytest.approx(optimum, abs=1e-6)
+
+
+@pytest.mark.parametrize("m,labels,value", [
+    (4, [0, 0, 1, 1], 5 / 3),
+    (6, [0, 0, 0, 1, 1, 1], math.log2(6) - 0.4),
+    (8, [0] * 4 + [1] * 4, 3 - 3 / 7),
+])
+def test_complete_graph_optima(m, labels, value):
+    g = graph_of(list(nx.complete_graph(m).edges()))
+    assert partition_tree(g, labels).entropy == pytest.approx(value, abs=1e-12)
+
+
+def test_karate_values():
+    kc = nx.karate_club_graph()
+    g = graph_of(list(kc.edges()), n=34)
+    t = partition_tree(g, list(range(34)))
+    assert t.h1 == pytest.approx(4.704422598883, abs=1e-12)
+    clubs = [0 if kc.nodes[v]["club"] == "Mr. Hi" else 1 for v in range(34)]
+    assert partition_tree(g, clubs).entropy == pytest.approx(3.846666182641, abs=1e-12)
+
+
+def random_tree(rng, n, max_depth=4):
+    """A random parent array: leaves 0..n-1, root n, random nested communities."""
+    parent = [n] * n + [-1]
+    frontier = [n]
+    for _ in range(rng.integers(1, max(2, n // 2))):
+        p = int(rng.choice(frontier))
+        node = len(parent)
+        parent.append(p)
+        frontier.append(node)
+        if len(frontier) > max_depth * 3:
+            break
+    comms = list(range(n + 1, len(parent)))
+    for v in range(n):
+        parent[v] = int(rng.choice(comms)) if comms and rng.random() < 0.85 else n
+    return parent
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_trees_match_definition_and_lca_identity(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 12))
+    edges = [(a, b, float(rng.uniform(0.1, 3))) for a in range(n) for b in range(a + 1, n) if rng.random() < 0.4]
+    if not edges:
+        edges = [(0, 1, 1.0)]
+    g = graph_of(edges, n=n)
+    parent = random_tree(rng, n)
+    t = EncodingTree.from_parent(g, parent)
+    check_tree(t)
+    assert t.entropy == pytest.approx(tree_entropy(n, edges, parent), abs=1e-10)
+    assert t.entropy == pytest.approx(t.entropy_by_lca(), abs=1e-10)
+    assert t.h1 == pytest.approx(brute_h1(n, edges), abs=1e-12)
+    # Se(v) is the sum of h on the path from the leaf to (not including) the root
+    for v in range(n):
+        assert t.skill_entropy[v] == pytest.approx(sum(t.h[x] for x in t.path(v)), abs=1e-12)
+    # a flat tree gives H^1
+    flat = EncodingTree.from_parent(g, [n] * n + [-1])
+    assert flat.entropy == pytest.approx(flat.h1, abs=1e-12)
+
+
+def test_canonical_form_drops_empty_and_single_child_communities():
+    g = graph_of(BRIDGE)
+    # root 6; node 7 empty; node 8 -> node 9 (single child chain) -> {0,1,2}; node 10 -> {3,4,5}
+    parent = [9, 9, 9, 10, 10, 10, -1, 6, 6, 8, 6]
+    t = EncodingTree.from_parent(g, parent)
+    check_tree(t)
+    assert t.n_nodes == 6 + 1 + 2
+    assert t.entropy == pytest.approx(1.699513850320, abs=1e-12)
+    assert sorted(t.ids[c] for c in t.communities) == ["1", "2"]
+
+
+def test_isolated_skills_and_empty_graph():
+    g = graph_from_edges([("a", "b", 1.0)], skills=["a", "b", "lonely"])
+    t = EncodingTree.from_parent(g, [3, 3, 3, -1])
+    assert t.h[2] == 0.0 and t.entropy == pytest.approx(1.0)
+    g0 = graph_from_edges([], skills=["x", "y"])
+    t0 = EncodingTree.from_parent(g0, [2, 2, -1])
+    assert t0.entropy == 0.0 and t0.h1 == 0.0 and t0.theta == 0.0
+
+
+def test_labels_are_top_internal_degree():
+    # hub 'a' joined to b, c, d inside the community; 'e' joined only outside
+    g = graph_from_edges([("a", "b", 5), ("a", "c", 4), ("a", "d", 3), ("b", "c", 1), ("d", "e", 9)])
+    t = EncodingTree.from_parent(g, [6, 6, 6, 6, 5, -1, 5])   # {a,b,c,d} and e alone
+    c = t.node_of("1")
+    assert t.labels[c] == "a / b / c"
+
+
+def test_json_round_trip(tmp_path):
+    g = graph_of(BRIDGE)
+    t = partition_tree(g, [0, 0, 0, 1, 1, 1])
+    path = write_tree_json(t, tmp_path / "tree.json")
+    doc = json.loads(path.read_text())
+    assert set(doc) >= {"k", "method", "h1", "entropy", "root", "edges"}
+    leaf = doc["root"]["children"][0]["children"][0]
+    assert set(leaf) >= {"id", "skill", "vol", "cut", "h", "se"}
+    assert set(doc["root"]["children"][0]) >= {"id", "children", "vol", "cut", "h", "label"}
+    back = read_tree_json(path)
+    assert back.entropy == pytest.approx(t.entropy, abs=1e-15)
+    assert back.ids == t.ids and back.skills == t.skills
+    assert back.version == t.version
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda d: d.pop("edges"), "edges"),
+    (lambda d: d["edges"].append(["s00", "nobody", 1.0]), "not a leaf"),
+    (lambda d: d["root"]["children"][0]["children"].append({"id": "x", "skill": "s00"}), "more than once"),
+    (lambda d: d["root"]["children"][1].update(children=[]), "non-empty"),
+    (lambda d: d["edges"].__setitem__(0, ["s00", "s01"]), "edges[0]"),
+])
+def test_bad_tree_json(tmp_path, mutate, message):
+    t = partition_tree(graph_of(BRIDGE), [0, 0, 0, 1, 1, 1])
+    doc = to_dict(t)
+    mutate(doc)
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as err:
+        read_tree_json(p)
+    assert message in str(err.value) and "bad.json" in str(err.value)
+
+
+def test_invalid_json_names_line(tmp_path):
+    p = tmp_path / "t.json"
+    p.write_text('{\n "k": 3,\n oops\n}')
+    with pytest.raises(InputError, match=r"t.json:3: invalid JSON"):
+        read_tree_json(p)
+
+
+def test_custom_labels_survive_round_trip():
+    t = partition_tree(graph_of(BRIDGE), [0, 0, 0, 1, 1, 1])
+    c = t.node_of("2")
+    t2 = EncodingTree.from_parent(t.graph, t.parent, labels={c: "<b>mine</b>"})
+    back = from_dict(to_dict(t2))
+    assert back.labels[back.node_of("2")] == "<b>mine</b>"
+    assert back.labels[back.node_of("1")] == t.labels[t.node_of("1")]
