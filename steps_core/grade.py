@@ -524,9 +524,10 @@ class EvalDraw:
 
 
 def draw_eval(skills: Sequence[Skill], topics: Sequence[str], ks: Sequence[int], draws: int, *,
-              seed: int = 0) -> list[EvalDraw]:
-    """``draws`` random (k distinct skills, topic) items per k; item i of size k uses the random generator
-    seeded with ``"eval|seed|k|i"``, so adding k values or draws never changes the others."""
+              seed: int = 0, prefix: str = "eval") -> list[EvalDraw]:
+    """``draws`` random (k distinct skills, topic) items per k, with ids ``<prefix>-k<k>-<i>``; item i of
+    size k uses the random generator seeded with ``"eval|seed|k|i"``, so adding k values or draws never
+    changes the others. Skills are drawn from the pool sorted by name, so the input order does not matter."""
     if draws < 1:
         raise InputError("draws must be >= 1", field="draws")
     if not topics:
@@ -540,7 +541,7 @@ def draw_eval(skills: Sequence[Skill], topics: Sequence[str], ks: Sequence[int],
             rng = random.Random(f"eval|{seed}|{k}|{i}")
             chosen = tuple(rng.sample(pool, k))
             topic = topics[rng.randrange(len(topics))]
-            out.append(EvalDraw(id=f"eval-k{k}-{i}", k=k, skills=chosen, topic=topic, index=i))
+            out.append(EvalDraw(id=f"{prefix}-k{k}-{i}", k=k, skills=chosen, topic=topic, index=i))
     return out
 
 

@@ -35,7 +35,7 @@ import sqlite3
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit
@@ -457,7 +457,7 @@ class LLMClient:
         self.usage = Usage()
 
     def __repr__(self) -> str:
-        return f"LLMClient(host={self.host!r}, timeout={self.timeout}, cache={self.cache and self.cache.path})"
+        return f"LLMClient(host={self.host!r}, timeout={self.timeout}, cache={self.cache.path if self.cache is not None else None})"
 
     def _scrub(self, message: str) -> str:
         if self._secret:
@@ -616,15 +616,3 @@ def estimate_tokens(text: str) -> int:
     3
     """
     return math.ceil(len(text) / 4)
-
-
-@dataclass(frozen=True, slots=True)
-class UsageTotals:
-    """Usage of a run: tokens paid for (requests made) and tokens served from the cache, with costs."""
-
-    paid: Usage = Usage()
-    cached: Usage = Usage()
-    requests: int = 0
-    cache_hits: int = 0
-    cost: float | None = None
-    extra: dict = field(default_factory=dict, compare=False)

@@ -245,11 +245,12 @@ def record_text(record: Record, max_chars: int = 1500) -> str:
 def collect_seed_pools(records: Iterable[Record], skills: Iterable[str], *, pool_size: int = 64,
                        seed: int = 0, max_chars: int = 1500) -> dict[str, list[SeedExample]]:
     """Stream the records once, keeping for each wanted skill a uniform random sample (reservoir) of at
-    most ``pool_size`` records tagged with it. Deterministic for a given seed and record order."""
+    most ``pool_size`` records tagged with it. Deterministic for a given seed and record order; a skill's
+    pool does not depend on which other skills are wanted."""
     wanted = set(skills)
     pools: dict[str, list[SeedExample]] = {s: [] for s in wanted}
     seen: dict[str, int] = {s: 0 for s in wanted}
-    rng = random.Random(f"seed-pools|{seed}")
+    rngs = {s: random.Random(f"seed-pools|{seed}|{s}") for s in wanted}
     for rec in records:
         for skill in rec.skills:
             if skill not in wanted:
@@ -259,7 +260,7 @@ def collect_seed_pools(records: Iterable[Record], skills: Iterable[str], *, pool
             if len(pool) < pool_size:
                 pool.append(SeedExample(skill, rec.id, record_text(rec, max_chars)))
             else:
-                j = rng.randrange(seen[skill])
+                j = rngs[skill].randrange(seen[skill])
                 if j < pool_size:
                     pool[j] = SeedExample(skill, rec.id, record_text(rec, max_chars))
     return pools
@@ -678,8 +679,6 @@ def template_answer(job: SynthJob) -> str:
         return json.dumps([{"role": "user", "content": user}, {"role": "assistant", "content": assistant}],
                           ensure_ascii=False)
     user = f"I need help with a task that calls for {_phrase(names)} together."
-    if job.seeds:
-        user += "\nContext:\n" + "\n".join(f"- {s.text.splitlines()[0][:200]}" for s in job.seeds if s.text)
     assistant = f"{TEMPLATE_LABEL}\n" + "\n".join(f"- {line}" for line in explain)
     return json.dumps([{"role": "user", "content": user}, {"role": "assistant", "content": assistant}],
                       ensure_ascii=False)
@@ -951,22 +950,44 @@ def completed_ids(path: str | Path) -> set[str]:
 class SampleWriter:
     """Append samples to a JSONL file, one line each, flushed at once so an interruption loses nothing.
 
-    A file that does not end with a newline (cut short by a crash) first gets one, so the next line is
-    never glued to the broken one.
+    If the file ends in a line without a newline (a write cut short by a crash), that line is completed
+    with a newline when it is valid JSON, and otherwise removed (it holds no usable sample), so the next
+    line is never glued to a broken one.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        needs_newline = False
         if self.path.exists() and self.path.stat().st_size > 0:
-            with self.path.open("rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                needs_newline = fh.read(1) != b"\n"
+            self._repair_tail()
         self._fh = self.path.open("a", encoding="utf-8")
-        if needs_newline:
-            self._fh.write("\n")
         self.written = 0
+
+    def _repair_tail(self) -> None:
+        with self.path.open("rb+") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return
+            start = size
+            while start > 0:  # find the start of the last line
+                step = min(start, 1 << 16)
+                fh.seek(start - step)
+                chunk = fh.read(step)
+                cut = chunk.rfind(b"\n")
+                if cut >= 0:
+                    start = start - step + cut + 1
+                    break
+                start -= step
+            fh.seek(start)
+            tail = fh.read()
+            try:
+                json.loads(tail.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                log.warning("%s: removing an unfinished last line (%d bytes)", self.path, len(tail))
+                fh.truncate(start)
+            else:
+                fh.write(b"\n")
 
     def write(self, sample: Mapping) -> None:
         self._fh.write(json.dumps(sample, ensure_ascii=False) + "\n")

@@ -1,0 +1,525 @@
+"""``steps synth``, ``steps grade``, ``steps eval``, ``steps export``: thin wrappers over
+:mod:`steps_core.synth`, :mod:`steps_core.grade` and :mod:`steps_core.export`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from ..corpus import iter_records, read_catalog
+from ..errors import InputError
+from ..llm import LLMClient, Price, ResponseCache, RetryPolicy, default_cache_path, read_price_table
+from . import cli
+from ._util import ensure_parent, progress_bar
+
+_DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Shared options and helpers
+# ----------------------------------------------------------------------------------------------------------
+
+def endpoint_options(prefix: str = "", what: str = "the model"):
+    """--base-url, --api-key-env (optionally prefixed, e.g. --judge-base-url)."""
+    def deco(f):
+        f = click.option(f"--{prefix}api-key-env", default=None if prefix else _DEFAULT_KEY_ENV, metavar="NAME",
+                         show_default=not prefix,
+                         help=f"Environment variable holding the API key of {what}"
+                              + (" (default: the same as --api-key-env)." if prefix else
+                                 ". The key is never printed, logged or written to any file."))(f)
+        f = click.option(f"--{prefix}base-url", default=None, metavar="URL",
+                         help=f"OpenAI-compatible endpoint of {what}, e.g. http://localhost:8000/v1 "
+                              + ("(default: the same as --base-url)." if prefix else
+                                 "(default: api.openai.com)."))(f)
+        return f
+    return deco
+
+
+def client_options(f):
+    """--workers, --timeout, --max-retries, --cache, --no-cache, --prices, --price-input/--price-output, --log."""
+    f = click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
+                     help="Append a log of the run (retries, failures; never the API key) to this file.")(f)
+    f = click.option("--price-output", type=click.FloatRange(min=0), default=None, metavar="USD",
+                     help="Price of output tokens in USD per 1M tokens (with --price-input; overrides --prices).")(f)
+    f = click.option("--price-input", type=click.FloatRange(min=0), default=None, metavar="USD",
+                     help="Price of input tokens in USD per 1M tokens (with --price-output; overrides --prices).")(f)
+    f = click.option("--prices", "prices_path", type=click.Path(dir_okay=False), default=None,
+                     help='Price table, JSON {"<model>": {"input": <USD/1M>, "output": <USD/1M>}}. Without '
+                          "prices, costs are shown as unknown.")(f)
+    f = click.option("--no-cache", is_flag=True, default=False,
+                     help="Do not read or write the response cache (every request is sent).")(f)
+    f = click.option("--cache", "cache_path", type=click.Path(dir_okay=False), default=None,
+                     help="Response cache (SQLite). Default: $STEPS_CACHE or ~/.cache/steps-studio/llm-cache.sqlite."
+                          " A rerun answers from it and never pays twice.")(f)
+    f = click.option("--max-retries", type=click.IntRange(min=0), default=5, show_default=True,
+                     help="Retries per request after 429, 5xx, timeouts, connection errors or a malformed "
+                          "answer body (exponential backoff with jitter, honouring Retry-After).")(f)
+    f = click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
+                     help="Seconds to wait for one answer before retrying.")(f)
+    f = click.option("--workers", type=click.IntRange(min=1, max=256), default=4, show_default=True,
+                     help="Requests in flight at once.")(f)
+    return f
+
+
+@contextmanager
+def _run_log(path: str | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    handler = logging.FileHandler(ensure_parent(path), encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("steps_core")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        handler.close()
+
+
+def _price(model: str, prices_path: str | None, price_input: float | None,
+           price_output: float | None) -> Price | None:
+    if (price_input is None) != (price_output is None):
+        raise InputError("give both --price-input and --price-output", field="price-input")
+    if price_input is not None:
+        return Price(price_input, price_output)
+    if prices_path:
+        return read_price_table(prices_path).get(model)
+    return None
+
+
+def _cache(cache_path: str | None, no_cache: bool) -> ResponseCache | None:
+    if no_cache:
+        return None
+    return ResponseCache(cache_path or default_cache_path())
+
+
+def _client(base_url: str | None, api_key_env: str, timeout: float, max_retries: int,
+            cache: ResponseCache | None) -> LLMClient:
+    return LLMClient(base_url=base_url, api_key_env=api_key_env, timeout=timeout,
+                     retry=RetryPolicy(max_attempts=max_retries + 1), cache=cache)
+
+
+def _catalog(path: str | None):
+    return read_catalog(path) if path else ()
+
+
+def _money(value: float | None) -> str:
+    return "unknown (set --prices or --price-input/--price-output)" if value is None else f"${value:.4f}"
+
+
+def _read_by_id(path: Path) -> list[dict]:
+    """Read a JSONL file of records with ids (last line per id wins; a final line cut short is skipped)."""
+    by_id: dict[str, dict] = {}
+    with path.open("r", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                if not line.endswith("\n"):
+                    continue
+                raise InputError(f"invalid JSON: {exc.msg}", path=str(path), line=lineno) from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+                raise InputError("expected a JSON object with an id", path=str(path), line=lineno)
+            by_id[obj["id"]] = obj
+    return list(by_id.values())
+
+
+def _resume_state(output: Path, is_done, reader=None) -> set[str]:
+    """Ids of the records in an existing output file that ``is_done`` accepts."""
+    from ..synth import read_samples
+
+    if not output.exists() or output.stat().st_size == 0:
+        return set()
+    return {s["id"] for s in (reader or read_samples)(output) if is_done(s)}
+
+
+def _finish_file(output: Path, reader=None) -> list[dict]:
+    """Keep one line per id (a rerun appends the retried ones), atomically; returns the records."""
+    from ..synth import read_samples, write_samples
+
+    records = (reader or read_samples)(output)
+    with output.open("r", encoding="utf-8") as fh:
+        lines = sum(1 for line in fh if line.strip())
+    if lines != len(records):
+        write_samples(output, records)
+    return records
+
+
+# ----------------------------------------------------------------------------------------------------------
+# steps synth
+# ----------------------------------------------------------------------------------------------------------
+
+@cli.command("synth")
+@click.argument("combos", type=click.Path(dir_okay=False))
+@click.option("--style", type=click.Choice(["composite", "skillmix", "agentic"]), default="composite",
+              show_default=True,
+              help="composite: fuse one seed record per skill into a new conversation (needs --corpus); "
+                   "skillmix: a short text on a topic, generated then improved (needs --topics); agentic: a "
+                   "task with concrete data and a planned solution.")
+@click.option("--corpus", type=click.Path(), default=None,
+              help="Tagged corpus to draw seed examples from (one distinct record per skill); any format "
+                   "`steps graph` reads.")
+@click.option("--skills-field", default="skills", show_default=True, help="Field of the corpus holding the skills.")
+@click.option("--catalog", type=click.Path(dir_okay=False), default=None,
+              help="Skill catalogue CSV (skill, category, definition, example): definitions and examples go "
+                   "into the prompts.")
+@click.option("--topics", type=click.Path(dir_okay=False), default=None,
+              help="Topics, one per line (each sample gets one, chosen by its id).")
+@click.option("--backend", type=click.Choice(["openai", "template"]), default="openai", show_default=True,
+              help="openai: any OpenAI-compatible endpoint; template: offline, no model, deterministic samples "
+                   "labelled as template output (for demos and tests).")
+@click.option("--model", default=None, help="Model name for the openai backend.")
+@endpoint_options()
+@click.option("--temperature", type=click.FloatRange(min=0), default=0.7, show_default=True,
+              help="Sampling temperature.")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Maximum answer length in tokens.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed for seed-record and topic choice; each request sends seed + sample index.")
+@click.option("--samples-per-combo", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Samples to make per combination.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Only the first N samples (after --samples-per-combo).")
+@click.option("--template", "template_path", type=click.Path(dir_okay=False), default=None,
+              help="Your own prompt template for the style (copy one from steps_core/prompts/).")
+@client_options
+@click.option("--dry-run", is_flag=True, default=False,
+              help="Print the exact prompts that would be sent and stop (nothing is sent).")
+@click.option("--estimate", is_flag=True, default=False,
+              help="Print the expected requests, tokens and cost and stop (nothing is sent).")
+@click.option("--expected-output-tokens", type=click.IntRange(min=1), default=None,
+              help="Expected answer length per request for --estimate (default: 800 composite, 200 "
+                   "skillmix, 900 agentic).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="samples.jsonl", show_default=True,
+              help="Samples JSONL. Each sample is appended the moment it is answered; a rerun skips the "
+                   "samples already ok in it and retries the failed ones.")
+def synth_cmd(combos, style, corpus, skills_field, catalog, topics, backend, model, base_url, api_key_env,
+              temperature, max_tokens, seed, samples_per_combo, limit, template_path, workers, timeout,
+              max_retries, cache_path, no_cache, prices_path, price_input, price_output, log_path, dry_run,
+              estimate, expected_output_tokens, output):
+    """Synthesise one training sample per combination in COMBOS (combos.jsonl from `steps select`).
+
+    \b
+    Examples:
+      steps synth combos.jsonl --corpus corpus.jsonl --catalog skills.csv --model gpt-4o-mini
+      steps synth combos.jsonl --style skillmix --topics topics.txt --catalog skills.csv \\
+            --base-url http://localhost:8000/v1 --model qwen2.5-7b-instruct --workers 16
+      steps synth combos.jsonl --corpus corpus.jsonl --backend template     # offline demo
+    """
+    from ..synth import (SampleWriter, TemplateBackend, OpenAIBackend, estimate_run, format_prompt, load_template,
+                         plan_jobs, read_combinations, read_topic_list, summarize, synthesize)
+
+    if backend == "openai" and not model and not dry_run:
+        raise InputError("the openai backend needs --model", field="model")
+    template = load_template(style, template_path)
+    combo_list = read_combinations(combos)
+    topic_list = read_topic_list(topics) if topics else ()
+    records = iter_records(corpus, skills_field=skills_field) if corpus else None
+    jobs = plan_jobs(combo_list, style=style, template=template, catalog=_catalog(catalog), records=records,
+                     topics=topic_list, seed=seed, samples_per_combo=samples_per_combo)
+    if limit is not None:
+        jobs = jobs[:limit]
+    if dry_run:
+        for job in jobs:
+            click.echo(f"=== sample {job.id}  skills: {', '.join(job.skill_names)}"
+                       + (f"  topic: {job.topic}" if job.topic else "") + " ===")
+            if job.problem:
+                click.echo(f"(cannot be run: {job.problem})\n")
+                continue
+            click.echo(format_prompt(job.prompt))
+            if job.style == "skillmix":
+                click.echo("--- round 2: user (sent after the model's first answer) ---\n" + (job.improve or ""))
+                click.echo("--- training sample: user turn ---\n" + (job.task or ""))
+            click.echo("")
+        click.echo(f"{len(jobs)} prompt(s); template {template.name} sha256 {template.sha256[:16]}; nothing sent.")
+        return
+    price = _price(model or "", prices_path, price_input, price_output) if backend == "openai" else None
+    if estimate:
+        est = estimate_run(jobs, expected_output_tokens=expected_output_tokens, price=price)
+        click.echo(f"samples          {est.samples}")
+        click.echo(f"requests         {est.requests}")
+        click.echo(f"input tokens     ~{est.input_tokens}")
+        click.echo(f"output tokens    ~{est.output_tokens}")
+        click.echo(f"cost             {_money(est.cost_usd) if backend == 'openai' else '$0 (template backend)'}")
+        click.echo("(tokens estimated at 4 characters per token; nothing sent)")
+        return
+    out = ensure_parent(output)
+    done = _resume_state(out, lambda s: s["status"] == "ok")
+    todo = [j for j in jobs if j.id not in done]
+    cache = None
+    with _run_log(log_path):
+        log = logging.getLogger("steps_core.cli")
+        if backend == "template":
+            be = TemplateBackend()
+        else:
+            cache = _cache(cache_path, no_cache)
+            client = _client(base_url, api_key_env, timeout, max_retries, cache)
+            be = OpenAIBackend(client, model, temperature=temperature, max_tokens=max_tokens, price=price)
+            log.info("synth: %d samples, style %s, model %s at %s, key from $%s (%s), cache %s", len(todo),
+                     style, model, client.host, api_key_env, "set" if client.has_key else "not set",
+                     cache.path if cache is not None else "off")
+        written: list[dict] = []
+        try:
+            with SampleWriter(out) as writer, progress_bar("synth", unit=" samples", total=len(todo)) as bar:
+                for sample in synthesize(todo, be, workers=workers, progress=bar):
+                    writer.write(sample)
+                    written.append(sample)
+        except KeyboardInterrupt:
+            click.echo(f"\ninterrupted: {len(written)} sample(s) written to {out}; run the same command again "
+                       "to continue (answers already received come from the cache).", err=True)
+            raise SystemExit(1)
+        finally:
+            if cache is not None:
+                cache.close()
+        total = len(_finish_file(out))
+    s = summarize(written)
+    click.echo(f"wrote {len(written)} sample(s) to {out} ({s.ok} ok, {s.failed} failed); "
+               f"{len(done)} already done; {total} in the file")
+    click.echo(f"requests {s.requests}, answered from cache {s.cached_requests}")
+    click.echo(f"tokens   {s.paid.prompt_tokens} in + {s.paid.completion_tokens} out paid"
+               f" ({s.cached.total_tokens} from cache)")
+    if backend == "openai":
+        click.echo(f"cost     {_money(s.cost_usd)}")
+    if s.failed:
+        click.echo(f"{s.failed} sample(s) failed: see their `error` field; rerun the command to retry them.")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# steps grade
+# ----------------------------------------------------------------------------------------------------------
+
+def judge_options(f):
+    f = click.option("--judge-template", "judge_template_path", type=click.Path(dir_okay=False), default=None,
+                     help="Your own judge prompt template (copy steps_core/prompts/grade.txt).")(f)
+    f = click.option("--judge-max-tokens", type=click.IntRange(min=1), default=None,
+                     help="Maximum length of a judge answer in tokens.")(f)
+    f = click.option("--judge-temperature", type=click.FloatRange(min=0), default=0.3, show_default=True,
+                     help="Judge sampling temperature (each round sends seed + round, so rounds differ).")(f)
+    f = click.option("--rounds", type=click.IntRange(min=1), default=3, show_default=True,
+                     help="Judge rounds per text; each point is the majority vote of the rounds (a tie gives 0).")(f)
+    f = click.option("--judge-model", required=True, help="Model name of the judge.")(f)
+    return f
+
+
+def _write_report(report: dict, path: str | None) -> None:
+    if path:
+        from ..synth import atomic_output
+
+        with atomic_output(ensure_parent(path)) as fh:
+            json.dump(report, fh, indent=2)
+            fh.write("\n")
+
+
+@cli.command("grade")
+@click.argument("samples", type=click.Path(dir_okay=False))
+@judge_options
+@endpoint_options()
+@click.option("--catalog", type=click.Path(dir_okay=False), default=None,
+              help="Skill catalogue CSV: definitions and examples shown to the judge.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first judge round.")
+@client_options
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help='Write the metrics as JSON: {"overall": {...}, "per_k": {"2": {...}}}.')
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Graded samples JSONL (each sample with a `grade` record). Default: <SAMPLES>.graded.jsonl. "
+                   "A rerun skips samples already graded in it.")
+def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens, judge_template_path, base_url,
+              api_key_env, catalog, seed, workers, timeout, max_retries, cache_path, no_cache, prices_path,
+              price_input, price_output, log_path, report_path, output):
+    """Grade the ok samples of SAMPLES with the Skill-Mix rubric (k + 3 points) and print the metrics.
+
+    An LLM judge scores one point per skill, on topic and makes sense; code checks the sentence limit
+    max(1, k-1) (Skill-Mix texts only) and gives 0 to a skill named verbatim in the text.
+    """
+    from ..grade import Judge, format_metrics_table, grade_samples, graded_points, metrics_report
+    from ..synth import SampleWriter, load_template, read_samples
+
+    items = read_samples(samples)
+    out = ensure_parent(output or str(Path(samples).with_suffix("")) + ".graded.jsonl")
+    if out.resolve() == Path(samples).resolve():
+        raise InputError("the output would overwrite the input; choose another -o", path=str(out))
+    done = _resume_state(out, lambda s: isinstance(s.get("grade"), dict) and s["grade"].get("status") == "ok")
+    todo = [s for s in items if s["id"] not in done]
+    price = _price(judge_model, prices_path, price_input, price_output)
+    template = load_template("grade", judge_template_path)
+    cache = _cache(cache_path, no_cache)
+    with _run_log(log_path):
+        try:
+            client = _client(base_url, api_key_env, timeout, max_retries, cache)
+            judge = Judge(client, judge_model, rounds=rounds, temperature=judge_temperature,
+                          max_tokens=judge_max_tokens, seed=seed, template=template, catalog=_catalog(catalog),
+                          price=price)
+            n = 0
+            with SampleWriter(out) as writer, progress_bar("grade", unit=" samples", total=len(todo)) as bar:
+                for graded in grade_samples(todo, judge, workers=workers, progress=bar):
+                    writer.write(graded)
+                    n += 1
+        except KeyboardInterrupt:
+            click.echo(f"\ninterrupted: graded samples so far are in {out}; run the same command again to "
+                       "continue.", err=True)
+            raise SystemExit(1)
+        finally:
+            if cache is not None:
+                cache.close()
+        final = _finish_file(out)
+    report = metrics_report(graded_points(final))
+    failed = sum(1 for s in final if isinstance(s.get("grade"), dict) and s["grade"].get("status") != "ok")
+    skipped = sum(1 for s in final if s.get("grade") is None)
+    click.echo(format_metrics_table(report))
+    click.echo(f"graded {n} sample(s) now, {len(done)} before; {failed} could not be graded, {skipped} skipped "
+               f"(synthesis failed); written to {out}")
+    _write_report(report, report_path)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# steps eval
+# ----------------------------------------------------------------------------------------------------------
+
+def _ks(value: str) -> list[int]:
+    try:
+        ks = sorted({int(v) for v in value.split(",") if v.strip()})
+    except ValueError:
+        raise InputError(f"expected comma-separated integers, got {value!r}", field="k") from None
+    if not ks or ks[0] < 1:
+        raise InputError("k values must be >= 1", field="k")
+    return ks
+
+
+@cli.command("eval")
+@click.option("--catalog", type=click.Path(dir_okay=False), required=True,
+              help="Skill catalogue CSV (skill, category, definition, example).")
+@click.option("--topics", type=click.Path(dir_okay=False), required=True, help="Topics, one per line.")
+@click.option("--k", "k_values", default="2,3,4", show_default=True, help="Numbers of skills per draw, comma-separated.")
+@click.option("--draws", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Random (skills, topic) draws per k.")
+@click.option("--student-model", required=True, help="The model evaluated (writes the Skill-Mix texts).")
+@endpoint_options(what="the student model")
+@click.option("--temperature", type=click.FloatRange(min=0), default=0.7, show_default=True,
+              help="Student sampling temperature.")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Maximum student answer length.")
+@click.option("--template", "template_path", type=click.Path(dir_okay=False), default=None,
+              help="Your own Skill-Mix prompt template for the student (copy steps_core/prompts/skillmix.txt).")
+@click.option("--generations", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Texts generated per draw; the best graded one counts.")
+@judge_options
+@endpoint_options(prefix="judge-", what="the judge")
+@click.option("--split", type=click.Choice(["all", "train", "heldout"]), default="all", show_default=True,
+              help="Draw from all skills and topics, or only the train / held-out part (skills split within "
+                   "each category, topics split at random).")
+@click.option("--heldout-fraction", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Share of each category's skills (and of the topics) held out.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws, the split and requests.")
+@client_options
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the metrics with standard errors as JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="eval.jsonl", show_default=True,
+              help="All raw records (one per draw: every generation, prompts, answers and grades). A rerun "
+                   "skips draws already done in it.")
+def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_env, temperature, max_tokens,
+             template_path, generations, judge_model, rounds, judge_temperature, judge_max_tokens,
+             judge_template_path, judge_base_url, judge_api_key_env, split, heldout_fraction, seed, workers,
+             timeout, max_retries, cache_path, no_cache, prices_path, price_input, price_output, log_path,
+             report_path, output):
+    """Skill-Mix evaluation of an OpenAI-compatible model: random (k skills, topic) draws, texts by the
+    student, grading by the judge, metrics per k with standard errors."""
+    from ..grade import (Judge, draw_eval, eval_points, format_metrics_table, metrics_report, run_eval,
+                         split_skills, split_topics)
+    from ..synth import OpenAIBackend, SampleWriter, load_template, read_topic_list
+
+    skills = read_catalog(catalog)
+    topic_list = read_topic_list(topics)
+    if split != "all":
+        train_s, held_s = split_skills(skills, heldout_fraction, seed=seed)
+        train_t, held_t = split_topics(topic_list, heldout_fraction, seed=seed)
+        skills, topic_list = (train_s, train_t) if split == "train" else (held_s, held_t)
+    draw_list = draw_eval(skills, topic_list, _ks(k_values), draws, seed=seed, prefix=f"eval-{split}-s{seed}")
+    out = ensure_parent(output)
+    done = _resume_state(out, lambda r: r.get("status") == "ok", _read_by_id)
+    todo = [d for d in draw_list if d.id not in done]
+    student_template = load_template("skillmix", template_path)
+    judge_template = load_template("grade", judge_template_path)
+    cache = _cache(cache_path, no_cache)
+    with _run_log(log_path):
+        try:
+            student_client = _client(base_url, api_key_env, timeout, max_retries, cache)
+            judge_client = _client(judge_base_url or base_url, judge_api_key_env or api_key_env, timeout,
+                                   max_retries, cache)
+            student = OpenAIBackend(student_client, student_model, temperature=temperature, max_tokens=max_tokens,
+                                    price=_price(student_model, prices_path, price_input, price_output))
+            judge = Judge(judge_client, judge_model, rounds=rounds, temperature=judge_temperature,
+                          max_tokens=judge_max_tokens, seed=seed, template=judge_template, catalog=skills,
+                          price=_price(judge_model, prices_path, price_input, price_output))
+            with SampleWriter(out) as writer, progress_bar("eval", unit=" draws", total=len(todo)) as bar:
+                for record in run_eval(todo, student, judge, generations=generations, template=student_template,
+                                       seed=seed, workers=workers, progress=bar):
+                    writer.write(record)
+        except KeyboardInterrupt:
+            click.echo(f"\ninterrupted: records so far are in {out}; run the same command again to continue.",
+                       err=True)
+            raise SystemExit(1)
+        finally:
+            if cache is not None:
+                cache.close()
+        records = _finish_file(out, _read_by_id)
+    wanted = {d.id for d in draw_list}
+    records = [r for r in records if r.get("id") in wanted]
+    report = metrics_report(eval_points(records))
+    report["settings"] = {"student_model": student_model, "judge_model": judge_model, "k": _ks(k_values),
+                          "draws": draws, "generations": generations, "rounds": rounds, "split": split,
+                          "heldout_fraction": heldout_fraction, "seed": seed}
+    report["failed_draws"] = sum(1 for r in records if r.get("status") != "ok")
+    click.echo(format_metrics_table(report, with_se=True))
+    click.echo(f"{len(records)} draw(s), {report['failed_draws']} could not be graded; raw records in {out}")
+    _write_report(report, report_path)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# steps export
+# ----------------------------------------------------------------------------------------------------------
+
+@cli.command("export")
+@click.argument("samples", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["openai", "sharegpt", "alpaca", "parquet"]), required=True,
+              help="openai: JSONL {messages}; sharegpt: JSONL {conversations: [{from, value}]}; alpaca: JSONL "
+                   "{instruction, input, output, history}; parquet: one row per sample with skills, k, "
+                   "community, epoch, messages and provenance.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="File to write (atomically).")
+@click.option("--all", "include_all", is_flag=True, default=False,
+              help="Export every ok sample nobody rejected, not only the accepted ones.")
+@click.option("--curriculum", default="default", show_default=True,
+              help="Order: 'default' (fewer to more skills over 3 epochs with the reference weights), 'none' "
+                   "(file order), or a JSON file {\"epochs\": [{\"2\": 0.6, \"3\": 0.4}, ...]}.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the curriculum draws and shuffles.")
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False), default=None,
+              help="Manifest file (default: manifest.json beside the output).")
+def export_cmd(samples, fmt, output, include_all, curriculum, seed, manifest_path):
+    """Export the accepted samples of SAMPLES for training, with a manifest.json of counts, settings and
+    file hashes."""
+    from ..export import DEFAULT_CURRICULUM, export_samples, read_curriculum
+    from ..synth import read_samples
+
+    if curriculum == "default":
+        cur = DEFAULT_CURRICULUM
+    elif curriculum == "none":
+        cur = None
+    else:
+        cur = read_curriculum(curriculum)
+    result = export_samples(read_samples(samples), ensure_parent(output), fmt, include_all=include_all,
+                            curriculum=cur, seed=seed, inputs=[samples], manifest_path=manifest_path)
+    counts = result.manifest["counts"]
+    click.echo(f"wrote {result.rows} sample(s) to {result.path} ({fmt})")
+    click.echo("per k:         " + ", ".join(f"k={k}: {n}" for k, n in counts["per_k"].items()))
+    click.echo("per community: " + ", ".join(f"{c}: {n}" for c, n in counts["per_community"].items()))
+    if counts.get("per_epoch"):
+        click.echo("per epoch:     " + ", ".join(f"{e}: {n}" for e, n in counts["per_epoch"].items()))
+    click.echo(f"manifest:      {result.manifest_path}")
