@@ -546,6 +546,8 @@ def _csv_lines(fh, bad: dict[int, str]) -> Iterator[str]:
 
 def _decode_cell(value: str) -> Any:
     s = value.lstrip()
+    if not s:
+        return None           # an empty cell of a structured column: no such field
     if s[:1] in ("{", "["):
         try:
             obj = json.loads(s)
