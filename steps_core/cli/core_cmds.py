@@ -6,23 +6,15 @@ from pathlib import Path
 
 import click
 
-from .. import corpus as corpus_mod
+from ..corpus import load_cooccurrence
 from ..errors import InputError
-from ..graph import WEIGHTINGS, SkillGraph, build_graph, count_cooccurrences, read_graph_csv, write_graph_csv
+from ..graph import WEIGHTINGS, SkillGraph, build_graph, read_graph_csv, write_graph_csv
 from ..optimize import METHODS, build_tree
 from ..select import SCOPES, select_combinations, write_combos
 from ..tree import read_tree_json, write_tree_json
 from . import cli
+from ._corpus_options import corpus_options, echo_report, read_options
 from ._util import echo_kv, ensure_parent, progress_bar
-
-try:                                   # corpus-format options (JSONL, JSON, CSV, Parquet, DuckDB counting)
-    from ._corpus_options import corpus_options, read_options
-except ImportError:                    # pragma: no cover - only while the data module is being built
-    def corpus_options(f):
-        return f
-
-    def read_options(kwargs):
-        return {}
 
 _WEIGHTING_HELP = "Edge weighting: " + "; ".join(f"{k}: {v}" for k, v in WEIGHTINGS.items()) + "."
 
@@ -38,13 +30,11 @@ def graph_options(f):
     return f
 
 
-def _graph_from_corpus(path: str, weighting: str, min_count: int, min_cooccur: int, options: dict) -> SkillGraph:
+def graph_from_corpus(path: str, weighting: str, min_count: int, min_cooccur: int, options: dict) -> SkillGraph:
+    """Count a corpus (with a progress bar) and weight it; prints the reading summary if records were skipped."""
     with progress_bar("counting", unit=" records") as bar:
-        load = getattr(corpus_mod, "load_cooccurrence", None)
-        if load is not None:
-            cooc = load(path, progress=bar, **options)
-        else:
-            cooc = count_cooccurrences(corpus_mod.iter_skill_lists(path), progress=bar)
+        cooc = load_cooccurrence(path, progress=bar, **options)
+    echo_report(options["report"])
     return build_graph(cooc, weighting=weighting, min_count=min_count, min_cooccur=min_cooccur)
 
 
@@ -76,7 +66,7 @@ def graph_cmd(corpus, weighting, min_count, min_cooccur, output, **kwargs):
     CORPUS holds records tagged with skills (JSONL with a `skills` list per record, or any format the
     corpus options accept). Counting streams: the corpus is never held in memory.
     """
-    graph = _graph_from_corpus(corpus, weighting, min_count, min_cooccur, read_options(kwargs))
+    graph = graph_from_corpus(corpus, weighting, min_count, min_cooccur, read_options(kwargs))
     edges, nodes = write_graph_csv(graph, ensure_parent(output))
     echo_kv(_summary(graph) + [("edge list", edges), ("node list", nodes)])
 
@@ -108,7 +98,7 @@ def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, min_co
     if _is_edge_list(input_path):
         graph = read_graph_csv(input_path)
     else:
-        graph = _graph_from_corpus(input_path, weighting, min_count, min_cooccur, options)
+        graph = graph_from_corpus(input_path, weighting, min_count, min_cooccur, options)
     with progress_bar("building tree", unit=" levels") as bar:
         tree = build_tree(graph, k=k, method=method, refine=not no_refine, n_starts=n_starts, seed=seed,
                           progress=bar)

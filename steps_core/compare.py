@@ -1,0 +1,214 @@
+"""Compare ways of choosing skill combinations, before a token is spent.
+
+Samplers (each returns combinations as tuples of skill names, the first skill being the start):
+
+* ``steps-local`` / ``steps-global``: the STEPS sweep (every skill a start, beam search on H(Y|X)), the
+  ``n`` best combinations of the global ranking;
+* ``uniform``: uniformly random k-subsets of the skills (SKILL-MIX style);
+* ``pair-extend``: a uniformly random co-occurring pair (an edge of the graph) extended by uniformly random
+  skills (Instruct-SkillMix style);
+* ``random-walk``: a walk on the skill graph that moves along edges with probability proportional to their
+  weight, collecting k distinct skills.
+
+Measures per sampler and k: mean conditional-entropy gain H(rest | first skill), novelty rate (share of
+combinations no record is tagged with: support 0), mean coherence (mean pairwise cosine of the skills'
+embeddings), distinct communities covered (internal tree nodes on the skills' paths, over all combinations)
+and the Gini coefficient of skill usage (0 = every skill used equally often, 1 = one skill only).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .novelty import SupportIndex
+from .select import coherence as mean_cosine, select_combinations
+from .tree import EncodingTree
+
+Progress = Callable[[int, "int | None"], None]
+SAMPLERS = ("steps-local", "steps-global", "uniform", "pair-extend", "random-walk")
+
+
+def gini(counts: Sequence[float]) -> float:
+    """Gini coefficient of non-negative counts (0 for all equal, (n-1)/n for one non-zero).
+
+    >>> gini([1, 1, 1, 1]), gini([0, 0, 0, 4])
+    (0.0, 0.75)
+    """
+    x = np.sort(np.asarray(counts, float))
+    n = x.size
+    if n == 0 or x.sum() == 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2 * (ranks * x).sum()) / (n * x.sum()) - (n + 1) / n)
+
+
+def _distinct(draw: Callable[[], tuple[int, ...] | None], n: int) -> list[tuple[int, ...]]:
+    out: list[tuple[int, ...]] = []
+    seen: set[frozenset] = set()
+    for _ in range(50 * n + 100):
+        if len(out) >= n:
+            break
+        combo = draw()
+        if combo is None:
+            continue
+        key = frozenset(combo)
+        if key not in seen:
+            seen.add(key)
+            out.append(combo)
+    return out
+
+
+def sample_combinations(sampler: str, tree: EncodingTree, k: int, n: int, *, seed: int = 0,
+                        beam: int = 20) -> list[tuple[str, ...]]:
+    """Up to ``n`` distinct combinations of ``k`` skills from one sampler (fewer if the graph is too small)."""
+    if sampler not in SAMPLERS:
+        raise InputError(f"unknown sampler {sampler!r}; choose from {', '.join(SAMPLERS)}")
+    names = tree.skills
+    n_skills = len(names)
+    if k > n_skills:
+        return []
+    rng = np.random.default_rng(seed)
+    if sampler.startswith("steps"):
+        scope = sampler.split("-")[1]
+        per_start = max(1, math.ceil(n / max(n_skills, 1)))
+        combos = []
+        while True:                      # starts share combinations: widen until n distinct or saturated
+            found = select_combinations(tree, k=k, beam=max(beam, per_start), scope=scope,
+                                        per_start=per_start, top=n)
+            if len(found) >= n or len(found) <= len(combos) or per_start >= 4 * max(beam, n):
+                combos = max(combos, found, key=len)
+                break
+            combos, per_start = found, per_start * 2
+        return [c.skills for c in combos]
+    adj = tree.graph.adjacency
+    if sampler == "uniform":
+        picks = _distinct(lambda: tuple(int(i) for i in rng.choice(n_skills, k, replace=False)), n)
+    elif sampler == "pair-extend":
+        src, dst, _ = tree.graph.edges()
+        if src.size == 0:
+            return []
+
+        def draw():
+            e = rng.integers(src.size)
+            chosen = [int(src[e]), int(dst[e])]
+            if rng.random() < 0.5:
+                chosen.reverse()
+            rest = [i for i in rng.permutation(n_skills)[: k + 2].tolist() if i not in chosen][: k - 2]
+            return tuple(chosen + rest) if len(chosen + rest) == k else None
+
+        picks = _distinct(draw, n)
+    else:
+        deg = tree.graph.degree
+        if deg.sum() == 0:
+            return []
+        p_start = deg / deg.sum()
+        indptr, indices, data = adj.indptr, adj.indices, adj.data
+
+        def draw():
+            cur = int(rng.choice(n_skills, p=p_start))
+            chosen = [cur]
+            for _ in range(20 * k):
+                if len(chosen) == k:
+                    break
+                nb = indices[indptr[cur]:indptr[cur + 1]]
+                w = data[indptr[cur]:indptr[cur + 1]]
+                fresh = ~np.isin(nb, chosen)
+                if not fresh.any():
+                    cur = int(rng.choice(chosen))           # stuck: continue from another collected skill
+                    continue
+                w = w[fresh]
+                cur = int(nb[fresh][rng.choice(w.size, p=w / w.sum())])
+                chosen.append(cur)
+            return tuple(chosen) if len(chosen) == k else None
+
+        picks = _distinct(draw, n)
+    return [tuple(names[i] for i in c) for c in picks]
+
+
+@dataclass(frozen=True)
+class SamplerStats:
+    """One row of the comparison table."""
+
+    k: int
+    sampler: str
+    n: int
+    mean_gain: float
+    novelty_rate: float
+    mean_coherence: float | None
+    communities: int
+    gini: float
+
+
+def sampler_stats(sampler: str, k: int, combos: Sequence[Sequence[str]], tree: EncodingTree,
+                  index: SupportIndex, embeddings: np.ndarray | None = None) -> SamplerStats:
+    """The measures of one sampler's combinations (``embeddings``: one row per skill of the tree)."""
+    pos = tree.graph.index
+    h = tree.h
+    gains, novel, coh = [], 0, []
+    covered: set[int] = set()
+    usage = np.zeros(tree.n_skills)
+    for c in combos:
+        idx = [pos[s] for s in c]
+        first = set(tree.path(idx[0]))
+        rest: set[int] = set()
+        for i in idx:
+            p = tree.path(i)
+            covered.update(v for v in p if v >= tree.n_skills)
+            if i != idx[0]:
+                rest.update(p)
+            usage[i] += 1
+        gains.append(float(sum(h[v] for v in rest - first)))
+        novel += index.support(c) == 0
+        if embeddings is not None:
+            coh.append(mean_cosine(embeddings, idx))
+    m = len(combos)
+    return SamplerStats(k, sampler, m, float(np.mean(gains)) if m else 0.0, novel / m if m else 0.0,
+                        float(np.mean(coh)) if coh else None, len(covered), gini(usage))
+
+
+def compare_samplers(tree: EncodingTree, index: SupportIndex, *, ks: Sequence[int] = (3, 4, 5), n: int = 500,
+                     samplers: Sequence[str] = SAMPLERS, seed: int = 0, beam: int = 20,
+                     embeddings: np.ndarray | None = None, progress: Progress | None = None) -> list[SamplerStats]:
+    """The comparison table: every sampler draws ``n`` combinations for every k. Seeded, reproducible."""
+    if n < 1:
+        raise InputError(f"n must be >= 1, got {n}")
+    for k in ks:
+        if not 2 <= k <= 8:
+            raise InputError(f"k must be from 2 to 8, got {k}")
+    rows = []
+    total = len(ks) * len(samplers)
+    for i, k in enumerate(ks):
+        for j, sampler in enumerate(samplers):
+            combos = sample_combinations(sampler, tree, k, n, seed=seed + 1000 * k + j, beam=beam)
+            rows.append(sampler_stats(sampler, k, combos, tree, index, embeddings))
+            if progress is not None:
+                progress(i * len(samplers) + j + 1, total)
+    return rows
+
+
+def write_compare_csv(rows: Sequence[SamplerStats], path: str | Path) -> Path:
+    path = Path(path)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=[f.name for f in fields(SamplerStats)])
+        out.writeheader()
+        for r in rows:
+            out.writerow(asdict(r))
+    return path
+
+
+def format_compare_table(rows: Sequence[SamplerStats]) -> str:
+    """A plain-text table, one block per k."""
+    head = f"{'k':>2}  {'sampler':<13}{'n':>5}{'mean gain':>11}{'novel':>8}{'coherence':>11}{'communities':>13}{'gini':>7}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        coh = f"{r.mean_coherence:11.3f}" if r.mean_coherence is not None else f"{'-':>11}"
+        lines.append(f"{r.k:>2}  {r.sampler:<13}{r.n:>5}{r.mean_gain:11.4f}{r.novelty_rate:8.1%}{coh}"
+                     f"{r.communities:>13}{r.gini:7.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""What curated data covers: samples per community and per skill, the emptiest communities, and
+combinations proposed to fill a gap.
+
+A sample *touches* every node on the paths from its skills to the root, so a community's count is the number
+of samples with at least one skill inside it.
+
+>>> from steps_core.graph import graph_from_edges
+>>> from steps_core.optimize import build_tree
+>>> t = build_tree(graph_from_edges([("a", "b", 1), ("b", "c", 1), ("a", "c", 1), ("d", "e", 1)]), k=2)
+>>> counts = community_counts(t, [["a", "b"], ["a", "d"]])
+>>> int(counts[t.node_of("1")]), int(counts[t.node_of("2")]), int(counts[t.root])
+(2, 1, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .errors import InputError
+from .select import Combination, select_combinations
+from .tree import EncodingTree
+
+
+def community_counts(tree: EncodingTree, samples: Iterable[Sequence[str]]) -> np.ndarray:
+    """Per node: how many samples touch it (skills unknown to the tree are ignored)."""
+    counts = np.zeros(tree.n_nodes, np.int64)
+    index = tree.graph.index
+    for skills in samples:
+        nodes: set[int] = set()
+        for s in skills:
+            v = index.get(s)
+            if v is not None:
+                nodes.update(tree.path(v))
+        if nodes:
+            nodes.add(tree.root)
+        for v in nodes:
+            counts[v] += 1
+    return counts
+
+
+def skill_counts(tree: EncodingTree, samples: Iterable[Sequence[str]]) -> np.ndarray:
+    """Per skill (tree order): how many samples use it."""
+    out = np.zeros(tree.n_skills, np.int64)
+    index = tree.graph.index
+    for skills in samples:
+        for s in set(skills):
+            if s in index:
+                out[index[s]] += 1
+    return out
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A community and how little of the curated data touches it."""
+
+    id: str
+    label: str
+    n_skills: int
+    samples: int
+    depth: int
+
+
+def emptiest_communities(tree: EncodingTree, counts: np.ndarray, *, n: int = 10) -> list[Gap]:
+    """Communities with the fewest samples (ties: the larger community first, then id)."""
+    rows = [Gap(tree.ids[c], tree.labels[c], tree.n_members(c), int(counts[c]), int(tree.depth[c]))
+            for c in tree.communities]
+    rows.sort(key=lambda g: (g.samples, -g.n_skills, g.id))
+    return rows[:n]
+
+
+def gap_combinations(tree: EncodingTree, community: str, *, k: int = 3, beam: int = 20, top: int = 10,
+                     exclude: Iterable[str] = (), **settings) -> list[Combination]:
+    """Combinations whose skills all lie in ``community`` (so their lowest common ancestor is in it),
+    ranked by conditional structural entropy, from every skill of the community as a start."""
+    node = tree.id_index.get(community)
+    if node is None or node < tree.n_skills:
+        raise InputError(f"no community {community!r} in the tree")
+    inside = {tree.skills[i] for i in tree.members(node)}
+    outside = [s for s in tree.skills if s not in inside]
+    excluded = set(exclude)
+    if len(inside - excluded) < k:
+        raise InputError(f"community {community} has {len(inside - excluded)} usable skills, fewer than k={k}")
+    starts = [[s] for s in tree.skills if s in inside and s not in excluded]
+    return select_combinations(tree, starts=starts, k=k, beam=beam, top=top,
+                               exclude=list(excluded) + outside, **settings)

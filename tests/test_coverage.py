@@ -1,0 +1,45 @@
+"""Coverage of curated samples per community and skill; the emptiest communities; gap filling."""
+
+import pytest
+
+from steps_core.coverage import community_counts, emptiest_communities, gap_combinations, skill_counts
+from steps_core.errors import InputError
+from steps_core.generators import planted_hierarchy
+from steps_core.optimize import build_tree
+
+
+@pytest.fixture(scope="module")
+def tree():
+    g, _, _ = planted_hierarchy(48, n_groups=2, n_sub=3, p_sub=0.7, p_group=0.2, p_out=0.02, seed=1)
+    return build_tree(g, k=3)
+
+
+def test_counts_by_brute_force(tree):
+    samples = [[tree.skills[i] for i in (0, 7, 13)], [tree.skills[2]], [tree.skills[i] for i in (5, 6)], ["unknown"]]
+    counts = community_counts(tree, samples)
+    for node in range(tree.n_nodes):
+        members = {tree.skills[i] for i in tree.members(node)}
+        assert counts[node] == sum(1 for s in samples if members & set(s))
+    per_skill = skill_counts(tree, samples)
+    assert per_skill[0] == 1 and per_skill.sum() == 6
+
+
+def test_emptiest_first(tree):
+    samples = [[tree.skills[i]] for i in tree.members(next(iter(tree.communities)))]
+    counts = community_counts(tree, samples)
+    gaps = emptiest_communities(tree, counts, n=5)
+    assert [g.samples for g in gaps] == sorted(g.samples for g in gaps)
+    assert gaps[0].samples == 0
+
+
+def test_gap_combinations_stay_inside(tree):
+    comm = next(c for c in tree.communities if tree.n_members(c) >= 4)
+    cid = tree.ids[comm]
+    combos = gap_combinations(tree, cid, k=3, top=8)
+    assert combos
+    inside = {tree.skills[i] for i in tree.members(comm)}
+    for c in combos:
+        assert set(c.skills) <= inside
+        assert c.lca == cid or c.lca.startswith(cid + ".")
+    with pytest.raises(InputError):
+        gap_combinations(tree, "no.such", k=3)
