@@ -74,7 +74,9 @@ def run_child(path: Path, engine: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_tagging(n: int) -> dict:
+def bench_tagging(n: int, threads: int | None = None) -> dict:
+    import torch
+
     from steps_core.corpus import Skill
     from steps_core.embed import load_model
     from steps_core.tagging import EmbeddingTagger
@@ -85,8 +87,10 @@ def bench_tagging(n: int) -> dict:
     else:
         base = ["Fix the bug in this Python function.", "Write a poem about the sea.",
                 "Summarise this article in three sentences.", "Translate this sentence to French."]
-    texts = [f"{base[i % len(base)]} (variant {i})" for i in range(n)]   # distinct texts: no cache hits
+    texts = [f"{base[i % len(base)]} (variant {i}, {threads} threads)" for i in range(n)]   # distinct texts: no cache hits
     skills = [Skill(f"skill {i}", definition=f"the ability number {i} to do a task well") for i in range(100)]
+    if threads:
+        torch.set_num_threads(threads)
     t0 = time.perf_counter()
     load_model()
     load_s = time.perf_counter() - t0
@@ -95,39 +99,47 @@ def bench_tagging(n: int) -> dict:
     t = time.perf_counter()
     tagger.tag(texts)
     dt = time.perf_counter() - t
-    return {"records": n, "seconds": dt, "per_second": n / dt, "model_load_s": load_s}
+    return {"records": n, "seconds": dt, "per_second": n / dt, "model_load_s": load_s,
+            "threads": torch.get_num_threads()}
+
+
+def bench_counting(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "corpus.jsonl"
+        t = time.perf_counter()
+        make_corpus(src, n)
+        print(f"generated {n:,} records ({src.stat().st_size / 1e6:.0f} MB JSONL) in {time.perf_counter() - t:.1f} s")
+        pq_path = Path(tmp) / "corpus.parquet"
+        to_parquet(src, pq_path)
+        rows = []
+        for fmt, path in (("jsonl", src), ("parquet", pq_path)):
+            for engine in ("memory", "duckdb"):
+                rows.append((fmt, engine, run_child(path, engine)))
+    digests = {r["digest"] for _, _, r in rows}
+    print()
+    print(f"{'format':8} {'engine':7} {'seconds':>8} {'records/s':>11} {'peak RSS MB':>12} {'skills':>7} {'pairs':>9}")
+    for fmt, engine, r in rows:
+        print(f"{fmt:8} {engine:7} {r['seconds']:8.1f} {r['records'] / r['seconds']:11,.0f} "
+              f"{r['rss_mb']:12.0f} {r['skills']:7,} {r['pairs']:9,}")
+    print(f"identical results across engines and formats: {len(digests) == 1}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--tag-records", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch threads for tagging (default: torch's choice, one per core). On a machine where "
+                         "other work holds a core, 1 thread is several times faster than 2.")
+    ap.add_argument("--skip-count", action="store_true", help="only the tagging benchmark")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "corpus.jsonl"
-        t = time.perf_counter()
-        make_corpus(src, args.records)
-        print(f"generated {args.records:,} records ({src.stat().st_size / 1e6:.0f} MB JSONL) "
-              f"in {time.perf_counter() - t:.1f} s")
-        pq_path = Path(tmp) / "corpus.parquet"
-        to_parquet(src, pq_path)
-        rows = []
-        for fmt, path in (("jsonl", src), ("parquet", pq_path)):
-            for engine in ("memory", "duckdb"):
-                r = run_child(path, engine)
-                rows.append((fmt, engine, r))
-        digests = {r["digest"] for _, _, r in rows}
-        print()
-        print(f"{'format':8} {'engine':7} {'seconds':>8} {'records/s':>11} {'peak RSS MB':>12} {'skills':>7} "
-              f"{'pairs':>9}")
-        for fmt, engine, r in rows:
-            print(f"{fmt:8} {engine:7} {r['seconds']:8.1f} {r['records'] / r['seconds']:11,.0f} "
-                  f"{r['rss_mb']:12.0f} {r['skills']:7,} {r['pairs']:9,}")
-        print(f"identical results across engines and formats: {len(digests) == 1}")
+    if not args.skip_count:
+        bench_counting(args.records)
     if args.tag_records:
-        r = bench_tagging(args.tag_records)
+        r = bench_tagging(args.tag_records, args.threads)
         print()
-        print(f"tagging (MiniLM, CPU, {os.cpu_count()} cores, batch 64, 100 catalogue skills, no cache hits): "
+        print(f"tagging (MiniLM, CPU, {os.cpu_count()} cores, {r['threads']} torch threads, batch 64, "
+              f"100 catalogue skills, no cache hits): "
               f"{r['records']:,} records in {r['seconds']:.1f} s = {r['per_second']:.0f} records/s "
               f"(model load {r['model_load_s']:.1f} s)")
 

@@ -281,6 +281,9 @@ def count_cooccurrences_duckdb(path: str | Path, *, format: str | None = None, s
         if threads:
             config["threads"] = int(threads)
         con = duckdb.connect(str(Path(tmp) / "count.duckdb"), config=config)
+        # DuckDB tracks progress (read by query_progress) but never prints its own bar on stdout
+        con.execute(f"SET enable_progress_bar = {'true' if progress is not None else 'false'}")
+        con.execute("SET enable_progress_bar_print = false")
         try:
             try:
                 _run(con, f"CREATE TABLE lists AS {_lists_sql(source, spec)}", progress)
