@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 # Code-side checks
 # ----------------------------------------------------------------------------------------------------------
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "mr.", "mrs.", "ms.", "dr.", "prof.",
-                  "st.", "jr.", "sr.", "no.", "fig.", "a.m.", "p.m.")
+# abbreviations that never end a sentence (``etc.`` or ``p.m.`` may: they follow the general rule)
+_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "cf.", "approx.", "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "no.",
+                  "fig.")
 _ABBR_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")", re.I)
 _END_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _WORD_RE = re.compile(r"\w")
@@ -55,9 +56,10 @@ def split_sentences(text: str) -> list[str]:
 
     A sentence ends at a run of ``.``, ``!``, ``?`` or ``…`` (optionally followed by closing quotes or
     brackets) that is followed by whitespace or the end of the text, unless the next word starts with a
-    lower-case letter (``"Why?" he asked`` is one sentence). Dots inside numbers (``3.5``) and in common
-    abbreviations (``e.g.``, ``i.e.``, ``etc.``, ``Dr.``, ``Mr.``, ...) do not end a sentence. A trailing
-    fragment without final punctuation is a sentence; pieces without a letter or digit are not.
+    lower-case letter (``"Why?" he asked`` and ``apples, etc. and pears`` are one sentence). Dots inside
+    numbers (``3.5``) and after ``e.g.``, ``i.e.``, ``vs.``, ``cf.``, ``approx.``, ``Mr.``, ``Mrs.``, ``Ms.``,
+    ``Dr.``, ``Prof.``, ``St.``, ``No.``, ``Fig.`` never end a sentence. A trailing fragment without final
+    punctuation is a sentence; pieces without a letter or digit are not.
 
     >>> split_sentences('Dr. Who paid 3.5 pounds, e.g. for tea. "Why?" he asked... Fine')
     ['Dr. Who paid 3.5 pounds, e.g. for tea.', '"Why?" he asked...', 'Fine']

@@ -59,6 +59,8 @@ def client_options(f):
     f = click.option("--max-retries", type=click.IntRange(min=0), default=5, show_default=True,
                      help="Retries per request after 429, 5xx, timeouts, connection errors or a malformed "
                           "answer body (exponential backoff with jitter, honouring Retry-After).")(f)
+    f = click.option("--backoff", type=click.FloatRange(min=0), default=1.0, show_default=True, metavar="SECONDS",
+                     help="First retry wait; it doubles with each retry (capped at 30 s) and gets random jitter.")(f)
     f = click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
                      help="Seconds to wait for one answer before retrying.")(f)
     f = click.option("--workers", type=click.IntRange(min=1, max=256), default=4, show_default=True,
@@ -102,10 +104,10 @@ def _cache(cache_path: str | None, no_cache: bool) -> ResponseCache | None:
     return ResponseCache(cache_path or default_cache_path())
 
 
-def _client(base_url: str | None, api_key_env: str, timeout: float, max_retries: int,
+def _client(base_url: str | None, api_key_env: str, timeout: float, max_retries: int, backoff: float,
             cache: ResponseCache | None) -> LLMClient:
     return LLMClient(base_url=base_url, api_key_env=api_key_env, timeout=timeout,
-                     retry=RetryPolicy(max_attempts=max_retries + 1), cache=cache)
+                     retry=RetryPolicy(max_attempts=max_retries + 1, base_delay=backoff), cache=cache)
 
 
 def _catalog(path: str | None):
@@ -205,7 +207,7 @@ def _finish_file(output: Path, reader=None) -> list[dict]:
                    "samples already ok in it and retries the failed ones.")
 def synth_cmd(combos, style, corpus, skills_field, catalog, topics, backend, model, base_url, api_key_env,
               temperature, max_tokens, seed, samples_per_combo, limit, template_path, workers, timeout,
-              max_retries, cache_path, no_cache, prices_path, price_input, price_output, log_path, dry_run,
+              max_retries, backoff, cache_path, no_cache, prices_path, price_input, price_output, log_path, dry_run,
               estimate, expected_output_tokens, output):
     """Synthesise one training sample per combination in COMBOS (combos.jsonl from `steps select`).
 
@@ -263,7 +265,7 @@ def synth_cmd(combos, style, corpus, skills_field, catalog, topics, backend, mod
             be = TemplateBackend()
         else:
             cache = _cache(cache_path, no_cache)
-            client = _client(base_url, api_key_env, timeout, max_retries, cache)
+            client = _client(base_url, api_key_env, timeout, max_retries, backoff, cache)
             be = OpenAIBackend(client, model, temperature=temperature, max_tokens=max_tokens, price=price)
             log.info("synth: %d samples, style %s, model %s at %s, key from $%s (%s), cache %s", len(todo),
                      style, model, client.host, api_key_env, "set" if client.has_key else "not set",
@@ -334,7 +336,7 @@ def _write_report(report: dict, path: str | None) -> None:
               help="Graded samples JSONL (each sample with a `grade` record). Default: <SAMPLES>.graded.jsonl. "
                    "A rerun skips samples already graded in it.")
 def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens, judge_template_path, base_url,
-              api_key_env, catalog, seed, workers, timeout, max_retries, cache_path, no_cache, prices_path,
+              api_key_env, catalog, seed, workers, timeout, max_retries, backoff, cache_path, no_cache, prices_path,
               price_input, price_output, log_path, report_path, output):
     """Grade the ok samples of SAMPLES with the Skill-Mix rubric (k + 3 points) and print the metrics.
 
@@ -355,7 +357,7 @@ def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens,
     cache = _cache(cache_path, no_cache)
     with _run_log(log_path):
         try:
-            client = _client(base_url, api_key_env, timeout, max_retries, cache)
+            client = _client(base_url, api_key_env, timeout, max_retries, backoff, cache)
             judge = Judge(client, judge_model, rounds=rounds, temperature=judge_temperature,
                           max_tokens=judge_max_tokens, seed=seed, template=template, catalog=_catalog(catalog),
                           price=price)
@@ -428,7 +430,7 @@ def _ks(value: str) -> list[int]:
 def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_env, temperature, max_tokens,
              template_path, generations, judge_model, rounds, judge_temperature, judge_max_tokens,
              judge_template_path, judge_base_url, judge_api_key_env, split, heldout_fraction, seed, workers,
-             timeout, max_retries, cache_path, no_cache, prices_path, price_input, price_output, log_path,
+             timeout, max_retries, backoff, cache_path, no_cache, prices_path, price_input, price_output, log_path,
              report_path, output):
     """Skill-Mix evaluation of an OpenAI-compatible model: random (k skills, topic) draws, texts by the
     student, grading by the judge, metrics per k with standard errors."""
@@ -451,9 +453,9 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
     cache = _cache(cache_path, no_cache)
     with _run_log(log_path):
         try:
-            student_client = _client(base_url, api_key_env, timeout, max_retries, cache)
+            student_client = _client(base_url, api_key_env, timeout, max_retries, backoff, cache)
             judge_client = _client(judge_base_url or base_url, judge_api_key_env or api_key_env, timeout,
-                                   max_retries, cache)
+                                   max_retries, backoff, cache)
             student = OpenAIBackend(student_client, student_model, temperature=temperature, max_tokens=max_tokens,
                                     price=_price(student_model, prices_path, price_input, price_output))
             judge = Judge(judge_client, judge_model, rounds=rounds, temperature=judge_temperature,
