@@ -13,6 +13,9 @@ at all (a CSV row with the wrong number of fields, a syntax error inside a JSON 
 column type it cannot turn into skills), the whole corpus is counted by the in-memory reader instead, which
 raises the located error or, with ``skip_bad``, skips the bad records; the report then carries a note.
 
+One known difference: a JSON object with the same key twice (which RFC 8259 leaves undefined) takes the
+*last* value in the in-memory reader and the *first* in DuckDB.
+
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.jsonl"
 >>> _ = p.write_text('{"skills": ["a", "b"]}\\n{"skills": "b;c"}\\n')

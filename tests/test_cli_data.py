@@ -89,6 +89,33 @@ def test_tag_command(tmp_path):
                for g in map(json.loads, out.read_text(encoding="utf-8").splitlines()))
 
 
+def test_tag_command_with_llm(tmp_path, monkeypatch):
+    from fake_openai import FakeOpenAI
+
+    cat = write_catalog(tmp_path / "skills.csv")
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"id": 1, "text": "fix my python bug"}\n{"id": 2, "text": "say it with a metaphor"}\n',
+                      encoding="utf-8")
+    out = tmp_path / "tagged.jsonl"
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-test-secret-123")
+
+    def responder(body):
+        text = body["messages"][-1]["content"].split("Instruction:")[1]
+        return json.dumps({"skills": ["Python Debugging"] if "python" in text else ["metaphor", "invented"]})
+
+    with FakeOpenAI(responder) as server:
+        res = run(["tag", str(corpus), "--catalog", str(cat), "-o", str(out), "--llm", "--model", "m",
+                   "--base-url", server.base_url, "--api-key-env", "TEST_LLM_KEY", "--no-cache", "--shortlist", "0"])
+        assert res.exit_code == 0, res.output
+        assert server.authorizations == {"Bearer sk-test-secret-123"}
+        prompt = server.requests[0]["messages"][-1]["content"]
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [g["skills"] for g in got] == [["python debugging"], ["metaphor"]]
+    assert "red herring" not in prompt and "spatial reasoning" in prompt        # removed rows never offered
+    assert "tagged (llm)         2" in res.stdout
+    assert "sk-test-secret-123" not in out.read_text(encoding="utf-8") + res.output
+
+
 def test_tag_command_bad_input(tmp_path):
     cat = write_catalog(tmp_path / "skills.csv")
     corpus = tmp_path / "c.jsonl"
