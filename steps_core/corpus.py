@@ -779,7 +779,9 @@ def iter_skill_lists(path: str | Path, *, format: str | None = None, skills_fiel
     """Stream only the skill tuples of a corpus (what co-occurrence counting needs).
 
     Same options and errors as :func:`iter_records`, but cheaper: Parquet reads only the skills column and
-    JSONL lines of the common shape are accepted without building a :class:`Record`.
+    JSONL lines of the common shape are accepted without building a :class:`Record`. Only what counting
+    needs is validated: a record whose skills are good but whose ``messages`` are malformed is accepted here
+    (and by the DuckDB engine) while :func:`iter_records` rejects it.
     """
     spec = read_spec(format=format, skills_field=skills_field, lang=lang, skip_bad=skip_bad,
                      require_skills=require_skills)

@@ -36,7 +36,7 @@ import scipy.sparse as sp
 
 from . import corpus
 from .corpus import WHITESPACE, ReadReport, ReadSpec, read_spec
-from .errors import InputError, StepsError
+from .errors import StepsError
 from .graph import Cooccurrence, Progress, count_cooccurrences
 
 
