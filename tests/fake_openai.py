@@ -116,6 +116,8 @@ class FakeOpenAI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16               # headers and body leave in one write (no Nagle / delayed-ACK stall)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args) -> None:
                 pass
