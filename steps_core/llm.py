@@ -437,6 +437,7 @@ class LLMClient:
 
         if timeout <= 0:
             raise InputError("timeout must be > 0 seconds", field="timeout")
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None  # what the openai package would use
         self.base_url = base_url
         self.host = base_url_host(base_url)
         self.timeout = float(timeout)
