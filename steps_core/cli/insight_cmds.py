@@ -77,3 +77,24 @@ def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coheren
     click.echo(format_compare_table(rows))
     path = write_compare_csv(rows, ensure_parent(output))
     echo_kv([("skills", tree.n_skills), ("records", index.n_records), ("table", path)])
+
+
+@cli.command("demo")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="steps-demo",
+              show_default=True, help="Folder to write the demo's files into.")
+@click.option("--height", type=click.IntRange(2, 8), default=3, show_default=True, help="Height of the encoding tree.")
+@click.option("--k", "k", type=click.IntRange(2, 8), default=3, show_default=True, help="Skills per combination.")
+@click.option("--samples", "n_samples", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Template-backend samples to render (offline; no model, no key).")
+def demo_cmd(out_dir, height, k, n_samples):
+    """Run the whole pipeline on the embedded demo data: graph, tree, combinations and a few samples.
+
+    Needs no download and no API key; the samples come from the offline template backend and say so.
+    """
+    from ..pipeline import demo_files, run_demo
+
+    files = demo_files()
+    with progress_bar("demo", unit=" steps") as bar:
+        written = run_demo(out_dir, height=height, k=k, n_samples=n_samples, progress=bar)
+    echo_kv([("corpus", files.corpus), ("catalogue", files.catalog)] +
+            [(name, path) for name, path in written.items()])

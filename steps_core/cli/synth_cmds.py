@@ -15,6 +15,7 @@ from ..corpus import iter_records, read_catalog
 from ..errors import InputError
 from ..llm import LLMClient, Price, ResponseCache, RetryPolicy, default_cache_path, read_price_table
 from . import cli
+from ._corpus_options import corpus_options, read_options
 from ._util import ensure_parent, progress_bar
 
 _DEFAULT_KEY_ENV = "OPENAI_API_KEY"
@@ -172,7 +173,7 @@ def _finish_file(output: Path, reader=None) -> list[dict]:
 @click.option("--corpus", type=click.Path(), default=None,
               help="Tagged corpus to draw seed examples from (one distinct record per skill); any format "
                    "`steps graph` reads.")
-@click.option("--skills-field", default="skills", show_default=True, help="Field of the corpus holding the skills.")
+@corpus_options(engine=False)
 @click.option("--catalog", type=click.Path(dir_okay=False), default=None,
               help="Skill catalogue CSV (skill, category, definition, example): definitions and examples go "
                    "into the prompts.")
@@ -205,10 +206,10 @@ def _finish_file(output: Path, reader=None) -> list[dict]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="samples.jsonl", show_default=True,
               help="Samples JSONL. Each sample is appended the moment it is answered; a rerun skips the "
                    "samples already ok in it and retries the failed ones.")
-def synth_cmd(combos, style, corpus, skills_field, catalog, topics, backend, model, base_url, api_key_env,
+def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, api_key_env,
               temperature, max_tokens, seed, samples_per_combo, limit, template_path, workers, timeout,
               max_retries, backoff, cache_path, no_cache, prices_path, price_input, price_output, log_path, dry_run,
-              estimate, expected_output_tokens, output):
+              estimate, expected_output_tokens, output, **kwargs):
     """Synthesise one training sample per combination in COMBOS (combos.jsonl from `steps select`).
 
     \b
@@ -226,7 +227,7 @@ def synth_cmd(combos, style, corpus, skills_field, catalog, topics, backend, mod
     template = load_template(style, template_path)
     combo_list = read_combinations(combos)
     topic_list = read_topic_list(topics) if topics else ()
-    records = iter_records(corpus, skills_field=skills_field) if corpus else None
+    records = iter_records(corpus, **read_options(kwargs)) if corpus else None
     jobs = plan_jobs(combo_list, style=style, template=template, catalog=_catalog(catalog), records=records,
                      topics=topic_list, seed=seed, samples_per_combo=samples_per_combo)
     if limit is not None:
@@ -490,7 +491,10 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
 # ----------------------------------------------------------------------------------------------------------
 
 @cli.command("export")
-@click.argument("samples", type=click.Path(dir_okay=False))
+@click.argument("samples", type=click.Path(dir_okay=False), required=False)
+@click.option("--workspace", "workspace_path", type=click.Path(dir_okay=False), default=None,
+              help="Export the samples curated in the app: a workspace SQLite file (instead of SAMPLES). Accepted "
+                   "samples are exported with their edits; the export is recorded in the workspace.")
 @click.option("--format", "fmt", type=click.Choice(["openai", "sharegpt", "alpaca", "parquet"]), required=True,
               help="openai: JSONL {messages}; sharegpt: JSONL {conversations: [{from, value}]}; alpaca: JSONL "
                    "{instruction, input, output, history}; parquet: one row per sample with skills, k, "
@@ -504,20 +508,34 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the curriculum draws and shuffles.")
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False), default=None,
               help="Manifest file (default: manifest.json beside the output).")
-def export_cmd(samples, fmt, output, include_all, curriculum, seed, manifest_path):
-    """Export the accepted samples of SAMPLES for training, with a manifest.json of counts, settings and
-    file hashes."""
+def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, seed, manifest_path):
+    """Export the accepted samples of SAMPLES (samples.jsonl) or of a --workspace for training, with a
+    manifest.json of counts, settings and file hashes."""
     from ..export import DEFAULT_CURRICULUM, export_samples, read_curriculum
     from ..synth import read_samples
 
+    if (samples is None) == (workspace_path is None):
+        raise InputError("give either SAMPLES (a samples.jsonl) or --workspace PATH, not both or neither")
     if curriculum == "default":
         cur = DEFAULT_CURRICULUM
     elif curriculum == "none":
         cur = None
     else:
         cur = read_curriculum(curriculum)
-    result = export_samples(read_samples(samples), ensure_parent(output), fmt, include_all=include_all,
-                            curriculum=cur, seed=seed, inputs=[samples], manifest_path=manifest_path)
+    if workspace_path is not None:
+        from ..workspace import open_workspace
+
+        with open_workspace(workspace_path, create=False) as ws:
+            rows = ws.samples()
+            versions = sorted({s["tree_version"] for s in rows if s.get("tree_version")})
+            result = export_samples(rows, ensure_parent(output), fmt, include_all=include_all, curriculum=cur,
+                                    seed=seed, inputs=[workspace_path], manifest_path=manifest_path,
+                                    settings={"workspace": str(workspace_path), "tree_versions": versions})
+            ws.record_export(str(result.path), fmt, result.manifest,
+                             tree_version=versions[0] if len(versions) == 1 else None)
+    else:
+        result = export_samples(read_samples(samples), ensure_parent(output), fmt, include_all=include_all,
+                                curriculum=cur, seed=seed, inputs=[samples], manifest_path=manifest_path)
     counts = result.manifest["counts"]
     click.echo(f"wrote {result.rows} sample(s) to {result.path} ({fmt})")
     click.echo("per k:         " + ", ".join(f"k={k}: {n}" for k, n in counts["per_k"].items()))
