@@ -439,12 +439,13 @@ def _multilevel(indptr, indices, data, adj, vol, vp, order, tol) -> np.ndarray:
 
 
 def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int = 4, seed: int = 0,
-                    tol: float | None = None) -> np.ndarray:
+                    tol: float | None = None, initial: np.ndarray | None = None) -> np.ndarray:
     """Group the items of a :class:`LevelProblem` to minimise Phi; returns canonical group labels.
 
     ``refine=False`` is plain greedy merging. Otherwise greedy merging is followed by node-move refinement
     and compared with ``n_starts`` multilevel runs from seeded item orders; the lowest Phi wins (ties: the
-    earliest candidate, greedy first). Items of zero volume stay alone. Deterministic for given inputs.
+    earliest candidate, greedy first). ``initial``, a grouping to improve, is refined and joins the
+    candidates (so the result is never worse than it). Items of zero volume stay alone. Deterministic.
     """
     n = problem.n_items
     if n == 0:
@@ -472,6 +473,10 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
         for s in range(n_starts):
             order = ident if s == 0 else rng.permutation(active.size).astype(np.int64)
             lab = _multilevel(*parts, adj, sub_vol, vp, order, tol)
+            _refine(parts, sub_vol, np.zeros(active.size), lab, ident, vp, tol)
+            candidates.append(lab)
+        if initial is not None:
+            lab = _canonical(np.asarray(initial, np.int64)[active])
             _refine(parts, sub_vol, np.zeros(active.size), lab, ident, vp, tol)
             candidates.append(lab)
     sub_problem = LevelProblem(sub_vol, adj, vp)
@@ -643,11 +648,78 @@ def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine:
                     best = (total, a, b)
     _, a, b = best
     parent = _compose(base.parent, above_steps[a - 1] if a else None, below_steps[b - 1] if b else None, n)
+    if refine and method == "greedy" and a + b > 0:
+        parent = _polish(graph, parent, n, **kw)
     if report is not None:
         report.append(BuildReport(h2, tuple(above_gain), tuple(below_gain), a, b))
     if progress is not None:
         progress(levels_total, levels_total)
     return EncodingTree.from_parent(graph, parent, method=method if refine else f"{method}-norefine", k=k)
+
+
+def _children_lists(parent: list[int]) -> list[list[int]]:
+    kids: list[list[int]] = [[] for _ in parent]
+    for v, p in enumerate(parent):
+        if p >= 0:
+            kids[p].append(v)
+    return kids
+
+
+def _polish(graph: SkillGraph, parent: list[int], n: int, **kw) -> list[int]:
+    """Re-solve each middle level with the levels above and below it fixed.
+
+    For every community p whose children include communities, the grandchildren of p (and p's own leaf
+    children) are regrouped under new children of p by :func:`partition_level`, starting from the current
+    grouping, so H^T never rises. Levels were grown one at a time, each optimised for the tree as it was; a
+    level added later changes what is best for the levels before it (e.g. two sibling communities that a
+    level above makes worth merging). Passes run top-down until one changes nothing.
+    """
+    parent = list(parent)
+    vol_g = graph.vol
+    for _ in range(3):
+        changed = False
+        order = [n]
+        kids = _children_lists(parent)
+        for v in order:
+            order.extend(c for c in kids[v] if c >= n)
+        for p in order:
+            kids = _children_lists(parent)
+            inner = [c for c in kids[p] if c >= n]
+            if not inner:
+                continue
+            items: list[int] = []
+            current: list[int] = []
+            for pos, c in enumerate(kids[p]):
+                for x in (kids[c] if c >= n else [c]):
+                    items.append(x)
+                    current.append(pos)
+            if len(items) < 3:
+                continue
+            item_of = np.full(n, -1, np.int64)
+            stack = [(x, i) for i, x in enumerate(items)]
+            while stack:
+                x, i = stack.pop()
+                if x < n:
+                    item_of[x] = i
+                else:
+                    stack.extend((c, i) for c in kids[x])
+            prob = _quotient_problem(graph, item_of, len(items))
+            prob = LevelProblem(prob.vol, prob.adjacency, float(prob.vol.sum()))
+            cur = np.asarray(current, np.int64)
+            new = partition_level(prob, initial=cur, **kw)
+            if level_objective(prob, new) < level_objective(prob, cur) - TOL_BITS * vol_g:
+                for c in inner:
+                    parent[c] = -2                     # detached; dropped by canonicalisation
+                for x in items:
+                    parent[x] = p
+                b = _Builder(parent, n)
+                b.insert_groups(p, items, new)
+                parent = b.parent
+                changed = True
+        if not changed:
+            break
+    # detached nodes: hang them under the root with no members (canonicalisation drops empty communities)
+    return [n if q == -2 else q for q in parent]
 
 
 def _compose(base: list[int], above: list[int] | None, below: list[int] | None, n: int) -> list[int]:

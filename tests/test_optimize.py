@@ -205,3 +205,20 @@ def test_partition_level_keeps_zero_volume_items_alone():
     adj = sp.csr_array(np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]], float))
     labels = partition_level(LevelProblem(np.array([1.0, 1.0, 0.0]), adj, 2.0))
     assert labels[2] not in (labels[0], labels[1])
+
+
+@pytest.mark.parametrize("k", [3, 4])
+def test_polish_never_raises_entropy_and_helps_on_karate(k):
+    from steps_core.optimize import _polish
+    from steps_core.tree import EncodingTree
+
+    for g in (karate(), erdos_renyi(150, 1200, seed=k)):
+        td = build_tree(g, k=k, method="topdown")
+        polished = EncodingTree.from_parent(g, _polish(g, td.parent.tolist(), g.n_skills))
+        check_tree(polished)
+        assert polished.height <= k
+        assert polished.entropy <= td.entropy + 1e-12
+    # re-solving the middle level finds what growing levels one at a time missed
+    g = karate()
+    td = build_tree(g, k=3, method="topdown")
+    assert EncodingTree.from_parent(g, _polish(g, td.parent.tolist(), g.n_skills)).entropy < td.entropy - 0.01
