@@ -1425,31 +1425,37 @@ def a_shell(g: Gen, k: int, force=None):
 
 GITS = [
     dict(t="I committed to main by accident instead of a feature branch",
+         review="Then open a pull request from the new branch, so the change still gets a code review before it reaches main.",
          ans="Create the branch where you are (`git branch fix-login`), move main back with `git reset --hard origin/main`, then `git switch fix-login` to continue there.",
          novice="A branch is just a label pointing at a commit, so you put a new label on your work and move the main label back to where it was.",
          check="Before resetting: your work is on the new branch (`git log fix-login`), nothing is pushed yet, and `git status` is clean.",
          safe="Only do the reset if the commit was not pushed; if it was, open a revert instead so others' history is not rewritten."),
     dict(t="I want to undo my last commit but keep the changes",
+         review="Before recommitting, read your own diff with `git diff --staged` as a reviewer would; it often catches the reason you wanted to undo.",
          ans="Run `git reset --soft HEAD~1`: the commit disappears and its changes stay staged, ready to be edited and committed again.",
          novice="HEAD~1 means 'one commit back', and --soft moves the branch back without touching your files.",
          check="Afterwards `git status` should show the changes staged and `git log` should no longer show the commit.",
          safe="If the commit is already pushed, use `git revert HEAD` instead, which adds a new commit undoing it."),
     dict(t="my pull request has merge conflicts with main",
+         review="Mention in the pull request which conflicts you resolved and how, so the reviewer checks those lines carefully.",
          ans="Update your branch with `git fetch` and `git merge origin/main`, open each conflicted file, keep the right lines between the <<<<<<< and >>>>>>> markers, then add and commit.",
          novice="A conflict means you and someone else changed the same lines, so git asks a human to decide which version wins.",
          check="Before committing: no conflict markers left (`git diff --check`), the tests pass, and you have read the other person's change.",
          safe="If it goes wrong midway, `git merge --abort` returns you to where you started."),
     dict(t="I accidentally committed a file with an API key in it",
+         review="Ask reviewers to watch for secrets in diffs, and add a pre-commit check that blocks files like .env.",
          ans="First revoke the key with the provider, because anyone who saw the repository may have it; then remove the file with `git rm --cached`, add it to .gitignore and commit.",
          novice="Git remembers every version of every file, so deleting the file now does not remove it from history, which is why the key itself must be cancelled.",
          check="Revoke the key, issue a new one, remove the file from tracking, ignore it, and if needed rewrite history with a tool such as git filter-repo.",
          safe="Treat the key as leaked even if the repository is private; rotating it is the only safe fix."),
     dict(t="how do I write a good commit message",
+         review="Good messages also help code review: reviewers read the 'why' before the diff and judge the change against it.",
          ans="Write a short summary line under about 50 characters in the imperative ('Fix rounding in invoice totals'), a blank line, then a few lines on why the change was needed.",
          novice="Think of the summary as an email subject that future you will scan in a long list.",
          check="Check: summary in the imperative, no full stop at the end, body explains why, and an issue number if there is one.",
          safe="Never put passwords or customer data in a commit message: it stays in history forever."),
     dict(t="my feature branch is weeks behind main",
+         review="Tell your reviewer the branch was rebased, since it may change lines they already commented on.",
          ans="Bring it up to date with `git fetch` and then either `git merge origin/main` (keeps history as it happened) or `git rebase origin/main` (replays your commits on top) and resolve conflicts as they come.",
          novice="Your branch started from an old photo of main, and updating it means placing your changes on top of today's photo.",
          check="After updating, run the full test suite and skim `git log --oneline` to make sure only your commits sit on top.",
@@ -1466,9 +1472,10 @@ def a_git(g: Gen, k: int, force=None):
     a = s["ans"]
     extras = {"explaining to a novice": ("explain what's going on (I'm new to git)", s["novice"]),
               "checklist making": ("give me a short checklist", s["check"]),
-              "safety awareness": ("warn me about anything risky", s["safe"])}
+              "safety awareness": ("warn me about anything risky", s["safe"]),
+              "code review": ("tell me how this affects code review", s["review"])}
     skills, tq, ta = finish(g, ["git workflow"], extras, k, force,
-                            {"explaining to a novice": 2, "checklist making": 1.5, "safety awareness": 1})
+                            {"explaining to a novice": 2, "checklist making": 1, "safety awareness": 1, "code review": 1.5})
     return glue(q, tq), glue(a, ta), skills
 
 
@@ -1488,7 +1495,7 @@ APIS = [
     dict(r="tracking parcels for a local courier",
          ends="`GET /parcels/{tracking_code}` returns the current status and a list of events, `POST /parcels/{code}/events` lets drivers add a scan, and `GET /parcels?recipient_postcode=` helps support staff.",
          err="Return 404 with 'no parcel with code X' for typos and 403 when a driver tries to scan a parcel not on their route.",
-         js="The tracking page can poll `fetch(`/parcels/${code}`)` every minute and render the event list.",
+         js="The tracking page can poll `fetch('/parcels/' + code)` every minute and render the event list.",
          doc="Document the status values (created, in depot, out for delivery, delivered, returned) and what triggers each.",
          test="Test that events come back in time order and that an unknown code gives 404, not 500."),
     dict(r="a recipe collection with ingredients and ratings",
@@ -4196,7 +4203,7 @@ def a_interest(g: Gen, k: int, force=None):
               "spreadsheet formulas": ("give me the spreadsheet formula", f"In a spreadsheet: =FV({r}%, {n}, 0, -{P}) returns the same {money(round(fv, 2))}."),
               "calculator use": ("tell me exactly what to type into a calculator", f"On a calculator type {P} × {1 + r / 100:g} ^ {n} (or {P}*{1 + r / 100:g}**{n} in Python)."),
               "misconception correction": ("compare it with simple interest", f"With simple interest you would have only {money(round(simple, 2))}; the difference of {money(round(fv - simple, 2))} is the interest on interest."),
-              "budgeting": ("relate it to saving each month", f"Adding even €50 a month on top would grow the pot far more than the rate alone; at {r}% that adds roughly €{50 * 12 * n * (1 + r / 100 * n / 2):,.0f} over {n} years.")}
+              "budgeting": ("relate it to saving each month", f"Adding €50 a month on top would grow the pot far more than the rate alone: at {r}% (monthly compounding) those deposits alone reach about €{50 * ((1 + r / 1200) ** (12 * n) - 1) / (r / 1200):,.0f} after {n} years.")}
     skills, tq, ta = finish(g, ["compound interest"], extras, k, force,
                             {"percentages": 2, "spreadsheet formulas": 1.5, "calculator use": 1.5, "misconception correction": 1.2, "budgeting": 0.8})
     return glue(q, tq), glue(a, ta), skills
@@ -4210,7 +4217,7 @@ FERMIS = [
          ment="1,000,000 ÷ 2.5 = 400,000 households, ÷ 20 = 20,000 pianos, ÷ 1,000 per tuner = 20."),
     dict(q="How many litres of water does a town of 50,000 people use at home each day?",
          chain="A person uses roughly 130 litres a day for showers, toilets, washing and cooking, so 50,000 × 130 ≈ 6.5 million litres a day.",
-         sci="6.5 million litres is 6.5 × 10^6 L, or 6.5 × 10^3 cubic metres, about two Olympic pools.",
+         sci="6.5 million litres is 6.5 × 10^6 L, or 6.5 × 10^3 cubic metres, between two and three Olympic pools.",
          plaus="Comparing with the town's reservoir or a water company report would confirm the order of magnitude; a few million litres is believable.",
          ment="50,000 × 100 = 5 million, plus 50,000 × 30 = 1.5 million, gives 6.5 million."),
     dict(q="Roughly how many times does a human heart beat in a lifetime?",
