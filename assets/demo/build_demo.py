@@ -5153,7 +5153,7 @@ def a_quiz(g: Gen, k: int, force=None):
     q = g.pick(["Write a multiple-choice question on {s} for {lvl}.", "I need a quiz question about {s} for {lvl}.",
                 "Give me a good test question on {s}."]).format(s=l["sub"], lvl=l["lvl"])
     a = l["quiz"]
-    extras = {"misconception correction": ("make a wrong option target the usual misconception, and explain it", l["mis"]),
+    extras = {"misconception correction": ("aim one wrong option at the usual misconception and explain it", l["mis"]),
               "learning objectives": ("tell me which objective it checks", "It checks this objective: " + l["obj"][0].lower() + l["obj"][1:]),
               "feedback on student work": ("suggest feedback for a pupil who picks a wrong answer",
                                            "Feedback for a wrong answer: say what was right in their thinking, point to the step that went wrong, and ask them to try a similar question straight away.")}
