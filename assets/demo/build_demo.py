@@ -1060,7 +1060,7 @@ def a_write_function(g: Gen, k: int, force=None):
     a = "Here is a compact version:\n```" + lang.lower() + "\n" + f["code"] + "\n```"
     extras = {"big-o analysis": ("tell me its time complexity", f["bigo"]),
               "unit testing": ("suggest a test", f["test"]),
-              "code documentation": ("tell me what the docstring should say", f["doc"]),
+              "code documentation": ("tell me what the " + ("docstring" if lang == "Python" else "doc comment") + " should say", f["doc"]),
               "explaining to a novice": ("explain how it works for a beginner", f["novice"])}
     w = {"big-o analysis": 2, "unit testing": 3, "code documentation": 1.5, "explaining to a novice": 1}
     if f["handling"]:
@@ -1725,8 +1725,14 @@ def a_series_stats(g: Gen, k: int, force=None):
                          f"than the first ({fmt_num(good[0])}).")
         elif e == "summarisation":
             asks.append("finish with a one-line summary for the team")
-            parts.append(f"In one line: a typical {s['per']} brings about {fmt_num(round(md))} {s['unit']}, "
-                         f"and nothing in the list is out of the ordinary once the problems above are set aside.")
+            if "time series trends" in extras:
+                tail = f"and the numbers are heading {'up' if slope > 0 else 'down'}."
+            elif missing or outlier is not None:
+                tail = "once the gaps and the typo are set aside." if missing and outlier is not None else \
+                    ("once the gaps are set aside." if missing else "once the typo is set aside.")
+            else:
+                tail = "with no big surprises."
+            parts.append(f"In one line: a typical {s['per']} brings about {fmt_num(round(md))} {s['unit']}, " + tail)
     return glue(q, ask_more(g, asks)), glue(a, *parts), ["descriptive statistics"] + extras
 
 
@@ -2788,8 +2794,6 @@ def a_identify_device(g: Gen, k: int, force=None):
                                f"Quiz: 'Which device is in the line above? (a) {name} (b) "
                                + ("onomatopoeia" if dev != "simile" else "metaphor") + " (c) "
                                + ("hyperbole" if dev != "hyperbole" else "understatement") + " (d) a rhetorical question' - answer (a).")}
-    if k < 1:
-        raise Skip
     skills, tq, ta = finish(g, [dev], extras, k, force if force in extras else None,
                             {"explaining to a novice": 2, "quiz writing": 1.2})
     return glue(q, tq), glue(a, ta), skills
