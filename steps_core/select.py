@@ -46,8 +46,10 @@ class Combination:
 
     ``skills`` lists the start skills first, then pins, then the searched skills in the order chosen;
     ``gain`` is H(Y | X) with X = ``start``, ``step_gains`` the gain of each skill after the start, ``lca``
-    the id of the lowest community holding every skill (``"root"`` if none), ``coherence`` the mean
-    pairwise cosine of the skills' embeddings (None when no embeddings were given).
+    the id of the lowest community holding every skill (``"root"`` if none), ``lca_label`` its label and
+    ``lca_path`` the labels from the top community down to it, ``coherence`` the mean pairwise cosine of the
+    skills' embeddings (None when no embeddings were given) and ``tree_version`` the content hash of the tree
+    it was selected in, so a dataset says exactly which taxonomy produced it.
     """
 
     skills: tuple[str, ...]
@@ -59,6 +61,8 @@ class Combination:
     k: int
     coherence: float | None = None
     lca_label: str = ""
+    lca_path: str = ""
+    tree_version: str = ""
 
     @property
     def key(self) -> frozenset[str]:
@@ -183,9 +187,9 @@ def _pools(tree: EncodingTree, start_idx: list[int]) -> list[np.ndarray]:
     return out
 
 
-def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str]:
+def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str, str]:
     node = tree.lca(idx) if len(idx) > 1 else int(tree.parent[idx[0]])
-    return tree.ids[node], tree.labels[node]
+    return tree.ids[node], tree.labels[node], tree.community_path(node)
 
 
 def _best_first(values: np.ndarray, want: int):
@@ -295,9 +299,9 @@ def search(tree: EncodingTree, start: Sequence[str], settings: SelectionSettings
         coh = coherence(embeddings, skills) if embeddings is not None else None
         if settings.min_coherence is not None and coh is not None and coh < settings.min_coherence:
             continue
-        lca, label = _lca_id(tree, skills)
+        lca, label, path = _lca_id(tree, skills)
         out.append(Combination(tuple(tree.skills[i] for i in skills), tuple(tree.skills[i] for i in start_idx),
-                               total, steps, lca, settings.scope, k, coh, label))
+                               total, steps, lca, settings.scope, k, coh, label, path, tree.version))
         if len(out) >= settings.per_start:
             break
     return out
@@ -364,10 +368,10 @@ def evaluate_combination(tree: EncodingTree, skills: Sequence[str], *, start: Se
         cov |= new
     ordered = [tree.skills[i] for i in st_idx] + [tree.skills[i] for i in idx if i not in st_idx]
     all_idx = st_idx + [i for i in idx if i not in st_idx]
-    lca, label = _lca_id(tree, all_idx)
+    lca, label, path = _lca_id(tree, all_idx)
     coh = coherence(embeddings, all_idx) if embeddings is not None else None
     return Combination(tuple(ordered), tuple(tree.skills[i] for i in st_idx), float(sum(steps)), tuple(steps),
-                       lca, scope, len(ordered), coh, label)
+                       lca, scope, len(ordered), coh, label, path, tree.version)
 
 
 # ------------------------------------------------------------------------------------ files
@@ -420,5 +424,6 @@ def read_combos(path: str | Path) -> list[Combination]:
             out.append(Combination(tuple(skills), tuple(start), float(get("gain", (int, float), 0.0, False)),
                                    tuple(float(x) for x in steps), str(d.get("lca", "")),
                                    str(d.get("scope", "")), int(get("k", int, len(skills), False)),
-                                   None if coh is None else float(coh), str(d.get("lca_label", ""))))
+                                   None if coh is None else float(coh), str(d.get("lca_label", "")),
+                                   str(d.get("lca_path", "")), str(d.get("tree_version", ""))))
     return out
