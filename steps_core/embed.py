@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from contextlib import closing
+import contextlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .errors import StepsError
+from .io import connect_sqlite
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -92,41 +93,60 @@ def text_hash(text: str) -> bytes:
 
 
 class EmbeddingCache:
-    """A blob store of vectors keyed by (model id, text hash) in one SQLite file."""
+    """A blob store of vectors keyed by (model id, text hash) in one SQLite file (WAL mode).
+
+    One connection is opened on first use and kept until :meth:`close` (use the object as a context
+    manager): :func:`embed_texts` reads and writes through one connection per call.
+    """
 
     def __init__(self, cache_dir: str | Path):
         self.path = Path(cache_dir) / CACHE_FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as con, con:
+        self._con: sqlite3.Connection | None = None
+        con = self._connection()
+        with con:
             con.execute("CREATE TABLE IF NOT EXISTS embedding (model TEXT NOT NULL, hash BLOB NOT NULL, "
                         "vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID")
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30.0)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            self._con = connect_sqlite(self.path, timeout=30.0)
+        return self._con
 
     def get(self, model: str, hashes: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         out: dict[bytes, np.ndarray] = {}
-        with closing(self._connect()) as con:
-            for start in range(0, len(hashes), 500):
-                chunk = list(hashes[start:start + 500])
-                marks = ",".join("?" * len(chunk))
-                for h, blob in con.execute(f"SELECT hash, vector FROM embedding WHERE model = ? AND hash IN ({marks})",
-                                           [model, *chunk]):
-                    vec = np.frombuffer(blob, dtype="<f4")
-                    if vec.size == DIM:
-                        out[bytes(h)] = vec
+        con = self._connection()
+        for start in range(0, len(hashes), 500):
+            chunk = list(hashes[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for h, blob in con.execute(f"SELECT hash, vector FROM embedding WHERE model = ? AND hash IN ({marks})",
+                                       [model, *chunk]):
+                vec = np.frombuffer(blob, dtype="<f4")
+                if vec.size == DIM:
+                    out[bytes(h)] = vec
+        con.commit()
         return out
 
     def put(self, model: str, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
-        with closing(self._connect()) as con, con:
+        con = self._connection()
+        with con:
             con.executemany("INSERT OR REPLACE INTO embedding (model, hash, vector) VALUES (?, ?, ?)",
                             [(model, h, np.asarray(v, "<f4").tobytes()) for h, v in items])
 
     def __len__(self) -> int:
-        with closing(self._connect()) as con:
-            return con.execute("SELECT count(*) FROM embedding").fetchone()[0]
+        return self._connection().execute("SELECT count(*) FROM embedding").fetchone()[0]
+
+    def close(self) -> None:
+        """Close the connection (idempotent); a later call opens a new one."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> "EmbeddingCache":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def embed_texts(texts: Sequence[str], *, batch_size: int = 64, cache_dir: str | Path | None = None,
@@ -146,7 +166,13 @@ def embed_texts(texts: Sequence[str], *, batch_size: int = 64, cache_dir: str | 
     unique = list(dict.fromkeys(texts))
     hashes = [text_hash(t) for t in unique]
     mid = model_id()
-    cache = EmbeddingCache(cache_dir) if cache_dir is not None else None
+    with (EmbeddingCache(cache_dir) if cache_dir is not None else contextlib.nullcontext()) as cache:
+        return _embed_unique(texts, unique, hashes, mid, cache, out, batch_size, progress)
+
+
+def _embed_unique(texts: list[str], unique: list[str], hashes: list[bytes], mid: str,
+                  cache: "EmbeddingCache | None", out: np.ndarray, batch_size: int,
+                  progress: Progress | None) -> np.ndarray:
     found = cache.get(mid, hashes) if cache is not None else {}
     todo = sorted((i for i, h in enumerate(hashes) if h not in found), key=lambda i: len(unique[i]))  # less padding
     vectors: dict[str, np.ndarray] = {unique[i]: found[h] for i, h in enumerate(hashes) if h in found}

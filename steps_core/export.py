@@ -32,7 +32,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
 from .errors import InputError
-from .synth import atomic_output
+from .io import atomic_output, same_file
 
 FORMATS = ("openai", "sharegpt", "alpaca", "parquet")
 
@@ -304,6 +304,25 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+#: Files SQLite keeps beside a database while it is open: never to be overwritten either.
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def check_outputs_spare_inputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:
+    """Raise :class:`InputError` when an output would overwrite an input (the same file by path, link or
+    hard link, whether the output exists yet or not), or one of an input's SQLite side files
+    (``-wal``, ``-shm``, ``-journal``: a workspace is more than its main file)."""
+    protected = []
+    for p in inputs:
+        protected.append(Path(p))
+        protected.extend(Path(f"{p}{suffix}") for suffix in SQLITE_SIDE_FILES)
+    for out in outputs:
+        for p in protected:
+            if same_file(out, p):
+                raise InputError(f"this output would overwrite the input {p}; choose another output file",
+                                 path=str(out), field="output")
+
+
 def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, include_all: bool = False,
                    curriculum: Curriculum | None = DEFAULT_CURRICULUM, seed: int = 0,
                    inputs: Sequence[str | Path] = (), manifest_path: str | Path | None = None,
@@ -313,14 +332,17 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     ``curriculum`` orders them (None keeps the given order); ``inputs`` are files whose hashes go into the
     manifest (e.g. the samples file); ``settings`` extra settings to record. The data file and then the
     manifest (default ``manifest.json`` in the output's folder) are each written atomically. Raises
-    :class:`InputError` when there is nothing to export or a sample's messages are malformed.
+    :class:`InputError` when there is nothing to export, a sample's messages are malformed, or the data
+    file or the manifest would overwrite one of ``inputs`` (:func:`check_outputs_spare_inputs`): pass
+    every file the samples were read from, e.g. the samples file or the workspace.
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", field="format")
     out = Path(out)
     manifest_path = Path(manifest_path) if manifest_path is not None else out.parent / "manifest.json"
-    if manifest_path.resolve() == out.resolve():
+    if same_file(manifest_path, out):
         raise InputError("the manifest would overwrite the data file", path=str(out))
+    check_outputs_spare_inputs([out, manifest_path], inputs)
     chosen = select_samples(samples, include_all=include_all)
     if not chosen:
         raise InputError("no samples to export: none is both ok and accepted"
@@ -367,4 +389,4 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
 
 __all__ = ["FORMATS", "Curriculum", "DEFAULT_CURRICULUM", "curriculum_from_dict", "read_curriculum", "apportion",
            "curriculum_order", "select_samples", "to_openai", "to_sharegpt", "to_alpaca", "community_of",
-           "ExportResult", "file_sha256", "export_samples"]
+           "ExportResult", "file_sha256", "export_samples", "check_outputs_spare_inputs"]

@@ -41,6 +41,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit
 
 from .errors import InputError, StepsError
+from .io import connect_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -293,18 +294,16 @@ class ResponseCache:
         self._conns: list[sqlite3.Connection] = []
         try:
             con = self._con()
-            con.execute("PRAGMA journal_mode=WAL")
             con.execute(_SCHEMA)
             con.commit()
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise InputError(f"not a usable cache file ({exc})", path=str(self.path)) from None
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
         if con is None:
-            con = sqlite3.connect(self.path, timeout=self.busy_timeout, check_same_thread=False)
-            con.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
-            con.execute("PRAGMA synchronous=NORMAL")
+            con = connect_sqlite(self.path, timeout=self.busy_timeout)
             self._local.con = con
             with self._lock:
                 self._conns.append(con)

@@ -27,7 +27,6 @@ A sample is a plain dict (one JSON line of ``samples.jsonl``), see :func:`run_jo
 from __future__ import annotations
 
 import ast
-import contextlib
 import hashlib
 import json
 import logging
@@ -35,7 +34,6 @@ import os
 import random
 import re
 import string
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +42,7 @@ from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 from . import __version__
 from .corpus import Record, Skill
 from .errors import InputError
+from .io import atomic_output
 from .llm import (ChatRequest, ChatResult, EndpointError, LLMClient, Price, Progress, Usage, estimate_tokens,
                   run_concurrently)
 
@@ -875,25 +874,6 @@ def summarize(samples: Iterable[Mapping]) -> RunSummary:
 # ----------------------------------------------------------------------------------------------------------
 # samples.jsonl
 # ----------------------------------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def atomic_output(path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
-    """Write a file atomically: yield a file object on a temporary file in the same folder, then fsync
-    and rename it over ``path``. On any error the temporary file is removed and ``path`` is untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
 
 def _check_sample(obj: Any, *, path: str, line: int) -> dict:
     if not isinstance(obj, dict):

@@ -32,6 +32,7 @@ import numpy as np
 
 from .corpus import Record, Skill
 from .errors import InputError, StepsError
+from .io import atomic_output
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -478,13 +479,11 @@ def write_tag_mapping(mapping: TagMapping, path: str | Path) -> Path:
         group_total[new] += mapping.counts.get(old, 0)
     rows = sorted(mapping.mapping.items(),
                   key=lambda kv: (-group_total[kv[1]], kv[1], -mapping.counts.get(kv[0], 0), kv[0]))
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
+    with atomic_output(path, newline="") as fh:
         out = csv.writer(fh)
         out.writerow(MAPPING_COLUMNS)
         for old, new in rows:
             out.writerow([old, new, mapping.counts.get(old, 0), mapping.similarity.get(old, "")])
-    tmp.replace(path)
     return path
 
 

@@ -48,7 +48,6 @@ import os
 import re
 import sqlite3
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -57,6 +56,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal
 
 from . import __version__
 from .errors import InputError, StepsError
+from .io import enable_wal
 
 #: ``PRAGMA application_id`` of a STEPS workspace (the bytes "STEP").
 APPLICATION_ID = 0x53544550
@@ -469,24 +469,9 @@ class Workspace:
 
     @staticmethod
     def _enable_wal(conn: sqlite3.Connection) -> str:
-        """Switch the file to WAL journaling (persistent); return the journal mode now in force.
-
-        Switching needs an exclusive lock and SQLite does not wait for it (no busy handler): when several
-        processes create the same workspace at once, retry until :data:`BUSY_TIMEOUT`.
-        """
-        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        delay = 0.005
-        while mode != "wal":
-            try:
-                mode = str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower()
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
-        return mode
+        """Switch the file to WAL journaling, waiting up to :data:`BUSY_TIMEOUT` for other processes
+        (:func:`steps_core.io.enable_wal`); return the journal mode now in force."""
+        return enable_wal(conn, BUSY_TIMEOUT)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         """Bring the file to :func:`schema_version`, all migrations in one write transaction."""

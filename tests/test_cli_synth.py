@@ -237,3 +237,25 @@ def test_help_explains_every_option():
         for param in command.params:
             if param.param_type_name == "option" and param.name != "help":
                 assert param.help, f"{cmd} {param.name} has no help"
+
+
+def test_export_never_overwrites_its_input(tmp_path, inputs):
+    # B1: `-o` naming the samples file or the workspace exits 2 and leaves it intact
+    src = tmp_path / "t.jsonl"
+    run(["synth", inputs["combos"], "--corpus", inputs["corpus"], "--catalog", inputs["catalog"],
+         "--backend", "template", "-o", src])
+    before = src.read_bytes()
+    r = run(["export", src, "--all", "--format", "openai", "-o", src])
+    assert r.exit_code == 2 and "overwrite the input" in r.output and src.read_bytes() == before
+    r = run(["export", src, "--all", "--format", "openai", "-o", tmp_path / "train.jsonl", "--manifest", src])
+    assert r.exit_code == 2 and src.read_bytes() == before
+    from steps_core.workspace import Workspace
+
+    ws_path = tmp_path / "ws.sqlite"
+    with Workspace(ws_path) as ws:
+        ws.add_samples(read_samples(src))
+    for out in (ws_path, tmp_path / "ws.sqlite-wal"):
+        r = run(["export", "--workspace", ws_path, "--all", "--format", "openai", "-o", out])
+        assert r.exit_code == 2 and "overwrite the input" in r.output
+    with Workspace(ws_path, create=False) as ws:
+        assert len(ws.samples()) == 3 and ws.exports() == []

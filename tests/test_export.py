@@ -215,3 +215,41 @@ def test_workspace_samples_export_through_the_same_core(tmp_path, samples):
     assert result.manifest["ids"] == ["id1", "id2"]
     assert lines[1] == {"messages": [{"role": "user", "content": "edited q"},
                                      {"role": "assistant", "content": "edited a"}]}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Outputs never overwrite inputs (B1); output files get ordinary permissions (B16)
+# ----------------------------------------------------------------------------------------------------------
+
+def test_export_refuses_to_overwrite_an_input(tmp_path):
+    import os
+
+    src = tmp_path / "samples.jsonl"
+    write_samples(src, [_sample(i) for i in range(3)])
+    before = src.read_bytes()
+    os.link(src, tmp_path / "hardlink.jsonl")
+    for out, manifest in [(src, None), (tmp_path / "sub" / ".." / "samples.jsonl", None),
+                          (tmp_path / "hardlink.jsonl", None), (tmp_path / "train.jsonl", src)]:
+        with pytest.raises(InputError, match="input"):
+            export_samples([_sample(i) for i in range(3)], out, "openai", inputs=[src], manifest_path=manifest)
+        assert src.read_bytes() == before
+    # a workspace is protected with its -wal and -shm files
+    ws = tmp_path / "ws.sqlite"
+    ws.write_bytes(b"")
+    for out in (ws, tmp_path / "ws.sqlite-wal", tmp_path / "ws.sqlite-shm"):
+        with pytest.raises(InputError, match="input"):
+            export_samples([_sample(1)], out, "openai", inputs=[ws])
+    assert not (tmp_path / "ws.sqlite-wal").exists()
+
+
+def test_export_files_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        res = export_samples([_sample(i) for i in range(3)], tmp_path / "train.jsonl", "openai")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(res.path).st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(res.manifest_path).st_mode) == 0o644

@@ -307,3 +307,17 @@ def test_paths_are_plain(tmp_path):
     # the cache creates its folder
     with ResponseCache(tmp_path / "deep" / "er" / "c.sqlite") as cache:
         assert Path(cache.path).parent.is_dir()
+
+
+def test_a_new_cache_opens_while_another_process_holds_a_lock(tmp_path):
+    # B13: the WAL switch is retried (SQLite itself fails at once with 'database is locked')
+    from test_io import _hold_reserved_lock
+
+    path = tmp_path / "c.sqlite"
+    t = _hold_reserved_lock(path, 0.3)
+    try:
+        with ResponseCache(path, busy_timeout=5) as cache:
+            assert len(cache) == 0
+            assert cache._con().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        t.join()

@@ -54,6 +54,25 @@ def test_embedding_cache_is_a_plain_blob_store(tmp_path, monkeypatch):
     assert calls == []                                              # nothing to encode
 
 
+def test_embed_texts_opens_one_cache_connection_per_call(tmp_path, monkeypatch):
+    opened = []
+    real = embed.connect_sqlite
+
+    def counting(*args, **kw):
+        con = real(*args, **kw)
+        opened.append(con)
+        return con
+
+    monkeypatch.setattr(embed, "connect_sqlite", counting)
+    embed.embed_texts([f"text number {i}" for i in range(7)], batch_size=2, cache_dir=tmp_path)  # 4 puts, 1 get
+    assert len(opened) == 1
+    embed.embed_texts([f"text number {i}" for i in range(9)], batch_size=2, cache_dir=tmp_path)
+    assert len(opened) == 2
+    for con in opened:                                              # closed when the call returns
+        with pytest.raises(sqlite3.ProgrammingError):
+            con.execute("SELECT 1")
+
+
 def test_progress_counts_encoded_texts(tmp_path):
     calls = []
     embed.embed_texts([f"text {i}" for i in range(5)], batch_size=2, progress=lambda d, t: calls.append((d, t)))
@@ -287,3 +306,15 @@ def test_shared_self_instruct_tags_with_skillmix_catalogue(tmp_path):
     assert all(set(o["skills"]) <= names and len(o["skills"]) <= 2 for o in out)
     assert all(all(s >= 0.2 for s in o["skill_scores"]) for o in out)
     assert all(json.dumps(o) for o in out)
+
+
+def test_a_new_embedding_cache_opens_while_another_process_holds_a_lock(tmp_path):
+    # B13: the WAL switch is retried (SQLite itself fails at once with 'database is locked')
+    from test_io import _hold_reserved_lock
+
+    t = _hold_reserved_lock(tmp_path / embed.CACHE_FILE, 0.3)
+    try:
+        cache = embed.EmbeddingCache(tmp_path)
+        assert len(cache) == 0
+    finally:
+        t.join()

@@ -640,3 +640,17 @@ def test_crash_loses_no_committed_action(tmp_path):
     # each add_samples batch is all or nothing
     assert sorted(batches) == list(range(len(batches))) and set(batches.values()) == {40}
     assert len(done) <= len(batches) <= len(done) + 1
+
+
+def test_a_new_workspace_opens_while_another_process_holds_a_lock(tmp_path):
+    # B13: the shared WAL helper retries the switch while another connection holds a lock
+    from test_io import _hold_reserved_lock
+
+    path = tmp_path / "ws.sqlite"
+    t = _hold_reserved_lock(path, 0.3)
+    try:
+        with Workspace(path) as ws:
+            ws.pin_skill("a")
+            assert ws.skill_marks()["pinned"] == ["a"]
+    finally:
+        t.join()

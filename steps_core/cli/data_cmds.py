@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from ..corpus import iter_json_lines, iter_records, read_catalog
 from ..errors import InputError
+from ..io import atomic_output, same_file
 from . import cli
 from ._corpus_options import corpus_options, echo_report, read_options
 from ._util import echo_kv, ensure_parent, progress_bar
@@ -21,25 +21,18 @@ def _default_cache_dir() -> Path:
 
 
 def _write_jsonl(rows, out: str) -> int:
-    """Write dicts as JSONL through a ``.part`` file renamed at the end, so a failure never leaves a
+    """Write dicts as JSONL atomically (:func:`steps_core.io.atomic_output`), so a failure never leaves a
     half-written file where a good one was."""
-    path = ensure_parent(out)
-    tmp = path.with_name(path.name + ".part")
     n = 0
-    try:
-        with tmp.open("wb") as fh:
-            for line in iter_json_lines(rows):
-                fh.write(line)
-                n += 1
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_output(ensure_parent(out), "wb") as fh:
+        for line in iter_json_lines(rows):
+            fh.write(line)
+            n += 1
     return n
 
 
 def _check_output(corpus: str, out: str) -> None:
-    if Path(out).resolve() == Path(corpus).resolve():
+    if same_file(out, corpus):
         raise InputError("the output must not overwrite the input corpus", path=out, field="output")
 
 
