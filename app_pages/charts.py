@@ -1,0 +1,351 @@
+"""Figures and tables of the app: pure functions of steps_core results, no Streamlit calls.
+
+Colours
+    One sequential, colour-blind-safe scale for entropy everywhere (:data:`ENTROPY_SCALE`, viridis), and one
+    colour per community (:func:`node_colours`): each top-level community takes a colour of a colour-blind-safe
+    palette (Okabe-Ito, then Paul Tol's muted), nested communities a lighter shade of it, a skill the colour of
+    its community. The sunburst, the network and the tables use the same colours.
+
+Escaping
+    Plotly reads a few HTML tags in labels (``<b>``, ``<a href>``, ...) and the pyvis tooltip is set with
+    ``innerHTML``, so every name from the data is HTML-escaped before it goes there (:func:`html.escape`);
+    the node data that pyvis embeds in its page is JSON with ``<``, ``>`` and ``&`` escaped (Jinja's
+    ``tojson``), and node labels are drawn on a canvas as plain text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from steps_core.tree import EncodingTree
+
+#: The plotly name of the entropy colour scale (sequential, colour-blind safe, readable in grey).
+ENTROPY_SCALE = "Viridis"
+#: Colours of the top-level communities, in order of volume: Okabe-Ito (without black), then Tol's muted.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499", "#CC6677")
+#: Colour of skills that belong to no community (no edges, or alone under the root).
+NO_COMMUNITY = "#BBBBBB"
+
+#: What the tree can be coloured by: key -> (legend title, plain-words meaning).
+COLOUR_OPTIONS = {
+    "h": ("h(α) (bits)", "the node's own share of the structural entropy"),
+    "se": ("Se (bits)", "bits needed to locate the node in the tree: h summed from the node up to the root"),
+    "community": ("community", "one colour per top-level community, lighter for nested ones"),
+}
+
+
+# ------------------------------------------------------------------------------------------------ colours
+def _mix(hex_colour: str, white: float) -> str:
+    """``hex_colour`` mixed with ``white`` (0..1) parts of white, as ``#rrggbb``."""
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (round(c + (255 - c) * white) for c in (r, g, b))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (``#rrggbb`` or ``rgb(r, g, b)``)."""
+    if background.startswith("#"):
+        r, g, b = (int(background[i:i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (float(x) for x in re.findall(r"[\d.]+", background)[:3])
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if luminance > 140 else "#ffffff"
+
+
+def top_level(tree: EncodingTree) -> np.ndarray:
+    """For every node, its ancestor just below the root (itself for the root's children; the root: itself)."""
+    top = np.arange(tree.n_nodes)
+    for v in range(tree.n_nodes):
+        path = tree.path(v)
+        if path:
+            top[v] = path[0]
+    return top
+
+
+def node_colours(tree: EncodingTree) -> list[str]:
+    """A colour per node: top-level communities take :data:`PALETTE` colours in order (by volume), each
+    level below is 22 % lighter (at most 66 %), a skill takes its community's colour; skills directly under
+    the root (no community) are :data:`NO_COMMUNITY`; the root is white."""
+    base: dict[int, str] = {}
+    for c in tree.children[tree.root]:
+        if c >= tree.n_skills:
+            base[c] = PALETTE[len(base) % len(PALETTE)]
+    top = top_level(tree)
+    out = []
+    for v in range(tree.n_nodes):
+        if v == tree.root:
+            out.append("#ffffff")
+            continue
+        owner = v if v >= tree.n_skills else int(tree.parent[v])
+        if owner == tree.root:
+            out.append(NO_COMMUNITY)
+            continue
+        depth = int(tree.depth[owner])
+        out.append(_mix(base[int(top[owner])], min(0.66, 0.22 * (depth - 1))))
+    return out
+
+
+def entropy_colours(values: Sequence[float], vmin: float | None = None, vmax: float | None = None) -> list[str]:
+    """Colours of :data:`ENTROPY_SCALE` for ``values`` scaled to [vmin, vmax] (default: their range)."""
+    v = np.asarray(values, float)
+    if v.size == 0:
+        return []
+    lo = float(np.nanmin(v)) if vmin is None else vmin
+    hi = float(np.nanmax(v)) if vmax is None else vmax
+    span = hi - lo if hi > lo else 1.0
+    scaled = np.clip((np.nan_to_num(v, nan=lo) - lo) / span, 0.0, 1.0)
+    return sample_colorscale(ENTROPY_SCALE, scaled.tolist())
+
+
+# ------------------------------------------------------------------------------------------------ ids and labels
+def node_id(tree: EncodingTree, v: int) -> str:
+    """The id of a node in the figures: the community id (``"2.1"``, ``"root"``) or ``"skill:<index>"``."""
+    return f"skill:{v}" if v < tree.n_skills else tree.ids[v]
+
+
+def node_from_id(tree: EncodingTree, ident: str) -> int | None:
+    """Inverse of :func:`node_id`; None for an id this tree does not have."""
+    if not isinstance(ident, str):
+        return None
+    if ident.startswith("skill:"):
+        try:
+            v = int(ident[6:])
+        except ValueError:
+            return None
+        return v if 0 <= v < tree.n_skills else None
+    v = tree.id_index.get(ident)
+    return v if v is not None and v >= tree.n_skills else None
+
+
+def node_label(tree: EncodingTree, v: int) -> str:
+    """Plain text naming a node: a skill's name, a community's label, ``all skills`` for the root."""
+    if v < tree.n_skills:
+        return tree.skills[v]
+    return "all skills" if v == tree.root else tree.labels[v]
+
+
+def community_name(tree: EncodingTree, v: int) -> str:
+    """``"2.1 · a / b / c"`` for a community, ``"—"`` for the root (no community)."""
+    if v == tree.root:
+        return "—"
+    return f"{tree.ids[v]} · {tree.labels[v]}"
+
+
+# ------------------------------------------------------------------------------------------------ the tree
+def _units(tree: EncodingTree) -> np.ndarray:
+    """Integer sizes by volume (1/10,000 of vol(G), at least 1 per skill) that add up exactly up the tree,
+    as plotly's ``branchvalues="total"`` needs (float volumes may exceed their parent by rounding)."""
+    vol_g = float(tree.vol[tree.root]) or 1.0
+    units = np.zeros(tree.n_nodes, np.int64)
+    units[: tree.n_skills] = np.maximum(1, np.round(1e4 * tree.vol[: tree.n_skills] / vol_g)).astype(np.int64)
+    order = sorted(range(tree.n_skills, tree.n_nodes), key=lambda v: -int(tree.depth[v]))
+    for v in order:
+        units[v] = int(sum(units[c] for c in tree.children[v]))
+    return units
+
+
+def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "h", show_skills: bool = True,
+                height: int = 640) -> go.Figure:
+    """The encoding tree as a plotly sunburst (``kind="sunburst"``) or icicle (``"icicle"``).
+
+    Sectors are sized by volume, coloured by ``colour`` (a key of :data:`COLOUR_OPTIONS`); every sector has
+    an ``id`` (:func:`node_id`) so that a click returns it as a selection. Skills are the outer ring when
+    ``show_skills``.
+    """
+    if kind not in ("sunburst", "icicle"):
+        raise ValueError(f"unknown kind {kind!r}")
+    if colour not in COLOUR_OPTIONS:
+        raise ValueError(f"unknown colour {colour!r}")
+    n = tree.n_skills
+    nodes = [tree.root, *tree.communities] + (list(range(n)) if show_skills else [])
+    units = _units(tree)
+    vol_g = float(tree.vol[tree.root]) or 1.0
+    ids = [node_id(tree, v) for v in nodes]
+    parents = ["" if v == tree.root else node_id(tree, int(tree.parent[v])) for v in nodes]
+    labels = [html.escape(node_label(tree, v)) for v in nodes]
+    custom = [[("skill" if v < n else f"community {tree.ids[v]}" if v != tree.root else "root"),
+               int(tree.n_members(v)), float(tree.vol[v] / vol_g), float(tree.h[v]), float(tree.se[v])]
+              for v in nodes]
+    hover = ("<b>%{label}</b><br>%{customdata[0]}<br>skills: %{customdata[1]}<br>"
+             "volume: %{customdata[2]:.1%} of all co-occurrence weight<br>"
+             "h(α): %{customdata[3]:.3f} bits<br>Se: %{customdata[4]:.3f} bits<extra></extra>")
+    if colour == "community":
+        palette = node_colours(tree)
+        marker = dict(colors=[palette[v] for v in nodes], line=dict(color="#ffffff", width=1))
+    else:
+        values = tree.h if colour == "h" else tree.se
+        marker = dict(colors=[float(values[v]) for v in nodes], colorscale=ENTROPY_SCALE, showscale=True,
+                      cmin=0.0, cmax=float(max(values.max(), 1e-9)), line=dict(color="#ffffff", width=1),
+                      colorbar=dict(title=dict(text=COLOUR_OPTIONS[colour][0]), thickness=14))
+    common = dict(ids=ids, labels=labels, parents=parents, values=[int(units[v]) for v in nodes],
+                  branchvalues="total", marker=marker, customdata=custom, hovertemplate=hover)
+    if kind == "sunburst":
+        trace = go.Sunburst(**common, insidetextorientation="radial")
+    else:
+        trace = go.Icicle(**common, tiling=dict(orientation="v"))
+    fig = go.Figure(trace)
+    fig.update_layout(margin=dict(l=0, r=0, t=10, b=10), height=height, uniformtext=dict(minsize=9, mode="hide"))
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------ tables
+def community_frame(tree: EncodingTree) -> pd.DataFrame:
+    """One row per community (tree order: top level first): id, label, level, skills, volume share,
+    h(α) and Se in bits, parent id."""
+    vol_g = float(tree.vol[tree.root]) or 1.0
+    rows = []
+    for v in tree.communities:
+        p = int(tree.parent[v])
+        rows.append({"community": tree.ids[v], "label": tree.labels[v], "level": int(tree.depth[v]),
+                     "skills": tree.n_members(v), "volume share": float(tree.vol[v] / vol_g),
+                     "h(α) (bits)": float(tree.h[v]), "Se (bits)": float(tree.se[v]),
+                     "parent": tree.ids[p]})
+    return pd.DataFrame(rows, columns=["community", "label", "level", "skills", "volume share", "h(α) (bits)",
+                                       "Se (bits)", "parent"])
+
+
+def skill_frame(tree: EncodingTree, members: Iterable[int] | None = None) -> pd.DataFrame:
+    """One row per skill (all, or ``members`` in that order): name, community id, count (records),
+    degree (weighted), Se in bits, and the community path."""
+    idx = range(tree.n_skills) if members is None else [int(i) for i in members]
+    rows = []
+    for i in idx:
+        p = int(tree.parent[i])
+        rows.append({"skill": tree.skills[i], "community": tree.ids[p] if p != tree.root else "—",
+                     "count": int(tree.graph.counts[i]), "degree": float(tree.graph.degree[i]),
+                     "Se (bits)": float(tree.se[i]), "path": tree.community_path(p) if p != tree.root else "—"})
+    return pd.DataFrame(rows, columns=["skill", "community", "count", "degree", "Se (bits)", "path"])
+
+
+def neighbour_frame(tree: EncodingTree, skill: int, top: int = 10) -> pd.DataFrame:
+    """A skill's strongest co-occurring skills: name, edge weight, same community or not."""
+    adj = tree.graph.adjacency
+    start, end = adj.indptr[skill], adj.indptr[skill + 1]
+    cols, weights = adj.indices[start:end], adj.data[start:end]
+    order = np.lexsort((cols, -weights))[:top]
+    p = int(tree.parent[skill])
+    return pd.DataFrame([{"skill": tree.skills[int(cols[j])], "weight": float(weights[j]),
+                          "same community": int(tree.parent[int(cols[j])]) == p} for j in order],
+                        columns=["skill", "weight", "same community"])
+
+
+def community_colour_map(tree: EncodingTree) -> dict[str, str]:
+    """Community id -> colour (see :func:`node_colours`), plus ``"—"`` for skills without a community."""
+    colours = node_colours(tree)
+    out = {tree.ids[v]: colours[v] for v in tree.communities}
+    out["—"] = NO_COMMUNITY
+    out["root"] = NO_COMMUNITY
+    return out
+
+
+def styled(df: pd.DataFrame, *, entropy: Sequence[str] = (), colours: Mapping[str, str] | None = None,
+           colour_columns: Sequence[str] = ("community",), formats: Mapping[str, str] | None = None):
+    """A pandas Styler: ``entropy`` columns shaded with :data:`ENTROPY_SCALE` (over the column's range),
+    ``colour_columns`` painted with their community colour from ``colours``; ``formats`` per column."""
+    sty = df.style
+    for col in entropy:
+        if col in df.columns and len(df):
+            bg = entropy_colours(df[col].to_numpy(float))
+            css = [f"background-color: {c}; color: {text_colour(c)}" for c in bg]
+            sty = sty.apply(lambda _s, css=css: css, subset=[col])
+    if colours:
+        for col in colour_columns:
+            if col in df.columns and len(df):
+                css = []
+                for value in df[col]:
+                    c = colours.get(str(value))
+                    css.append(f"background-color: {c}; color: {text_colour(c)}" if c else "")
+                sty = sty.apply(lambda _s, css=css: css, subset=[col])
+    if formats:
+        sty = sty.format({k: v for k, v in formats.items() if k in df.columns}, na_rep="—")
+    return sty
+
+
+# ------------------------------------------------------------------------------------------------ the network
+_NETWORK_OPTIONS = {
+    "physics": {"barnesHut": {"gravitationalConstant": -6000, "springLength": 110, "springConstant": 0.02},
+                "stabilization": {"iterations": 250}},
+    "interaction": {"hover": True, "tooltipDelay": 80},
+    "edges": {"smooth": False, "color": {"inherit": "both", "opacity": 0.35}},
+    "nodes": {"shape": "dot", "font": {"size": 13, "face": "sans-serif"}},
+}
+_CDN_TAG = re.compile(r"<(?:link|script)\b[^>]*(?:href|src)=\"https?://[^\"]*\"[^>]*>(?:\s*</script>)?", re.I)
+
+
+def _strongest_edges(tree: EncodingTree, max_edges: int) -> list[tuple[int, int, float]]:
+    """The ``max_edges`` heaviest edges, plus each skill's heaviest edge so no connected skill floats alone."""
+    src, dst, w = tree.graph.edges()
+    if src.size <= max_edges:
+        return list(zip(src.tolist(), dst.tolist(), w.tolist()))
+    order = np.lexsort((dst, src, -w))
+    keep = set(order[:max_edges].tolist())
+    best: dict[int, int] = {}
+    for e in order.tolist():                     # heaviest first: the first edge seen per skill is its best
+        for v in (int(src[e]), int(dst[e])):
+            best.setdefault(v, e)
+    keep.update(best.values())
+    return [(int(src[e]), int(dst[e]), float(w[e])) for e in sorted(keep)]
+
+
+def network_html(tree: EncodingTree, *, max_edges: int = 1500, height_px: int = 620) -> str:
+    """A self-contained HTML page (vis-network inlined: no internet needed) drawing the skill graph with pyvis:
+    one node per skill, sized by its count and coloured by its community (:func:`node_colours`); edges
+    weighted by co-occurrence (the ``max_edges`` heaviest).
+
+    Names are escaped: tooltips are HTML-escaped text and the node data is embedded as escaped JSON, so a
+    skill called ``<script>...`` shows as text and runs nothing.
+    """
+    from pyvis.network import Network
+
+    colours = node_colours(tree)
+    counts = tree.graph.counts
+    cmax = max(1, int(counts.max()) if counts.size else 1)
+    net = Network(height=f"{height_px}px", width="100%", cdn_resources="in_line", bgcolor="#ffffff",
+                  font_color="#222222")
+    for i, name in enumerate(tree.skills):
+        p = int(tree.parent[i])
+        community = "no community" if p == tree.root else f"community {tree.ids[p]}: {tree.labels[p]}"
+        title = "<br>".join([f"<b>{html.escape(name)}</b>", html.escape(community),
+                             f"{int(counts[i]):,} records · Se {float(tree.se[i]):.3f} bits"])
+        net.add_node(i, label=name, title=title, color=colours[i],
+                     size=float(8 + 22 * math.sqrt(int(counts[i]) / cmax)))
+    edges = _strongest_edges(tree, max_edges)
+    wmax = max((w for *_, w in edges), default=1.0) or 1.0
+    for a, b, w in edges:
+        net.add_edge(a, b, value=float(w / wmax), width=float(0.5 + 4 * w / wmax))
+    net.set_options(json.dumps(_NETWORK_OPTIONS))
+    nodes, edge_list, _heading, height, width, options = net.get_network_data()
+    template = net.templateEnv.get_template(net.path)
+    # tooltip_link: the tooltip is set with innerHTML for every node (titles are escaped above), rather
+    # than only when some title happens to contain "href" (pyvis's rule), so all tooltips look the same.
+    page = template.render(height=height, width=width, nodes=nodes, edges=edge_list, heading="", options=options,
+                           physics_enabled=True, use_DOT=False, dot_lang=None, widget=False, bgcolor="#ffffff",
+                           conf=False, tooltip_link=True, neighborhood_highlight=False, select_menu=False,
+                           filter_menu=False, notebook=False, cdn_resources="in_line")
+    # pyvis always links Bootstrap from a CDN (only its menus need it): drop it, the page must work offline
+    return _CDN_TAG.sub("", page)
+
+
+# ------------------------------------------------------------------------------------------------ combinations
+def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of) -> pd.DataFrame:
+    """The ranked combinations as a table: rank, skills, gain and step gains (bits), LCA community,
+    coherence, and the curator's mark (``approved``/``excluded``/empty) looked up by ``key_of(skills)``."""
+    rows = []
+    for rank, c in enumerate(combos, start=1):
+        rows.append({"rank": rank, "skills": " + ".join(c.skills), "gain (bits)": float(c.gain),
+                     "step gains (bits)": ", ".join(f"{g:.3f}" for g in c.step_gains),
+                     "community": c.lca if c.lca != "root" else "—", "community label": c.lca_label,
+                     "coherence": math.nan if c.coherence is None else float(c.coherence),
+                     "mark": marks.get(key_of(c.skills), "")})
+    return pd.DataFrame(rows, columns=["rank", "skills", "gain (bits)", "step gains (bits)", "community",
+                                       "community label", "coherence", "mark"])

@@ -1,0 +1,219 @@
+"""Combinations: the ranked combinations, pins and exclusions, approvals, and scoring a combination by hand."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import charts, common
+from steps_core.select import MAX_K, MIN_K, SCOPES, evaluate_combination, select_combinations
+from steps_core.tree import EncodingTree
+from steps_core.workspace import combo_key
+
+FORMATS = {"gain (bits)": "{:.3f}", "coherence": "{:.2f}"}
+COLUMNS = {
+    "gain (bits)": st.column_config.Column("gain (bits)", help=common.HELP["gain"]),
+    "step gains (bits)": st.column_config.Column("step gains (bits)",
+                                                 help="the gain of each added skill, in the order chosen"),
+    "community": st.column_config.Column("community", help="lowest community holding every skill of the "
+                                                           "combination (— : only the root)"),
+    "coherence": st.column_config.Column("coherence", help=common.HELP["coherence"]),
+    "mark": st.column_config.Column("mark", help="approved: will be synthesised; excluded: never proposed again"),
+}
+
+
+@st.cache_data(show_spinner="Searching combinations…", max_entries=64)
+def ranked(_tree: EncodingTree, version: str, starts: tuple, k: int, beam: int, scope: str, top: int, pins: tuple,
+           exclude: tuple, exclude_combos: tuple, _embeddings, embeddings_key: str | None):
+    return select_combinations(_tree, starts=[[s] for s in starts] or None, k=k, beam=beam, scope=scope, top=top,
+                               pins=pins, exclude=exclude, exclude_combos=exclude_combos, embeddings=_embeddings)
+
+
+def int_setting(key: str, default: int, lo: int, hi: int) -> str:
+    return common.bind(key, default, lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi)
+
+
+def search_controls(tree: EncodingTree) -> dict:
+    c = st.columns([1, 1, 1.3, 1, 1.2], vertical_alignment="bottom")
+    k = c[0].number_input("Skills per combination", MIN_K, MAX_K, step=1, key=int_setting("combo.k", 3, MIN_K, MAX_K),
+                          on_change=common.save, args=("combo.k",), help="k: how many skills each sample combines")
+    beam = c[1].number_input("Beam width", 1, 200, step=1, key=int_setting("combo.beam", 20, 1, 200),
+                             on_change=common.save, args=("combo.beam",),
+                             help="partial combinations kept at each step of the search; wider = slower, "
+                                  "sometimes better")
+    scope = c[2].radio("Scope", SCOPES, horizontal=True, key=common.bind("combo.scope", "local", SCOPES.__contains__),
+                       on_change=common.save, args=("combo.scope",),
+                       help="local: look near the start skill first and widen one community level per step; "
+                            "global: any skill at any step")
+    top = c[3].number_input("Show top", 5, 2000, step=5, key=int_setting("combo.top", 100, 5, 2000),
+                            on_change=common.save, args=("combo.top",), help="how many combinations to rank")
+    coh = c[4].toggle("Coherence", key=common.bind("combo.coherence", True, lambda v: isinstance(v, bool)),
+                      on_change=common.save, args=("combo.coherence",),
+                      help="compute how well the skills fit together (MiniLM embeddings of the skill "
+                           "descriptions; the model loads in a few seconds the first time)")
+    skills = list(tree.skills)
+    starts = st.multiselect("Start from", skills, placeholder="every skill (the sweep)",
+                            key=common.bind("combo.starts", [], lambda v: isinstance(v, list)
+                                            and all(s in tree.graph.index for s in v)),
+                            on_change=common.save, args=("combo.starts",),
+                            help="each chosen skill starts its own search; leave empty to start from every skill")
+    return dict(k=int(k), beam=int(beam), scope=scope, top=int(top), coherence=bool(coh), starts=tuple(starts))
+
+
+def sync_marks() -> None:
+    """Put the pinned/excluded multiselects in line with the workspace (after a change moved a mark)."""
+    marks = common.workspace().skill_marks()
+    st.session_state["marks:pinned"] = marks["pinned"]
+    st.session_state["marks:excluded"] = marks["excluded"]
+
+
+def marks_changed(kind: str) -> None:
+    ws = common.workspace()
+    wanted = set(st.session_state.get(f"marks:{kind}") or [])
+    have = set(ws.skill_marks()[kind])
+    with common.shown_errors("Could not save: "):
+        for skill in sorted(wanted - have):
+            (ws.pin_skill if kind == "pinned" else ws.exclude_skill)(skill)
+        for skill in sorted(have - wanted):
+            (ws.unpin_skill if kind == "pinned" else ws.unexclude_skill)(skill)
+    sync_marks()
+
+
+def skill_marks(tree: EncodingTree) -> dict[str, list[str]]:
+    marks = common.workspace().skill_marks()
+    if "marks:pinned" not in st.session_state or "marks:excluded" not in st.session_state:
+        sync_marks()
+    options = list(tree.skills) + sorted({s for v in marks.values() for s in v} - set(tree.graph.index))
+    c1, c2 = st.columns(2)
+    c1.multiselect("Pinned skills", options, key="marks:pinned", on_change=marks_changed, args=("pinned",),
+                   help="every proposed combination must contain the pinned skills", placeholder="none")
+    c2.multiselect("Excluded skills", options, key="marks:excluded", on_change=marks_changed, args=("excluded",),
+                   help="never proposed, and not used as start skills", placeholder="none")
+    unknown = sorted({s for v in marks.values() for s in v} - set(tree.graph.index))
+    if unknown:
+        st.warning("Not in the current taxonomy, so ignored: " + ", ".join(common.md(s) for s in unknown))
+    return {k: [s for s in v if s in tree.graph.index] for k, v in marks.items()}
+
+
+def table_key(name: str) -> str:
+    """A table's widget key; it changes after every mark so a stale row selection never points elsewhere."""
+    return f"{name}_{st.session_state.get('combo_gen', 0)}"
+
+
+def mark_combos(rows, combos, mark: str | None) -> None:
+    st.session_state["combo_gen"] = st.session_state.get("combo_gen", 0) + 1
+    ws = common.workspace()
+    version = common.workspace().get_setting("tree_version")
+    with common.shown_errors("Could not save: "):
+        for r in rows:
+            c = combos[r]
+            if mark == "approved":
+                ws.approve_combo(c.skills, {**c.to_dict(), "tree_version": version})
+            elif mark == "excluded":
+                ws.exclude_combo(c.skills, {**c.to_dict(), "tree_version": version})
+            else:
+                ws.clear_combo_mark(c.skills)
+
+
+def ranked_table(tree: EncodingTree, combos: list, marks: dict[str, str]) -> None:
+    df = charts.combination_frame(combos, marks, combo_key)
+    sty = charts.styled(df, entropy=["gain (bits)"], colours=charts.community_colour_map(tree), formats=FORMATS)
+    key = table_key("combo_table")
+    st.dataframe(sty, hide_index=True, width="stretch", height=420, column_config=COLUMNS, key=key,
+                 on_select="rerun", selection_mode="multi-row")
+    rows = [r for r in common.table_rows(st.session_state.get(key)) if r < len(combos)]
+    c = st.columns([1, 1, 1, 0.8, 1.2], vertical_alignment="bottom")
+    c[0].button(f"Approve selected ({len(rows)})", icon=":material/check:", disabled=not rows,
+                on_click=mark_combos, args=(rows, combos, "approved"), type="primary")
+    c[1].button(f"Exclude selected ({len(rows)})", icon=":material/block:", disabled=not rows,
+                on_click=mark_combos, args=(rows, combos, "excluded"))
+    c[2].button("Clear their marks", disabled=not rows, on_click=mark_combos, args=(rows, combos, None))
+    n = c[3].number_input("Top N", 1, 2000, 10, key="combo_topn")
+    c[4].button(f"Approve the top {int(n)}", icon=":material/done_all:", disabled=not combos,
+                on_click=mark_combos, args=(list(range(min(int(n), len(combos)))), combos, "approved"))
+
+
+def marked_lists(tree: EncodingTree) -> None:
+    ws = common.workspace()
+    combo_marks = ws.combo_marks()
+    c1, c2 = st.columns(2)
+    for col, mark, action in ((c1, "approved", "Remove approval"), (c2, "excluded", "Restore")):
+        entries = combo_marks[mark]
+        with col:
+            st.markdown(f"**{mark.capitalize()} combinations ({len(entries)})**")
+            if not entries:
+                st.caption("none yet")
+                continue
+            df = [{"skills": " + ".join(e["info"].get("skills") or e["skills"]),
+                   "gain (bits)": e["info"].get("gain"), "community": e["info"].get("lca") or "—"} for e in entries]
+            st.dataframe(df, hide_index=True, width="stretch", height=min(300, 36 * (len(df) + 1)),
+                         key=table_key(f"marked_{mark}"), on_select="rerun", selection_mode="multi-row",
+                         column_config={"gain (bits)": st.column_config.NumberColumn(format="%.3f",
+                                                                                     help=common.HELP["gain"])})
+            rows = common.table_rows(st.session_state.get(table_key(f"marked_{mark}")))
+
+            def clear(rows=rows, entries=entries):
+                st.session_state["combo_gen"] = st.session_state.get("combo_gen", 0) + 1
+                with common.shown_errors("Could not save: "):
+                    for r in rows:
+                        if r < len(entries):
+                            ws.clear_combo_mark(entries[r]["skills"])
+
+            st.button(f"{action} ({len(rows)})", disabled=not rows, on_click=clear, key=f"clear_{mark}")
+
+
+def by_hand(tree: EncodingTree, embeddings) -> None:
+    st.subheader("Score a combination by hand")
+    chosen = st.multiselect("Skills (the first is the start)", list(tree.skills), key="manual_skills",
+                            max_selections=MAX_K, placeholder="type skill names")
+    if not chosen:
+        st.caption("Pick two or more skills to see their gain at once.")
+        return
+    with common.shown_errors():
+        c = evaluate_combination(tree, chosen, embeddings=embeddings)
+        m = st.columns(4)
+        m[0].metric("Gain (bits)", f"{c.gain:.3f}", help=common.HELP["gain"])
+        m[1].metric("Step gains (bits)", ", ".join(f"{g:.3f}" for g in c.step_gains) or "—",
+                    help="the gain of each skill after the start, in order")
+        m[2].metric("Community", c.lca if c.lca != "root" else "—",
+                    help="lowest community holding every skill: " + c.lca_label)
+        m[3].metric("Coherence", "—" if c.coherence is None else f"{c.coherence:.2f}", help=common.HELP["coherence"])
+        mark = common.workspace().combo_mark(c.skills)
+        st.button("Approve this combination" if mark != "approved" else "Approved", icon=":material/check:",
+                  disabled=len(c.skills) < 2 or mark == "approved", key="manual_approve",
+                  on_click=mark_combos, args=([0], [c], "approved"))
+
+
+common.page_intro("Combinations", "Rank skill combinations by how much structure they add beyond what your data "
+                                  "already covers (the gain, in bits), then approve the ones to synthesise.")
+tree = None
+with common.shown_errors("Could not build the taxonomy: "):
+    tree = common.current_tree()
+if tree is not None:
+    opts = search_controls(tree)
+    marks = skill_marks(tree)
+    embeddings = None
+    if opts["coherence"]:
+        with common.shown_errors("Coherence is not available: "):
+            embeddings = common.skill_embeddings(tree, common.current_source(), compute_now=False)
+        if embeddings is None:
+            st.caption(":material/hourglass_top: Coherence is being computed (the MiniLM model loads once, a few "
+                       "seconds); the column fills in by itself.")
+    excluded_combos = tuple(tuple(e["skills"]) for e in common.workspace().combo_marks()["excluded"]
+                            if all(s in tree.graph.index for s in e["skills"]))
+    combos = None
+    with common.shown_errors("Could not search: "):
+        combos = ranked(tree, tree.version, tuple(s for s in opts["starts"] if s not in marks["excluded"]),
+                        opts["k"], opts["beam"], opts["scope"], opts["top"], tuple(marks["pinned"]),
+                        tuple(marks["excluded"]), excluded_combos, embeddings,
+                        None if embeddings is None else f"{tree.version}:{common.current_source().catalog}")
+    if combos is not None:
+        all_marks = common.workspace().combo_marks()
+        marks_by_key = {e["key"]: m for m in ("approved", "excluded") for e in all_marks[m]}
+        st.subheader(f"Ranked combinations ({len(combos):,})")
+        ranked_table(tree, combos, marks_by_key)
+    marked_lists(tree)
+    by_hand(tree, embeddings)
+    if opts["coherence"] and embeddings is None:          # page drawn: now the slow part, then redraw
+        with common.shown_errors("Coherence is not available: "):
+            common.skill_embeddings(tree, common.current_source())
+            st.rerun()

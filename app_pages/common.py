@@ -1,0 +1,536 @@
+"""Shared helpers of the STEPS Studio pages: the workspace, the data source, cached pipeline steps, messages.
+
+State lives in three places, each for one kind of thing:
+
+* the **workspace** (one SQLite file, :mod:`steps_core.workspace`): everything the user chose or made
+  (data source, settings, pins, approvals, samples, decisions, grades, exports), written the moment they
+  act; one :class:`~steps_core.workspace.Workspace` object per file for the whole server
+  (``st.cache_resource``; it is thread-safe);
+* process-wide **caches** of pure results keyed by the data file's path, size and modification time plus the
+  settings (co-occurrence counts, trees, embeddings): :func:`memo`;
+* ``st.session_state``: only what one browser session is looking at (selections, the page of a list) and
+  the API key typed for this session, which never reaches the workspace (``ws.guard_secret``).
+
+Widgets whose value is a workspace setting are bound with :func:`bind` (initial value from the workspace)
+and :func:`save` (``on_change``: written at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import streamlit as st
+
+from steps_core.corpus import EXTENSIONS, ReadReport, Skill, load_cooccurrence, read_catalog, read_topics
+from steps_core.errors import InputError, StepsError
+from steps_core.graph import WEIGHTINGS, build_graph
+from steps_core.optimize import build_tree
+from steps_core.pipeline import demo_files
+from steps_core.tree import EncodingTree, from_dict, to_dict
+from steps_core.workspace import DEFAULT_ROOT, Workspace, workspace_path
+
+#: Environment variable naming the workspace (a name or a path); the sidebar can override it.
+WORKSPACE_ENV = "STEPS_WORKSPACE"
+#: Global settings of the taxonomy and their defaults.
+BUILD_DEFAULTS = {"height": 3, "weighting": "lift", "min_count": 1, "min_cooccur": 1, "skip_bad": False}
+#: Tree heights offered (levels of communities under the root).
+HEIGHTS = (2, 3, 4, 5)
+#: Data files a user may upload as a corpus.
+UPLOAD_TYPES = ["jsonl", "ndjson", "json", "csv", "parquet", "pq"]
+
+#: Plain-words explanations shown as tooltips next to numbers.
+HELP = {
+    "records": "records (instructions or dialogues) read from the corpus",
+    "skills": "distinct skills that pass the minimum count; each is one node of the skill graph",
+    "edges": "pairs of skills tagged together on at least 'min pair count' records",
+    "h1": "one-level structural entropy H¹ (bits): how much information is needed to locate a random step "
+          "of a walk on the skill graph when the skills are not grouped at all",
+    "ht": "structural entropy H^T (bits): how much information is needed to locate a random step of a walk on "
+          "the skill graph, given this tree; lower = the tree explains the co-occurrences better",
+    "theta": "compression θ = 1 − H^T / H¹: the share of the one-level entropy that the tree saves; "
+             "higher = clearer communities",
+    "se": "Se(v) (bits): bits needed to locate this skill in the tree (h summed along its path to the root)",
+    "h": "h(α) (bits): the entropy of the step into this community: its share of H^T",
+    "volume": "share of all co-occurrence weight that falls on the skills of this community",
+    "cut": "co-occurrence weight of edges leaving the community (bits are lower when this is small)",
+    "gain": "gain (bits): the conditional structural entropy H(Y | X) the added skills bring beyond the start "
+            "skills; higher = a combination the corpus covers less",
+    "coherence": "mean cosine similarity of the skills' descriptions (MiniLM embeddings, −1 to 1); "
+                 "higher = the skills belong together",
+    "height": "levels of communities between the root and the skills; more levels = finer nested groups",
+    "weighting": "how a co-occurrence count becomes an edge weight: " + "; ".join(
+        f"{k}: {v}" for k, v in WEIGHTINGS.items()),
+    "min_count": "skills tagged on fewer records than this are left out of the graph",
+    "min_cooccur": "two skills are linked only if they are tagged together on at least this many records",
+}
+
+
+# ------------------------------------------------------------------------------------------------ text
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def md(text: Any) -> str:
+    """``text`` with Markdown's special characters backslash-escaped: a name shows exactly as written.
+
+    >>> md("a_b *c*")
+    'a\\\\_b \\\\*c\\\\*'
+    """
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def bits(x: float | None, digits: int = 3) -> str:
+    """A figure in bits, e.g. ``3.142 bits`` (``—`` for None)."""
+    return "—" if x is None else f"{x:.{digits}f} bits"
+
+
+@contextmanager
+def shown_errors(what: str = "") -> Iterator[None]:
+    """Show a user-facing error (bad data, endpoint refusal, ...) as ``st.error`` and carry on.
+
+    Code inside the block stops at the error; the page goes on after the block. Anything else (a bug) is
+    also shown, with its traceback folded away, rather than as a traceback page.
+    """
+    try:
+        yield
+    except (StepsError, OSError) as exc:
+        st.error(f"{what}{exc}", icon=":material/error:")
+    except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the app alive
+        st.error(f"{what}unexpected error: {type(exc).__name__}: {exc}", icon=":material/bug_report:")
+        with st.expander("technical details"):
+            st.code(traceback.format_exc(), language=None)
+
+
+def page_intro(title: str, purpose: str) -> None:
+    """The page title and the one sentence that says what the page is for."""
+    st.title(title)
+    st.markdown(purpose)
+
+
+# ------------------------------------------------------------------------------------------------ workspace
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _open_workspace(path: str) -> Workspace:
+    return Workspace(path)
+
+
+def default_workspace() -> str:
+    """The workspace to open first: ``$STEPS_WORKSPACE``, else ``default`` (``./steps-workspace/default.sqlite``)."""
+    return os.environ.get(WORKSPACE_ENV) or "default"
+
+
+def open_workspace_named(name: str) -> Workspace:
+    """The workspace named or located by ``name`` (created on first use), one object per file."""
+    path = workspace_path(name.strip(), root=DEFAULT_ROOT).resolve()
+    return _open_workspace(str(path))
+
+
+def workspace() -> Workspace:
+    """The workspace of this session (opened by ``app.py``)."""
+    ws = st.session_state.get("_ws")
+    if ws is None or ws.closed:
+        ws = open_workspace_named(st.session_state.get("ws_name") or default_workspace())
+        st.session_state["_ws"] = ws
+    return ws
+
+
+def workspace_folder() -> Path:
+    """The folder of the workspace file: uploads and exports go under it."""
+    return workspace().path.parent
+
+
+def _cfg(key: str) -> str:
+    return "cfg:" + key
+
+
+def bind(key: str, default: Any, valid: Callable[[Any], bool] | None = None) -> str:
+    """The session-state key of a widget showing the workspace setting ``key`` (initialised from the
+    workspace, or ``default`` when unset or not ``valid``). Pair with ``on_change=save, args=(key,)``."""
+    sk = _cfg(key)
+    if sk not in st.session_state:
+        value = workspace().get_setting(key, default)
+        if valid is not None and not valid(value):
+            value = default
+        st.session_state[sk] = value
+    return sk
+
+
+def save(key: str) -> None:
+    """Write the widget value bound to setting ``key`` to the workspace (an ``on_change`` callback)."""
+    value = st.session_state.get(_cfg(key))
+    if isinstance(value, tuple):
+        value = list(value)
+    with shown_errors("Could not save the setting: "):
+        workspace().set_setting(key, value)
+
+
+def setting(key: str, default: Any = None) -> Any:
+    """A setting's current value: the bound widget's value if any, else the workspace's."""
+    sk = _cfg(key)
+    if sk in st.session_state:
+        return st.session_state[sk]
+    return workspace().get_setting(key, default)
+
+
+def forget_bound_widgets() -> None:
+    """Drop every bound widget value from the session (after switching workspace: reload from the new one)."""
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith("cfg:")]:
+        del st.session_state[k]
+
+
+# ------------------------------------------------------------------------------------------------ memo
+class _Slot:
+    """One cached value (or error) and the lock that makes concurrent sessions compute it once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _slot(kind: str, key: str) -> _Slot:
+    return _Slot()
+
+
+def memo(kind: str, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, cached for the whole server under ``(kind, key)`` (least recently used entries go first).
+
+    Unlike a ``st.cache_*`` function, ``compute`` may draw progress (nothing is replayed later), and a
+    user-facing error (:class:`StepsError`) is cached too, so a bad file is not re-read on every rerun;
+    keys include the file's size and modification time, so a fixed file is read again.
+    """
+    slot = _slot(kind, key)
+    with slot.lock:
+        if not slot.done:
+            try:
+                slot.value = compute()
+            except StepsError as exc:
+                slot.error = exc
+            slot.done = True
+    if slot.error is not None:
+        raise slot.error
+    return slot.value
+
+
+def memo_ready(kind: str, key: str) -> bool:
+    """Whether :func:`memo` already holds a value (or an error) for ``(kind, key)``."""
+    return _slot(kind, key).done
+
+
+def clear_memo() -> None:
+    """Forget every cached result."""
+    _slot.clear()
+
+
+def request_rebuild() -> None:
+    """Re-read the data and rebuild the tree on the next run, ignoring the stored tree (a button callback)."""
+    st.session_state["_rebuild"] = True
+
+
+# ------------------------------------------------------------------------------------------------ data source
+@dataclass(frozen=True)
+class DataSource:
+    """Where the data comes from: ``kind`` (demo / upload / path), the corpus and the optional skill
+    catalogue and topic list, and a name for people."""
+
+    kind: str
+    corpus: Path
+    catalog: Path | None = None
+    topics: Path | None = None
+    name: str = ""
+
+    def to_setting(self) -> dict:
+        return {"kind": self.kind, "corpus": str(self.corpus), "catalog": str(self.catalog) if self.catalog else None,
+                "topics": str(self.topics) if self.topics else None, "name": self.name}
+
+
+def fingerprint(path: Path | None) -> list:
+    """Size and modification time (ns) of a file, or of every file in a folder: what the caches key on."""
+    if path is None:
+        return []
+    p = Path(path)
+    try:
+        if p.is_dir():
+            return [[str(f.relative_to(p)), f.stat().st_size, f.stat().st_mtime_ns]
+                    for f in sorted(p.rglob("*")) if f.is_file()]
+        st_ = p.stat()
+        return [st_.st_size, st_.st_mtime_ns]
+    except OSError:
+        return ["missing"]
+
+
+def demo_source() -> DataSource:
+    files = demo_files()
+    return DataSource("demo", files.corpus, files.catalog, files.topics, "embedded demo")
+
+
+def current_source() -> DataSource:
+    """The data source stored in the workspace (the demo when none was chosen yet)."""
+    value = workspace().get_setting("source")
+    if not isinstance(value, dict) or value.get("kind") not in ("upload", "path") or not value.get("corpus"):
+        return demo_source()
+
+    def opt(k: str) -> Path | None:
+        return Path(value[k]) if value.get(k) else None
+
+    return DataSource(value["kind"], Path(value["corpus"]), opt("catalog"), opt("topics"),
+                      str(value.get("name") or Path(value["corpus"]).name))
+
+
+def use_source(source: DataSource) -> None:
+    """Make ``source`` the workspace's data source, after checking that its corpus reads (raises if not)."""
+    for label, p in (("corpus", source.corpus), ("catalogue", source.catalog), ("topic list", source.topics)):
+        if p is not None and not Path(p).exists():
+            raise InputError(f"{label} not found", path=str(p))
+    cooccurrence(source)                                  # raises InputError naming file, line and field
+    if source.catalog is not None:
+        catalog(source)
+    if source.topics is not None:
+        topics(source)
+    workspace().set_setting("source", source.to_setting())
+
+
+def save_upload(data: bytes, filename: str) -> Path:
+    """Keep uploaded bytes under the workspace folder (``uploads/<sha256 prefix>.<ext>``); returns the path.
+
+    The same content always lands in the same file, so uploading it again costs nothing.
+    """
+    ext = Path(filename).suffix.lower()
+    if ext not in EXTENSIONS and ext not in (".txt", ".csv"):
+        raise InputError(f"unsupported file type {ext or '(none)'}; use JSONL, JSON, CSV or Parquet",
+                         path=filename)
+    digest = hashlib.sha256(data).hexdigest()[:20]
+    folder = workspace_folder() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}{ext}"
+    if not path.exists():
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path
+
+
+# ------------------------------------------------------------------------------------------------ pipeline
+@dataclass(frozen=True)
+class BuildSettings:
+    """The global settings that change the graph and the tree."""
+
+    height: int = 3
+    weighting: str = "lift"
+    min_count: int = 1
+    min_cooccur: int = 1
+    skip_bad: bool = False
+
+
+def build_settings() -> BuildSettings:
+    """The global settings from the sidebar widgets (or the workspace), validated."""
+    s = {k: setting(k, v) for k, v in BUILD_DEFAULTS.items()}
+    height = s["height"] if s["height"] in HEIGHTS else BUILD_DEFAULTS["height"]
+    weighting = s["weighting"] if s["weighting"] in WEIGHTINGS else BUILD_DEFAULTS["weighting"]
+
+    def count(v: Any) -> int:
+        return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1 else 1
+
+    return BuildSettings(int(height), weighting, count(s["min_count"]), count(s["min_cooccur"]),
+                         bool(s["skip_bad"]))
+
+
+def _key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _progress_bar(label: str):
+    """A progress bar and a callback ``(done, total)`` that moves it (counts shown when total is unknown)."""
+    bar = st.progress(0.0, text=label)
+
+    def update(done: int, total: int | None) -> None:
+        if total:
+            bar.progress(min(1.0, done / total), text=f"{label}: {done:,} / {total:,}")
+        else:
+            bar.progress(0.5, text=f"{label}: {done:,}")
+
+    return bar, update
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Co-occurrence counts of a corpus and what reading it saw."""
+
+    cooc: Any
+    report: str
+    n_skipped: int
+
+
+def cooccurrence(source: DataSource, skip_bad: bool = False) -> Counts:
+    """Skill and pair counts of the source's corpus (cached by path, size, mtime and ``skip_bad``)."""
+    key = _key(str(source.corpus), fingerprint(source.corpus), skip_bad)
+
+    def compute() -> Counts:
+        report = ReadReport()
+        bar, update = _progress_bar("Reading the corpus (records)")
+        try:
+            cooc = load_cooccurrence(source.corpus, skip_bad=skip_bad, report=report, progress=update)
+        finally:
+            bar.empty()
+        return Counts(cooc, report.summary(), report.n_skipped)
+
+    return memo("cooc", key, compute)
+
+
+def catalog(source: DataSource) -> tuple[Skill, ...]:
+    """The source's skill catalogue (empty without one)."""
+    if source.catalog is None:
+        return ()
+    return memo("catalog", _key(str(source.catalog), fingerprint(source.catalog)),
+                lambda: read_catalog(source.catalog))
+
+
+def topics(source: DataSource) -> tuple[str, ...]:
+    """The source's topic list (empty without one)."""
+    if source.topics is None:
+        return ()
+    return memo("topics", _key(str(source.topics), fingerprint(source.topics)), lambda: read_topics(source.topics))
+
+
+def tree_key(source: DataSource, settings: BuildSettings) -> str:
+    """The key of a built tree: the corpus (path, size, mtime) and the settings."""
+    return _key(str(source.corpus), fingerprint(source.corpus), settings.__dict__)
+
+
+def build_tree_now(source: DataSource, settings: BuildSettings) -> EncodingTree:
+    """Count, weight and optimise, showing progress: the work behind :func:`current_tree`."""
+    with st.status("Building the taxonomy…", expanded=True) as status:
+        counts = cooccurrence(source, settings.skip_bad)
+        status.write(f"Counted {counts.cooc.n_records:,} records, {counts.cooc.n_skills:,} skills.")
+        graph = build_graph(counts.cooc, weighting=settings.weighting, min_count=settings.min_count,
+                            min_cooccur=settings.min_cooccur)
+        status.write(f"Graph: {graph.n_skills:,} skills, {graph.n_edges:,} edges ({settings.weighting}).")
+        bar, update = _progress_bar("Optimising the encoding tree (levels)")
+        tree = build_tree(graph, k=settings.height, progress=update)
+        bar.empty()
+        status.update(label=f"Built the taxonomy: {len(tree.communities):,} communities, "
+                            f"H^T {tree.entropy:.3f} bits", state="complete", expanded=False)
+    return tree
+
+
+def current_tree() -> EncodingTree:
+    """The encoding tree of the current data source and settings.
+
+    Cached for the server; stored in the workspace as a ``tree`` artefact (its meta holds the key), so a
+    restart reads it back instead of rebuilding. The tree's version is kept as setting ``tree_version``.
+    """
+    ws = workspace()
+    source = current_source()
+    settings = build_settings()
+    key = tree_key(source, settings)
+    force = st.session_state.pop("_rebuild", False)
+    if force:
+        clear_memo()
+
+    def compute() -> EncodingTree:
+        for art in ([] if force else reversed(ws.artefacts("tree"))):
+            if art["meta"].get("key") == key:
+                stored = ws.get_artefact("tree", art["hash"])
+                return from_dict(json.loads(stored.content), source=f"{ws.path} (stored tree)")
+        tree = build_tree_now(source, settings)
+        ws.put_artefact("tree", json.dumps(to_dict(tree), ensure_ascii=False),
+                        meta={"key": key, "source": source.to_setting(), "settings": settings.__dict__,
+                              "version": tree.version})
+        return tree
+
+    tree = memo("tree", f"{ws.path}|{key}", compute)
+    if st.session_state.get("_tree_version_saved") != (str(ws.path), tree.version):
+        if ws.get_setting("tree_version") != tree.version:
+            ws.set_setting("tree_version", tree.version)
+        st.session_state["_tree_version_saved"] = (str(ws.path), tree.version)
+    return tree
+
+
+def catalog_by_name(source: DataSource) -> dict[str, Skill]:
+    """The catalogue as a dict by skill name (empty on a bad or missing catalogue, with the error shown)."""
+    with shown_errors("Skill catalogue: "):
+        return {s.name: s for s in catalog(source)}
+    return {}
+
+
+def skill_embeddings(tree: EncodingTree, source: DataSource, *, compute_now: bool = True):
+    """MiniLM embeddings of the tree's skills (``name: definition`` when the catalogue has one), one row per
+    skill, cached; the first call loads the model (a few seconds) and shows progress. With
+    ``compute_now=False`` returns None instead of computing (draw the page first, compute at its end)."""
+    from steps_core.embed import skill_texts
+
+    by_name = catalog_by_name(source)
+    texts = skill_texts([by_name.get(s, s) for s in tree.skills])
+    key = _key(texts)
+    if not compute_now and not memo_ready("embeddings", key):
+        return None
+
+    def compute():
+        from steps_core.embed import embed_texts
+
+        with st.status("Embedding the skills with MiniLM (first time only)…") as status:
+            bar, update = _progress_bar("Skills embedded")
+            vectors = embed_texts(texts, progress=update)
+            bar.empty()
+            status.update(label=f"Embedded {len(texts):,} skills", state="complete")
+        return vectors
+
+    return memo("embeddings", key, compute)
+
+
+# ------------------------------------------------------------------------------------------------ selection
+def latest_selection(name: str, sources: dict[str, Callable[[Any], Any]]) -> Any:
+    """The most recent choice among several widgets selecting the same kind of thing (a chart and tables).
+
+    ``sources`` maps a widget key to a function turning its state into a value (None: nothing selected).
+    Every widget keeps its last selection in ``st.session_state``; the first one whose value changed since
+    the previous run wins, else the previous choice stays. So clicking the sunburst and picking a table row
+    both work, and AppTest can drive the tables alone.
+    """
+    memo_key = f"_latest:{name}"
+    prev = st.session_state.get(memo_key, {"seen": {}, "value": None})
+    seen = {key: read(st.session_state.get(key)) for key, read in sources.items()}
+    value = prev["value"]
+    for key, now in seen.items():
+        if now is not None and now != prev["seen"].get(key):
+            value = now
+            break
+    st.session_state[memo_key] = {"seen": seen, "value": value}
+    return value
+
+
+def chart_point_id(state: Any) -> str | None:
+    """The ``id`` of the first selected point of a plotly chart's selection state (None if none)."""
+    try:
+        points = state["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    if points:
+        ident = points[0].get("id")
+        return str(ident) if ident is not None else None
+    return None
+
+
+def table_row(state: Any) -> int | None:
+    """The first selected row (position) of a dataframe's selection state (None if none)."""
+    try:
+        rows = state["selection"]["rows"]
+    except (KeyError, TypeError):
+        return None
+    return int(rows[0]) if rows else None
+
+
+def table_rows(state: Any) -> list[int]:
+    """All selected rows (positions) of a dataframe's selection state."""
+    try:
+        return [int(r) for r in state["selection"]["rows"]]
+    except (KeyError, TypeError):
+        return []

@@ -1,0 +1,111 @@
+"""Home: the data at a glance, where the pipeline stands, and the way to the next step."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+
+ABOUT = """
+**The idea.** A training set teaches a model the skills it shows, and mostly the *combinations* of skills
+it shows together. STEPS finds the combinations your corpus is missing by asking how surprising they are
+under the corpus's own structure, then has an LLM write new samples for them.
+
+1. **Count.** Every record is tagged with the skills it needs. Two skills are linked when records use them
+   together; the link is stronger the more they co-occur (the *edge weighting* decides how counts become
+   weights).
+2. **Group.** The skills are arranged in an *encoding tree*: nested communities of skills that are used
+   together. The tree is chosen to make the *structural entropy* as small as possible — the number of
+   bits needed to say where a random walk on the skill graph is, when you may name its community first.
+   A good tree explains the co-occurrences, so it needs fewer bits (H^T well below H¹).
+3. **Select.** A combination is novel when its skills sit in different corners of the tree: naming them
+   costs many bits that the start skill did not already pay for (the *conditional structural entropy*,
+   the **gain**). A beam search picks combinations with the highest gain, looking first near the start skill
+   and widening step by step; you pin, exclude and approve.
+4. **Synthesise.** For every approved combination an LLM writes a new sample that needs all its skills at
+   once (seeded with real examples of each skill from the corpus); you accept, reject or edit each one, and
+   an LLM judge can grade them with the Skill-Mix rubric.
+5. **Export.** The accepted samples are written for a trainer (OpenAI chat, ShareGPT, Alpaca or Parquet),
+   optionally ordered as a curriculum from fewer to more skills per sample, with a manifest recording how
+   they were made.
+"""
+
+
+def metrics(tree) -> None:
+    g = tree.graph
+    cols = st.columns(6)
+    cols[0].metric("Records", f"{g.n_records:,}", help=common.HELP["records"])
+    cols[1].metric("Skills", f"{g.n_skills:,}", help=common.HELP["skills"])
+    cols[2].metric("Edges", f"{g.n_edges:,}", help=common.HELP["edges"])
+    cols[3].metric("H¹ (bits)", f"{tree.h1:.3f}", help=common.HELP["h1"])
+    cols[4].metric("H^T (bits)", f"{tree.entropy:.3f}", help=common.HELP["ht"])
+    cols[5].metric("Compression θ", f"{tree.theta:.1%}", help=common.HELP["theta"])
+
+
+def step_card(col, number: int, title: str, done: bool, lines: list[str], page: str | None, link: str) -> None:
+    with col.container(border=True):
+        icon = ":material/check_circle:" if done else ":material/radio_button_unchecked:"
+        st.markdown(f"**{number}. {title}** {icon}")
+        for line in lines:
+            st.caption(line)
+        if page is None:
+            st.caption(link)
+        else:
+            st.page_link(page, label=link, icon=":material/arrow_forward:")
+
+
+def pipeline_status(tree) -> None:
+    ws = common.workspace()
+    s = ws.summary()
+    marks = ws.skill_marks()
+    source = common.current_source()
+    st.subheader("Where you are")
+    cols = st.columns(5)
+    step_card(cols[0], 1, "Data", True,
+              [f"{common.md(source.name)}", f"{tree.graph.n_records:,} records" if tree else "not readable yet"],
+              None, "Change it in the sidebar.")
+    step_card(cols[1], 2, "Taxonomy", tree is not None,
+              [f"{len(tree.communities):,} communities, height {tree.height}" if tree else "not built",
+               f"H^T {tree.entropy:.3f} bits" if tree else ""], "app_pages/taxonomy.py", "Taxonomy")
+    step_card(cols[2], 3, "Combinations", s.approved_combos > 0,
+              [f"{s.approved_combos:,} approved, {s.excluded_combos:,} excluded",
+               f"{len(marks['pinned']):,} pinned, {len(marks['excluded']):,} excluded skills"],
+              "app_pages/combinations.py", "Combinations")
+    step_card(cols[3], 4, "Samples", s.accepted > 0,
+              [f"{s.samples:,} made, {s.accepted:,} accepted", f"{s.undecided:,} to review, {s.graded:,} graded"],
+              "app_pages/synthesize.py", "Synthesize")
+    exports = ws.exports() if s.exports else []
+    step_card(cols[4], 5, "Export", s.exports > 0,
+              [f"{s.exports:,} export(s)", f"last: {exports[-1]['manifest'].get('counts', {}).get('total', 0):,} "
+                                          f"samples, {exports[-1]['format']}" if exports else "nothing written yet"],
+              "app_pages/export.py", "Export")
+
+
+def data_details(tree) -> None:
+    source = common.current_source()
+    with st.expander("About this data"):
+        st.markdown(f"- **Source:** {common.md(source.name)} ({source.kind})\n"
+                    f"- **Corpus:** `{source.corpus}`\n"
+                    f"- **Skill catalogue:** {'`' + str(source.catalog) + '`' if source.catalog else 'none'}\n"
+                    f"- **Topics:** {'`' + str(source.topics) + '`' if source.topics else 'none'}")
+        with common.shown_errors():
+            cat, top = common.catalog(source), common.topics(source)
+            st.caption(f"{len(cat):,} skills described in the catalogue, {len(top):,} topics.")
+        if tree is not None:
+            st.caption(f"Tree version `{tree.version}` · weighting {tree.graph.weighting}")
+
+
+common.page_intro("STEPS Studio", "Find the skill combinations your instruction data is missing, synthesise "
+                                  "training samples for them and export them; this page shows your data at a glance "
+                                  "and where you are.")
+tree = None
+with common.shown_errors("Could not build the taxonomy from this data: "):
+    tree = common.current_tree()
+if tree is not None:
+    metrics(tree)
+else:
+    st.info("Choose other data in the sidebar (demo, upload or a file on the server), or fix the file and reload.")
+pipeline_status(tree)
+data_details(tree)
+with st.expander("About the method", icon=":material/school:"):
+    st.markdown(ABOUT)

@@ -1,0 +1,142 @@
+"""Shared helpers of the app tests: a small skill-tagged corpus with nested communities, and AppTest set-up.
+
+:func:`write_demo` writes ``corpus.jsonl`` (records with ``messages`` and ``skills``), ``skills.csv`` and
+``topics.txt`` into a folder, the layout of ``assets/demo``; the app tests point ``STEPS_DEMO_DIR`` at it so
+they never depend on the size of the shipped demo. Skills come in *areas* (a community each) and records mostly
+combine skills of one area, with a few bridges, so the tree has clear communities. With ``hostile=True`` one
+skill is named :data:`HOSTILE` (an HTML script tag) and co-occurs with the first area.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+#: A skill name that would run a script if any view put it into HTML unescaped.
+HOSTILE = "<script>alert(1)</script>"
+
+AREAS = {
+    "code": ["python debugging", "unit testing", "code review", "refactoring", "sql queries", "regex"],
+    "rhetoric": ["persuasion", "metaphor", "rebuttal", "call to action", "rhetorical question", "irony"],
+    "maths": ["arithmetic", "algebra", "probability", "unit conversion", "estimation", "geometry"],
+    "stories": ["dialogue writing", "plot twist", "character voice", "foreshadowing", "setting description",
+                "humour"],
+}
+TOPICS = ["gardening", "a train journey", "the city library", "a football match", "cooking dinner",
+          "a rainy weekend", "moving house", "a job interview"]
+
+
+def write_demo(folder: str | Path, *, n_records: int = 240, seed: int = 7, hostile: bool = False) -> dict[str, Path]:
+    """Write a small demo data set into ``folder``; returns the paths by name (corpus, catalog, topics)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    areas = {name: list(skills) for name, skills in AREAS.items()}
+    if hostile:
+        areas["code"].append(HOSTILE)
+    names = list(areas)
+    records = []
+    for i in range(n_records):
+        area = names[i % len(names)]
+        pool = areas[area]
+        size = rng.choice([1, 2, 2, 3, 3, 3, 4])
+        skills = rng.sample(pool, min(size, len(pool)))
+        if hostile and area == "code" and HOSTILE not in skills and i % 3 == 0:
+            skills[-1] = HOSTILE
+        if rng.random() < 0.12:                                   # a bridge to another area
+            other = areas[names[(names.index(area) + 1 + rng.randrange(len(names) - 1)) % len(names)]]
+            skills.append(rng.choice(other))
+        skills = list(dict.fromkeys(skills))
+        user = f"Task {i}: please help me with {', '.join(skills)} about {rng.choice(TOPICS)}."
+        answer = f"Here is an answer to task {i} that uses {' and '.join(skills)}."
+        records.append({"id": f"r{i}", "skills": skills,
+                        "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]})
+    corpus = folder / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    catalog = folder / "skills.csv"
+    with catalog.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["skill", "category", "definition", "example"])
+        for area, skills in areas.items():
+            for s in skills:
+                out.writerow([s, area, f"Using {s} well.", f"An example of {s}."])
+    topics = folder / "topics.txt"
+    topics.write_text("\n".join(TOPICS) + "\n", encoding="utf-8")
+    return {"corpus": corpus, "catalog": catalog, "topics": topics}
+
+
+# ------------------------------------------------------------------------------------------------ AppTest set-up
+import os  # noqa: E402
+import sys  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:                   # so that tests can import app_pages.* (the app's helpers)
+    sys.path.insert(0, str(REPO))
+
+#: Seconds an AppTest run may take: the first one in a process imports everything and may compile numba code.
+APP_TIMEOUT = 180
+
+
+@pytest.fixture()
+def app_env(tmp_path, monkeypatch):
+    """A fresh workspace file and a small demo data set for the app: ``.ws`` (workspace path), ``.files``
+    (demo files), ``.tmp``. The embedding cache goes to the tmp folder too; no API key from outside leaks in."""
+    files = write_demo(tmp_path / "demo")
+    ws = tmp_path / "ws" / "app.sqlite"
+    monkeypatch.setenv("STEPS_DEMO_DIR", str(tmp_path / "demo"))
+    monkeypatch.setenv("STEPS_WORKSPACE", str(ws))
+    monkeypatch.setenv("STEPS_EMBED_CACHE", str(tmp_path / "emb"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    return SimpleNamespace(ws=ws, files=files, tmp=tmp_path)
+
+
+def new_app(page: str | None = None):
+    """A new AppTest session of ``app.py`` (a fresh browser tab), run once; on ``page`` (e.g. ``"taxonomy"``)
+    if given."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=APP_TIMEOUT)
+    at.run()
+    if page is not None:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert_ok(at)
+    return at
+
+
+def assert_ok(at) -> None:
+    """No exception and no unexpected-error message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    bugs = [e.value for e in at.error if "unexpected error" in str(e.value)]
+    assert not bugs, bugs
+
+
+def reference_tree(corpus: Path, *, k: int = 3, weighting: str = "lift"):
+    """The tree the app should show, built directly with steps_core."""
+    from steps_core.corpus import load_cooccurrence
+    from steps_core.graph import build_graph
+    from steps_core.optimize import build_tree
+
+    return build_tree(build_graph(load_cooccurrence(corpus), weighting=weighting), k=k)
+
+
+def open_ws(path: Path):
+    """The test's own connection to the app's workspace file (as a second process would have)."""
+    from steps_core.workspace import Workspace
+
+    return Workspace(path)
+
+
+def texts(at) -> str:
+    """Every piece of text on the page (markdown, captions, headers, metrics, alerts), one per line."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label}: {m.value}" for m in at.metric]
+    return "\n".join(parts)

@@ -1,0 +1,110 @@
+"""Home page and the frame (sidebar): the demo loads, the cards show the right figures, settings and the data
+source persist in the workspace, bad data becomes an error message, a restart reads the stored tree."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from itertools import combinations
+
+from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+
+
+def brute_figures(corpus, weighting: str = "lift") -> dict:
+    """Records, skills, edges and H^1 counted by hand from the JSONL file (method.md §1-2)."""
+    recs = [set(json.loads(line)["skills"]) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    n = Counter(s for r in recs for s in r)
+    c = Counter(p for r in recs for p in combinations(sorted(r), 2))
+    deg: dict[str, float] = defaultdict(float)
+    for (a, b), cab in c.items():
+        w = (cab + 2) / ((n[a] + 1) * (n[b] + 1)) if weighting == "lift" else float(cab)
+        deg[a] += w
+        deg[b] += w
+    vol = sum(deg.values())
+    h1 = -sum(d / vol * math.log2(d / vol) for d in deg.values() if d > 0)
+    return {"records": len(recs), "skills": len(n), "edges": len(c), "h1": h1}
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_demo_loads_with_figures_computed_by_hand(app_env):
+    at = new_app()
+    want = brute_figures(app_env.files["corpus"])
+    tree = reference_tree(app_env.files["corpus"])
+    got = metrics(at)
+    assert got["Records"] == f"{want['records']:,}"
+    assert got["Skills"] == f"{want['skills']:,}"
+    assert got["Edges"] == f"{want['edges']:,}"
+    assert got["H¹ (bits)"] == f"{want['h1']:.3f}"
+    assert got["H^T (bits)"] == f"{tree.entropy:.3f}"
+    assert got["Compression θ"] == f"{1 - tree.entropy / want['h1']:.1%}"
+    assert "About the method" in [e.label for e in at.expander]
+    with open_ws(app_env.ws) as ws:                                   # created on first use, tree stored
+        assert ws.get_setting("tree_version") == tree.version
+        assert [a["meta"]["version"] for a in ws.artefacts("tree")] == [tree.version]
+
+
+def test_settings_persist_and_change_the_graph(app_env):
+    at = new_app()
+    at.selectbox(key="cfg:weighting").set_value("count").run()
+    assert_ok(at)
+    want = brute_figures(app_env.files["corpus"], weighting="count")
+    assert metrics(at)["H¹ (bits)"] == f"{want['h1']:.3f}"
+    at.select_slider(key="cfg:height").set_value(2).run()
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("weighting") == "count" and ws.get_setting("height") == 2
+    fresh = new_app()                                                 # a reload: a new session, same file
+    assert fresh.selectbox(key="cfg:weighting").value == "count"
+    assert fresh.select_slider(key="cfg:height").value == 2
+    assert metrics(fresh)["H^T (bits)"] == f"{reference_tree(app_env.files['corpus'], k=2, weighting='count').entropy:.3f}"
+
+
+def test_restart_reads_the_stored_tree(app_env):
+    first = new_app()
+    assert [s.label for s in first.status][0].startswith("Built the taxonomy")
+    with open_ws(app_env.ws) as ws:
+        stored = ws.artefacts("tree")
+    # a server restart: every cache is gone, only the workspace remains
+    from app_pages import common
+
+    common.clear_memo()
+    at = new_app()
+    assert not at.status                                              # nothing was built
+    assert metrics(at)["H^T (bits)"] == f"{reference_tree(app_env.files['corpus']).entropy:.3f}"
+    with open_ws(app_env.ws) as ws:
+        assert ws.artefacts("tree") == stored                         # read back, not rebuilt and stored again
+
+
+def test_bad_file_is_an_error_message_and_keeps_the_source(app_env):
+    bad = app_env.tmp / "bad.jsonl"
+    bad.write_text('{"skills": ["a", "b"]}\n{"skills": 3}\n', encoding="utf-8")
+    at = new_app()
+    at.radio(key="src_kind").set_value("path").run()
+    [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(bad))
+    [b for b in at.button if b.label == "Load"][0].click().run()
+    assert_ok(at)
+    errors = [str(e.value) for e in at.error]
+    assert any(f"{bad}:2" in e and "skills" in e for e in errors), errors
+    assert metrics(at)["Records"] == "240"                            # the demo is still shown
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("source") is None
+
+
+def test_server_path_source_is_used_and_remembered(app_env):
+    good = app_env.tmp / "mine.jsonl"
+    good.write_text("".join(json.dumps({"skills": s}) + "\n" for s in (["x", "y"], ["y", "z"], ["x", "z"], ["x"])),
+                    encoding="utf-8")
+    at = new_app()
+    at.radio(key="src_kind").set_value("path").run()
+    [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(good))
+    [b for b in at.button if b.label == "Load"][0].click().run()
+    assert_ok(at)
+    assert metrics(at)["Records"] == "4" and metrics(at)["Skills"] == "3" and metrics(at)["Edges"] == "3"
+    fresh = new_app()
+    assert metrics(fresh)["Records"] == "4"
+    assert fresh.radio(key="src_kind").value == "path"
+    fresh.radio(key="src_kind").set_value("demo").run()
+    assert metrics(fresh)["Records"] == "240"

@@ -1,0 +1,177 @@
+"""The app in a real browser: ``streamlit run app.py`` on a free port, headless Chromium driven by Playwright.
+
+One walk through Home -> Taxonomy (a click on a sunburst sector, the network) -> Combinations (approve) ->
+Synthesize (template samples, accept one) -> Export (write a file that reads back), on a corpus with a skill
+named ``<script>alert(1)</script>``: any alert dialog fails the test, and the name must show as text.
+Screenshots of every step are saved in the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app_helpers import HOSTILE, write_demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture()
+def server(tmp_path):
+    demo = tmp_path / "demo"
+    write_demo(demo, hostile=True)
+    port = free_port()
+    env = dict(os.environ, STEPS_WORKSPACE=str(tmp_path / "ws" / "browser.sqlite"), STEPS_DEMO_DIR=str(demo),
+               STEPS_EMBED_CACHE=str(tmp_path / "emb"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env.pop("OPENAI_API_KEY", None)
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        yield url, tmp_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def go_to(page, name: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+
+
+def click_slice(page, index: int) -> None:
+    """Click inside sunburst sector ``index`` (sectors overlap in the DOM: click by coordinates)."""
+    slices = page.locator(".js-plotly-plot g.slice")
+    slices.nth(index).wait_for()
+    text_box = slices.nth(index).locator("text").bounding_box()
+    box = text_box if text_box and text_box["width"] > 0 else slices.nth(index).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_walk_through_every_page(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, tmp = server
+    shots = tmp / "screenshots"
+    shots.mkdir()
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1800})
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.set_default_timeout(60_000)
+
+            # Home: the demo loads and the cards show its figures
+            page.goto(url)
+            expect(page.get_by_text("Compression θ")).to_be_visible()
+            expect(page.get_by_test_id("stMetricValue").first).to_have_text("240")
+            page.screenshot(path=shots / "1-home.png")
+
+            # Taxonomy: click a top-level community in the sunburst; its panel appears
+            go_to(page, "Taxonomy")
+            expect(page.get_by_test_id("stAlertContentInfo")).to_be_visible()
+            click_slice(page, 1)
+            heading = page.get_by_role("heading", name=re.compile(r"^Community \d+$"))
+            expect(heading).to_be_visible(timeout=20_000)
+            community = heading.inner_text().split()[-1]
+            expect(page.get_by_text(f"Path:")).to_be_visible()
+            page.screenshot(path=shots / "2-taxonomy-click.png")
+
+            # the hostile skill through the skills table: its name shows as text in the panel
+            page.get_by_role("radiogroup", name="View").get_by_text("Skills", exact=True).click()
+            page.get_by_label("Search skills").fill("script")
+            page.get_by_label("Search skills").press("Enter")
+            expect(page.get_by_text(re.compile(r"^\d+ of 25 skills"))).to_be_visible()
+            grid = page.get_by_test_id("stDataFrame").last
+            box = grid.bounding_box()
+            page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)          # the row's selection box
+            expect(page.get_by_role("heading", name=f"Skill: {HOSTILE}")).to_be_visible(timeout=20_000)
+            page.screenshot(path=shots / "3-taxonomy-hostile-skill.png")
+
+            # the network: drawn offline in an iframe, the hostile name only as escaped data
+            page.get_by_role("radiogroup", name="View").get_by_text("Network", exact=True).click()
+            frame_el = page.locator("iframe").first
+            frame_el.wait_for()
+            frame = frame_el.content_frame
+            frame.locator("canvas").first.wait_for()
+            html = frame.locator("html").inner_html()
+            assert "<script>alert(1)" not in html
+            assert "\\u003cscript\\u003ealert(1)" in html
+            page.wait_for_timeout(1500)
+            page.screenshot(path=shots / "4-taxonomy-network.png")
+
+            # Combinations: approve the ten best
+            go_to(page, "Combinations")
+            page.get_by_role("button", name="Approve the top 10").click()
+            expect(page.get_by_text("Approved combinations (10)")).to_be_visible(timeout=60_000)
+            page.screenshot(path=shots / "5-combinations.png")
+
+            # Synthesize: template samples appear, accept one
+            go_to(page, "Synthesize")
+            page.get_by_role("button", name="Generate 10 sample(s)").click()
+            expect(page.get_by_text("Saved 10 sample(s) to the workspace")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("[template sample — not model output]").first).to_be_visible()
+            page.screenshot(path=shots / "6-synthesize.png")
+            page.get_by_role("button", name="Accept").first.click()
+            expect(page.get_by_text("Accepted (1)")).to_be_visible()
+
+            # Export: write the accepted sample; the file reads back
+            go_to(page, "Export")
+            page.get_by_role("button", name="Write file").click()
+            expect(page.get_by_text(re.compile(r"Wrote 1 sample\(s\) to"))).to_be_visible()
+            expect(page.get_by_text(re.compile("Manifest of the last file written"))).to_be_visible()
+            expect(page.get_by_role("button", name=re.compile("^Download"))).to_be_visible()
+            page.screenshot(path=shots / "7-export.png")
+            body = page.inner_text("body")
+            assert "Traceback" not in body
+        finally:
+            browser.close()
+    assert dialogs == [], f"a script ran in the page: {dialogs}"
+    files = list((tmp / "ws" / "exports").glob("*.jsonl"))
+    assert len(files) == 1
+    rows = [json.loads(line) for line in files[0].read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 1 and rows[0]["messages"][-1]["role"] == "assistant"
+    assert community  # a community id was read from the panel
