@@ -1,0 +1,149 @@
+"""Combinations page: the ranked table is steps_core's ranking; pinning a skill changes it and survives a new
+session; approving and excluding combinations is saved; a combination typed by hand is scored at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+from steps_core.select import conditional_entropy, select_combinations
+
+
+@pytest.fixture()
+def no_coherence(app_env):
+    """The app env with the coherence column switched off (no model to load) unless a test turns it on."""
+    with open_ws(app_env.ws) as ws:
+        ws.set_setting("combo.coherence", False)
+    return app_env
+
+
+def ranked_rows(at):
+    df = next(d.value for d in at.dataframe if "gain (bits)" in d.value.columns and "rank" in d.value.columns)
+    return [tuple(s.split(" + ")) for s in df["skills"]], list(df["gain (bits)"])
+
+
+def test_ranked_table_is_the_core_ranking(no_coherence):
+    at = new_app("combinations")
+    tree = reference_tree(no_coherence.files["corpus"])
+    want = select_combinations(tree, k=3, beam=20, scope="local", top=100)
+    skills, gains = ranked_rows(at)
+    assert skills == [c.skills for c in want]
+    assert np.allclose(gains, [c.gain for c in want])
+    at.number_input(key="cfg:combo.k").set_value(4).run()
+    at.radio(key="cfg:combo.scope").set_value("global").run()
+    assert_ok(at)
+    skills, _ = ranked_rows(at)
+    assert skills == [c.skills for c in select_combinations(tree, k=4, beam=20, scope="global", top=100)]
+
+
+def test_pin_changes_the_ranking_and_persists(no_coherence):
+    at = new_app("combinations")
+    tree = reference_tree(no_coherence.files["corpus"])
+    before, _ = ranked_rows(at)
+    at.multiselect(key="marks:pinned").set_value(["metaphor"]).run()
+    assert_ok(at)
+    after, gains = ranked_rows(at)
+    assert after != before and all("metaphor" in c for c in after)
+    want = select_combinations(tree, k=3, beam=20, scope="local", top=100, pins=["metaphor"])
+    assert after == [c.skills for c in want] and np.allclose(gains, [c.gain for c in want])
+    with open_ws(no_coherence.ws) as ws:
+        assert ws.skill_marks() == {"pinned": ["metaphor"], "excluded": []}
+    fresh = new_app("combinations")                                   # a new session on the same workspace
+    assert fresh.multiselect(key="marks:pinned").value == ["metaphor"]
+    assert ranked_rows(fresh)[0] == after
+    fresh.multiselect(key="marks:excluded").set_value(["metaphor"]).run()   # excluding moves the mark
+    assert fresh.multiselect(key="marks:pinned").value == []
+    assert all("metaphor" not in c for c in ranked_rows(fresh)[0])
+
+
+def test_approve_exclude_and_restore(no_coherence):
+    at = new_app("combinations")
+    skills, gains = ranked_rows(at)
+    at.number_input(key="combo_topn").set_value(4).run()
+    next(b for b in at.button if b.label == "Approve the top 4").click().run()
+    assert_ok(at)
+    with open_ws(no_coherence.ws) as ws:
+        approved = ws.combo_marks()["approved"]
+    assert [tuple(e["info"]["skills"]) for e in approved] == skills[:4]
+    assert np.allclose([e["info"]["gain"] for e in approved], gains[:4])
+    assert all(e["info"]["tree_version"] for e in approved)
+    # exclude the 6th combination through a table selection
+    key = f"combo_table_{at.session_state['combo_gen']}"                # the table's key changes after a mark
+    at.session_state[key] = {"selection": {"rows": [5], "columns": []}}
+    at.run()
+    next(b for b in at.button if b.label.startswith("Exclude selected (1)")).click().run()
+    assert_ok(at)
+    now, _ = ranked_rows(at)
+    assert skills[5] not in now and skills[:5] == now[:5]
+    with open_ws(no_coherence.ws) as ws:
+        assert [tuple(e["info"]["skills"]) for e in ws.combo_marks()["excluded"]] == [skills[5]]
+    marks = dict(zip([" + ".join(c) for c in now], next(d.value for d in at.dataframe if "mark" in d.value.columns)["mark"]))
+    assert [marks[" + ".join(c)] for c in skills[:4]] == ["approved"] * 4
+    # restore it from the excluded list
+    key = f"marked_excluded_{at.session_state['combo_gen']}"
+    at.session_state[key] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    next(b for b in at.button if b.label == "Restore (1)").click().run()
+    assert ranked_rows(at)[0] == skills
+    with open_ws(no_coherence.ws) as ws:
+        assert ws.combo_marks()["excluded"] == []
+
+
+def test_combination_typed_by_hand(no_coherence):
+    at = new_app("combinations")
+    tree = reference_tree(no_coherence.files["corpus"])
+    chosen = ["regex", "metaphor", "probability"]
+    at.multiselect(key="manual_skills").set_value(chosen).run()
+    assert_ok(at)
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Gain (bits)"] == f"{conditional_entropy(tree, chosen[1:], chosen[:1]):.3f}"
+    at.button(key="manual_approve").click().run()
+    with open_ws(no_coherence.ws) as ws:
+        assert ws.combo_mark(chosen) == "approved"
+
+
+def test_too_many_pins_is_a_message_not_a_crash(no_coherence):
+    at = new_app("combinations")
+    at.number_input(key="cfg:combo.k").set_value(2).run()
+    at.multiselect(key="marks:pinned").set_value(["regex", "metaphor"]).run()
+    assert_ok(at)
+    assert any("leave no room" in str(e.value) for e in at.error)
+    assert "Score a combination by hand" in [s.value for s in at.subheader]   # the rest of the page works
+
+
+def test_coherence_is_the_mean_cosine_of_minilm_embeddings(app_env):
+    from steps_core.corpus import read_catalog
+    from steps_core.embed import embed_texts, skill_texts
+
+    at = new_app("combinations")                                      # computes the embeddings, then reruns
+    assert_ok(at)
+    df = next(d.value for d in at.dataframe if "coherence" in d.value.columns)
+    tree = reference_tree(app_env.files["corpus"])
+    by_name = {s.name: s for s in read_catalog(app_env.files["catalog"])}
+    vectors = embed_texts(skill_texts([by_name[s] for s in tree.skills]))
+    for skills, got in zip(df["skills"][:5], df["coherence"][:5]):
+        idx = [tree.graph.index[s] for s in skills.split(" + ")]
+        sims = [float(vectors[a] @ vectors[b]) for i, a in enumerate(idx) for b in idx[i + 1:]]
+        assert got == pytest.approx(sum(sims) / len(sims), abs=1e-4)
+
+
+def test_hostile_skill_name_is_data_and_escaped_text(tmp_path, monkeypatch):
+    from app_helpers import HOSTILE, write_demo
+
+    write_demo(tmp_path / "demo", hostile=True)
+    monkeypatch.setenv("STEPS_DEMO_DIR", str(tmp_path / "demo"))
+    monkeypatch.setenv("STEPS_WORKSPACE", str(tmp_path / "ws.sqlite"))
+    with open_ws(tmp_path / "ws.sqlite") as ws:
+        ws.set_setting("combo.coherence", False)
+    at = new_app("combinations")
+    at.multiselect(key="marks:pinned").set_value([HOSTILE]).run()
+    assert_ok(at)
+    skills, _ = ranked_rows(at)
+    assert skills and all(HOSTILE in c for c in skills)              # the name is table data, shown as text
+    at.multiselect(key="manual_skills").set_value([HOSTILE, "regex"]).run()
+    for piece in [str(e.value) for e in (*at.markdown, *at.caption, *at.subheader, *at.warning)]:
+        assert "<script>" not in piece, piece                          # markdown source escaped
+    at.multiselect(key="marks:pinned").set_value([]).run()
+    at.multiselect(key="marks:excluded").set_value([HOSTILE]).run()
+    assert all(HOSTILE not in c for c in ranked_rows(at)[0])

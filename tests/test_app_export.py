@@ -1,0 +1,78 @@
+"""Export page: the counts of what will be written, a file written to a path that reads back (JSONL and
+Parquet) with its manifest, the export recorded in the workspace, and the empty case."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pyarrow.parquet as pq
+
+from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+from steps_core.corpus import read_catalog
+from steps_core.select import select_combinations
+from steps_core.synth import TemplateBackend, plan_jobs, synthesize
+
+
+def make_samples(env, accept: int, reject: int = 0) -> list[dict]:
+    """Template samples for combinations of 2 and 3 skills, the first ``accept`` accepted, then ``reject``
+    rejected, the rest undecided; stored in the workspace as the app would."""
+    tree = reference_tree(env.files["corpus"])
+    combos = select_combinations(tree, k=2, top=3) + select_combinations(tree, k=3, top=4)
+    jobs = plan_jobs(combos, style="agentic", catalog=read_catalog(env.files["catalog"]))
+    samples = sorted(synthesize(jobs, TemplateBackend(), workers=1), key=lambda s: s["id"])
+    for i, s in enumerate(samples):
+        s["accepted"] = True if i < accept else False if i < accept + reject else None
+        s["tree_version"] = tree.version
+    with open_ws(env.ws) as ws:
+        ws.add_samples(samples)
+    return samples
+
+
+def test_counts_then_write_a_file_that_reads_back(app_env):
+    samples = make_samples(app_env, accept=4, reject=1)
+    accepted = [s for s in samples if s["accepted"]]
+    at = new_app("export")
+    assert {m.label: m.value for m in at.metric}["Samples"] == "4"
+    per_community = next(d.value for d in at.dataframe if "label" in d.value.columns)
+    want = Counter(s["provenance"]["combination"]["lca"] for s in accepted)
+    assert dict(zip(per_community["community"].replace("—", "root"), per_community["samples"])) == dict(want)
+    out = app_env.tmp / "out" / "train.jsonl"
+    at.text_input(key="cfg:export.path.openai").input(str(out)).run()
+    at.button(key="export_write").click().run()
+    assert_ok(at)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["messages"][-1]["content"] for r in rows) == sorted(s["messages"][-1]["content"] for s in accepted)
+    manifest = json.loads((out.parent / "train.manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["ids"]) == sorted(s["id"] for s in accepted)
+    assert manifest["counts"]["per_k"] == {str(k): n for k, n in sorted(Counter(s["k"] for s in accepted).items())}
+    assert manifest["settings"]["curriculum"] is not None
+    with open_ws(app_env.ws) as ws:
+        exports = ws.exports()
+    assert [e["path"] for e in exports] == [str(out.resolve())] and exports[0]["tree_version"]
+    fresh = new_app("export")                                          # the history survives a reload
+    assert any(str(out.resolve()) in list(d.value.get("path", [])) for d in fresh.dataframe)
+
+
+def test_parquet_including_unreviewed_without_curriculum(app_env):
+    samples = make_samples(app_env, accept=2, reject=1)
+    at = new_app("export")
+    at.selectbox(key="cfg:export.format").set_value("parquet").run()
+    at.toggle(key="cfg:export.include_all").set_value(True).run()
+    at.toggle(key="cfg:export.curriculum").set_value(False).run()
+    out = app_env.tmp / "train.parquet"
+    at.text_input(key="cfg:export.path.parquet").input(str(out)).run()
+    at.button(key="export_write").click().run()
+    assert_ok(at)
+    table = pq.read_table(out).to_pylist()
+    kept = [s for s in samples if s["accepted"] is not False]
+    assert [r["id"] for r in table] == [s["id"] for s in kept]      # no curriculum: the workspace's order
+    assert all(r["epoch"] is None for r in table)
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("export.format") == "parquet" and ws.get_setting("export.include_all") is True
+
+
+def test_nothing_to_export(app_env):
+    at = new_app("export")
+    assert any("Nothing to export yet" in str(i.value) for i in at.info)
+    assert not [b for b in at.button if b.key == "export_write"]

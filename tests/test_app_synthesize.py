@@ -1,0 +1,170 @@
+"""Synthesize page: template synthesis adds samples with provenance, the prompt shown is the prompt sent,
+accept / reject / edit are saved at once, an OpenAI-compatible endpoint (a local fake server over HTTP) works
+with a key typed for the session that never reaches disk, grading on demand, and endpoint errors are messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+from fake_openai import FakeOpenAI
+from steps_core.corpus import iter_records, read_catalog, read_topics
+from steps_core.select import select_combinations
+from steps_core.synth import TEMPLATE_LABEL, estimate_run, format_prompt, plan_jobs
+
+KEY = "sk-test-0123456789abcdef"
+
+
+def approve_top(env, n: int = 3):
+    tree = reference_tree(env.files["corpus"])
+    combos = select_combinations(tree, k=3, beam=20, top=n)
+    with open_ws(env.ws) as ws:
+        for c in combos:
+            ws.approve_combo(c.skills, c.to_dict())
+    return combos
+
+
+def files_containing(folder, needle: str) -> list[str]:
+    return [str(p) for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+
+
+def test_template_synthesis_review_and_edit(app_env):
+    combos = approve_top(app_env)
+    at = new_app("synthesize")
+    go = at.button(key="synth_go")
+    assert go.label == "Generate 3 sample(s)"
+    go.click().run()
+    assert_ok(at)
+    with open_ws(app_env.ws) as ws:
+        samples = ws.samples()
+        version = ws.get_setting("tree_version")
+    assert [tuple(s["skills"]) for s in samples] == [c.skills for c in combos]
+    assert all(s["status"] == "ok" and s["provenance"]["backend"] == "template" for s in samples)
+    assert all(s["tree_version"] == version and version for s in samples)
+    assert all(s["messages"][-1]["content"].startswith(TEMPLATE_LABEL) for s in samples)
+    assert at.run().button(key="synth_go").label == "Generate 0 sample(s)"   # nothing left to make
+
+    first, second = samples[0]["id"], samples[1]["id"]
+    at.button(key=f"acc_{first}").click().run()
+    at.button(key=f"rej_{samples[2]['id']}").click().run()
+    at.button(key=f"editbtn_{second}").click().run()
+    edited = "A better answer, written by a person."
+    at.text_area(key=f"edit_{second}_1").input(edited)
+    at.button(key=f"save_{second}").click().run()
+    assert_ok(at)
+    with open_ws(app_env.ws) as ws:
+        assert ws.sample(first)["accepted"] is True
+        assert ws.sample(samples[2]["id"])["accepted"] is False
+        s2 = ws.sample(second)
+    assert s2["edited"] and s2["messages"][1]["content"] == edited
+    assert s2["original_messages"][1]["content"].startswith(TEMPLATE_LABEL)
+
+    fresh = new_app("synthesize")                                     # a reload loses nothing
+    fresh.radio(key="rev_filter").set_value("accepted").run()
+    assert [b.key for b in fresh.button if b.key and b.key.startswith("acc_")] == [f"acc_{first}"]
+    fresh.radio(key="rev_filter").set_value("undecided").run()
+    cards = [m.value for m in fresh.markdown if "· k=3 ·" in str(m.value)]
+    assert len(cards) == 1 and "edited" in cards[0]
+    fresh.button(key=f"rev_{second}").click().run()                   # revert the edit
+    with open_ws(app_env.ws) as ws:
+        assert not ws.sample(second)["edited"]
+
+
+def test_prompt_shown_is_the_prompt_sent_and_estimate(app_env):
+    combos = approve_top(app_env, 2)
+    at = new_app("synthesize")
+    at.selectbox(key="cfg:synth.style").set_value("skillmix").run()
+    assert_ok(at)
+    jobs = plan_jobs([c.to_dict() for c in combos], style="skillmix", catalog=read_catalog(app_env.files["catalog"]),
+                     topics=read_topics(app_env.files["topics"]))
+    shown = [c.value for c in at.code]
+    assert shown[0] == format_prompt(jobs[0].prompt) and shown[1] == jobs[0].improve
+    est = estimate_run(jobs)
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Requests"] == f"{est.requests:,}" == "4"              # skill-mix: two rounds per sample
+    assert figures["Input tokens (≈)"] == f"{est.input_tokens:,}"
+    at.selectbox(key="synth_preview").set_value(1).run()
+    assert at.code[0].value == format_prompt(jobs[1].prompt)
+    at.selectbox(key="cfg:synth.style").set_value("composite").run()
+    composite = plan_jobs([c.to_dict() for c in combos], style="composite",
+                          catalog=read_catalog(app_env.files["catalog"]), records=iter_records(app_env.files["corpus"]))
+    assert at.code[0].value == format_prompt(composite[1].prompt)
+
+
+@pytest.fixture()
+def server():
+    with FakeOpenAI() as s:
+        yield s
+
+
+def use_endpoint(at, server, key: str = KEY):
+    at.radio(key="cfg:synth.backend").set_value("openai").run()
+    at.text_input(key="cfg:synth.base_url").input(server.base_url).run()
+    at.text_input(key="cfg:synth.model").input("fake-model").run()
+    at.text_input(key="synth_api_key").input(key).run()
+
+
+def test_endpoint_synthesis_and_grading_key_never_saved(app_env, server):
+    approve_top(app_env, 2)
+    at = new_app("synthesize")
+    use_endpoint(at, server)
+    at.number_input(key="cfg:synth.workers").set_value(2).run()
+    at.button(key="synth_go").click().run()
+    assert_ok(at)
+    with open_ws(app_env.ws) as ws:
+        samples = ws.samples()
+        settings = ws.settings()
+    assert len(samples) == 2 and all(s["status"] == "ok" for s in samples)
+    assert all(s["provenance"]["model"] == "fake-model" and s["provenance"]["backend"] == "openai" for s in samples)
+    assert server.authorizations == {f"Bearer {KEY}"}                 # the typed key was used...
+    assert settings["synth.model"] == "fake-model" and settings["synth.base_url"] == server.base_url
+    assert KEY not in repr(settings)
+
+    at.button(key="grade_go").click().run()                           # grade the shown samples (3 rounds each)
+    assert_ok(at)
+    with open_ws(app_env.ws) as ws:
+        grades = ws.grades()
+    assert len(grades) == 2 and all(g["points"]["status"] == "ok" for g in grades)
+    assert all(g["points"]["score"] == g["points"]["max_score"] == 3 + 3 for g in grades)   # fake judge: all 1s
+    rows = next(d.value for d in at.dataframe if "full_marks" in d.value.columns)
+    assert list(rows["k"]) == ["3", "all"] and list(rows["full_marks"]) == [1.0, 1.0]
+    assert KEY not in str(server.requests)
+    del at
+    assert files_containing(app_env.ws.parent, KEY) == []            # ...and is nowhere on disk
+
+
+def test_endpoint_refusal_is_an_error_message(app_env, server):
+    approve_top(app_env, 2)
+    server.inject("401", times=100)
+    at = new_app("synthesize")
+    use_endpoint(at, server, key="sk-wrong-key-000000")
+    at.button(key="synth_go").click().run()
+    assert_ok(at)
+    errors = [str(e.value) for e in at.error]
+    assert any(e.startswith("Generation stopped:") for e in errors), errors
+    assert not any("sk-wrong-key-000000" in e for e in errors)
+    assert "Review" in [s.value for s in at.subheader]                # the page keeps working
+    with open_ws(app_env.ws) as ws:
+        assert ws.samples() == []
+
+
+def test_no_approved_combinations_points_to_the_combinations_page(app_env):
+    at = new_app("synthesize")
+    assert any("No approved combinations yet" in str(i.value) for i in at.info)
+
+
+def test_hostile_skill_in_sample_cards(tmp_path, monkeypatch):
+    from app_helpers import HOSTILE, write_demo
+
+    files = write_demo(tmp_path / "demo", hostile=True)
+    monkeypatch.setenv("STEPS_DEMO_DIR", str(tmp_path / "demo"))
+    monkeypatch.setenv("STEPS_WORKSPACE", str(tmp_path / "ws.sqlite"))
+    tree = reference_tree(files["corpus"])
+    with open_ws(tmp_path / "ws.sqlite") as ws:
+        ws.approve_combo([HOSTILE, "regex"], {"skills": [HOSTILE, "regex"]})
+    at = new_app("synthesize")
+    at.button(key="synth_go").click().run()
+    assert_ok(at)
+    assert HOSTILE in tree.skills
+    headers = [str(m.value) for m in at.markdown if "· k=2 ·" in str(m.value)]
+    assert headers and all("<script>" not in h and "\\<script\\>alert\\(1\\)\\</script\\>" in h for h in headers)

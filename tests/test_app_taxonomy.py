@@ -1,0 +1,139 @@
+"""Taxonomy page: the tree builds, picking a community or a skill in a table shows its skills and figures, the
+chart's selection works the same way, the figures and the network escape names, and a skill called
+``<script>alert(1)</script>`` shows as text everywhere."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from app_helpers import HOSTILE, app_env, assert_ok, new_app, reference_tree, write_demo  # noqa: F401
+
+
+def select_row(at, key: str, row: int):
+    at.session_state[key] = {"selection": {"rows": [row], "columns": []}}
+    return at.run()
+
+
+def test_community_from_the_table_shows_its_skills(app_env):
+    at = new_app("taxonomy")
+    tree = reference_tree(app_env.files["corpus"])
+    assert any(f"version {tree.version}" in str(c.value).replace("`", "") for c in at.caption)
+    table = at.dataframe[0].value
+    assert list(table["community"]) == [tree.ids[v] for v in tree.communities]
+    row = 1                                                           # the second community in tree order
+    node = tree.n_skills + 1 + row
+    select_row(at, "tax_table", row)
+    assert_ok(at)
+    assert at.subheader[0].value == f"Community {tree.ids[node]}"
+    members = at.dataframe[0].value                                   # the panel's table comes first
+    assert sorted(members["skill"]) == sorted(tree.skills[i] for i in tree.members(node))
+    assert list(members["count"]) == [int(tree.graph.counts[i]) for i in tree.members(node)]
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Skills"] == str(tree.n_members(node))
+    assert figures["h(α) (bits)"] == f"{tree.h[node]:.3f}"
+    assert figures["Se (bits)"] == f"{tree.se[node]:.3f}"
+    assert figures["Volume"] == f"{tree.vol[node] / tree.vol[tree.root]:.0%}"
+
+
+def test_chart_selection_and_skill_search(app_env):
+    at = new_app("taxonomy")
+    tree = reference_tree(app_env.files["corpus"])
+    skill = tree.graph.index["regex"]
+    # what a click on the sunburst's "regex" sector puts into the chart's state
+    at.session_state["tax_chart"] = {"selection": {"points": [{"id": f"skill:{skill}", "label": "regex"}],
+                                                   "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    assert_ok(at)
+    assert at.subheader[0].value == "Skill: regex"
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Records"] == str(int(tree.graph.counts[skill]))
+    assert figures["Se (bits)"] == f"{tree.se[skill]:.3f}"
+    neighbours = at.dataframe[0].value
+    start, end = tree.graph.adjacency.indptr[skill], tree.graph.adjacency.indptr[skill + 1]
+    heaviest = tree.skills[int(tree.graph.adjacency.indices[start:end][tree.graph.adjacency.data[start:end].argmax()])]
+    assert neighbours["skill"].iloc[0] == heaviest
+    # the skills view: search, then a table pick wins over the older chart click
+    at.radio(key="tax_view").set_value("skills").run()
+    at.text_input(key="tax_search").input("unit").run()
+    found = at.dataframe[-1].value
+    names, paths = list(found["skill"]), list(found["path"])
+    assert set(names[:2]) == {"unit testing", "unit conversion"}    # name matches first, then label matches
+    assert all("unit" in p for p in paths[2:]) and all("unit" not in n for n in names[2:])
+    select_row(at, "tax_skills", list(found["skill"]).index("unit conversion"))
+    assert at.subheader[0].value == "Skill: unit conversion"
+
+
+def test_icicle_community_colours_and_rebuild(app_env):
+    at = new_app("taxonomy")
+    at.radio(key="cfg:tax.chart").set_value("icicle").run()
+    at.radio(key="cfg:tax.colour").set_value("community").run()
+    assert_ok(at)
+    at.button[0].click().run()                                        # Rebuild: re-read and rebuild
+    assert_ok(at)
+    assert [s.label for s in at.status][0].startswith("Built the taxonomy")
+    fresh = new_app("taxonomy")
+    assert fresh.radio(key="cfg:tax.chart").value == "icicle"
+
+
+def test_hostile_skill_name_is_text_everywhere(tmp_path, monkeypatch):
+    write_demo(tmp_path / "demo", hostile=True)
+    monkeypatch.setenv("STEPS_DEMO_DIR", str(tmp_path / "demo"))
+    monkeypatch.setenv("STEPS_WORKSPACE", str(tmp_path / "ws.sqlite"))
+    at = new_app("taxonomy")
+    tree = reference_tree(tmp_path / "demo" / "corpus.jsonl")
+    assert HOSTILE in tree.skills
+    at.radio(key="tax_view").set_value("skills").run()
+    at.text_input(key="tax_search").input("alert").run()
+    table = at.dataframe[-1].value
+    assert table["skill"].iloc[0] == HOSTILE                          # dataframes hold the name as data
+    select_row(at, "tax_skills", 0)
+    assert_ok(at)
+    heading = at.subheader[0].value
+    assert "<script>" not in heading                                   # markdown source is escaped...
+    assert re.sub(r"\\(.)", r"\1", heading) == f"Skill: {HOSTILE}"     # ...and reads as the name
+    for piece in [str(e.value) for e in (*at.markdown, *at.caption, *at.subheader)]:
+        assert "<script>" not in piece, piece
+    at.radio(key="tax_view").set_value("network").run()            # the network's page: see the test below
+    assert_ok(at)
+
+
+def test_figures_escape_names_and_sizes_add_up(tmp_path):
+    from app_pages import charts
+
+    files = write_demo(tmp_path / "demo", hostile=True)
+    tree = reference_tree(files["corpus"])
+    for kind in ("sunburst", "icicle"):
+        for colour in charts.COLOUR_OPTIONS:
+            trace = charts.tree_figure(tree, kind=kind, colour=colour).data[0]
+            assert html.escape(HOSTILE) in trace.labels and HOSTILE not in trace.labels
+            values = dict(zip(trace.ids, trace.values))
+            children: dict[str, int] = {}
+            for ident, parent in zip(trace.ids, trace.parents):
+                if parent:
+                    children[parent] = children.get(parent, 0) + values[ident]
+            assert all(values[p] == total for p, total in children.items())   # "total" branch values exact
+    colours = charts.node_colours(tree)
+    top = [c for c in tree.children[tree.root] if c >= tree.n_skills]
+    assert [colours[c] for c in top] == [c.lower() for c in charts.PALETTE[:len(top)]]
+    for i in range(tree.n_skills):                                    # a skill wears its community's colour
+        assert colours[i] == colours[int(tree.parent[i])] or int(tree.parent[i]) == tree.root
+
+
+def test_network_is_offline_and_escaped(tmp_path):
+    from app_pages import charts
+
+    files = write_demo(tmp_path / "demo", hostile=True)
+    tree = reference_tree(files["corpus"])
+    page = charts.network_html(tree)
+    assert "<script>alert(1)" not in page
+    assert not re.search(r"(?:src|href)=\"https?://", page)          # nothing fetched from the internet
+    data = re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1)
+    assert "\\u003cscript\\u003e" in data
+    nodes = json.loads(data)
+    assert sorted(n["label"] for n in nodes) == sorted(tree.skills)
+    hostile = next(n for n in nodes if n["label"] == HOSTILE)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile["title"] and "<script>" not in hostile["title"]
+    edges = json.loads(re.search(r"edges = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
+    assert len(edges) == tree.graph.n_edges
