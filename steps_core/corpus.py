@@ -329,8 +329,11 @@ def _skills_of(obj: dict, spec: ReadSpec, path: str, line: int) -> tuple[str, ..
 
 
 # --------------------------------------------------------------------------------------------- text
-_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "chatgpt": "assistant",
-          "bard": "assistant", "bing": "assistant", "model": "assistant", "system": "system"}
+#: Speaker names of chat formats (OpenAI, ShareGPT, model answers) and the role they mean; compared
+#: case-insensitively after stripping spaces. Used by the corpus reader and by the parser of model answers.
+ROLE_ALIASES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
+                "chatgpt": "assistant", "bard": "assistant", "bing": "assistant", "model": "assistant",
+                "bot": "assistant", "ai": "assistant", "system": "system"}
 
 
 def _content(value: Any) -> str:
@@ -350,7 +353,7 @@ def _turns(value: Any, role_key: str, content_key: str, fld: str, path: str, lin
             raise InputError(f"turn {k + 1}: expected an object with {role_key!r} and {content_key!r}, "
                              f"got {type(turn).__name__}", path=path, line=line, field=fld)
         role = str(turn.get(role_key, "") or "")
-        out.append({"role": _ROLES.get(role.lower(), role), "content": _content(turn.get(content_key))})
+        out.append({"role": ROLE_ALIASES.get(role.strip().lower(), role), "content": _content(turn.get(content_key))})
     return tuple(out)
 
 

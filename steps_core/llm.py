@@ -7,11 +7,18 @@ is never an exception for a fault of the endpoint:
 - retried (exponential backoff with jitter, honouring ``Retry-After``): HTTP 408, 409, 425, 429 and 5xx,
   timeouts, connection errors, a response body that is not valid JSON or is truncated, a body without
   ``choices`` or with an empty ``choices`` list;
-- final failures (``ok=False`` with a clear ``error``): any other 4xx; 401, 403 and 404 are also marked
-  ``fatal`` because every further request to the same endpoint would fail the same way.
+- final failures (``ok=False`` with a clear ``error``): any other 4xx; 401, 403 and 404, and a 429 whose
+  error is ``insufficient_quota`` (no credit left: waiting does not help), are also marked ``fatal``
+  because every further request to the same endpoint would fail the same way.
 
 Answers are cached in an SQLite file (:class:`ResponseCache`) keyed by the SHA-256 of the request (messages,
-model, temperature, max_tokens, seed and other parameters), so a rerun never pays twice. The API key is held
+model, temperature, max_tokens, seed and other parameters) and of the endpoint (:func:`endpoint_id`: host,
+port and path of the base URL), so a rerun never pays twice and two servers that serve a model of the same
+name never share answers. A caller that rejects an answer (it cannot be parsed) calls
+:meth:`LLMClient.forget` so that a rerun asks again instead of reading the same bad answer from the cache.
+
+:meth:`LLMClient.stop` (called on Ctrl-C) makes every request not yet sent, and every retry wait, end at once
+with :class:`Interrupted`. The API key is held
 by the ``openai`` client object only: it is never part of a cache key, a cached row, a result, a log line or
 an error message.
 
@@ -30,11 +37,11 @@ import json
 import logging
 import math
 import os
+import queue
 import random
 import sqlite3
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
@@ -57,6 +64,10 @@ NO_KEY = "no-key-set"
 
 class EndpointError(StepsError):
     """The endpoint refuses every request (bad key, no permission, unknown model or URL)."""
+
+
+class Interrupted(StepsError):
+    """The client was stopped (:meth:`LLMClient.stop`, e.g. on Ctrl-C) before this request was answered."""
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -154,11 +165,14 @@ class ChatRequest:
         out.update(dict(self.params))
         return out
 
-    def cache_key(self) -> str:
-        """SHA-256 (hex) of the canonical JSON of messages, model, temperature, max_tokens, seed and params."""
+    def cache_key(self, endpoint: str | None = None) -> str:
+        """SHA-256 (hex) of the canonical JSON of messages, model, temperature, max_tokens, seed, params and
+        (when given) the ``endpoint`` the request goes to (:func:`endpoint_id`)."""
         canon = {"messages": [[m["role"], m["content"]] for m in self.messages], "model": self.model,
                  "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
                  "params": sorted([k, v] for k, v in self.params)}
+        if endpoint is not None:
+            canon["endpoint"] = endpoint
         blob = json.dumps(canon, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -335,6 +349,12 @@ class ResponseCache:
                         (key, model, result.text, result.usage.prompt_tokens, result.usage.completion_tokens,
                          result.finish_reason, raw, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
 
+    def delete(self, key: str) -> bool:
+        """Forget the answer stored under ``key`` (a caller rejected it); True if there was one."""
+        con = self._con()
+        with con:
+            return con.execute("DELETE FROM responses WHERE key = ?", (key,)).rowcount > 0
+
     def __len__(self) -> int:
         return self._con().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 
@@ -411,6 +431,27 @@ def base_url_host(base_url: str | None) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
+def endpoint_id(base_url: str | None) -> str:
+    """What identifies an endpoint in the cache key: host, port and path of the base URL, lower-cased host,
+    without scheme, credentials, query or a trailing slash.
+
+    >>> endpoint_id("https://user:secret@Example.org:8443/v1/?x=1")
+    'example.org:8443/v1'
+    >>> endpoint_id(None)
+    'api.openai.com/v1'
+    """
+    if not base_url:
+        return "api.openai.com/v1"
+    parts = urlsplit(base_url if "://" in base_url else "http://" + base_url)
+    return base_url_host(base_url) + parts.path.rstrip("/")
+
+
+def _quota_exhausted(body: Any) -> bool:
+    """Whether an error body says the account has no quota left (OpenAI's ``insufficient_quota``)."""
+    error = body.get("error", body) if isinstance(body, dict) else None
+    return isinstance(error, dict) and "insufficient_quota" in (error.get("code"), error.get("type"))
+
+
 def resolve_api_key(api_key_env: str = "OPENAI_API_KEY") -> str | None:
     """The API key from the environment variable named ``api_key_env`` (None if unset or empty)."""
     value = os.environ.get(api_key_env)
@@ -423,15 +464,17 @@ class LLMClient:
     Parameters: ``base_url`` of the endpoint (None: api.openai.com); ``api_key`` given directly (e.g. typed
     in the app for the session) or read from the environment variable ``api_key_env``; ``timeout`` per
     request in seconds; ``retry`` the :class:`RetryPolicy`; ``cache`` a :class:`ResponseCache` or None;
-    ``sleep`` and ``rng`` can be replaced (tests record the waits instead of sleeping).
+    ``sleep`` and ``rng`` can be replaced (tests record the waits instead of sleeping; by default a wait
+    ends early when the client is stopped).
 
-    :meth:`complete` never raises for endpoint faults; see the module docstring for what is retried.
+    :meth:`complete` never raises for endpoint faults; see the module docstring for what is retried. After
+    :meth:`stop` it raises :class:`Interrupted` instead of sending or retrying.
     """
 
     def __init__(self, *, base_url: str | None = None, api_key: str | None = None,
                  api_key_env: str = "OPENAI_API_KEY", timeout: float = 120.0,
                  retry: RetryPolicy | None = None, cache: ResponseCache | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+                 sleep: Callable[[float], None] | None = None, rng: random.Random | None = None):
         import openai  # imported here: the rest of steps_core works without it
 
         if timeout <= 0:
@@ -439,10 +482,12 @@ class LLMClient:
         base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None  # what the openai package would use
         self.base_url = base_url
         self.host = base_url_host(base_url)
+        self.endpoint = endpoint_id(base_url)
         self.timeout = float(timeout)
         self.retry = retry or RetryPolicy()
         self.cache = cache
-        self._sleep = sleep
+        self._stop = threading.Event()
+        self._sleep = sleep if sleep is not None else self._stop.wait
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
         key = api_key or resolve_api_key(api_key_env)
@@ -454,6 +499,7 @@ class LLMClient:
         self._stats_lock = threading.Lock()
         self.requests = 0
         self.cache_hits = 0
+        self.in_flight = 0
         self.usage = Usage()
 
     def __repr__(self) -> str:
@@ -471,9 +517,34 @@ class LLMClient:
             if usage is not None:
                 self.usage = self.usage + usage
 
+    def stop(self) -> int:
+        """Stop: no further request or retry is sent (they raise :class:`Interrupted`), retry waits end now.
+
+        Requests already on the wire cannot be recalled; returns how many there are. Idempotent.
+        """
+        self._stop.set()
+        with self._stats_lock:
+            return self.in_flight
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def forget(self, result: ChatResult) -> None:
+        """The caller rejects this answer (e.g. it cannot be parsed): drop it from the cache so that a rerun
+        asks the endpoint again instead of reading the same answer."""
+        if self.cache is not None and result.ok and result.key:
+            self.cache.delete(result.key)
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            raise Interrupted("stopped before the request was answered")
+
     def complete(self, request: ChatRequest) -> ChatResult:
-        """Send ``request`` (or answer it from the cache), retrying transient faults; never raises for them."""
-        key = request.cache_key()
+        """Send ``request`` (or answer it from the cache), retrying transient faults; never raises for them
+        (but raises :class:`Interrupted` once the client is stopped)."""
+        self._check_stop()
+        key = request.cache_key(self.endpoint)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -488,16 +559,21 @@ class LLMClient:
             retry_after = None
             status: int | None = None
             raw: Any = None
+            fatal = False
+            self._check_stop()
             self._count(requests=1)
             try:
-                response = self._client.chat.completions.with_raw_response.create(**payload)
-                body = response.http_response.text
-                text, usage, raw, finish = _decode_completion(body)
+                text, usage, raw, finish = _decode_completion(self._send(payload))
             except openai.APIStatusError as exc:
                 status = exc.status_code
                 retryable = status in RETRY_STATUSES or status >= 500
                 retry_after = _retry_after_seconds(exc.response.headers)
-                if status == 401:
+                fatal = status in FATAL_STATUSES
+                if status == 429 and _quota_exhausted(exc.body):
+                    retryable, fatal = False, True
+                    error = "HTTP 429: the account has no quota left (insufficient_quota); add credit or " \
+                            "use another key"
+                elif status == 401:
                     error = "the endpoint refused the API key (HTTP 401); set it in the environment variable " \
                             "given by --api-key-env (default OPENAI_API_KEY)"
                 else:
@@ -527,13 +603,23 @@ class LLMClient:
                 if retryable:
                     error = f"{error} (gave up after {failures} attempts)"
                 log.warning("request failed: %s", error)
-                return ChatResult(ok=False, raw=raw, error=error, fatal=status in FATAL_STATUSES,
-                                  attempts=failures, key=key)
+                return ChatResult(ok=False, raw=raw, error=error, fatal=fatal, attempts=failures, key=key)
             with self._rng_lock:
                 delay = self.retry.delay(failures, retry_after, self._rng)
             log.info("attempt %d/%d failed (%s); retrying in %.2f s", failures, self.retry.max_attempts,
                      error, delay)
             self._sleep(delay)
+
+    def _send(self, payload: dict) -> str:
+        """One HTTP request; returns the response body text. Counts the requests on the wire."""
+        with self._stats_lock:
+            self.in_flight += 1
+        try:
+            response = self._client.chat.completions.with_raw_response.create(**payload)
+            return response.http_response.text
+        finally:
+            with self._stats_lock:
+                self.in_flight -= 1
 
     def close(self) -> None:
         """Close the HTTP connections (the cache is closed by its owner)."""
@@ -548,14 +634,20 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+_END = object()
+
+
 def run_concurrently(fn: Callable[[T], R], items: Iterable[T], *, workers: int = 4,
                      progress: Progress | None = None, total: int | None = None) -> Iterator[R]:
-    """Apply ``fn`` to every item on a pool of ``workers`` threads, yielding results as they complete.
+    """Apply ``fn`` to every item on ``workers`` threads, yielding results as they complete.
 
-    At most ``2 * workers`` items are in flight, so a long item list is never materialised as futures. If
-    ``fn`` raises, or the consumer stops iterating (e.g. Ctrl-C), pending items are cancelled and the
-    exception propagates; results already yielded are the caller's. ``progress(done, total)`` is called in
-    the consumer's thread after each result. With ``workers=1`` items run in order in the calling thread.
+    At most ``2 * workers`` items are in flight, so a long item list is never drawn ahead. If ``fn`` raises,
+    the results that were already complete are yielded first, then the exception propagates and no further
+    item is started. If the consumer stops iterating (e.g. Ctrl-C), no further item is started either and
+    the call returns at once: the worker threads are daemons, so a process that exits never waits for the
+    calls still running (stop the client too, :meth:`LLMClient.stop`, so that they send nothing more).
+    ``progress(done, total)`` is called in the consumer's thread after each result. With ``workers=1``
+    items run in order in the calling thread.
 
     >>> sorted(run_concurrently(lambda x: x * x, [1, 2, 3], workers=2))
     [1, 4, 9]
@@ -575,38 +667,67 @@ def run_concurrently(fn: Callable[[T], R], items: Iterable[T], *, workers: int =
                 progress(done, total)
             yield result
         return
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steps-llm")
-    pending: set[Future] = set()
+    tasks: queue.SimpleQueue = queue.SimpleQueue()
+    results: queue.SimpleQueue = queue.SimpleQueue()
+    cancelled = threading.Event()
+
+    def work() -> None:
+        while True:
+            item = tasks.get()
+            if item is _END or cancelled.is_set():
+                return
+            try:
+                results.put((True, fn(item)))
+            except BaseException as exc:  # handed to the consumer
+                results.put((False, exc))
+
+    threads = [threading.Thread(target=work, name=f"steps-llm-{n}", daemon=True) for n in range(workers)]
+    for t in threads:
+        t.start()
     source = iter(items)
+    in_flight = 0
     exhausted = False
 
     def refill() -> None:
-        nonlocal exhausted
-        while not exhausted and len(pending) < 2 * workers:
+        nonlocal exhausted, in_flight
+        while not exhausted and in_flight < 2 * workers:
             try:
                 item = next(source)
             except StopIteration:
                 exhausted = True
                 return
-            pending.add(pool.submit(fn, item))
+            tasks.put(item)
+            in_flight += 1
 
     try:
         refill()
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                pending.discard(fut)
-            for fut in finished:
-                result = fut.result()
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-                yield result
+        while in_flight:
+            ok, value = results.get()
+            in_flight -= 1
+            if not ok:
+                cancelled.set()
+                ready = []
+                while True:  # results already complete are the caller's: yield them before raising
+                    try:
+                        ready.append(results.get_nowait())
+                    except queue.Empty:
+                        break
+                for ok2, other in ready:
+                    if ok2:
+                        done += 1
+                        if progress is not None:
+                            progress(done, total)
+                        yield other
+                raise value
+            done += 1
+            if progress is not None:
+                progress(done, total)
+            yield value
             refill()
     finally:
-        for fut in pending:
-            fut.cancel()
-        pool.shutdown(wait=False, cancel_futures=True)
+        cancelled.set()
+        for _ in threads:
+            tasks.put(_END)
 
 
 def estimate_tokens(text: str) -> int:

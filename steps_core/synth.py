@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from . import __version__
-from .corpus import Record, Skill
+from .corpus import ROLE_ALIASES, Record, Skill, read_topics
 from .errors import InputError
 from .io import atomic_output
 from .llm import (ChatRequest, ChatResult, EndpointError, LLMClient, Price, Progress, Usage, estimate_tokens,
@@ -213,11 +213,9 @@ def read_combinations(path: str | Path) -> list[dict]:
     return [combination_dict(c) for c in read_combos(path)]
 
 
-def read_topic_list(path: str | Path) -> tuple[str, ...]:
-    """Read topics, one per line (:func:`steps_core.corpus.read_topics`)."""
-    from .corpus import read_topics
-
-    return read_topics(path)
+#: Read topics, one per line: the same function as :func:`steps_core.corpus.read_topics` (kept under this name
+#: for callers of :mod:`steps_core.synth`).
+read_topic_list = read_topics
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,13 +242,15 @@ def record_text(record: Record, max_chars: int = 1500) -> str:
 def collect_seed_pools(records: Iterable[Record], skills: Iterable[str], *, pool_size: int = 64,
                        seed: int = 0, max_chars: int = 1500) -> dict[str, list[SeedExample]]:
     """Stream the records once, keeping for each wanted skill a uniform random sample (reservoir) of at
-    most ``pool_size`` records tagged with it. Deterministic for a given seed and record order; a skill's
-    pool does not depend on which other skills are wanted."""
+    most ``pool_size`` records tagged with it. Records without any text are skipped. Deterministic for a
+    given seed and record order; a skill's pool does not depend on which other skills are wanted."""
     wanted = set(skills)
     pools: dict[str, list[SeedExample]] = {s: [] for s in wanted}
     seen: dict[str, int] = {s: 0 for s in wanted}
     rngs = {s: random.Random(f"seed-pools|{seed}|{s}") for s in wanted}
     for rec in records:
+        if not (rec.text.strip() or any(m.get("content", "").strip() for m in rec.messages)):
+            continue  # nothing to show the model as an example
         for skill in rec.skills:
             if skill not in wanted:
                 continue
@@ -267,16 +267,44 @@ def collect_seed_pools(records: Iterable[Record], skills: Iterable[str], *, pool
 
 def choose_seeds(skills: Sequence[str], pools: Mapping[str, Sequence[SeedExample]], *, rng: random.Random,
                  catalog: Mapping[str, Skill] | None = None) -> tuple[tuple[SeedExample, ...], str | None]:
-    """One seed per skill, from distinct records. Falls back to the catalogue example when a skill has no
-    unused record; returns ``(seeds, problem)`` where problem says why no seed could be found (else None)."""
-    used: set[str] = set()
+    """One seed per skill, all from distinct records, whenever such an assignment exists.
+
+    A maximum bipartite matching of skills to records (augmenting paths, Kuhn's algorithm): skills are
+    matched in the given order, each trying its pool's records in an order shuffled by ``rng``, so the
+    choice is random but deterministic. A skill left without a record falls back to its catalogue example;
+    returns ``(seeds, problem)`` where ``problem`` says why a skill has no seed (else None).
+
+    >>> pools = {"a": [SeedExample("a", "R1", "x"), SeedExample("a", "R2", "y")], "b": [SeedExample("b", "R1", "x")]}
+    >>> seeds, problem = choose_seeds(["a", "b"], pools, rng=random.Random(0))
+    >>> sorted((s.skill, s.record_id) for s in seeds), problem
+    ([('a', 'R2'), ('b', 'R1')], None)
+    """
+    options: dict[str, list[SeedExample]] = {}
+    for skill in skills:
+        cands = list(pools.get(skill, ()))
+        rng.shuffle(cands)
+        options[skill] = cands
+    owner: dict[str, str] = {}            # record id -> skill it is assigned to
+    choice: dict[str, SeedExample] = {}   # skill -> its seed
+
+    def augment(skill: str, visited: set[str]) -> bool:
+        for cand in options[skill]:
+            rid = cand.record_id
+            if rid in visited:
+                continue
+            visited.add(rid)
+            if rid not in owner or augment(owner[rid], visited):
+                owner[rid] = skill
+                choice[skill] = cand
+                return True
+        return False
+
+    for skill in dict.fromkeys(skills):
+        augment(skill, set())
     seeds = []
     for skill in skills:
-        options = [s for s in pools.get(skill, ()) if s.record_id not in used]
-        if options:
-            pick = options[rng.randrange(len(options))]
-            used.add(pick.record_id)
-            seeds.append(pick)
+        if skill in choice:
+            seeds.append(choice[skill])
             continue
         entry = (catalog or {}).get(skill)
         if entry is not None and entry.example:
@@ -352,13 +380,17 @@ def seed_examples_text(seeds: Sequence[SeedExample]) -> str:
     return "\n\n".join(f"### Example {i} (skill: {s.skill})\n{s.text}" for i, s in enumerate(seeds, start=1))
 
 
+def _check_style(style: str) -> None:
+    if style not in STYLES:
+        raise InputError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}", field="style")
+
+
 def build_job(skills: Sequence[Skill], *, style: str, template: PromptTemplate, combination: Mapping | None = None,
               seeds: Sequence[SeedExample] = (), topic: str | None = None, topics: Sequence[str] = (),
               seed: int = 0, index: int = 0, problem: str | None = None, id: str | None = None) -> SynthJob:
     """Build one job: choose its topic (from ``topics``, unless ``topic`` is given) and data kind
     deterministically from its id, and render its prompts."""
-    if style not in STYLES:
-        raise InputError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}", field="style")
+    _check_style(style)
     names = [s.name for s in skills]
     job_id = id or sample_id(names, style, seed, index, topic)
     rng = random.Random(job_id)
@@ -387,8 +419,7 @@ def plan_jobs(combinations: Iterable[Any], *, style: str, template: PromptTempla
     ``skillmix`` needs ``topics``. Skill definitions and examples come from ``catalog`` (a skill missing
     from it is used by name only). Deterministic for a given ``seed``.
     """
-    if style not in STYLES:
-        raise InputError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}", field="style")
+    _check_style(style)
     if samples_per_combo < 1:
         raise InputError("samples_per_combo must be >= 1", field="samples_per_combo")
     template = template or load_template(style)
@@ -462,21 +493,22 @@ def iter_json_values(text: str, *, max_starts: int = 40) -> Iterator[Any]:
 
     Tried in order: the content of each fenced code block, then the whole text; in each, the text as JSON,
     then every ``[`` or ``{`` (up to ``max_starts``) decoded as JSON followed by any trailing text, then as a
-    Python literal (single quotes, ``True``/``None``, trailing commas). Nothing is ever evaluated as code.
+    Python literal (single quotes, ``True``/``None``, trailing commas). JSON strings may hold raw control
+    characters such as newlines (``strict=False``). Nothing is ever evaluated as code.
 
     >>> next(iter_json_values('Sure! ```json\\n[1, 2]\\n``` Hope it helps.'))
     [1, 2]
     >>> next(iter_json_values("[{'role': 'user'}] trailing words"))
     [{'role': 'user'}]
     """
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)  # models often put raw newlines inside strings
     candidates = [m.group(1) for m in _FENCE_RE.finditer(text)] + [text]
     for cand in candidates:
         cand = cand.strip()
         if not cand:
             continue
         try:
-            yield json.loads(cand)
+            yield decoder.decode(cand)
             continue
         except (json.JSONDecodeError, RecursionError):
             pass
@@ -495,10 +527,6 @@ def iter_json_values(text: str, *, max_starts: int = 40) -> Iterator[Any]:
                 yield ast.literal_eval(cand[i:end])
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 pass
-
-
-_ROLE_ALIASES = {"user": "user", "human": "user", "assistant": "assistant", "gpt": "assistant",
-                 "bot": "assistant", "model": "assistant", "ai": "assistant", "system": "system"}
 
 
 def as_messages(value: Any) -> list[dict]:
@@ -524,7 +552,7 @@ def as_messages(value: Any) -> list[dict]:
             raise ParseError(f"message {i} is not an object")
         role = msg.get("role", msg.get("from"))
         content = msg.get("content", msg.get("value", msg.get("text")))
-        role = _ROLE_ALIASES.get(str(role).strip().lower()) if role is not None else None
+        role = ROLE_ALIASES.get(str(role).strip().lower()) if role is not None else None
         if role is None:
             raise ParseError(f"message {i} has no valid role (user, assistant or system)")
         if not isinstance(content, str) or not content.strip():
@@ -559,25 +587,34 @@ def parse_messages(text: str) -> list[dict]:
 
 
 _ANSWER_RE = re.compile(r"Answer\s*:")
+_EXPLANATION_RE = re.compile(r"(?mi)^[\W_]*explanation[\s*_]*:")
+_QUOTES = (('"', '"'), ("'", "'"), ("“", "”"), ("«", "»"))
 
 
 def extract_answer(text: str) -> str:
-    """The Skill-Mix answer: the text after the last ``Answer:`` and before the next ``Explanation``.
+    """The Skill-Mix answer: the text after the last ``Answer:`` and before a line starting with
+    ``Explanation:`` (any case, markdown emphasis allowed).
 
-    Without an ``Answer:`` marker the whole text (before ``Explanation``) is used. Surrounding whitespace,
-    markdown emphasis and one pair of enclosing quotes are removed.
+    Without an ``Answer:`` marker the whole text (before such a line) is used. Surrounding whitespace and
+    markdown emphasis are removed, and one pair of enclosing quotes when that quote character does not
+    occur inside (so a dialogue such as ``"Hi," she said. "Bye."`` keeps its quotes).
 
-    >>> extract_answer('Answer: draft.\\nAnswer: **"The final text."**\\nExplanation: it uses both.')
+    >>> extract_answer('Answer: draft.\nAnswer: **"The final text."**\nExplanation: it uses both.')
     'The final text.'
+    >>> extract_answer('Answer: The Explanation of tides is simple.')
+    'The Explanation of tides is simple.'
     """
     matches = list(_ANSWER_RE.finditer(text or ""))
     rest = text[matches[-1].end():] if matches else (text or "")
-    cut = rest.find("Explanation")
-    if cut >= 0:
-        rest = rest[:cut]
+    cut = _EXPLANATION_RE.search(rest)
+    if cut:
+        rest = rest[:cut.start()]
     rest = rest.strip().strip("*_#").strip()
-    if len(rest) >= 2 and rest[0] == rest[-1] and rest[0] in "\"'“”" or rest[:1] == "“" and rest[-1:] == "”":
-        rest = rest[1:-1].strip()
+    for left, right in _QUOTES:
+        inner = rest[1:-1]
+        if len(rest) >= 2 and rest[0] == left and rest[-1] == right and left not in inner and right not in inner:
+            rest = inner.strip()
+            break
     return rest
 
 

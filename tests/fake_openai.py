@@ -7,6 +7,7 @@ default understands the STEPS prompts: composite/agentic JSON conversations, Ski
 scores). Faults are injected with :meth:`FakeOpenAI.inject`:
 
 - ``"429"``: HTTP 429 with ``Retry-After`` (``retry_after`` seconds);
+- ``"quota"``: HTTP 429 with OpenAI's ``insufficient_quota`` error (no credit left);
 - ``"500"``: HTTP 500; ``"400"``, ``"401"``: those statuses;
 - ``"slow"``: answer after ``slow_seconds`` (past the client's timeout);
 - ``"malformed"``: HTTP 200 with a cut-off JSON body;
@@ -186,6 +187,11 @@ class FakeOpenAI:
         if fault == "429":
             self._send(h, 429, b'{"error": {"message": "Rate limit reached", "type": "rate_limit"}}',
                        {"Retry-After": f"{self.retry_after:g}"})
+            return
+        if fault == "quota":
+            self._send(h, 429, json.dumps({"error": {"message": "You exceeded your current quota.",
+                                                     "type": "insufficient_quota", "param": None,
+                                                     "code": "insufficient_quota"}}).encode())
             return
         if fault in ("500", "400", "401"):
             msg = {"500": "internal error", "400": "bad request: context too long", "401": "invalid key"}[fault]

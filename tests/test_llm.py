@@ -18,7 +18,7 @@ import pytest
 from fake_openai import FakeOpenAI, default_responder, fake_openai, usage_for  # noqa: F401
 from steps_core.errors import InputError
 from steps_core.llm import (ChatRequest, LLMClient, Price, ResponseCache, RetryPolicy, Usage, _retry_after_seconds,
-                            base_url_host, read_price_table, run_concurrently)
+                            base_url_host, endpoint_id, read_price_table, run_concurrently)
 
 KEY = "sk-test-7f3a9c1e5b2d4e6f8a0b"
 
@@ -123,22 +123,38 @@ def test_missing_key_sends_a_placeholder(fake_openai, monkeypatch):
 
 def test_cache_answers_a_second_client_with_zero_requests(tmp_path):
     path = tmp_path / "cache.sqlite"
-    with FakeOpenAI() as first:
+    with FakeOpenAI() as server:
         with ResponseCache(path) as cache:
-            client = _client(first, cache=cache)
+            client = _client(server, cache=cache)
             answers = [client.complete(_req(f"q{i}", temperature=0.5, seed=i)) for i in range(3)]
-            assert first.n_requests == 3 and len(cache) == 3 and client.cache_hits == 0
-    with FakeOpenAI() as second, ResponseCache(path) as cache:
-        client = _client(second, cache=cache)
-        again = [client.complete(_req(f"q{i}", temperature=0.5, seed=i)) for i in range(3)]
-        assert second.n_requests == 0 and client.cache_hits == 3
-        assert [a.text for a in again] == [a.text for a in answers]
-        assert [a.usage for a in again] == [a.usage for a in answers]
-        assert all(a.cached and a.attempts == 0 for a in again)
-        assert again[0].raw == answers[0].raw
-        # any change of a parameter is a different request
-        client.complete(_req("q0", temperature=0.6, seed=0))
-        assert second.n_requests == 1
+            assert server.n_requests == 3 and len(cache) == 3 and client.cache_hits == 0
+        with ResponseCache(path) as cache:
+            client = _client(server, cache=cache)
+            again = [client.complete(_req(f"q{i}", temperature=0.5, seed=i)) for i in range(3)]
+            assert server.n_requests == 3 and client.cache_hits == 3
+            assert [a.text for a in again] == [a.text for a in answers]
+            assert [a.usage for a in again] == [a.usage for a in answers]
+            assert all(a.cached and a.attempts == 0 for a in again)
+            assert again[0].raw == answers[0].raw
+            # any change of a parameter is a different request
+            client.complete(_req("q0", temperature=0.6, seed=0))
+            assert server.n_requests == 4
+
+
+def test_two_endpoints_serving_the_same_model_name_never_share_answers(tmp_path):
+    # B4: the endpoint (host, port, path) is part of the cache key
+    path = tmp_path / "cache.sqlite"
+    with FakeOpenAI() as one, FakeOpenAI() as two, ResponseCache(path) as cache:
+        a = _client(one, cache=cache).complete(_req("same question"))
+        b = _client(two, cache=cache).complete(_req("same question"))
+        assert one.n_requests == 1 and two.n_requests == 1 and not b.cached and len(cache) == 2
+        assert a.key != b.key
+        assert _client(two, cache=cache).complete(_req("same question")).cached and two.n_requests == 1
+    assert endpoint_id("http://h:8000/v1") != endpoint_id("http://h:8000/other/v1")
+    assert endpoint_id("http://h:8000/v1/") == endpoint_id("http://user:pw@H:8000/v1")
+    assert "pw" not in endpoint_id("http://user:pw@h:8000/v1")
+    req = _req("q")
+    assert req.cache_key("h:1/v1") != req.cache_key("h:2/v1") != req.cache_key()
 
 
 def test_failures_are_not_cached(tmp_path, fake_openai):
@@ -321,3 +337,89 @@ def test_a_new_cache_opens_while_another_process_holds_a_lock(tmp_path):
             assert cache._con().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
         t.join()
+
+
+def test_insufficient_quota_is_fatal_and_not_retried(fake_openai):
+    fake_openai.inject("quota")
+    sleeps: list[float] = []
+    result = _client(fake_openai, sleeps=sleeps).complete(_req())
+    assert not result.ok and result.fatal and result.attempts == 1 and sleeps == []
+    assert fake_openai.n_requests == 1 and "insufficient_quota" in result.error
+    fake_openai.inject("429")                       # a plain rate limit is still retried
+    assert _client(fake_openai).complete(_req()).attempts == 2
+
+
+def test_a_rejected_answer_is_forgotten_by_the_cache(tmp_path, fake_openai):
+    # B3: the caller rejects an answer -> a rerun asks the endpoint again
+    with ResponseCache(tmp_path / "c.sqlite") as cache:
+        client = _client(fake_openai, cache=cache)
+        first = client.complete(_req())
+        assert len(cache) == 1 and client.complete(_req()).cached
+        client.forget(first)
+        assert len(cache) == 0 and cache.delete(first.key) is False
+        again = client.complete(_req())
+        assert not again.cached and fake_openai.n_requests == 2 and len(cache) == 1
+
+
+def test_a_stopped_client_sends_nothing_and_ends_its_waits():
+    from steps_core.llm import Interrupted
+
+    with FakeOpenAI(retry_after=60) as server:
+        client = LLMClient(base_url=server.base_url, api_key=KEY, timeout=5.0,
+                           retry=RetryPolicy(max_attempts=3, base_delay=60.0, max_delay=60.0))
+        server.inject("429", times=5)
+        box: dict = {}
+
+        def ask():
+            try:
+                box["result"] = client.complete(_req())
+            except Interrupted as exc:
+                box["error"] = exc
+
+        t = threading.Thread(target=ask)
+        t.start()
+        deadline = time.monotonic() + 10
+        while server.n_requests < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert client.stop() == 0                     # nothing on the wire: the client is waiting to retry
+        t.join(timeout=10)
+        assert not t.is_alive() and isinstance(box.get("error"), Interrupted)   # the 60 s wait ended at once
+        assert server.n_requests == 1 and client.stopped
+        with pytest.raises(Interrupted):
+            client.complete(_req("another"))
+        assert server.n_requests == 1
+
+
+def test_run_concurrently_yields_the_completed_results_before_an_error():
+    three_done = threading.Event()
+    finished = []
+    lock = threading.Lock()
+
+    def fn(x):
+        if x == 3:
+            three_done.wait(5)
+            raise RuntimeError("boom")
+        with lock:
+            finished.append(x)
+            if len(finished) == 3:
+                three_done.set()
+        return x
+
+    got = []
+    gen = run_concurrently(fn, range(4), workers=4)
+    got.append(next(gen))
+    time.sleep(0.3)                          # meanwhile everything completes, the error included
+    with pytest.raises(RuntimeError, match="boom"):
+        for x in gen:
+            got.append(x)
+    assert sorted(got) == [0, 1, 2]
+
+
+def test_run_concurrently_does_not_wait_for_running_calls_when_the_consumer_stops():
+    release = threading.Event()
+    gen = run_concurrently(lambda x: x if x == 0 else release.wait(30), range(6), workers=3)
+    assert next(gen) == 0
+    gen.close()                               # returns although two calls are still blocked
+    workers = [t for t in threading.enumerate() if t.name.startswith("steps-llm-")]
+    assert workers and all(t.daemon for t in workers)
+    release.set()

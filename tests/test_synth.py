@@ -14,7 +14,7 @@ from steps_core.corpus import Record, Skill, iter_records, read_catalog
 from steps_core.errors import InputError
 from steps_core.llm import EndpointError, LLMClient, Price, ResponseCache, RetryPolicy, Usage
 from steps_core.synth import (TEMPLATE_LABEL, OpenAIBackend, ParseError, SampleWriter, TemplateBackend,
-                              collect_seed_pools, estimate_run, extract_answer, iter_json_values, load_template,
+                              SeedExample, choose_seeds, collect_seed_pools, estimate_run, extract_answer, iter_json_values, load_template,
                               parse_messages, parse_template, plan_jobs, read_combinations, read_samples,
                               read_topic_list, run_job, sample_id, summarize, synthesize)
 
@@ -38,6 +38,14 @@ CONV = [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]
 ])
 def test_parse_messages_finds_the_conversation(text):
     assert parse_messages(text) == CONV
+
+
+def test_parse_messages_accepts_raw_newlines_inside_strings():
+    # B7: models put literal newlines inside JSON strings all the time
+    raw = '[{"role": "user", "content": "Line one\nline two"}, {"role": "assistant", "content": "A\n\tB"}]'
+    assert "\n" in raw and parse_messages(raw) == [{"role": "user", "content": "Line one\nline two"},
+                                                    {"role": "assistant", "content": "A\n\tB"}]
+    assert parse_messages("Here:\n" + raw + "\nDone.")[0]["content"] == "Line one\nline two"
 
 
 def test_parse_messages_keeps_a_leading_system_turn():
@@ -77,6 +85,13 @@ def test_iter_json_values_order_and_safety():
     ("Answer: A line.\nAnother line.", "A line.\nAnother line."),
     ("Answer:\nExplanation: nothing given", ""),
     ('Answer: He said "hi" and left "now"', 'He said "hi" and left "now"'),
+    # B6: "Explanation" inside the answer is text, not the marker; dialogue keeps its quotes
+    ("Answer: The Explanation of tides is simple: the moon pulls.", "The Explanation of tides is simple: the moon pulls."),
+    ("Answer: Tides rise.\nexplanation: the moon.", "Tides rise."),
+    ("Answer: Tides rise.\n  **EXPLANATION:** the moon.", "Tides rise."),
+    ('Answer: "Hi," she said. "Bye."', '"Hi," she said. "Bye."'),
+    ("Answer: 'Tis the season.", "'Tis the season."),
+    ("Answer: “A whole quoted text.”", "A whole quoted text."),
 ])
 def test_extract_answer(text, expected):
     assert extract_answer(text) == expected
@@ -162,8 +177,47 @@ def test_a_skill_without_a_distinct_record_falls_back_to_the_catalogue_or_fails(
     assert sample["status"] == "failed" and sample["error"] == jobs[0].problem and sample["messages"] == []
 
 
+def test_choose_seeds_finds_distinct_records_whenever_they_exist():
+    # B8: a: {R1, R2}, b: {R1} can always be seeded (a=R2, b=R1); greedy failed about half the time
+    def ex(skill, rid):
+        return SeedExample(skill, rid, f"text of {rid}")
+
+    pools = {"a": [ex("a", "R1"), ex("a", "R2")], "b": [ex("b", "R1")]}
+    for i in range(40):
+        seeds, problem = choose_seeds(["a", "b"], pools, rng=random.Random(i))
+        assert problem is None and [(s.skill, s.record_id) for s in seeds] == [("a", "R2"), ("b", "R1")]
+    # a chain needing a two-step augmenting path: c can only take R1, b only R1/R2, a any of R1..R3
+    pools = {"a": [ex("a", r) for r in ("R1", "R2", "R3")], "b": [ex("b", "R1"), ex("b", "R2")], "c": [ex("c", "R1")]}
+    for i in range(40):
+        seeds, problem = choose_seeds(["a", "b", "c"], pools, rng=random.Random(i))
+        assert problem is None and [s.record_id for s in seeds] == ["R3", "R2", "R1"]
+    # brute force over small random pools: a seed for every skill exactly when a matching exists
+    from itertools import permutations
+    rng = random.Random(7)
+    for _ in range(200):
+        skills = ["a", "b", "c"][: rng.randint(1, 3)]
+        pools = {s: [ex(s, f"R{j}") for j in range(4) if rng.random() < 0.4] for s in skills}
+        possible = any(all(f"R{p[i]}" in {e.record_id for e in pools[s]} for i, s in enumerate(skills))
+                       for p in permutations(range(4), len(skills)))
+        seeds, problem = choose_seeds(skills, pools, rng=random.Random(1))
+        assert (problem is None) == possible
+        if possible:
+            assert len({s.record_id for s in seeds}) == len(skills)
+    # deterministic for a given rng seed, and the choice varies with it
+    pools = {"a": [ex("a", f"R{j}") for j in range(6)]}
+    picks = {choose_seeds(["a"], pools, rng=random.Random(i))[0][0].record_id for i in range(20)}
+    assert len(picks) > 1
+    assert choose_seeds(["a"], pools, rng=random.Random(3)) == choose_seeds(["a"], pools, rng=random.Random(3))
+
+
+def test_seed_pools_skip_records_without_text():
+    records = [Record("empty", ("a",), text="  "), Record("chat", ("a",), messages=({"role": "user", "content": "Q"},)),
+               Record("plain", ("a",), text="some text")]
+    assert sorted(s.record_id for s in collect_seed_pools(records, {"a"})["a"]) == ["chat", "plain"]
+
+
 def test_seed_pools_are_bounded_uniform_samples():
-    records = [Record(f"r{i}", ("a",) if i % 2 else ("a", "b")) for i in range(50)]
+    records = [Record(f"r{i}", ("a",) if i % 2 else ("a", "b"), text=f"text {i}") for i in range(50)]
     pools = collect_seed_pools(records, {"a", "b"}, pool_size=5, seed=3)
     assert len(pools["a"]) == 5 and len(pools["b"]) == 5
     assert len({s.record_id for s in pools["a"]}) == 5
@@ -312,12 +366,13 @@ def test_a_refused_key_stops_the_run(fake_openai, inputs):
 def test_rerun_with_the_cache_makes_zero_requests(tmp_path, inputs):
     cache_path = tmp_path / "cache.sqlite"
     jobs = _jobs(inputs, "skillmix")
-    with FakeOpenAI() as server, ResponseCache(cache_path) as cache:
-        first = {s["id"]: s for s in synthesize(jobs, _backend(server, cache=cache), workers=3)}
-        assert server.n_requests == 6
-    with FakeOpenAI() as server, ResponseCache(cache_path) as cache:
-        second = {s["id"]: s for s in synthesize(jobs, _backend(server, cache=cache), workers=3)}
-        assert server.n_requests == 0
+    with FakeOpenAI() as server:
+        with ResponseCache(cache_path) as cache:
+            first = {s["id"]: s for s in synthesize(jobs, _backend(server, cache=cache), workers=3)}
+            assert server.n_requests == 6
+        with ResponseCache(cache_path) as cache:
+            second = {s["id"]: s for s in synthesize(jobs, _backend(server, cache=cache), workers=3)}
+            assert server.n_requests == 6
     assert {k: v["messages"] for k, v in first.items()} == {k: v["messages"] for k, v in second.items()}
     assert all(s["provenance"]["usage"]["cached"] for s in second.values())
     summary = summarize(second.values())
