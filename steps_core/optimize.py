@@ -144,6 +144,75 @@ def _f(i_g, v_g, log_vp):
 
 
 @numba.njit(cache=True)
+def _group_totals(indptr, indices, data, vol, self_in, labels, i_g, v_g, cnt):
+    """Fill I, V and the member count of every group from scratch."""
+    i_g[:] = 0.0
+    v_g[:] = 0.0
+    cnt[:] = 0
+    for i in range(vol.shape[0]):
+        c = labels[i]
+        v_g[c] += vol[i]
+        i_g[c] += self_in[i]
+        cnt[c] += 1
+        for p in range(indptr[i], indptr[i + 1]):
+            if labels[indices[p]] == c:
+                i_g[c] += data[p]
+
+
+@numba.njit(cache=True)
+def _best_move(i, indptr, indices, data, vol, self_in, labels, i_g, v_g, log_vp, kw, mark, touched):
+    """The neighbouring group b != a (a = item i's group) whose joining changes Phi least.
+
+    Returns (delta Phi of the move, b, weight from i into a, weight from i into b) and the delta of i leaving
+    a alone as the 5th value (to price a move into a new group); b = -1 (delta inf) when i has no other
+    neighbouring group. ``kw``, ``mark``, ``touched`` are scratch arrays, left clean.
+    """
+    a = labels[i]
+    nt = 0
+    for p in range(indptr[i], indptr[i + 1]):
+        c = labels[indices[p]]
+        if not mark[c]:
+            mark[c] = True
+            touched[nt] = c
+            nt += 1
+        kw[c] += data[p]
+    k_a = kw[a]
+    s_i = self_in[i]
+    leave = _f(i_g[a] - 2.0 * k_a - s_i, v_g[a] - vol[i], log_vp) - _f(i_g[a], v_g[a], log_vp)
+    best = np.inf
+    best_b = -1
+    for q in range(nt):
+        b = touched[q]
+        if b == a:
+            continue
+        d = leave + _f(i_g[b] + 2.0 * kw[b] + s_i, v_g[b] + vol[i], log_vp) - _f(i_g[b], v_g[b], log_vp)
+        if d < best:
+            best = d
+            best_b = b
+    k_b = kw[best_b] if best_b >= 0 else 0.0
+    for q in range(nt):
+        c = touched[q]
+        kw[c] = 0.0
+        mark[c] = False
+    return best, best_b, k_a, k_b, leave
+
+
+@numba.njit(cache=True)
+def _move(i, a, b, k_a, k_b, vol, self_in, labels, i_g, v_g, cnt):
+    """Move item i from group a to group b, updating the totals (k_*: weight from i into a and b)."""
+    i_g[a] -= 2.0 * k_a + self_in[i]
+    v_g[a] -= vol[i]
+    cnt[a] -= 1
+    if cnt[a] == 0:
+        i_g[a] = 0.0
+        v_g[a] = 0.0
+    i_g[b] += 2.0 * k_b + self_in[i]
+    v_g[b] += vol[i]
+    cnt[b] += 1
+    labels[i] = b
+
+
+@numba.njit(cache=True)
 def _local_moves(indptr, indices, data, vol, self_in, labels, order, vp, tol, max_passes, allow_new):
     """Move single items to the neighbouring group (or, with allow_new, a new group) that lowers Phi most.
 
@@ -161,17 +230,7 @@ def _local_moves(indptr, indices, data, vol, self_in, labels, order, vp, tol, ma
     free = np.empty(n, np.int64)
     total = 0.0
     for _ in range(max_passes):
-        i_g[:] = 0.0
-        v_g[:] = 0.0
-        cnt[:] = 0
-        for i in range(n):
-            c = labels[i]
-            v_g[c] += vol[i]
-            i_g[c] += self_in[i]
-            cnt[c] += 1
-            for p in range(indptr[i], indptr[i + 1]):
-                if labels[indices[p]] == c:
-                    i_g[c] += data[p]
+        _group_totals(indptr, indices, data, vol, self_in, labels, i_g, v_g, cnt)
         n_free = 0
         for c in range(n - 1, -1, -1):
             if cnt[c] == 0:
@@ -183,55 +242,21 @@ def _local_moves(indptr, indices, data, vol, self_in, labels, order, vp, tol, ma
             if vol[i] <= 0.0:
                 continue
             a = labels[i]
-            nt = 0
-            for p in range(indptr[i], indptr[i + 1]):
-                c = labels[indices[p]]
-                if not mark[c]:
-                    mark[c] = True
-                    touched[nt] = c
-                    nt += 1
-                kw[c] += data[p]
-            k_a = kw[a]
-            s_i = self_in[i]
-            base = _f(i_g[a] - 2.0 * k_a - s_i, v_g[a] - vol[i], log_vp) - _f(i_g[a], v_g[a], log_vp)
-            best = 0.0
-            best_b = -1
-            for q in range(nt):
-                b = touched[q]
-                if b == a:
-                    continue
-                d = base + _f(i_g[b] + 2.0 * kw[b] + s_i, v_g[b] + vol[i], log_vp) - _f(i_g[b], v_g[b], log_vp)
-                if d < best:
-                    best = d
-                    best_b = b
+            best, best_b, k_a, k_b, leave = _best_move(i, indptr, indices, data, vol, self_in, labels, i_g, v_g,
+                                                       log_vp, kw, mark, touched)
+            new_group = False
             if allow_new and cnt[a] > 1 and n_free > 0:
-                d = base + _f(s_i, vol[i], log_vp)
+                d = leave + _f(self_in[i], vol[i], log_vp)
                 if d < best:
-                    best = d
-                    best_b = -2
-            k_b = 0.0
-            if best_b >= 0:
-                k_b = kw[best_b]
-            for q in range(nt):
-                c = touched[q]
-                kw[c] = 0.0
-                mark[c] = False
+                    best, new_group, k_b = d, True, 0.0
             if best < -tol:
-                if best_b == -2:
+                if new_group:
                     n_free -= 1
                     best_b = free[n_free]
-                i_g[a] -= 2.0 * k_a + s_i
-                v_g[a] -= vol[i]
-                cnt[a] -= 1
+                _move(i, a, best_b, k_a, k_b, vol, self_in, labels, i_g, v_g, cnt)
                 if cnt[a] == 0:
-                    i_g[a] = 0.0
-                    v_g[a] = 0.0
                     free[n_free] = a
                     n_free += 1
-                i_g[best_b] += 2.0 * k_b + s_i
-                v_g[best_b] += vol[i]
-                cnt[best_b] += 1
-                labels[i] = best_b
                 gained += best
         total += gained
         if gained > -tol:
@@ -253,14 +278,7 @@ def _dissolve_moves(indptr, indices, data, vol, self_in, labels, vp, tol):
     i_g = np.zeros(n)
     v_g = np.zeros(n)
     cnt = np.zeros(n, np.int64)
-    for i in range(n):
-        c = labels[i]
-        v_g[c] += vol[i]
-        i_g[c] += self_in[i]
-        cnt[c] += 1
-        for p in range(indptr[i], indptr[i + 1]):
-            if labels[indices[p]] == c:
-                i_g[c] += data[p]
+    _group_totals(indptr, indices, data, vol, self_in, labels, i_g, v_g, cnt)
     # members of each group, by counting sort
     start = np.zeros(n + 1, np.int64)
     for i in range(n):
@@ -275,7 +293,7 @@ def _dissolve_moves(indptr, indices, data, vol, self_in, labels, vp, tol):
     kw = np.zeros(n)
     mark = np.zeros(n, np.bool_)
     touched = np.empty(n, np.int64)
-    moved_to = np.empty(n, np.int64)
+    moved = np.empty(n, np.int64)
     total = 0.0
     for a in range(n):
         m = start[a + 1] - start[a]
@@ -287,50 +305,19 @@ def _dissolve_moves(indptr, indices, data, vol, self_in, labels, vp, tol):
             i = by_group[q0]
             if vol[i] <= 0.0:
                 continue
-            nt = 0
-            for p in range(indptr[i], indptr[i + 1]):
-                c = labels[indices[p]]
-                if not mark[c]:
-                    mark[c] = True
-                    touched[nt] = c
-                    nt += 1
-                kw[c] += data[p]
-            k_a = kw[a]
-            s_i = self_in[i]
-            base = _f(i_g[a] - 2.0 * k_a - s_i, v_g[a] - vol[i], log_vp) - _f(i_g[a], v_g[a], log_vp)
-            best = np.inf
-            best_b = -1
-            for q in range(nt):
-                b = touched[q]
-                if b == a:
-                    continue
-                d = base + _f(i_g[b] + 2.0 * kw[b] + s_i, v_g[b] + vol[i], log_vp) - _f(i_g[b], v_g[b], log_vp)
-                if d < best:
-                    best = d
-                    best_b = b
-            k_b = kw[best_b] if best_b >= 0 else 0.0
-            for q in range(nt):
-                c = touched[q]
-                kw[c] = 0.0
-                mark[c] = False
+            best, best_b, k_a, k_b, _ = _best_move(i, indptr, indices, data, vol, self_in, labels, i_g, v_g,
+                                                   log_vp, kw, mark, touched)
             if best_b < 0:
                 continue                                   # no other group to join: stays in a
-            i_g[a] -= 2.0 * k_a + s_i
-            v_g[a] -= vol[i]
-            cnt[a] -= 1
-            i_g[best_b] += 2.0 * k_b + s_i
-            v_g[best_b] += vol[i]
-            cnt[best_b] += 1
-            labels[i] = best_b
-            moved_to[n_moved] = i
+            _move(i, a, best_b, k_a, k_b, vol, self_in, labels, i_g, v_g, cnt)
+            moved[n_moved] = i
             n_moved += 1
             trial += best
         if trial < -tol:
             total += trial
             continue
-        # undo: move the items back in reverse order
-        for q in range(n_moved - 1, -1, -1):
-            i = moved_to[q]
+        for q in range(n_moved - 1, -1, -1):             # undo, in reverse order
+            i = moved[q]
             b = labels[i]
             k_a = 0.0
             k_b = 0.0
@@ -340,13 +327,7 @@ def _dissolve_moves(indptr, indices, data, vol, self_in, labels, vp, tol):
                     k_a += data[p]
                 elif c == b:
                     k_b += data[p]
-            i_g[b] -= 2.0 * k_b + self_in[i]
-            v_g[b] -= vol[i]
-            cnt[b] -= 1
-            i_g[a] += 2.0 * k_a + self_in[i]
-            v_g[a] += vol[i]
-            cnt[a] += 1
-            labels[i] = a
+            _move(i, b, a, k_b, k_a, vol, self_in, labels, i_g, v_g, cnt)
     return total
 
 
