@@ -50,12 +50,15 @@ def _choose_source(kind: str) -> None:
                                type=["csv"], key="up_catalog")
         top = st.file_uploader("Topics (optional, one per line)", type=["txt"], key="up_topics")
         if st.button("Use these files", disabled=corpus is None, width="stretch"):
-            with common.shown_errors("Upload: "):
-                source = common.DataSource(
-                    "upload", common.save_upload(corpus.getvalue(), corpus.name),
-                    common.save_upload(cat.getvalue(), cat.name) if cat else None,
-                    common.save_upload(top.getvalue(), top.name) if top else None, name=corpus.name)
-                common.use_source(source)
+            names: dict[str, str] = {}
+            with common.shown_errors("Upload: ", rename=names, keep="_source_error"):
+                saved = {}
+                for label, f in (("corpus", corpus), ("catalog", cat), ("topics", top)):
+                    if f is not None:
+                        saved[label] = common.save_upload(f.getvalue(), f.name)
+                        names[str(saved[label])] = f.name
+                common.use_source(common.DataSource("upload", saved["corpus"], saved.get("catalog"),
+                                                    saved.get("topics"), name=corpus.name))
                 st.rerun()
         return
     prefill = current if current.kind == "path" else None
@@ -67,7 +70,7 @@ def _choose_source(kind: str) -> None:
                             value=str(prefill.catalog) if prefill and prefill.catalog else "")
         top = st.text_input("Topics file (optional)", value=str(prefill.topics) if prefill and prefill.topics else "")
         if st.form_submit_button("Load", width="stretch") and corpus.strip():
-            with common.shown_errors("Data: "):
+            with common.shown_errors("Data: ", keep="_source_error"):
                 from pathlib import Path
 
                 source = common.DataSource("path", Path(corpus.strip()).expanduser(),
@@ -127,6 +130,9 @@ def sidebar() -> bool:
 
 navigation = st.navigation(PAGES)
 if sidebar():
+    if st.session_state.get("_source_error"):          # a data-source error, where it will be seen
+        st.error(st.session_state.pop("_source_error") + " — the data in use has not changed.",
+                 icon=":material/error:")
     with common.shown_errors():          # a bug in a page shows as a message, never as a traceback page
         navigation.run()
 else:

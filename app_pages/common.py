@@ -92,16 +92,23 @@ def bits(x: float | None, digits: int = 3) -> str:
 
 
 @contextmanager
-def shown_errors(what: str = "") -> Iterator[None]:
+def shown_errors(what: str = "", rename: dict[str, str] | None = None, keep: str | None = None) -> Iterator[None]:
     """Show a user-facing error (bad data, endpoint refusal, ...) as ``st.error`` and carry on.
 
-    Code inside the block stops at the error; the page goes on after the block. Anything else (a bug) is
+    Code inside the block stops at the error; the page goes on after the block. ``rename`` replaces text in
+    the message (e.g. a stored upload's path by the name of the file the user chose); ``keep`` also puts the
+    message in ``st.session_state[keep]`` (to repeat it where it will be seen). Anything else (a bug) is
     also shown, with its traceback folded away, rather than as a traceback page.
     """
     try:
         yield
     except (StepsError, OSError) as exc:
-        st.error(f"{what}{exc}", icon=":material/error:")
+        message = str(exc)
+        for old, new in (rename or {}).items():
+            message = message.replace(old, new)
+        st.error(f"{what}{message}", icon=":material/error:")
+        if keep is not None:
+            st.session_state[keep] = f"{what}{message}"
     except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the app alive
         st.error(f"{what}unexpected error: {type(exc).__name__}: {exc}", icon=":material/bug_report:")
         with st.expander("technical details"):

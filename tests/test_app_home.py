@@ -108,3 +108,32 @@ def test_server_path_source_is_used_and_remembered(app_env):
     assert fresh.radio(key="src_kind").value == "path"
     fresh.radio(key="src_kind").set_value("demo").run()
     assert metrics(fresh)["Records"] == "240"
+
+
+def test_switching_workspace_and_two_sessions(app_env):
+    other = app_env.tmp / "other" / "second.sqlite"
+    a, b = new_app(), new_app()                                       # two tabs on the same workspace
+    a.selectbox(key="cfg:weighting").set_value("npmi").run()
+    b.switch_page("app_pages/combinations.py").run()
+    b.multiselect(key="marks:pinned").set_value(["regex"]).run()
+    assert_ok(a)
+    assert_ok(b)
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("weighting") == "npmi" and ws.skill_marks()["pinned"] == ["regex"]
+    a.text_input(key="ws_name").input(str(other)).run()               # switch tab a to a new workspace
+    assert_ok(a)
+    assert other.exists()
+    assert a.selectbox(key="cfg:weighting").value == "lift"          # the new workspace's own settings
+    assert any(str(other) in str(c.value) for c in a.caption)
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("weighting") == "npmi"                  # the first one is untouched
+
+
+def test_not_a_workspace_file_is_refused(app_env):
+    junk = app_env.tmp / "notes.sqlite"
+    junk.write_text("these are my notes, not a database", encoding="utf-8")
+    at = new_app()
+    at.text_input(key="ws_name").input(str(junk)).run()
+    assert_ok(at)
+    assert any("not a STEPS workspace" in str(e.value) for e in at.error)
+    assert junk.read_text(encoding="utf-8") == "these are my notes, not a database"

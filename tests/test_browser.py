@@ -75,6 +75,12 @@ def server(tmp_path):
         log.close()
 
 
+def settle(page) -> None:
+    """Wait until the app has finished its current run (the "Running..." widget is gone)."""
+    page.wait_for_timeout(300)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
+
+
 def go_to(page, name: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
 
@@ -126,6 +132,8 @@ def test_walk_through_every_page(server):
             page.get_by_label("Search skills").press("Enter")
             expect(page.get_by_text(re.compile(r"^\d+ of 25 skills"))).to_be_visible()
             grid = page.get_by_test_id("stDataFrame").last
+            grid.wait_for()
+            page.wait_for_timeout(500)
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)          # the row's selection box
             expect(page.get_by_role("heading", name=f"Skill: {HOSTILE}")).to_be_visible(timeout=20_000)
@@ -154,16 +162,17 @@ def test_walk_through_every_page(server):
             page.get_by_role("button", name="Generate 10 sample(s)").click()
             expect(page.get_by_text("Saved 10 sample(s) to the workspace")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("[template sample — not model output]").first).to_be_visible()
+            assert HOSTILE in page.inner_text("body")                  # in the samples, as text
             page.screenshot(path=shots / "6-synthesize.png")
             page.get_by_role("button", name="Accept").first.click()
-            expect(page.get_by_text("Accepted (1)")).to_be_visible()
+            expect(page.get_by_text(re.compile(r"to review, 1 accepted"))).to_be_visible()
 
             # Export: write the accepted sample; the file reads back
             go_to(page, "Export")
             page.get_by_role("button", name="Write file").click()
             expect(page.get_by_text(re.compile(r"Wrote 1 sample\(s\) to"))).to_be_visible()
             expect(page.get_by_text(re.compile("Manifest of the last file written"))).to_be_visible()
-            expect(page.get_by_role("button", name=re.compile("^Download"))).to_be_visible()
+            expect(page.get_by_role("button", name="Download browser-openai.jsonl")).to_be_visible()
             page.screenshot(path=shots / "7-export.png")
             body = page.inner_text("body")
             assert "Traceback" not in body
@@ -175,3 +184,42 @@ def test_walk_through_every_page(server):
     rows = [json.loads(line) for line in files[0].read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 1 and rows[0]["messages"][-1]["role"] == "assistant"
     assert community  # a community id was read from the panel
+
+
+def test_upload_bad_then_good_file(server):
+    """Uploading a broken corpus shows the file, line and field; a good CSV then becomes the data."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, tmp = server
+    bad = tmp / "broken.jsonl"
+    bad.write_text('{"skills": ["a", "b"]}\n{"skills": 42}\n', encoding="utf-8")
+    good = tmp / "mine.csv"
+    good.write_text("id,skills,prompt\n1,x;y,hello\n2,y;z,hi\n3,x;z,hey\n4,x,yo\n5,z;w,ok\n", encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            expect(page.get_by_text("Compression θ")).to_be_visible()
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_text("Upload files").click()
+            upload = sidebar.locator("input[type=file]").first
+            upload.set_input_files(str(bad))
+            expect(sidebar.get_by_text("broken.jsonl")).to_be_visible()
+            settle(page)
+            sidebar.get_by_role("button", name="Use these files").click()
+            expect(sidebar.get_by_text(re.compile(r"broken\.jsonl:2: field 'skills'"))).to_be_visible()
+            expect(page.get_by_test_id("stMetricValue").first).to_have_text("240")     # still the demo
+            page.screenshot(path=tmp / "upload-error.png")
+            upload.set_input_files(str(good))
+            expect(sidebar.get_by_text("mine.csv")).to_be_visible()
+            settle(page)
+            sidebar.get_by_role("button", name="Use these files").click()
+            expect(page.get_by_test_id("stMetricValue").first).to_have_text("5")
+            expect(sidebar.get_by_text("Using: mine.csv")).to_be_visible()
+            page.screenshot(path=tmp / "upload-good.png")
+        finally:
+            browser.close()
+    stored = list((tmp / "ws" / "uploads").iterdir())
+    assert [f.read_bytes() for f in stored if f.suffix == ".csv"] == [good.read_bytes()]
