@@ -21,7 +21,6 @@ gives 0). Metrics over graded texts (:func:`skill_mix_metrics`):
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -34,8 +33,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from .corpus import Skill
 from .errors import InputError
 from .llm import ChatRequest, EndpointError, LLMClient, Price, Progress, Usage, run_concurrently
-from .synth import (Backend, ParseError, PromptTemplate, build_job, iter_json_values, load_template, max_sentences,
-                    run_job, skill_list_text)
+from .synth import (Backend, ParseError, PromptTemplate, build_job, fence_text, fingerprint, iter_json_values,
+                    job_fingerprint, load_template, max_sentences, run_job, skill_list_text)
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +42,13 @@ log = logging.getLogger(__name__)
 # Code-side checks
 # ----------------------------------------------------------------------------------------------------------
 
-# abbreviations that never end a sentence (``etc.`` or ``p.m.`` may: they follow the general rule)
-_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "cf.", "approx.", "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "no.",
-                  "fig.")
-_ABBR_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")", re.I)
+# abbreviations that never end a sentence (``etc.`` or ``p.m.`` may: they follow the general rule); ``No.``
+# and ``Fig.`` only before a number ("she said no." ends a sentence). A word character before the
+# abbreviation makes it none ("1st." is not "St.").
+_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "cf.", "approx.", "mr.", "mrs.", "ms.", "dr.", "prof.", "st.")
+_NUMBER_ABBREVIATIONS = ("no.", "fig.")
+_ABBR_RE = re.compile(r"(?<!\w)(?:(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + r")|(?:"
+                      + "|".join(re.escape(a) for a in _NUMBER_ABBREVIATIONS) + r")(?=\s*\d))", re.I)
 _END_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)")
 _WORD_RE = re.compile(r"\w")
 
@@ -58,7 +60,8 @@ def split_sentences(text: str) -> list[str]:
     brackets) that is followed by whitespace or the end of the text, unless the next word starts with a
     lower-case letter (``"Why?" he asked`` and ``apples, etc. and pears`` are one sentence). Dots inside
     numbers (``3.5``) and after ``e.g.``, ``i.e.``, ``vs.``, ``cf.``, ``approx.``, ``Mr.``, ``Mrs.``, ``Ms.``,
-    ``Dr.``, ``Prof.``, ``St.``, ``No.``, ``Fig.`` never end a sentence. A trailing fragment without final
+    ``Dr.``, ``Prof.``, ``St.`` (as whole words), and ``No.``, ``Fig.`` before a number (``Fig. 3``), never
+    end a sentence. A trailing fragment without final
     punctuation is a sentence; pieces without a letter or digit are not.
 
     >>> split_sentences('Dr. Who paid 3.5 pounds, e.g. for tea. "Why?" he asked... Fine')
@@ -276,9 +279,10 @@ _POINT_LINE_RE = re.compile(r"^\s*(?:point\s*)?(\d+)\s*[.):\-]\s*(?:.*?[:=\-–]
 def parse_rubric(text: str, n_points: int) -> tuple[int, ...]:
     """The judge's ``n_points`` scores (0/1) from its answer.
 
-    Looked for, in order: the last JSON value in the text that is a list of ``n_points`` scores or an object
-    ``{"scores": [...]}`` (or keyed ``"1"``..``"n"``); any JSON or Python literal found by
-    :func:`~steps_core.synth.iter_json_values`; lines ``<number>. ... <0|1>`` covering every point.
+    Looked for, in order: the last JSON value (or Python literal) in the text, found by
+    :func:`~steps_core.synth.iter_json_values` searching from the end, that is a list of ``n_points``
+    scores or an object ``{"scores": [...]}`` (or keyed ``"1"``..``"n"``); then lines
+    ``<number>. ... <0|1>`` covering every point.
     Raises :class:`~steps_core.synth.ParseError` when none is found.
 
     >>> parse_rubric('Point 1 is shown.\\n{"scores": [1, 0, 1]}', 3)
@@ -288,17 +292,7 @@ def parse_rubric(text: str, n_points: int) -> tuple[int, ...]:
     """
     if not text or not text.strip():
         raise ParseError("empty judge answer")
-    decoder = json.JSONDecoder()
-    starts = [i for i, ch in enumerate(text) if ch in "[{"]
-    for i in reversed(starts[-200:]):
-        try:
-            value, _ = decoder.raw_decode(text, i)
-        except (json.JSONDecodeError, RecursionError):
-            continue
-        scores = _as_scores(value, n_points)
-        if scores is not None:
-            return scores
-    for value in iter_json_values(text):
+    for value in iter_json_values(text, max_starts=200, last_first=True):
         scores = _as_scores(value, n_points)
         if scores is not None:
             return scores
@@ -367,16 +361,30 @@ class Judge:
                 "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
                 "template": {"name": self.template.name, "sha256": self.template.sha256}}
 
+    def prompt(self, text: str, skills: Sequence[str], *, topic: str | None = None) -> tuple[dict, ...]:
+        """The messages sent to the judge for a text. The text is fenced (:func:`fence_text`), so that it
+        cannot close the ``<<< >>>`` block it is shown in and speak to the judge."""
+        skill_objs = [self.catalog.get(s, Skill(s)) for s in skills]
+        variables = {"text": fence_text(text), "topic": topic or "(the user's request)", "k": len(skills),
+                     "skill_list": skill_list_text(skill_objs), "points": rubric_points_text(skills, topic),
+                     "n_points": len(skills) + 2}
+        return self.template.messages(variables)
+
+    def fingerprint(self, text: str, skills: Sequence[str], *, topic: str | None = None,
+                    sentence_limit_applies: bool = True, verbatim_text: str | None = None) -> str:
+        """What a grade depends on: the judge's settings and endpoint and the exact prompt (template, text,
+        skills with their definitions, topic), plus the code-side inputs. Stored as ``grade["fingerprint"]``."""
+        return fingerprint({**self.settings(), "endpoint": getattr(self.client, "endpoint", None),
+                            "prompt": list(self.prompt(text, skills, topic=topic)),
+                            "sentence_limit": sentence_limit_applies, "verbatim_text": verbatim_text})
+
     def grade_text(self, text: str, skills: Sequence[str], *, topic: str | None = None,
                    sentence_limit_applies: bool = True, verbatim_text: str | None = None) -> dict:
         """Grade one text; returns the grade record (see :func:`grade_sample`). Never raises for the judge's
-        faults: a text none of whose rounds could be parsed gets ``status: "failed"``."""
+        faults: a text none of whose rounds could be parsed gets ``status: "failed"``, and an answer that
+        could not be parsed is dropped from the response cache (a rerun asks again)."""
         k = len(skills)
-        skill_objs = [self.catalog.get(s, Skill(s)) for s in skills]
-        variables = {"text": text, "topic": topic or "(the user's request)", "k": k,
-                     "skill_list": skill_list_text(skill_objs), "points": rubric_points_text(skills, topic),
-                     "n_points": k + 2}
-        prompt = self.template.messages(variables)
+        prompt = self.prompt(text, skills, topic=topic)
         votes: list[list[int] | None] = []
         requests = []
         usage = Usage()
@@ -395,6 +403,7 @@ class Judge:
                     vote = list(parse_rubric(res.text, k + 2))
                 except ParseError as exc:
                     error = f"unparseable judge answer: {exc}"
+                    self.client.forget(res)
             if error:
                 errors.append(f"round {r}: {error}")
             votes.append(vote)
@@ -409,7 +418,10 @@ class Judge:
             "status": "failed", "error": None, "points": None, "score": None, "max_score": k + 3,
             "full_marks": None, "all_skills": None, "skill_fraction": None, "n_sentences": n_sent,
             "max_sentences": limit if sentence_limit_applies else None, "named_verbatim": list(named),
-            "votes": votes, "judge": self.settings(), "prompt": [dict(m) for m in prompt], "requests": requests,
+            "votes": votes, "judge": self.settings(),
+            "fingerprint": self.fingerprint(text, skills, topic=topic, sentence_limit_applies=sentence_limit_applies,
+                                            verbatim_text=verbatim_text),
+            "prompt": [dict(m) for m in prompt], "requests": requests,
             "usage": {**usage.to_dict(), "cost_usd": None if self.price is None else self.price.cost(usage)},
             "graded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         good = [v for v in votes if v is not None]
@@ -443,13 +455,25 @@ def graded_text(sample: Mapping) -> tuple[str, str, bool]:
     return text, assistant, False
 
 
+def grade_fingerprint(sample: Mapping, judge: Judge) -> str | None:
+    """The fingerprint the grade of ``sample`` by ``judge`` gets (:meth:`Judge.fingerprint`), computed
+    without asking the judge; None for a sample whose synthesis failed (it is not graded)."""
+    if sample.get("status") != "ok":
+        return None
+    text, verbatim_text, limit_applies = graded_text(sample)
+    return judge.fingerprint(text, list(sample.get("skills") or []),
+                             topic=(sample.get("provenance") or {}).get("topic"),
+                             sentence_limit_applies=limit_applies, verbatim_text=verbatim_text)
+
+
 def grade_sample(sample: Mapping, judge: Judge) -> dict:
     """The sample with a ``grade`` record added (None for a sample whose synthesis failed).
 
     The grade record: ``status`` (ok/failed), ``points`` ({"skills": {name: 0/1}, "on_topic", "makes_sense",
     "sentence_limit"}), ``score`` / ``max_score``, ``full_marks``, ``all_skills``, ``skill_fraction``,
     ``n_sentences``, ``max_sentences``, ``named_verbatim``, ``votes`` (per round, None if unparseable),
-    ``judge`` settings, ``prompt``, ``requests`` (raw answers), ``usage``, ``graded_at``.
+    ``judge`` settings, ``fingerprint`` (:func:`grade_fingerprint`), ``prompt``, ``requests`` (raw answers),
+    ``usage``, ``graded_at``.
     """
     out = dict(sample)
     if sample.get("status") != "ok":
@@ -486,9 +510,9 @@ def _heldout_count(n: int, fraction: float) -> int:
     return int(math.floor(fraction * n + 0.5))
 
 
-def split_skills(skills: Sequence[Skill], heldout_fraction: float, *, seed: int = 0) -> tuple[tuple[Skill, ...],
-                                                                                            tuple[Skill, ...]]:
-    """Split skills into (train, held-out) within each category: of a category's ``n`` skills,
+def split_catalog(skills: Sequence[Skill], heldout_fraction: float, *, seed: int = 0) -> tuple[tuple[Skill, ...],
+                                                                                             tuple[Skill, ...]]:
+    """Split catalogue skills into (train, held-out) within each category: of a category's ``n`` skills,
     ``floor(fraction * n + 0.5)`` chosen at random (seeded per category) are held out."""
     if not 0.0 <= heldout_fraction <= 1.0:
         raise InputError("heldout fraction must be in [0, 1]", field="heldout_fraction")
@@ -553,21 +577,38 @@ def _zero_grade(names: Sequence[str], reason: str) -> dict:
             "max_score": len(names) + 3, "full_marks": False, "all_skills": False, "skill_fraction": 0.0}
 
 
+def _draw_job(draw: EvalDraw, template: PromptTemplate, seed: int, generation: int):
+    return build_job(draw.skills, style="skillmix", template=template, topic=draw.topic, seed=seed, index=generation,
+                     id=f"{draw.id}-g{generation}",
+                     combination={"skills": [s.name for s in draw.skills], "k": draw.k, "draw": draw.id})
+
+
+def eval_fingerprint(draw: EvalDraw, student: Backend, judge: Judge, *, generations: int = 1,
+                     template: PromptTemplate | None = None, seed: int = 0) -> str:
+    """What an evaluation record depends on: the student's settings and prompts
+    (:func:`~steps_core.synth.job_fingerprint` of every generation), the judge's settings and endpoint and
+    the catalogue entries it shows. Stored as the record's ``fingerprint``."""
+    template = template or load_template("skillmix")
+    judged = [judge.catalog.get(s.name, Skill(s.name)) for s in draw.skills]
+    return fingerprint({"student": [job_fingerprint(_draw_job(draw, template, seed, g), student)
+                                    for g in range(generations)],
+                        "judge": {**judge.settings(), "endpoint": getattr(judge.client, "endpoint", None)},
+                        "judge_skills": [[s.name, s.definition, s.example] for s in judged]})
+
+
 def evaluate_draw(draw: EvalDraw, student: Backend, judge: Judge, *, generations: int = 1,
                   template: PromptTemplate | None = None, seed: int = 0) -> dict:
     """Generate ``generations`` Skill-Mix texts for a draw with the student, grade each, keep the best.
 
     A generation the student failed to produce scores 0 on every point; one the judge could not grade is
     left out. The record: ``id, k, skills, topic, status, best`` (index of the best generation),
-    ``grade`` (its grade record) and ``generations`` (every sample with its grade: prompts, raw answers).
+    ``grade`` (its grade record), ``generations`` (every sample with its grade: prompts, raw answers) and
+    ``fingerprint`` (:func:`eval_fingerprint`).
     """
     template = template or load_template("skillmix")
     gens = []
     for g in range(generations):
-        job = build_job(draw.skills, style="skillmix", template=template, topic=draw.topic, seed=seed, index=g,
-                        id=f"{draw.id}-g{g}",
-                        combination={"skills": [s.name for s in draw.skills], "k": draw.k, "draw": draw.id})
-        sample = run_job(job, student)
+        sample = run_job(_draw_job(draw, template, seed, g), student)
         if sample["status"] == "ok":
             graded = grade_sample(sample, judge)
         else:
@@ -577,7 +618,9 @@ def evaluate_draw(draw: EvalDraw, student: Backend, judge: Judge, *, generations
     best = -max(scored)[1] if scored else None
     return {"id": draw.id, "k": draw.k, "skills": [s.name for s in draw.skills], "topic": draw.topic,
             "status": "ok" if best is not None else "failed", "best": best,
-            "grade": gens[best]["grade"] if best is not None else None, "generations": gens}
+            "grade": gens[best]["grade"] if best is not None else None, "generations": gens,
+            "fingerprint": eval_fingerprint(draw, student, judge, generations=generations, template=template,
+                                            seed=seed)}
 
 
 def run_eval(draws: Sequence[EvalDraw], student: Backend, judge: Judge, *, generations: int = 1,
@@ -601,6 +644,7 @@ def eval_points(records: Iterable[Mapping]) -> list[Points]:
 __all__ = [
     "split_sentences", "count_sentences", "check_name", "named_verbatim", "Points", "points_from_dict",
     "Metrics", "skill_mix_metrics", "metrics_report", "format_metrics_table", "parse_rubric", "majority_vote",
-    "rubric_points_text", "Judge", "graded_text", "grade_sample", "grade_samples", "graded_points",
-    "split_skills", "split_topics", "EvalDraw", "draw_eval", "evaluate_draw", "run_eval", "eval_points",
+    "rubric_points_text", "fence_text", "Judge", "graded_text", "grade_fingerprint", "grade_sample",
+    "grade_samples", "graded_points", "eval_fingerprint",
+    "split_catalog", "split_topics", "EvalDraw", "draw_eval", "evaluate_draw", "run_eval", "eval_points",
 ]

@@ -19,12 +19,11 @@ written as a CSV a person can review and edit (:func:`write_tag_mapping`) and th
 from __future__ import annotations
 
 import csv
-import json
-import re
 import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -79,14 +78,38 @@ def top_skills(similarities: np.ndarray, names: Sequence[str], *, top_m: int, th
     """For each row of an ``(n_texts, n_skills)`` similarity matrix: the ``top_m`` skills with similarity at
     least ``threshold``, best first (ties: catalogue order).
 
+    One ``argpartition`` over the whole matrix finds each row's ``top_m`` candidates; only rows where a
+    tie straddles the cut are settled one by one, so the result is exact.
+
     >>> top_skills(np.array([[0.1, 0.5, 0.3]]), ["a", "b", "c"], top_m=2, threshold=0.2)
     [TagResult(skills=('b', 'c'), scores=(0.5, 0.3))]
     """
+    sims = np.asarray(similarities, float)
+    if sims.ndim != 2 or sims.shape[1] != len(names):
+        raise InputError(f"expected a matrix with one column per skill ({len(names)}), got shape {sims.shape}",
+                         field="similarities")
+    n_rows, n_cols = sims.shape
+    m = min(int(top_m), n_cols)
+    if n_rows == 0 or m == 0:
+        return [TagResult() for _ in range(n_rows)]
+    if m < n_cols:
+        cand = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+    else:
+        cand = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
+    vals = np.take_along_axis(sims, cand, axis=1)
+    order = np.lexsort((cand, -vals), axis=-1)          # best first, ties by catalogue position
+    cand = np.take_along_axis(cand, order, axis=1)
+    vals = np.take_along_axis(vals, order, axis=1)
+    if m < n_cols:                                       # a tie at the cut: take the earliest skills
+        kth = vals[:, -1:]
+        ambiguous = np.flatnonzero((sims >= kth).sum(axis=1) > m)
+        for r in ambiguous:
+            exact = np.argsort(-sims[r], kind="stable")[:m]
+            cand[r], vals[r] = exact, sims[r, exact]
     out = []
-    for row in np.asarray(similarities, float):
-        order = np.argsort(-row, kind="stable")[:top_m]
-        keep = [i for i in order if row[i] >= threshold]
-        out.append(TagResult(tuple(names[i] for i in keep), tuple(round(float(row[i]), 4) for i in keep)))
+    for idx, v in zip(cand.tolist(), vals.tolist()):
+        keep = [(i, x) for i, x in zip(idx, v) if x >= threshold]
+        out.append(TagResult(tuple(names[i] for i, _ in keep), tuple(round(x, 4) for _, x in keep)))
     return out
 
 
@@ -154,27 +177,33 @@ Return only a JSON object: {{"skills": ["skill name", ...]}} with the names exac
 if none applies."""
 
 
-def parse_llm_skills(answer: str, names: Sequence[str]) -> tuple[str, ...]:
-    """The catalogue names in an LLM answer holding ``{"skills": [...]}`` (or a bare list), in order.
+def parse_llm_skills(answer: str, names: Sequence[str], *, strict: bool = False) -> tuple[str, ...]:
+    """The catalogue names in an LLM answer holding ``{"skills": [...]}`` (or a bare list of names), in order.
 
-    Names are matched after :func:`normalize_tag`; names not in the catalogue are dropped.
+    The value is found by :func:`steps_core.synth.iter_json_values` (code fences, text around it, other
+    braces after it). Names are matched after :func:`normalize_tag`; names not in the catalogue are dropped.
+    An answer holding no such value gives ``()``, or with ``strict`` raises
+    :class:`~steps_core.synth.ParseError` (so that a caller can count it as a failure).
 
     >>> parse_llm_skills('Sure: {"skills": ["Metaphor", "made up", "red herring"]}', ["red herring", "metaphor"])
     ('metaphor', 'red herring')
+    >>> parse_llm_skills('{"skills": ["metaphor"]} I left out {irony}.', ["metaphor", "irony"])
+    ('metaphor',)
     """
+    from .synth import ParseError, iter_json_values
+
     lookup = {normalize_tag(n): n for n in names}
-    found: list[str] = []
-    for m in re.finditer(r"\{.*\}|\[.*\]", answer, re.S):
-        try:
-            obj = json.loads(m.group(0))
-        except json.JSONDecodeError:
-            continue
+    found: list[str] | None = None
+    for obj in iter_json_values(answer or ""):
         items = obj.get("skills") if isinstance(obj, dict) else obj
-        if isinstance(items, list):
-            found = [s for s in items if isinstance(s, str)]
+        if isinstance(items, list) and all(isinstance(x, str) for x in items):
+            found = items
             break
-    out = dict.fromkeys(lookup[k] for k in map(normalize_tag, found) if k in lookup)
-    return tuple(out)
+    if found is None:
+        if strict:
+            raise ParseError('no {"skills": [...]} in the answer')
+        return ()
+    return tuple(dict.fromkeys(lookup[k] for k in map(normalize_tag, found) if k in lookup))
 
 
 class LLMTagger:
@@ -183,8 +212,8 @@ class LLMTagger:
     ``client`` is a :class:`steps_core.llm.LLMClient`; ``model`` the model name. When the catalogue has more
     than ``shortlist`` skills, each text is shown only its ``shortlist`` most similar skills (by embeddings,
     offline), so prompts stay small. Requests run on ``workers`` threads and go through the client's cache.
-    An endpoint that refuses every request (bad key, unknown model) raises; other failed requests leave that
-    text untagged and are counted in ``failures``.
+    An endpoint that refuses every request (bad key, unknown model) raises; other failed requests, and
+    answers without a ``{"skills": [...]}`` value, leave that text untagged and are counted in ``failures``.
     """
 
     name = "llm"
@@ -211,10 +240,13 @@ class LLMTagger:
 
     def prompt(self, text: str, candidates: Sequence[Skill]) -> str:
         lines = "\n".join(f"- {s.name}: {s.definition}" if s.definition else f"- {s.name}" for s in candidates)
-        return LLM_PROMPT.format(skills=lines, text=text[: self.max_chars], top_m=self.top_m)
+        from .synth import fence_text
+
+        return LLM_PROMPT.format(skills=lines, text=fence_text(text[: self.max_chars]), top_m=self.top_m)
 
     def tag(self, texts: Sequence[str], *, progress: Progress | None = None) -> list[TagResult]:
         from .llm import ChatRequest, run_concurrently
+        from .synth import ParseError
 
         if not texts:
             return []
@@ -228,16 +260,24 @@ class LLMTagger:
             req = ChatRequest(messages=({"role": "user", "content": self.prompt(texts[i], short[i])},),
                               model=self.model, temperature=self.temperature, max_tokens=self.max_tokens)
             res = self.client.complete(req)
-            if not res.ok:
-                if res.fatal:
-                    raise StepsError(f"LLM tagging failed: {res.error}")
-                with self._lock:
-                    self.failures += 1
-                    if len(self.errors) < 10:
-                        self.errors.append(str(res.error))
-                return i, TagResult()
-            names = parse_llm_skills(res.text, [s.name for s in short[i]])[: self.top_m]
-            return i, TagResult(names, tuple(1.0 for _ in names))
+            error = res.error
+            if res.ok:
+                try:
+                    names = parse_llm_skills(res.text, [s.name for s in short[i]], strict=True)[: self.top_m]
+                except ParseError as exc:
+                    error = f"unparseable answer: {exc}"
+                    forget = getattr(self.client, "forget", None)
+                    if forget is not None:       # a rerun asks again instead of reading it from the cache
+                        forget(res)
+                else:
+                    return i, TagResult(names, tuple(1.0 for _ in names))
+            elif res.fatal:
+                raise StepsError(f"LLM tagging failed: {res.error}")
+            with self._lock:
+                self.failures += 1
+                if len(self.errors) < 10:
+                    self.errors.append(str(error))
+            return i, TagResult()
 
         out: list[TagResult] = [TagResult()] * len(texts)
         for i, result in run_concurrently(one, range(len(texts)), workers=self.workers, progress=progress,
@@ -304,8 +344,9 @@ def tag_records(records: Iterable[Record], tagger: Tagger, *, catalog: Sequence[
     for rec in records:
         kept: tuple[str, ...] = ()
         if not retag:
-            kept = tuple(dict.fromkeys(lookup[k] for k in map(normalize_tag, rec.skills) if k in lookup))
-            summary.n_tags_dropped += len(rec.skills) - sum(1 for s in rec.skills if normalize_tag(s) in lookup)
+            folded = [normalize_tag(s) for s in rec.skills]
+            kept = tuple(dict.fromkeys(lookup[k] for k in folded if k in lookup))
+            summary.n_tags_dropped += sum(1 for k in folded if k not in lookup)
         if not kept and not rec.text.strip():
             path, line = _split_source(rec.source)
             exc = InputError("no text to tag (expected messages, conversations, instruction, prompt or text)",
@@ -337,12 +378,18 @@ _DROP = set("'’`´")
 
 def normalize_tag(tag: str) -> str:
     """Fold a tag's surface form: Unicode NFKC, case-folded, apostrophes removed, other punctuation (except
-    ``+`` and ``#``) and underscores turned into spaces, whitespace collapsed.
+    ``+`` and ``#``) and underscores turned into spaces, whitespace collapsed. Results are memoised: a
+    corpus repeats the same few thousand tags millions of times.
 
     >>> normalize_tag("Question-Answering"), normalize_tag("数学 推理")
     ('question answering', '数学 推理')
     """
-    text = unicodedata.normalize("NFKC", str(tag)).casefold()
+    return _normalize_tag(str(tag))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize_tag(tag: str) -> str:
+    text = unicodedata.normalize("NFKC", tag).casefold()
     out = []
     for ch in text:
         if ch in _DROP:

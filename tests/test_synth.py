@@ -486,3 +486,132 @@ def test_sample_ids_are_stable_and_distinct():
     assert len(others) == 5 and a not in others
     random.seed(0)  # ids never depend on global random state
     assert sample_id(["x", "y"], "composite", 0, 0) == a
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Review fixes: rejected answers leave the cache (B3), cut files (B10), sample validation (B11), cost,
+# fingerprints (B2)
+# ----------------------------------------------------------------------------------------------------------
+
+def test_an_unparseable_answer_is_not_served_again_from_the_cache(tmp_path, inputs):
+    jobs = _jobs(inputs)[:1]
+    bad_once = {"n": 0}
+
+    def responder(body):
+        if bad_once["n"] == 0:
+            bad_once["n"] += 1
+            return '[{"role": "user", "content": "cut off mid'          # truncated JSON
+        return default_responder(body)
+
+    with FakeOpenAI(responder) as server, ResponseCache(tmp_path / "c.sqlite") as cache:
+        first = run_job(jobs[0], _backend(server, cache=cache))
+        assert first["status"] == "failed" and "unparseable" in first["error"] and len(cache) == 0
+        again = run_job(jobs[0], _backend(server, cache=cache))
+        assert again["status"] == "ok" and server.n_requests == 2 and len(cache) == 1
+        third = run_job(jobs[0], _backend(server, cache=cache))
+        assert third["provenance"]["usage"]["cached"] and server.n_requests == 2
+
+
+def test_a_skillmix_answer_cut_at_max_tokens_fails_and_is_forgotten(tmp_path, inputs):
+    jobs = _jobs(inputs, "skillmix")[:1]
+
+    def responder(body):
+        if "Improve the text" in body["messages"][-1]["content"]:
+            return "Answer: The improved text stops in the mid"
+        return default_responder(body)
+
+    import fake_openai as fo
+
+    class Cut(FakeOpenAI):                    # the server reports finish_reason 'length' for round 2
+        def _send(self, h, status, payload, headers=None, length=None):
+            if b"stops in the mid" in payload:
+                payload = payload.replace(b'"finish_reason": "stop"', b'"finish_reason": "length"')
+            fo.FakeOpenAI._send(h, status, payload, headers, length)
+
+    with Cut(responder) as server, ResponseCache(tmp_path / "c.sqlite") as cache:
+        sample = run_job(jobs[0], _backend(server, cache=cache))
+        assert sample["status"] == "failed" and "cut off at max_tokens" in sample["error"]
+        assert len(cache) == 1                # the draft stays cached, the cut answer does not
+
+
+def test_cost_of_a_sample_counts_only_requests_sent(tmp_path, inputs):
+    jobs = _jobs(inputs, "skillmix")[:1]
+    price = Price(1_000_000.0, 1_000_000.0)   # one dollar per token: the cost is the paid token count
+    with FakeOpenAI() as server, ResponseCache(tmp_path / "c.sqlite") as cache:
+        paid = run_job(jobs[0], _backend(server, cache=cache, price=price))
+        cached = run_job(jobs[0], _backend(server, cache=cache, price=price))
+    tokens = paid["provenance"]["usage"]["total_tokens"]
+    assert paid["provenance"]["usage"]["cost_usd"] == pytest.approx(tokens)
+    assert cached["provenance"]["usage"]["total_tokens"] == tokens
+    assert cached["provenance"]["usage"]["cost_usd"] == 0.0
+    assert [r["usage"]["cost_usd"] for r in cached["provenance"]["requests"]] == [0.0, 0.0]
+
+
+def test_fingerprint_changes_with_every_setting_the_answer_depends_on(tmp_path, inputs, fake_openai):
+    from steps_core.synth import job_fingerprint
+
+    job = _jobs(inputs)[0]
+    base = job_fingerprint(job, _backend(fake_openai))
+    assert base == job_fingerprint(job, _backend(fake_openai))
+    assert run_job(job, TemplateBackend())["provenance"]["fingerprint"] == job_fingerprint(job, TemplateBackend())
+    client = LLMClient(base_url=fake_openai.base_url, api_key="x")
+    other_host = LLMClient(base_url="http://localhost:1/v1", api_key="x")
+    variants = [OpenAIBackend(client, "other-model", temperature=0.5), OpenAIBackend(client, "fake-model", temperature=0.9),
+                OpenAIBackend(client, "fake-model", temperature=0.5, max_tokens=9),
+                OpenAIBackend(other_host, "fake-model", temperature=0.5), TemplateBackend()]
+    fps = {job_fingerprint(job, b) for b in variants}
+    assert len(fps) == len(variants) and base not in fps
+    changed = _jobs(inputs, catalog=[])[0]     # no definitions in the prompt
+    assert changed.id == job.id and job_fingerprint(changed, _backend(fake_openai)) != base
+
+
+def test_a_samples_file_cut_inside_a_character_resumes(tmp_path):
+    # B10: the last line ends inside a multi-byte character
+    path = tmp_path / "s.jsonl"
+    line = json.dumps({**_sample(2), "messages": [{"role": "user", "content": "é"},
+                                                 {"role": "assistant", "content": "ü"}]}, ensure_ascii=False)
+    path.write_bytes((json.dumps(_sample(1)) + "\n").encode() + line.encode("utf-8")[: line.encode().index("é".encode()) + 1])
+    assert [s["id"] for s in read_samples(path)] == ["s1"]
+    from steps_core.synth import completed_ids, compact_samples
+    assert completed_ids(path) == {"s1"}
+    assert compact_samples(path) == 1 and path.read_text(encoding="utf-8") == json.dumps(_sample(1)) + "\n"
+    # the same bytes on an earlier line are an error naming it
+    path.write_bytes(b'{"id": "\xc3"}\n' + (json.dumps(_sample(1)) + "\n").encode())
+    with pytest.raises(InputError) as err:
+        read_samples(path)
+    assert err.value.line == 1 and "UTF-8" in str(err.value)
+
+
+def test_a_json_error_column_ignores_the_line_end(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "a"\r\n' + json.dumps(_sample(1)) + "\n")
+    with pytest.raises(InputError, match=r"column 11\)"):
+        read_samples(path)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"k": "two"}, "k"), ({"k": 3}, "k"), ({"k": True}, "k"), ({"style": 7}, "style"),
+    ({"provenance": "oops"}, "provenance"), ({"skills": "a, b"}, "skills"), ({"skills": ["a", 3]}, "skills"),
+    ({"messages": [{"role": "narrator", "content": "x"}]}, "messages"),
+    ({"messages": [{"role": "user", "content": "only a question"}]}, "messages"),
+    ({"messages": "hello"}, "messages"),
+])
+def test_samples_file_fields_are_validated(tmp_path, change, field):
+    # B11: what export and grade rely on is checked when reading
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(_sample(0)) + "\n" + json.dumps({**_sample(1), **change}) + "\n")
+    with pytest.raises(InputError) as err:
+        read_samples(path)
+    assert err.value.field == field and err.value.line == 2
+
+
+def test_results_files_without_sample_fields_read_with_validate_false(tmp_path):
+    path = tmp_path / "ev.jsonl"
+    path.write_text('{"id": "d1", "status": "ok"}\n{"id": "d2", "status": "failed"}\n{"id": "d1", "status": "failed"}\n')
+    with pytest.raises(InputError):
+        read_samples(path)
+    assert read_samples(path, validate=False) == [{"id": "d1", "status": "failed"}, {"id": "d2", "status": "failed"}]
+    from steps_core.synth import completed_ids, compact_samples
+    assert completed_ids(path, validate=False) == set()
+    assert completed_ids(path, lambda r: r["id"] == "d2", validate=False) == {"d2"}
+    assert compact_samples(path, validate=False) == 2 and len(path.read_text().splitlines()) == 2

@@ -12,8 +12,8 @@ from fake_openai import FakeOpenAI
 from steps_core import embed
 from steps_core.corpus import Record, Skill
 from steps_core.errors import InputError, StepsError
-from steps_core.tagging import (EmbeddingTagger, LLMTagger, Tagger, TagMapping, TagSummary, apply_tag_mapping,
-                                build_tag_mapping, leader_clusters, normalize_records, normalize_tag,
+from steps_core.tagging import (EmbeddingTagger, LLMTagger, Tagger, TagMapping, TagResult, TagSummary,
+                                apply_tag_mapping, build_tag_mapping, leader_clusters, normalize_records, normalize_tag,
                                 parse_llm_skills, read_tag_mapping, tag_records, top_skills, write_tag_mapping)
 
 CATALOG = (
@@ -107,6 +107,23 @@ def test_top_skills_threshold_and_ties():
     sims = np.array([[0.3, 0.3, 0.1], [0.05, 0.0, 0.0]])
     got = top_skills(sims, ["a", "b", "c"], top_m=2, threshold=0.2)
     assert [r.skills for r in got] == [("a", "b"), ()]
+    # ties straddling the cut go to the earliest skills
+    got = top_skills(np.array([[0.1, 0.5, 0.5, 0.5, 0.2]]), list("abcde"), top_m=2, threshold=0.0)
+    assert got[0].skills == ("b", "c")
+    assert top_skills(np.zeros((0, 3)), ["a", "b", "c"], top_m=2, threshold=0.0) == []
+
+
+def test_top_skills_matches_a_per_row_sort():
+    rng = np.random.default_rng(5)
+    names = [f"s{i}" for i in range(9)]
+    sims = rng.integers(0, 6, size=(300, 9)) / 5.0          # many ties
+    for top_m in (1, 3, 9, 12):
+        got = top_skills(sims, names, top_m=top_m, threshold=0.4)
+        for row, res in zip(sims, got):
+            order = sorted(range(9), key=lambda i: (-row[i], i))[:top_m]
+            want = [i for i in order if row[i] >= 0.4]
+            assert res.skills == tuple(names[i] for i in want)
+            assert res.scores == tuple(round(float(row[i]), 4) for i in want)
     with pytest.raises(InputError, match="top_m"):
         EmbeddingTagger(CATALOG, top_m=0)
     with pytest.raises(InputError, match="empty"):
@@ -185,6 +202,32 @@ def test_parse_llm_skills():
     names = ["metaphor", "red herring"]
     assert parse_llm_skills('["Red Herring", "metaphor"]', names) == ("red herring", "metaphor")
     assert parse_llm_skills("no json at all", names) == ()
+    # B15: braces after the JSON no longer hide it
+    assert parse_llm_skills('{"skills": ["metaphor"]}\nI left out {irony}.', names) == ("metaphor",)
+    assert parse_llm_skills('```json\n{"skills": ["red herring"]}\n```\n[note]', names) == ("red herring",)
+    assert parse_llm_skills('{"skills": []}', names, strict=True) == ()
+    from steps_core.synth import ParseError
+    with pytest.raises(ParseError):
+        parse_llm_skills("I would say metaphor.", names, strict=True)
+
+
+def test_llm_tagger_counts_unparseable_answers_as_failures(tmp_path):
+    from steps_core.llm import LLMClient, ResponseCache, RetryPolicy
+
+    answers = {"n": 0}
+
+    def responder(body):
+        answers["n"] += 1
+        return "Metaphor, clearly." if answers["n"] == 1 else '{"skills": ["metaphor"]}'
+
+    with FakeOpenAI(responder) as server, ResponseCache(tmp_path / "c.sqlite") as cache:
+        client = LLMClient(base_url=server.base_url, api_key="sk-test", cache=cache,
+                           retry=RetryPolicy(max_attempts=2, base_delay=0.01))
+        tagger = LLMTagger(CATALOG, client, model="m", shortlist=0, workers=1)
+        assert tagger.tag(["Compare love to a rose"]) == [TagResult()]
+        assert tagger.failures == 1 and "unparseable" in tagger.errors[0] and len(cache) == 0
+        assert [r.skills for r in tagger.tag(["Compare love to a rose"])] == [("metaphor",)]
+        assert server.n_requests == 2 and tagger.failures == 1
 
 
 # ----------------------------------------------------------------------------------------------- normalising

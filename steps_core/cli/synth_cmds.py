@@ -436,13 +436,13 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
     """Skill-Mix evaluation of an OpenAI-compatible model: random (k skills, topic) draws, texts by the
     student, grading by the judge, metrics per k with standard errors."""
     from ..grade import (Judge, draw_eval, eval_points, format_metrics_table, metrics_report, run_eval,
-                         split_skills, split_topics)
+                         split_catalog, split_topics)
     from ..synth import OpenAIBackend, SampleWriter, load_template, read_topic_list
 
     skills = read_catalog(catalog)
     topic_list = read_topic_list(topics)
     if split != "all":
-        train_s, held_s = split_skills(skills, heldout_fraction, seed=seed)
+        train_s, held_s = split_catalog(skills, heldout_fraction, seed=seed)
         train_t, held_t = split_topics(topic_list, heldout_fraction, seed=seed)
         skills, topic_list = (train_s, train_t) if split == "train" else (held_s, held_t)
     draw_list = draw_eval(skills, topic_list, _ks(k_values), draws, seed=seed, prefix=f"eval-{split}-s{seed}")
