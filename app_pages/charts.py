@@ -339,7 +339,7 @@ def network_html(tree: EncodingTree, *, max_edges: int = 1500, height_px: int = 
 # ------------------------------------------------------------------------------------------------ combinations
 def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of) -> pd.DataFrame:
     """The ranked combinations as a table: rank, skills, gain and step gains (bits), LCA community,
-    coherence, and the curator's mark (``approved``/``excluded``/empty) looked up by ``key_of(skills)``."""
+    coherence (when computed), and the curator's mark (``approved``/``excluded``/empty) looked up by ``key_of(skills)``."""
     rows = []
     for rank, c in enumerate(combos, start=1):
         rows.append({"rank": rank, "skills": " + ".join(c.skills), "gain (bits)": float(c.gain),
@@ -347,5 +347,8 @@ def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of) -> pd.
                      "community": c.lca if c.lca != "root" else "—", "community label": c.lca_label,
                      "coherence": math.nan if c.coherence is None else float(c.coherence),
                      "mark": marks.get(key_of(c.skills), "")})
-    return pd.DataFrame(rows, columns=["rank", "skills", "gain (bits)", "step gains (bits)", "community",
-                                       "community label", "coherence", "mark"])
+    columns = ["rank", "skills", "gain (bits)", "step gains (bits)", "community", "community label", "coherence",
+               "mark"]
+    if all(c.coherence is None for c in combos):
+        columns.remove("coherence")                      # not computed: no column of blanks
+    return pd.DataFrame(rows, columns=columns)

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, common
-from steps_core.export import DEFAULT_CURRICULUM, FORMATS, community_of, export_samples, select_samples
+from steps_core.export import (DEFAULT_CURRICULUM, FORMATS, community_of, curriculum_order, export_samples,
+                               select_samples)
 
 FORMAT_HELP = {
     "openai": "JSONL, one {\"messages\": [...]} per line (OpenAI chat fine-tuning)",
@@ -48,8 +49,8 @@ def community_label(tree, ident: str) -> str:
     return tree.labels[node] if node is not None and node > tree.n_skills else ""
 
 
-def preview(chosen: list[dict], tree) -> None:
-    """Counts of what will be written: total, per k, per community, per style."""
+def preview(chosen: list[dict], tree, opts: dict) -> None:
+    """Counts of what will be written: total, per k, per community, per style (and per epoch)."""
     per_k = Counter(int(s["k"]) for s in chosen)
     per_c = Counter(community_of(s) for s in chosen)
     c = st.columns([1, 2, 3])
@@ -57,17 +58,23 @@ def preview(chosen: list[dict], tree) -> None:
         st.metric("Samples", f"{len(chosen):,}", help="rows the file will hold")
         st.caption("Styles: " + ", ".join(f"{k} {v:,}" for k, v in sorted(Counter(s["style"] for s in chosen).items())))
         st.caption("Edited by you: " + f"{sum(1 for s in chosen if s.get('edited')):,}")
+        if opts["curriculum"] is not None:
+            epochs = Counter(e for e, _ in curriculum_order(chosen, opts["curriculum"], seed=opts["seed"]))
+            st.caption("Per epoch: " + ", ".join(f"{e}: {n:,}" for e, n in sorted(epochs.items())))
     with c[1]:
         st.markdown("**Per number of skills k**")
         st.bar_chart(pd.DataFrame({"k": [str(k) for k in sorted(per_k)], "samples": [per_k[k] for k in sorted(per_k)]}),
                      x="k", y="samples", height=220, color="#0072B2")
     with c[2]:
         st.markdown("**Per community** (where the combination's skills meet)")
-        df = pd.DataFrame([{"community": ident if ident != "root" else "—", "label": community_label(tree, ident),
+        df = pd.DataFrame([{"community": ident if ident != "root" else "—",
+                            "label": community_label(tree, ident) if ident != "root" else "(across top-level "
+                                                                                          "communities)",
                             "samples": n} for ident, n in per_c.most_common()],
                           columns=["community", "label", "samples"])
         colours = charts.community_colour_map(tree) if tree is not None else None
-        st.dataframe(charts.styled(df, colours=colours), hide_index=True, width="stretch", height=220)
+        st.dataframe(charts.styled(df, colours=colours), hide_index=True, width="stretch",
+                     height=min(250, 35 * (len(df) + 1) + 3))
 
 
 def write_to(samples: list[dict], opts: dict, path: Path, settings: dict):
@@ -152,7 +159,7 @@ if not chosen:
             icon=":material/info:")
     st.page_link("app_pages/synthesize.py", label="Go to Synthesize", icon=":material/arrow_forward:")
 else:
-    preview(chosen, tree)
+    preview(chosen, tree, opts)
     st.divider()
     outputs(samples, opts)
 st.divider()

@@ -240,7 +240,7 @@ def sample_card(s: dict, grades: dict) -> None:
                                  label_visibility="collapsed")
                 else:
                     st.markdown(m["content"])
-        c = st.columns(6)
+        c = st.columns([1, 1, 1.1, 1.1, 1.2, 2.5])
         c[0].button("Accept", key=f"acc_{sid}", icon=":material/check:", on_click=decide, args=(sid, True),
                     disabled=s["accepted"] is True or s["status"] != "ok")
         c[1].button("Reject", key=f"rej_{sid}", icon=":material/close:", on_click=decide, args=(sid, False),

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Benchmark the Streamlit app on the embedded demo in a real browser (headless Chromium via Playwright).
+
+Measures, printing one table:
+
+- cold start to first render: ``streamlit run app.py`` started -> Home shows its figures, with a new workspace
+  (the tree is built) and again after a restart on the same workspace (the tree is read back from it);
+- tree rebuild: the pipeline in-process (count, weight, optimise) and end to end in the browser (Rebuild button
+  until the page is idle);
+- page interactions with a warm cache (median of several): switching pages, clicking a sunburst sector,
+  picking a community in the table, pinning a skill on Combinations;
+- memory (RSS) of the server process with the demo loaded, and after Combinations loaded the MiniLM model.
+
+Run by hand: ``python bench/bench_app.py [--repeat 5]`` (needs /usr/bin/chromium). Times include the browser's
+rendering; the numba-compiled optimiser is assumed already cached (run the app once before).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (from /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+class Server:
+    def __init__(self, workspace: Path, env: dict):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+             str(self.port), "--browser.gatherUsageStats", "false"],
+            cwd=REPO, env={**env, "STEPS_WORKSPACE": str(workspace)}, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("streamlit exited")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def idle(page) -> None:
+    page.wait_for_timeout(100)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=120_000)
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=5, help="repetitions of each warm interaction (median shown)")
+    args = ap.parse_args()
+    from playwright.sync_api import expect, sync_playwright
+
+    from steps_core.corpus import load_cooccurrence
+    from steps_core.graph import build_graph
+    from steps_core.optimize import build_tree
+    from steps_core.pipeline import demo_files
+
+    rows: list[tuple[str, str]] = []
+    files = demo_files()
+    build_tree(build_graph(load_cooccurrence(files.corpus)), k=3)          # numba cache warm
+    t = time.perf_counter()
+    graph = build_graph(load_cooccurrence(files.corpus))
+    tree = build_tree(graph, k=3)
+    rows.append(("tree rebuild in-process (count + weight + optimise, k=3)", f"{time.perf_counter() - t:.2f} s"))
+    rows.append(("demo size", f"{graph.n_records:,} records, {graph.n_skills} skills, {graph.n_edges} edges, "
+                              f"{len(tree.communities)} communities"))
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    env = dict(os.environ, STEPS_EMBED_CACHE=str(tmp / "emb"), HF_HUB_OFFLINE="1")
+    workspace = tmp / "bench.sqlite"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            for label in ("cold start to first render (new workspace: builds the tree)",
+                          "cold start to first render (restart: tree read from the workspace)"):
+                server = Server(workspace, env)
+                page = browser.new_page(viewport={"width": 1500, "height": 1200})
+                page.goto(server.url)
+                expect(page.get_by_text("Compression θ")).to_be_visible(timeout=120_000)
+                rows.append((label, f"{time.perf_counter() - server.started:.2f} s"))
+                idle(page)
+                if "restart" in label:
+                    break
+                page.close()
+                server.stop()
+            rows.append(("server memory (RSS) with the demo loaded", f"{rss_mb(server.proc.pid):.0f} MB"))
+
+            def nav(name: str, wait_text: str):
+                def go():
+                    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+                    expect(page.get_by_text(wait_text).first).to_be_visible(timeout=60_000)
+                    idle(page)
+                return go
+
+            nav("Taxonomy", "Pick a row to inspect a community")()
+            page.get_by_role("button", name="Rebuild").click()
+            t = time.perf_counter()
+            page.wait_for_timeout(50)
+            idle(page)
+            rows.append(("tree rebuild in the browser (Rebuild -> idle)", f"{time.perf_counter() - t:.2f} s"))
+
+            warm: dict[str, list[float]] = {"switch page Home -> Taxonomy": [], "click a sunburst sector": [],
+                                            "pick a community in the table": [], "pin a skill (Combinations)": []}
+            for i in range(args.repeat):
+                nav("Home", "Where you are")()
+                warm["switch page Home -> Taxonomy"].append(timed(nav("Taxonomy", "Pick a row to inspect")))
+                slices = page.locator(".js-plotly-plot g.slice")
+
+                def click_sector(n=1 + i % 3):
+                    box = slices.nth(n).locator("text").bounding_box() or slices.nth(n).bounding_box()
+                    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                    page.wait_for_timeout(50)
+                    idle(page)
+                warm["click a sunburst sector"].append(timed(click_sector))
+                grid = page.get_by_test_id("stDataFrame").last
+                box = grid.bounding_box()
+
+                def pick_row(row=2 + i % 4):
+                    page.mouse.click(box["x"] + 18, box["y"] + 35 * (row + 1) + 17)
+                    page.wait_for_timeout(50)
+                    idle(page)
+                warm["pick a community in the table"].append(timed(pick_row))
+            nav("Combinations", "Ranked combinations")()
+            idle(page)                                                     # MiniLM loads once here
+            rows.append(("server memory (RSS) after Combinations (MiniLM loaded)", f"{rss_mb(server.proc.pid):.0f} MB"))
+            for i in range(args.repeat):
+                def pin():
+                    page.get_by_test_id("stMultiSelect").filter(has_text="Pinned skills").locator("input").click()
+                    page.keyboard.press("ArrowDown")
+                    page.keyboard.press("Enter")
+                    page.keyboard.press("Escape")
+                    page.wait_for_timeout(50)
+                    idle(page)
+                warm["pin a skill (Combinations)"].append(timed(pin))
+            for name, values in warm.items():
+                rows.append((f"warm: {name} (median of {len(values)})",
+                             f"{statistics.median(values):.2f} s (max {max(values):.2f})"))
+            page.close()
+            server.stop()
+        finally:
+            browser.close()
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  value")
+    print("-" * (width + 30))
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
