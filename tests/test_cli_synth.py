@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from fake_openai import FakeOpenAI, fake_openai, write_inputs  # noqa: F401
+from fake_openai import FakeOpenAI, default_responder, fake_openai, write_inputs  # noqa: F401
 from steps_core.cli import cli
 from steps_core.synth import TEMPLATE_LABEL, read_samples
 
@@ -165,27 +165,92 @@ def test_the_api_key_is_never_written(tmp_path, inputs):
         assert SECRET not in text
 
 
+def mixed_judge(body):
+    """Judge scores that differ per combination (the same in every round), for hand-computed metrics:
+    'red herring' texts miss a skill, 'statistics' texts are off topic, the k=3 texts get every point."""
+    prompt = body["messages"][-1]["content"]
+    if "Score each of the following" not in prompt:
+        return default_responder(body)
+    if '"red herring"' in prompt:
+        return '{"scores": [1, 0, 1, 1]}'
+    if '"statistics"' in prompt:
+        return 'Off topic. {"scores": [1, 1, 0, 1]}'
+    return '{"scores": [1, 1, 1, 1, 1]}'
+
+
 def test_grade_command_writes_graded_samples_and_the_report(tmp_path, inputs):
     sm = tmp_path / "sm.jsonl"
-    with FakeOpenAI() as server:
+    graded_path = tmp_path / "graded.jsonl"
+    grade = ["grade", sm, "--rounds", "3", "--cache", tmp_path / "cache.sqlite", "-o", graded_path,
+             "--catalog", inputs["catalog"]]
+    with FakeOpenAI(mixed_judge) as server:
         assert _synth(inputs, server, sm, style="skillmix").exit_code == 0
         n = server.n_requests
-        r = run(["grade", sm, "--judge-model", "judge", "--base-url", server.base_url, "--rounds", "3",
-                 "--cache", tmp_path / "cache.sqlite", "--report", tmp_path / "report.json", "-o",
-                 tmp_path / "graded.jsonl", "--catalog", inputs["catalog"]])
+        r = run([*grade, "--judge-model", "judge", "--base-url", server.base_url, "--report", tmp_path / "report.json"])
         assert r.exit_code == 0, r.output
         assert server.n_requests == n + 3 * 3
-        r2 = run(["grade", sm, "--judge-model", "judge", "--base-url", server.base_url, "--cache",
-                  tmp_path / "cache.sqlite", "-o", tmp_path / "graded.jsonl"])
+        r2 = run([*grade, "--judge-model", "judge", "--base-url", server.base_url])
         assert r2.exit_code == 0 and server.n_requests == n + 9 and "graded 0 sample(s) now, 3 before" in r2.output
     report = json.loads((tmp_path / "report.json").read_text())
-    # the fake judge gives every point; every fake text has one sentence: full marks everywhere
-    assert report["overall"] == {**report["overall"], "full_marks": 1.0, "all_skills": 1.0, "skill_fraction": 1.0,
-                                 "n": 3}
-    assert set(report["per_k"]) == {"2", "3"} and report["per_k"]["2"]["n"] == 2 and report["per_k"]["3"]["n"] == 1
-    graded = read_samples(tmp_path / "graded.jsonl")
+    # every fake text is one sentence (limit max(1, k-1) is met). Hand-computed points per text:
+    #   k=2 red herring: skills (1, 0), on topic, sense       -> not full, not all skills, fraction 1/2
+    #   k=2 statistics:  skills (1, 1), off topic, sense      -> not full, all skills (2 of 3 others), fraction 0
+    #   k=3:             every point                          -> full, all skills, fraction 1
+    assert report["per_k"]["2"] == {**report["per_k"]["2"], "n": 2, "full_marks": 0.0, "all_skills": 0.5,
+                                    "skill_fraction": 0.25}
+    assert report["per_k"]["3"] == {**report["per_k"]["3"], "n": 1, "full_marks": 1.0, "all_skills": 1.0,
+                                    "skill_fraction": 1.0}
+    overall = report["overall"]
+    assert overall["n"] == 3 and overall["full_marks"] == pytest.approx(1 / 3)
+    assert overall["all_skills"] == pytest.approx(2 / 3) and overall["skill_fraction"] == pytest.approx(0.5)
+    graded = read_samples(graded_path)
     assert all(s["grade"]["status"] == "ok" and len(s["grade"]["votes"]) == 3 for s in graded)
     assert "full_marks" in r.output and "all" in r.output.splitlines()[3]
+
+
+def test_grade_and_synth_refuse_results_made_with_other_settings(tmp_path, inputs):
+    # B2: a rerun with another judge (or model) must not report the old results under the new name
+    sm = tmp_path / "sm.jsonl"
+    graded_path = tmp_path / "graded.jsonl"
+    with FakeOpenAI(mixed_judge) as server:
+        assert _synth(inputs, server, sm, style="skillmix").exit_code == 0
+        grade = ["grade", sm, "--rounds", "1", "--cache", tmp_path / "cache.sqlite", "-o", graded_path,
+                 "--base-url", server.base_url]
+        assert run([*grade, "--judge-model", "judge-A"]).exit_code == 0
+        n = server.n_requests
+        r = run([*grade, "--judge-model", "judge-B"])
+        assert r.exit_code == 2 and "other settings" in r.output and "--overwrite" in r.output
+        assert server.n_requests == n
+        r = run([*grade, "--judge-model", "judge-B", "--overwrite"])
+        assert r.exit_code == 0 and server.n_requests == n + 3 and "graded 3 sample(s) now, 0 before" in r.output
+        assert {s["grade"]["judge"]["model"] for s in read_samples(graded_path)} == {"judge-B"}
+        assert len(graded_path.read_text().splitlines()) == 3
+        # synth: another model for the same output
+        n = server.n_requests
+        r = _synth(inputs, server, sm, "--model", "other-model", style="skillmix")
+        assert r.exit_code == 2 and "other settings" in r.output and server.n_requests == n
+        r = _synth(inputs, server, sm, "--model", "other-model", "--overwrite", style="skillmix")
+        assert r.exit_code == 0 and "wrote 3 sample(s)" in r.output
+        assert {s["provenance"]["model"] for s in read_samples(sm)} == {"other-model"}
+
+
+def test_an_unparseable_answer_is_retried_by_a_rerun_despite_the_cache(tmp_path, inputs):
+    # B3: the bad answer is not cached, so the rerun asks again and gets a good one
+    out = tmp_path / "samples.jsonl"
+    bad = {"left": 1}
+
+    def responder(body):
+        if "red herring" in body["messages"][-1]["content"] and bad["left"]:
+            bad["left"] -= 1
+            return '[{"role": "user", "content": "cut off'
+        return default_responder(body)
+
+    with FakeOpenAI(responder) as server:
+        r = _synth(inputs, server, out)
+        assert r.exit_code == 0 and "2 ok, 1 failed" in r.output
+        r = _synth(inputs, server, out)
+        assert r.exit_code == 0 and "1 ok, 0 failed" in r.output and server.n_requests == 4
+    assert all(s["status"] == "ok" for s in read_samples(out))
 
 
 def test_eval_command(tmp_path, inputs):
@@ -258,3 +323,57 @@ def test_export_never_overwrites_its_input(tmp_path, inputs):
         assert r.exit_code == 2 and "overwrite the input" in r.output
     with Workspace(ws_path, create=False) as ws:
         assert len(ws.samples()) == 3 and ws.exports() == []
+
+
+def test_eval_with_another_student_refuses_the_old_records(tmp_path, inputs):
+    # B2 repro: eval with model-A, then model-B into the same file used to make 0 requests and print A's table
+    def ev(model, *extra):
+        return run(["eval", "--catalog", inputs["catalog"], "--topics", inputs["topics"], "--k", "2", "--draws", "2",
+                    "--student-model", model, "--judge-model", "judge", "--base-url", server.base_url, "--rounds", "1",
+                    "--cache", tmp_path / "c.sqlite", "-o", tmp_path / "ev.jsonl", *extra])
+
+    with FakeOpenAI() as server:
+        assert ev("model-A").exit_code == 0
+        n = server.n_requests
+        assert ev("model-A").exit_code == 0 and server.n_requests == n       # same settings: resumed, nothing sent
+        r = ev("model-B")
+        assert r.exit_code == 2 and "other settings" in r.output and server.n_requests == n
+        r = ev("model-B", "--overwrite")
+        # 2 draws x 2 student rounds; the fake student writes the same texts, so the judge answers from the cache
+        assert r.exit_code == 0 and server.n_requests == n + 2 * 2
+        r = ev("model-B", "--generations", "2")
+        assert r.exit_code == 2
+    records = [json.loads(x) for x in (tmp_path / "ev.jsonl").read_text().splitlines()]
+    assert len(records) == 2
+    assert {g["provenance"]["model"] for rec in records for g in rec["generations"]} == {"model-B"}
+
+
+def test_ctrl_c_returns_at_once_although_requests_are_in_flight(tmp_path, inputs):
+    # B12: the answers take 60 s; an interrupt must not wait for them
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "samples.jsonl"
+    with FakeOpenAI(slow_seconds=60) as server:
+        server.inject("slow", times=99)
+        cmd = [sys.executable, "-m", "steps_core.cli", "synth", str(inputs["combos"]), "--style", "agentic",
+               "--model", "m", "--base-url", server.base_url, "--cache", str(tmp_path / "c.sqlite"),
+               "--workers", "2", "--timeout", "120", "-o", str(out)]
+        env = {**os.environ, "OPENAI_API_KEY": "sk-x"}
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            deadline = time.monotonic() + 30
+            while server.n_requests < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert server.n_requests == 2                       # both workers wait for an answer
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=20)               # far less than the 60 s the server needs
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 1, err
+    assert "interrupted: 0 sample(s) written" in err and "abandoned 2 request(s)" in err
+    assert "Traceback" not in err

@@ -7,12 +7,14 @@ import json
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import click
 
 from ..corpus import iter_records, read_catalog
 from ..errors import InputError
+from ..export import check_outputs_spare_inputs
+from ..io import atomic_output
 from ..llm import LLMClient, Price, ResponseCache, RetryPolicy, default_cache_path, read_price_table
 from . import cli
 from ._corpus_options import corpus_options, read_options
@@ -119,44 +121,92 @@ def _money(value: float | None) -> str:
     return "unknown (set --prices or --price-input/--price-output)" if value is None else f"${value:.4f}"
 
 
-def _read_by_id(path: Path) -> list[dict]:
-    """Read a JSONL file of records with ids (last line per id wins; a final line cut short is skipped)."""
-    by_id: dict[str, dict] = {}
-    with path.open("r", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                if not line.endswith("\n"):
-                    continue
-                raise InputError(f"invalid JSON: {exc.msg}", path=str(path), line=lineno) from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-                raise InputError("expected a JSON object with an id", path=str(path), line=lineno)
-            by_id[obj["id"]] = obj
-    return list(by_id.values())
+def overwrite_option(f):
+    return click.option("--overwrite", is_flag=True, default=False,
+                        help="Redo the results already in the output file that were made with other settings "
+                             "(model, endpoint, prompts, template, judge...): without it such a file is refused. "
+                             "The new results replace them; results of other ids are kept.")(f)
 
 
-def _resume_state(output: Path, is_done, reader=None) -> set[str]:
-    """Ids of the records in an existing output file that ``is_done`` accepts."""
-    from ..synth import read_samples
+def _resume(out: Path, planned: Mapping[str, str | None], *, is_done: Callable[[dict], bool],
+            fingerprint_of: Callable[[dict], str | None], overwrite: bool, validate: bool = True) -> set[str]:
+    """Ids in the output file that are done with the same settings: a rerun skips them.
 
-    if not output.exists() or output.stat().st_size == 0:
-        return set()
-    return {s["id"] for s in (reader or read_samples)(output) if is_done(s)}
+    ``planned`` maps each id of this run to its settings fingerprint. A done record of a planned id with
+    another fingerprint (or none) was made with other settings: refused with an InputError naming the
+    file, unless ``overwrite`` (it is then redone and replaced).
+    """
+    from ..synth import completed_ids
+
+    stale: list[str] = []
+
+    def done(record: dict) -> bool:
+        if record["id"] not in planned or not is_done(record):
+            return False
+        if fingerprint_of(record) == planned[record["id"]]:
+            return True
+        stale.append(record["id"])
+        return False
+
+    ids = completed_ids(out, done, validate=validate)
+    if stale and not overwrite:
+        raise InputError(f"{len(stale)} result(s) in this file were made with other settings (model, endpoint, "
+                         f"prompts, template or judge), e.g. {stale[0]!r}; choose another output file with -o, "
+                         "or pass --overwrite to redo them", path=str(out), field="output")
+    return ids
 
 
-def _finish_file(output: Path, reader=None) -> list[dict]:
-    """Keep one line per id (a rerun appends the retried ones), atomically; returns the records."""
-    from ..synth import read_samples, write_samples
+@contextmanager
+def _session(cache_path: str | None, no_cache: bool, log_path: str | None,
+             use_cache: bool = True) -> Iterator[ResponseCache | None]:
+    """The run log and the response cache of a command; the cache is closed at the end (left to the
+    process's exit after Ctrl-C, while abandoned requests may still touch it)."""
+    cache = _cache(cache_path, no_cache) if use_cache else None
+    interrupted = False
+    with _run_log(log_path):
+        try:
+            yield cache
+        except (KeyboardInterrupt, SystemExit):
+            interrupted = True
+            raise
+        finally:
+            if cache is not None and not interrupted:
+                cache.close()
 
-    records = (reader or read_samples)(output)
-    with output.open("r", encoding="utf-8") as fh:
-        lines = sum(1 for line in fh if line.strip())
-    if lines != len(records):
-        write_samples(output, records)
-    return records
+
+def _stream_to_file(out: Path, produce: Callable[[Callable], Iterable[dict]], *, desc: str, unit: str,
+                    total: int, clients: Sequence[LLMClient], what: str) -> list[dict]:
+    """Append every record ``produce(progress)`` yields to ``out`` the moment it arrives, with a progress
+    bar. On Ctrl-C: stop the clients (nothing more is sent, retry waits end), say what was kept and exit 1
+    at once, abandoning the requests still on the wire (their answers are lost, the rest is in the file)."""
+    from ..synth import SampleWriter
+
+    written: list[dict] = []
+    try:
+        with SampleWriter(out) as writer, progress_bar(desc, unit=unit, total=total) as bar:
+            for record in produce(bar):
+                writer.write(record)
+                written.append(record)
+    except KeyboardInterrupt:
+        on_wire = sum(c.stop() for c in clients)
+        click.echo(f"\ninterrupted: {len(written)} {what} written to {out}"
+                   + (f"; abandoned {on_wire} request(s) still waiting for an answer" if on_wire else "")
+                   + "; run the same command again to continue (answers already received come from the cache).",
+                   err=True)
+        raise SystemExit(1)
+    finally:
+        for c in clients:
+            if not c.stopped:
+                c.close()
+    return written
+
+
+def _finish(out: Path, *, validate: bool = True) -> list[dict]:
+    """Keep one line per id in the output (a rerun appends the redone ones), atomically; its records."""
+    from ..synth import compact_samples, read_samples
+
+    compact_samples(out, validate=validate)
+    return read_samples(out, validate=validate)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -205,11 +255,12 @@ def _finish_file(output: Path, reader=None) -> list[dict]:
                    "skillmix, 900 agentic).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="samples.jsonl", show_default=True,
               help="Samples JSONL. Each sample is appended the moment it is answered; a rerun skips the "
-                   "samples already ok in it and retries the failed ones.")
+                   "samples already ok in it (made with the same settings) and retries the failed ones.")
+@overwrite_option
 def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, api_key_env,
               temperature, max_tokens, seed, samples_per_combo, limit, template_path, workers, timeout,
               max_retries, backoff, cache_path, no_cache, prices_path, price_input, price_output, log_path, dry_run,
-              estimate, expected_output_tokens, output, **kwargs):
+              estimate, expected_output_tokens, output, overwrite, **kwargs):
     """Synthesise one training sample per combination in COMBOS (combos.jsonl from `steps select`).
 
     \b
@@ -219,7 +270,7 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
             --base-url http://localhost:8000/v1 --model qwen2.5-7b-instruct --workers 16
       steps synth combos.jsonl --corpus corpus.jsonl --backend template     # offline demo
     """
-    from ..synth import (SampleWriter, TemplateBackend, OpenAIBackend, estimate_run, format_prompt, load_template,
+    from ..synth import (TemplateBackend, OpenAIBackend, estimate_run, format_prompt, job_fingerprint, load_template,
                          plan_jobs, read_combinations, read_topic_list, summarize, synthesize)
 
     if backend == "openai" and not model and not dry_run:
@@ -257,34 +308,27 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
         click.echo("(tokens estimated at 4 characters per token; nothing sent)")
         return
     out = ensure_parent(output)
-    done = _resume_state(out, lambda s: s["status"] == "ok")
-    todo = [j for j in jobs if j.id not in done]
-    cache = None
-    with _run_log(log_path):
+    check_outputs_spare_inputs([out], [p for p in (combos, corpus, catalog, topics, template_path) if p])
+    with _session(cache_path, no_cache, log_path, use_cache=backend == "openai") as cache:
         log = logging.getLogger("steps_core.cli")
+        clients = []
         if backend == "template":
             be = TemplateBackend()
         else:
-            cache = _cache(cache_path, no_cache)
             client = _client(base_url, api_key_env, timeout, max_retries, backoff, cache)
+            clients.append(client)
             be = OpenAIBackend(client, model, temperature=temperature, max_tokens=max_tokens, price=price)
+        done = _resume(out, {j.id: job_fingerprint(j, be) for j in jobs}, is_done=lambda r: r["status"] == "ok",
+                       fingerprint_of=lambda r: (r.get("provenance") or {}).get("fingerprint"), overwrite=overwrite)
+        todo = [j for j in jobs if j.id not in done]
+        if clients:
             log.info("synth: %d samples, style %s, model %s at %s, key from $%s (%s), cache %s", len(todo),
-                     style, model, client.host, api_key_env, "set" if client.has_key else "not set",
+                     style, model, clients[0].host, api_key_env, "set" if clients[0].has_key else "not set",
                      cache.path if cache is not None else "off")
-        written: list[dict] = []
-        try:
-            with SampleWriter(out) as writer, progress_bar("synth", unit=" samples", total=len(todo)) as bar:
-                for sample in synthesize(todo, be, workers=workers, progress=bar):
-                    writer.write(sample)
-                    written.append(sample)
-        except KeyboardInterrupt:
-            click.echo(f"\ninterrupted: {len(written)} sample(s) written to {out}; run the same command again "
-                       "to continue (answers already received come from the cache).", err=True)
-            raise SystemExit(1)
-        finally:
-            if cache is not None:
-                cache.close()
-        total = len(_finish_file(out))
+        written = _stream_to_file(out, lambda bar: synthesize(todo, be, workers=workers, progress=bar),
+                                  desc="synth", unit=" samples", total=len(todo), clients=clients,
+                                  what="sample(s)")
+        total = len(_finish(out))
     s = summarize(written)
     click.echo(f"wrote {len(written)} sample(s) to {out} ({s.ok} ok, {s.failed} failed); "
                f"{len(done)} already done; {total} in the file")
@@ -316,8 +360,6 @@ def judge_options(f):
 
 def _write_report(report: dict, path: str | None) -> None:
     if path:
-        from ..synth import atomic_output
-
         with atomic_output(ensure_parent(path)) as fh:
             json.dump(report, fh, indent=2)
             fh.write("\n")
@@ -335,46 +377,38 @@ def _write_report(report: dict, path: str | None) -> None:
               help='Write the metrics as JSON: {"overall": {...}, "per_k": {"2": {...}}}.')
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Graded samples JSONL (each sample with a `grade` record). Default: <SAMPLES>.graded.jsonl. "
-                   "A rerun skips samples already graded in it.")
+                   "A rerun skips samples already graded in it by the same judge settings.")
+@overwrite_option
 def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens, judge_template_path, base_url,
               api_key_env, catalog, seed, workers, timeout, max_retries, backoff, cache_path, no_cache, prices_path,
-              price_input, price_output, log_path, report_path, output):
+              price_input, price_output, log_path, report_path, output, overwrite):
     """Grade the ok samples of SAMPLES with the Skill-Mix rubric (k + 3 points) and print the metrics.
 
     An LLM judge scores one point per skill, on topic and makes sense; code checks the sentence limit
     max(1, k-1) (Skill-Mix texts only) and gives 0 to a skill named verbatim in the text.
     """
-    from ..grade import Judge, format_metrics_table, grade_samples, graded_points, metrics_report
-    from ..synth import SampleWriter, load_template, read_samples
+    from ..grade import Judge, format_metrics_table, grade_fingerprint, grade_samples, graded_points, metrics_report
+    from ..synth import load_template, read_samples
 
     items = read_samples(samples)
     out = ensure_parent(output or str(Path(samples).with_suffix("")) + ".graded.jsonl")
-    if out.resolve() == Path(samples).resolve():
-        raise InputError("the output would overwrite the input; choose another -o", path=str(out))
-    done = _resume_state(out, lambda s: isinstance(s.get("grade"), dict) and s["grade"].get("status") == "ok")
-    todo = [s for s in items if s["id"] not in done]
+    check_outputs_spare_inputs([out, *([report_path] if report_path else [])],
+                               [p for p in (samples, catalog, judge_template_path) if p])
     price = _price(judge_model, prices_path, price_input, price_output)
     template = load_template("grade", judge_template_path)
-    cache = _cache(cache_path, no_cache)
-    with _run_log(log_path):
-        try:
-            client = _client(base_url, api_key_env, timeout, max_retries, backoff, cache)
-            judge = Judge(client, judge_model, rounds=rounds, temperature=judge_temperature,
-                          max_tokens=judge_max_tokens, seed=seed, template=template, catalog=_catalog(catalog),
-                          price=price)
-            n = 0
-            with SampleWriter(out) as writer, progress_bar("grade", unit=" samples", total=len(todo)) as bar:
-                for graded in grade_samples(todo, judge, workers=workers, progress=bar):
-                    writer.write(graded)
-                    n += 1
-        except KeyboardInterrupt:
-            click.echo(f"\ninterrupted: graded samples so far are in {out}; run the same command again to "
-                       "continue.", err=True)
-            raise SystemExit(1)
-        finally:
-            if cache is not None:
-                cache.close()
-        final = _finish_file(out)
+    with _session(cache_path, no_cache, log_path) as cache:
+        client = _client(base_url, api_key_env, timeout, max_retries, backoff, cache)
+        judge = Judge(client, judge_model, rounds=rounds, temperature=judge_temperature,
+                      max_tokens=judge_max_tokens, seed=seed, template=template, catalog=_catalog(catalog),
+                      price=price)
+        done = _resume(out, {s["id"]: grade_fingerprint(s, judge) for s in items},
+                       is_done=lambda s: isinstance(s.get("grade"), dict) and s["grade"].get("status") == "ok",
+                       fingerprint_of=lambda s: s["grade"].get("fingerprint"), overwrite=overwrite)
+        todo = [s for s in items if s["id"] not in done]
+        n = len(_stream_to_file(out, lambda bar: grade_samples(todo, judge, workers=workers, progress=bar),
+                                desc="grade", unit=" samples", total=len(todo), clients=[client],
+                                what="graded sample(s)"))
+        final = _finish(out)
     report = metrics_report(graded_points(final))
     failed = sum(1 for s in final if isinstance(s.get("grade"), dict) and s["grade"].get("status") != "ok")
     skipped = sum(1 for s in final if s.get("grade") is None)
@@ -427,17 +461,18 @@ def _ks(value: str) -> list[int]:
               help="Write the metrics with standard errors as JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="eval.jsonl", show_default=True,
               help="All raw records (one per draw: every generation, prompts, answers and grades). A rerun "
-                   "skips draws already done in it.")
+                   "skips draws already done in it with the same student, judge and settings.")
+@overwrite_option
 def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_env, temperature, max_tokens,
              template_path, generations, judge_model, rounds, judge_temperature, judge_max_tokens,
              judge_template_path, judge_base_url, judge_api_key_env, split, heldout_fraction, seed, workers,
              timeout, max_retries, backoff, cache_path, no_cache, prices_path, price_input, price_output, log_path,
-             report_path, output):
+             report_path, output, overwrite):
     """Skill-Mix evaluation of an OpenAI-compatible model: random (k skills, topic) draws, texts by the
     student, grading by the judge, metrics per k with standard errors."""
-    from ..grade import (Judge, draw_eval, eval_points, format_metrics_table, metrics_report, run_eval,
-                         split_catalog, split_topics)
-    from ..synth import OpenAIBackend, SampleWriter, load_template, read_topic_list
+    from ..grade import (Judge, draw_eval, eval_fingerprint, eval_points, format_metrics_table, metrics_report,
+                         run_eval, split_catalog, split_topics)
+    from ..synth import OpenAIBackend, load_template, read_topic_list
 
     skills = read_catalog(catalog)
     topic_list = read_topic_list(topics)
@@ -447,33 +482,30 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
         skills, topic_list = (train_s, train_t) if split == "train" else (held_s, held_t)
     draw_list = draw_eval(skills, topic_list, _ks(k_values), draws, seed=seed, prefix=f"eval-{split}-s{seed}")
     out = ensure_parent(output)
-    done = _resume_state(out, lambda r: r.get("status") == "ok", _read_by_id)
-    todo = [d for d in draw_list if d.id not in done]
+    check_outputs_spare_inputs([out, *([report_path] if report_path else [])],
+                               [p for p in (catalog, topics, template_path, judge_template_path) if p])
     student_template = load_template("skillmix", template_path)
     judge_template = load_template("grade", judge_template_path)
-    cache = _cache(cache_path, no_cache)
-    with _run_log(log_path):
-        try:
-            student_client = _client(base_url, api_key_env, timeout, max_retries, backoff, cache)
-            judge_client = _client(judge_base_url or base_url, judge_api_key_env or api_key_env, timeout,
-                                   max_retries, backoff, cache)
-            student = OpenAIBackend(student_client, student_model, temperature=temperature, max_tokens=max_tokens,
-                                    price=_price(student_model, prices_path, price_input, price_output))
-            judge = Judge(judge_client, judge_model, rounds=rounds, temperature=judge_temperature,
-                          max_tokens=judge_max_tokens, seed=seed, template=judge_template, catalog=skills,
-                          price=_price(judge_model, prices_path, price_input, price_output))
-            with SampleWriter(out) as writer, progress_bar("eval", unit=" draws", total=len(todo)) as bar:
-                for record in run_eval(todo, student, judge, generations=generations, template=student_template,
-                                       seed=seed, workers=workers, progress=bar):
-                    writer.write(record)
-        except KeyboardInterrupt:
-            click.echo(f"\ninterrupted: records so far are in {out}; run the same command again to continue.",
-                       err=True)
-            raise SystemExit(1)
-        finally:
-            if cache is not None:
-                cache.close()
-        records = _finish_file(out, _read_by_id)
+    with _session(cache_path, no_cache, log_path) as cache:
+        student_client = _client(base_url, api_key_env, timeout, max_retries, backoff, cache)
+        judge_client = _client(judge_base_url or base_url, judge_api_key_env or api_key_env, timeout,
+                               max_retries, backoff, cache)
+        student = OpenAIBackend(student_client, student_model, temperature=temperature, max_tokens=max_tokens,
+                                price=_price(student_model, prices_path, price_input, price_output))
+        judge = Judge(judge_client, judge_model, rounds=rounds, temperature=judge_temperature,
+                      max_tokens=judge_max_tokens, seed=seed, template=judge_template, catalog=skills,
+                      price=_price(judge_model, prices_path, price_input, price_output))
+        planned = {d.id: eval_fingerprint(d, student, judge, generations=generations, template=student_template,
+                                          seed=seed) for d in draw_list}
+        done = _resume(out, planned, is_done=lambda r: r.get("status") == "ok",
+                       fingerprint_of=lambda r: r.get("fingerprint"), overwrite=overwrite, validate=False)
+        todo = [d for d in draw_list if d.id not in done]
+        _stream_to_file(out, lambda bar: run_eval(todo, student, judge, generations=generations,
+                                                  template=student_template, seed=seed, workers=workers,
+                                                  progress=bar),
+                        desc="eval", unit=" draws", total=len(todo), clients=[student_client, judge_client],
+                        what="record(s)")
+        records = _finish(out, validate=False)
     wanted = {d.id for d in draw_list}
     records = [r for r in records if r.get("id") in wanted]
     report = metrics_report(eval_points(records))
