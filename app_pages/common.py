@@ -297,7 +297,8 @@ def use_source(source: DataSource) -> None:
     for label, p in (("corpus", source.corpus), ("catalogue", source.catalog), ("topic list", source.topics)):
         if p is not None and not Path(p).exists():
             raise InputError(f"{label} not found", path=str(p))
-    cooccurrence(source)                                  # raises InputError naming file, line and field
+    counts = cooccurrence(source, build_settings().skip_bad)   # raises InputError naming file, line and field
+    build_graph(counts.cooc)                                  # e.g. "the corpus has no records"
     if source.catalog is not None:
         catalog(source)
     if source.topics is not None:
@@ -376,9 +377,24 @@ class Counts:
     n_skipped: int
 
 
+def _cooc_key(source: DataSource, skip_bad: bool) -> str:
+    return _key(str(source.corpus), fingerprint(source.corpus), skip_bad)
+
+
+def read_report(source: DataSource, skip_bad: bool) -> str | None:
+    """What reading the corpus saw (records, skipped bad ones), if it was read in this server's life."""
+    key = _cooc_key(source, skip_bad)
+    if not memo_ready("cooc", key):
+        return None
+    try:
+        return memo("cooc", key, lambda: None).report
+    except StepsError:
+        return None
+
+
 def cooccurrence(source: DataSource, skip_bad: bool = False) -> Counts:
     """Skill and pair counts of the source's corpus (cached by path, size, mtime and ``skip_bad``)."""
-    key = _key(str(source.corpus), fingerprint(source.corpus), skip_bad)
+    key = _cooc_key(source, skip_bad)
 
     def compute() -> Counts:
         report = ReadReport()

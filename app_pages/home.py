@@ -91,6 +91,9 @@ def data_details(tree) -> None:
         with common.shown_errors():
             cat, top = common.catalog(source), common.topics(source)
             st.caption(f"{len(cat):,} skills described in the catalogue, {len(top):,} topics.")
+        report = common.read_report(source, common.build_settings().skip_bad)
+        if report:
+            st.code(report, language=None)
         if tree is not None:
             st.caption(f"Tree version `{tree.version}` · weighting {tree.graph.weighting}")
 

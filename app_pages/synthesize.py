@@ -10,7 +10,7 @@ import streamlit as st
 from app_pages import common
 from steps_core.corpus import iter_records
 from steps_core.grade import Judge, grade_sample, graded_points, metrics_report
-from steps_core.llm import LLMClient, Price, ResponseCache, resolve_api_key
+from steps_core.llm import LLMClient, Price, ResponseCache, default_cache_path, resolve_api_key
 from steps_core.synth import (STYLES, OpenAIBackend, TemplateBackend, estimate_run, format_prompt, plan_jobs,
                               synthesize)
 
@@ -80,7 +80,7 @@ def price(cfg: dict) -> Price | None:
 def client(cfg: dict) -> LLMClient:
     return LLMClient(base_url=cfg.get("base_url") or None, api_key=cfg.get("api_key") or None,
                      timeout=float(cfg.get("timeout") or 120),
-                     cache=ResponseCache(common.workspace_folder() / "llm-cache.sqlite"))
+                     cache=ResponseCache(default_cache_path()))        # shared with the `steps` CLI
 
 
 def backend(cfg: dict):

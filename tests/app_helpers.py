@@ -91,6 +91,7 @@ def app_env(tmp_path, monkeypatch):
     monkeypatch.setenv("STEPS_DEMO_DIR", str(tmp_path / "demo"))
     monkeypatch.setenv("STEPS_WORKSPACE", str(ws))
     monkeypatch.setenv("STEPS_EMBED_CACHE", str(tmp_path / "emb"))
+    monkeypatch.setenv("STEPS_CACHE", str(tmp_path / "ws" / "llm-cache.sqlite"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

@@ -137,3 +137,18 @@ def test_not_a_workspace_file_is_refused(app_env):
     assert_ok(at)
     assert any("not a STEPS workspace" in str(e.value) for e in at.error)
     assert junk.read_text(encoding="utf-8") == "these are my notes, not a database"
+
+
+def test_skip_bad_records_reads_the_rest_and_reports(app_env):
+    mixed = app_env.tmp / "mixed.jsonl"
+    mixed.write_text('{"skills": ["a", "b"]}\n{"skills": 7}\n{"skills": ["b", "c"]}\nnot json\n{"skills": ["a"]}\n',
+                     encoding="utf-8")
+    at = new_app()
+    at.checkbox(key="cfg:skip_bad").check().run()
+    at.radio(key="src_kind").set_value("path").run()
+    [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(mixed))
+    [b for b in at.button if b.label == "Load"][0].click().run()
+    assert_ok(at)
+    assert metrics(at)["Records"] == "3" and metrics(at)["Skills"] == "3"
+    report = "\n".join(c.value for c in at.code)
+    assert "read 3 record(s)" in report and "skipped 2 bad record(s)" in report and f"{mixed}:2" in report

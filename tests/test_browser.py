@@ -55,7 +55,8 @@ def server(tmp_path):
     write_demo(demo, hostile=True)
     port = free_port()
     env = dict(os.environ, STEPS_WORKSPACE=str(tmp_path / "ws" / "browser.sqlite"), STEPS_DEMO_DIR=str(demo),
-               STEPS_EMBED_CACHE=str(tmp_path / "emb"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+               STEPS_EMBED_CACHE=str(tmp_path / "emb"), STEPS_CACHE=str(tmp_path / "llm-cache.sqlite"),
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     env.pop("OPENAI_API_KEY", None)
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
