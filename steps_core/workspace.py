@@ -314,11 +314,14 @@ class Artefact:
 
 @dataclass(frozen=True, slots=True)
 class AddResult:
-    """What :meth:`Workspace.add_samples` did: new ids, existing ids whose content changed, unchanged."""
+    """What :meth:`Workspace.add_samples` did: new ids, existing ids whose content changed, unchanged; and
+    ``reset``: updated samples whose accept/reject decision was dropped because their generated
+    conversation changed (and they had no edit): the decision was about a conversation that is gone."""
 
     inserted: int
     updated: int
     unchanged: int
+    reset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -839,18 +842,23 @@ class Workspace:
         ``status`` (default ``"ok"``), ``messages`` (``[{"role", "content"}]``), ``accepted`` (true, false
         or null), ``provenance`` (dict), ``tree_version``; any other field is kept and returned as is.
 
-        Idempotent on ``id``: re-adding an id updates its generated content (messages, provenance, ...)
-        but never loses a decision already taken: an existing accept/reject or edit stays; the incoming
-        ``accepted`` is used only while the sample is undecided and unedited. Invalid input raises
+        Idempotent on ``id``: re-adding an id updates its generated content (messages, provenance, ...).
+        An edit is never lost, and neither is the decision of an edited sample. An accept/reject decision
+        stays while the generated conversation is the same; when the conversation changes (the sample was
+        regenerated) the decision is dropped, since it judged a text that is gone, and the incoming
+        ``accepted`` (null for fresh output) takes its place; such samples are counted in
+        :attr:`AddResult.reset`. Otherwise the incoming ``accepted`` is used only while the sample is
+        undecided and unedited. Invalid input raises
         ``InputError`` (``line`` = position in ``samples``, from 1) and stores nothing.
         """
         samples = list(samples)
-        inserted = updated = 0
+        inserted = updated = reset = 0
         now = _now()
         with self._write() as conn:
             for index, s in enumerate(samples, 1):  # a bad sample rolls back the whole batch
                 row = self._sample_row(s, index)
-                existed = conn.execute("SELECT 1 FROM samples WHERE id = ?", (row[0],)).fetchone()
+                existed = conn.execute("SELECT messages, accepted, edited_messages FROM samples WHERE id = ?",
+                                       (row[0],)).fetchone()
                 cur = conn.execute(
                     "INSERT INTO samples(id, combo_key, skills, k, style, status, messages, accepted, "
                     "provenance, tree_version, extra, created_at, updated_at) "
@@ -860,7 +868,8 @@ class Workspace:
                     "status = excluded.status, messages = excluded.messages, "
                     "provenance = excluded.provenance, tree_version = excluded.tree_version, "
                     "extra = excluded.extra, updated_at = excluded.updated_at, "
-                    "accepted = CASE WHEN samples.accepted IS NULL AND samples.edited_messages IS NULL "
+                    "accepted = CASE WHEN samples.edited_messages IS NULL AND (samples.accepted IS NULL "
+                    "OR samples.messages IS NOT excluded.messages) "
                     "THEN excluded.accepted ELSE samples.accepted END "
                     "WHERE samples.skills IS NOT excluded.skills OR samples.style IS NOT excluded.style "
                     "OR samples.status IS NOT excluded.status OR samples.messages IS NOT excluded.messages "
@@ -874,7 +883,10 @@ class Workspace:
                     inserted += 1
                 elif cur.rowcount > 0:
                     updated += 1
-        return AddResult(inserted, updated, len(samples) - inserted - updated)
+                    old_messages, old_accepted, old_edit = existed
+                    if old_accepted is not None and old_edit is None and old_messages != row[6]:
+                        reset += 1
+        return AddResult(inserted, updated, len(samples) - inserted - updated, reset)
 
     def set_decision(self, sample_id: str, accepted: bool | None,
                      edited_messages: list[dict] | None = None) -> dict:

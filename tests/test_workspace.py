@@ -297,10 +297,10 @@ def test_add_samples_is_idempotent_and_keeps_decisions(tmp_path):
     with Workspace(path) as ws:
         # regenerated content with a conflicting 'accepted' for every sample
         again = [sample(f"s{i}", ["a", "b"], text=f"new{i}", accepted=(i % 2 == 1)) for i in range(5)]
-        assert ws.add_samples(again) == AddResult(0, 5, 0)
+        assert ws.add_samples(again) == AddResult(0, 5, 0, reset=2)
         got = {s["id"]: s for s in ws.samples()}
-        assert got["s0"]["accepted"] is True  # accepted by the curator: kept although the import says False
-        assert got["s1"]["accepted"] is False  # rejected: kept although the import says True
+        # the curator's decisions on s0 and s1 judged conversations that are gone: the import's count now
+        assert got["s0"]["accepted"] is False and got["s1"]["accepted"] is True
         assert got["s2"]["accepted"] is None  # edited: the decision stays with the curator
         assert got["s2"]["messages"] == [{"role": "assistant", "content": "fixed"}]
         assert got["s2"]["original_messages"][1]["content"] == "new2"
@@ -309,9 +309,29 @@ def test_add_samples_is_idempotent_and_keeps_decisions(tmp_path):
         # re-adding what samples() returned changes nothing
         assert ws.add_samples(ws.samples()) == AddResult(0, 0, 5)
         assert {s["id"]: s for s in ws.samples()} == got
-        # a later conflicting import does not override s3's accepted (now decided)
+        # a later conflicting import of the same conversation does not override s3's accepted (now decided)
         ws.add_samples([sample("s3", ["a", "b"], text="new3", accepted=False)])
         assert ws.sample("s3")["accepted"] is True
+
+
+def test_a_decision_does_not_survive_a_change_of_content(tmp_path):
+    # B9: an accepted sample regenerated with another conversation is undecided again
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        ws.add_samples([sample("a", ["x"], text="first"), sample("b", ["x"], text="first"),
+                        sample("c", ["x"], text="first")])
+        ws.set_decision("a", True)
+        ws.set_decision("b", False)
+        ws.set_decision("c", True, edited_messages=[{"role": "user", "content": "q"},
+                                                    {"role": "assistant", "content": "mine"}])
+        result = ws.add_samples([sample("a", ["x"], text="second"), sample("b", ["x"], text="first", model="m2"),
+                                 sample("c", ["x"], text="second")])
+        assert result == AddResult(inserted=0, updated=3, unchanged=0, reset=1)
+        assert ws.sample("a")["accepted"] is None                       # content changed, no edit: reset
+        assert ws.sample("b")["accepted"] is False                      # same conversation: decision kept
+        c = ws.sample("c")
+        assert c["accepted"] is True and c["messages"][1]["content"] == "mine"   # the edit was accepted
+        assert c["original_messages"][1]["content"] == "second"
+        assert ws.summary().accepted == 1 and ws.summary().undecided == 1
 
 
 def test_add_samples_flip_of_decided_sample_is_ignored(tmp_path):
