@@ -257,10 +257,27 @@ def parse_skills(value: Any, *, path: str, line: int, field: str = "skills") -> 
                              path=path, line=line, field=field)
         if not item.strip(WHITESPACE):
             raise InputError("empty skill name", path=path, line=line, field=field)
+        check_unicode(item, path=path, line=line, field=field)
         out[item] = None
     if not out:
         raise InputError("empty skill list", path=path, line=line, field=field)
     return tuple(out)
+
+
+def check_unicode(text: str, *, path: str, line: int, field: str) -> str:
+    """``text`` if it can be written as UTF-8, else an :class:`InputError`: a JSON escape such as ``\\ud800``
+    decodes to a lone surrogate, which no file, hash or database can hold.
+
+    >>> check_unicode("ok", path="c.jsonl", line=1, field="text")
+    'ok'
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"not valid Unicode: a lone surrogate ({text[exc.start]!r}, e.g. from a JSON escape "
+                         f"\\u{ord(text[exc.start]):04x}) at character {exc.start + 1}", path=path, line=line,
+                         field=field) from None
+    return text
 
 
 def split_skills(text: str) -> list[str]:
@@ -407,7 +424,7 @@ def _json_error(raw: bytes, path: str, line: int) -> InputError:
         return InputError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
                           path=path, line=line)
     try:
-        json.loads(text)
+        json.loads(text.rstrip("\r\n"))  # a line cut at its end: the column of the cut, not of line 2
     except json.JSONDecodeError as exc:
         return InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=line)
     return InputError("invalid JSON", path=path, line=line)  # pragma: no cover - orjson stricter than json
@@ -691,9 +708,27 @@ def _records(path: str | Path, spec: ReadSpec, report: ReadReport | None, progre
         progress(done, total)
 
 
+def _text_field(obj: dict) -> str:
+    """The field :func:`text_of` takes a record's text from (for error messages)."""
+    for name in ("messages", "conversations"):
+        if obj.get(name) is not None:
+            return name
+    for name in ("instruction", "prompt", "text"):
+        if isinstance(obj.get(name), str):
+            return name
+    return "text"
+
+
 def _make_record(obj: dict, skills: tuple[str, ...], file: Path, line: int) -> Record:
     messages, text = text_of(obj, path=str(file), line=line)
+    where = {"path": str(file), "line": line}
+    check_unicode(text, field=_text_field(obj), **where)
+    for m in messages:
+        check_unicode(m["content"], field=_text_field(obj), **where)
+        check_unicode(m["role"], field=_text_field(obj), **where)
     rid = obj.get("id")
+    if isinstance(rid, str):
+        check_unicode(rid, field="id", **where)
     return Record(id=str(rid) if rid is not None else f"{file.name}:{line}", skills=skills,
                   messages=messages, text=text, source=f"{file}:{line}", raw=obj)
 

@@ -192,21 +192,29 @@ def _sources(files: Sequence[tuple[Path, str]], spec: ReadSpec) -> str:
     return " UNION ALL ".join(parts)
 
 
+#: Seconds between two reads of DuckDB's query progress.
+PROGRESS_POLL_SECONDS = 0.5
+
+
 def _run(con, sql: str, progress: Progress | None) -> None:
-    """Execute ``sql``, reporting DuckDB's own progress (percent of the scan) while it runs."""
+    """Execute ``sql``, reporting DuckDB's own progress (percent of the scan) while it runs: every
+    :data:`PROGRESS_POLL_SECONDS`, only when it grew (a bar never goes back), and ``(100, 100)`` at the end."""
     if progress is None:
         con.execute(sql)
         return
     done = threading.Event()
+    shown = -1
 
     def poll() -> None:
-        while not done.wait(0.5):
+        nonlocal shown
+        while not done.wait(PROGRESS_POLL_SECONDS):
             try:
                 pct = con.query_progress()
             except Exception:  # noqa: BLE001 - progress is best effort
                 return
-            if pct is not None and pct >= 0:
-                progress(int(pct), 100)
+            if pct is not None and 0 <= pct < 100 and int(pct) > shown:
+                shown = int(pct)
+                progress(shown, 100)
 
     t = threading.Thread(target=poll, daemon=True)
     t.start()

@@ -484,3 +484,59 @@ def test_shared_self_instruct_reads_untagged():
     assert all(r.skills == () and r.text for r in recs)
     with pytest.raises(InputError, match="missing"):
         next(iter_records(path))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# B14: lone surrogates (JSON \ud800 escapes) are bad input, located, and both engines agree
+# ----------------------------------------------------------------------------------------------------------
+
+SURROGATE_LINES = [
+    ('{"skills": ["a\\ud800", "b"], "text": "t"}', "skills"),
+    ('{"skills": "x\\udc00; y", "text": "t"}', "skills"),
+    ('{"skills": ["a"], "text": "bad \\ud800 text"}', "text"),
+    ('{"skills": ["a"], "messages": [{"role": "user", "content": "q\\udfff"}]}', "messages"),
+]
+
+
+@pytest.mark.parametrize("line, field", SURROGATE_LINES)
+def test_lone_surrogates_are_located_input_errors(tmp_path, line, field):
+    path = tmp_path / "c.jsonl"
+    good = '{"skills": ["a", "\\ud83d\\ude00"], "text": "a pair is fine \\ud83d\\ude00"}'
+    path.write_text(good + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        list(iter_records(path))
+    assert (err.value.path, err.value.line, err.value.field) == (str(path), 2, field)
+    assert "surrogate" in str(err.value)
+    report = ReadReport()
+    records = list(iter_records(path, skip_bad=True, report=report))
+    assert [r.skills for r in records] == [("a", "\U0001F600")] and report.n_skipped == 1
+    for r in records:                              # what is read can be hashed and stored
+        r.text.encode("utf-8")
+    listed = tmp_path / "c.json"
+    listed.write_text("[\n" + good + ",\n" + line + "\n]\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        list(iter_records(listed))
+    assert (err.value.line, err.value.field) == (3, field)
+
+
+@pytest.mark.parametrize("line, field", SURROGATE_LINES[:2])
+def test_lone_surrogates_in_skills_are_rejected_by_both_engines(tmp_path, line, field):
+    from steps_core.corpus import load_cooccurrence
+
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"skills": ["a", "b"]}\n' + line + "\n", encoding="utf-8")
+    for engine in ("memory", "duckdb"):
+        with pytest.raises(InputError) as err:
+            load_cooccurrence(path, engine=engine)
+        assert (err.value.line, err.value.field) == (2, field), engine
+        report = ReadReport()
+        cooc = load_cooccurrence(path, engine=engine, skip_bad=True, report=report)
+        assert cooc.n_records == 1 and report.n_skipped == 1 and cooc.skills == ("a", "b"), engine
+
+
+def test_json_error_column_of_a_line_cut_at_its_end(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"skills": ["a"]}\n{"skills": ["a", "b"\n{"skills": ["c"]}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"column 21\)") as err:
+        list(iter_records(path))
+    assert err.value.line == 2

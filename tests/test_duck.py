@@ -199,12 +199,21 @@ def test_empty_corpus_of_only_bad_records(tmp_path):
     assert duck.n_records == 0 and duck.n_skills == 0 and report.n_skipped == 1
 
 
-def test_progress_reports_percent(tmp_path):
+def test_progress_reports_percent(tmp_path, monkeypatch):
+    import steps_core.duck as duck
+
+    monkeypatch.setattr(duck, "PROGRESS_POLL_SECONDS", 0.01)
     path = tmp_path / "c.jsonl"
-    path.write_text("".join(json.dumps({"skills": ["a", "b"]}) + "\n" for _ in range(100)), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(150_000):
+            fh.write(json.dumps({"skills": [f"s{i % 40}", f"s{i * 7 % 40}", f"s{i * 13 % 41}"]}) + "\n")
     calls = []
     load_cooccurrence(path, engine="duckdb", progress=lambda d, t: calls.append((d, t)))
     assert calls[-1] == (100, 100)
+    assert all(t == 100 for _, t in calls)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and len(set(done)) == len(done)          # monotonic, never repeated
+    assert any(0 <= d < 100 for d in done[:-1])                          # the scan was followed while it ran
 
 
 def test_dotted_skills_field(tmp_path):

@@ -319,10 +319,25 @@ def test_connection_refused_is_retried_then_recorded():
     assert result.error.startswith("connection error") and KEY not in result.error
 
 
-def test_paths_are_plain(tmp_path):
-    # the cache creates its folder
-    with ResponseCache(tmp_path / "deep" / "er" / "c.sqlite") as cache:
-        assert Path(cache.path).parent.is_dir()
+def test_default_cache_path_and_a_new_cache_file(tmp_path, monkeypatch):
+    from steps_core.llm import default_cache_path
+
+    monkeypatch.setenv("STEPS_CACHE", str(tmp_path / "explicit.sqlite"))
+    assert default_cache_path() == tmp_path / "explicit.sqlite"
+    monkeypatch.delenv("STEPS_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_path() == tmp_path / "xdg" / "steps-studio" / "llm-cache.sqlite"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_cache_path() == tmp_path / "home" / ".cache" / "steps-studio" / "llm-cache.sqlite"
+    # the cache creates its folders and is a plain SQLite file in WAL mode with one table of answers
+    import sqlite3
+    path = tmp_path / "deep" / "er" / "c.sqlite"
+    with ResponseCache(path):
+        pass
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["responses"]
 
 
 def test_a_new_cache_opens_while_another_process_holds_a_lock(tmp_path):
