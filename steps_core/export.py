@@ -14,7 +14,8 @@ The core, :func:`export_samples`, takes a list of sample dicts (from ``samples.j
 Curriculum (:func:`curriculum_order`): the samples are spread over epochs; epoch e takes its share of the
 samples per number of skills k by the epoch's weights, drawing without replacement while each pool lasts,
 then is shuffled. With the default weights, early epochs hold mostly 2-skill samples, later ones more
-skills.
+skills. Samples of a k that no epoch weights (e.g. k=8 with the default weights for k=2..7) all go to the
+last epoch; the manifest's ``notes`` say so.
 """
 
 from __future__ import annotations
@@ -176,6 +177,14 @@ def curriculum_order(samples: Sequence[Mapping], curriculum: Curriculum, *, seed
         out.extend((e, s) for s in chosen)
         left -= len(chosen)
     return out
+
+
+def _curriculum_notes(curriculum: Curriculum, per_k: Mapping[int, int]) -> list[str]:
+    """Plain sentences for the manifest about samples the curriculum's weights do not place."""
+    weighted = {k for weights in curriculum.epochs for k, w in weights if w > 0}
+    last = len(curriculum.epochs)
+    return [f"k={k} has no weight in any epoch of the curriculum: its {per_k[k]} sample(s) are in the last "
+            f"epoch ({last})" for k in sorted(per_k) if k not in weighted]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -380,6 +389,7 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
                           if curriculum is not None else None),
         },
         "ids": [s["id"] for _, s in rows],
+        "notes": _curriculum_notes(curriculum, per_k) if curriculum is not None else [],
     }
     with atomic_output(manifest_path) as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=2)

@@ -184,3 +184,25 @@ def test_help_texts_cover_every_option():
         for param in cmd.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{name} {param.opts} has no help"
+
+
+def test_outputs_get_ordinary_permissions_and_never_replace_the_input(tmp_path):
+    # B16: atomic outputs were left 0600 by mkstemp
+    import os
+    import stat
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"id": 1, "skills": ["Python", "python!"]}) + "\n", encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        assert run(["normalize", str(corpus), "-o", str(tmp_path / "m.csv"), "--no-embed"]).exit_code == 0
+        res = run(["normalize", str(corpus), "--apply", str(tmp_path / "m.csv"), "-o", str(tmp_path / "n.jsonl")])
+        assert res.exit_code == 0
+    finally:
+        os.umask(old)
+    for name in ("m.csv", "n.jsonl"):
+        assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o644, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "m.csv", "n.jsonl"]   # no temporary left
+    os.link(corpus, tmp_path / "same.jsonl")
+    res = run(["normalize", str(corpus), "--apply", str(tmp_path / "m.csv"), "-o", str(tmp_path / "same.jsonl")])
+    assert res.exit_code == 2 and "overwrite the input" in res.output

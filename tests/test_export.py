@@ -64,6 +64,11 @@ def test_unweighted_k_goes_to_the_last_epoch_and_custom_weights(tmp_path):
     ordered = curriculum_order(samples, DEFAULT_CURRICULUM)
     # N = 6 -> epochs of 2; k=9 has no weight: epochs 1, 2 take k=2 only, epoch 3 gets the rest
     assert Counter((e, s["k"]) for e, s in ordered) == {(1, 2): 2, (2, 2): 2, (3, 9): 2}
+    res = export_samples(samples, tmp_path / "t.jsonl", "openai")
+    assert res.manifest["notes"] == ["k=9 has no weight in any epoch of the curriculum: its 2 sample(s) are in the "
+                                     "last epoch (3)"]
+    assert res.manifest["counts"]["per_epoch"] == {"1": 2, "2": 2, "3": 2}
+    assert export_samples(samples[:4], tmp_path / "t.jsonl", "openai").manifest["notes"] == []
 
     path = tmp_path / "cur.json"
     path.write_text(json.dumps({"epochs": [{"3": 1.0}, {"2": 1}]}))
