@@ -144,7 +144,9 @@ def marked_lists(tree: EncodingTree) -> None:
                 st.caption("none yet")
                 continue
             df = [{"skills": " + ".join(e["info"].get("skills") or e["skills"]),
-                   "gain (bits)": e["info"].get("gain"), "community": e["info"].get("lca") or "—"} for e in entries]
+                   "gain (bits)": e["info"].get("gain"),
+                   "community": e["info"].get("lca") if e["info"].get("lca") not in (None, "", "root") else "—"}
+                  for e in entries]
             st.dataframe(df, hide_index=True, width="stretch", height=min(300, 36 * (len(df) + 1)),
                          key=table_key(f"marked_{mark}"), on_select="rerun", selection_mode="multi-row",
                          column_config={"gain (bits)": st.column_config.NumberColumn(format="%.3f",

@@ -12,7 +12,11 @@ from __future__ import annotations
 import csv
 import json
 import random
+import sys
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 #: A skill name that would run a script if any view put it into HTML unescaped.
 HOSTILE = "<script>alert(1)</script>"
@@ -68,12 +72,6 @@ def write_demo(folder: str | Path, *, n_records: int = 240, seed: int = 7, hosti
 
 
 # ------------------------------------------------------------------------------------------------ AppTest set-up
-import os  # noqa: E402
-import sys  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
-
-import pytest  # noqa: E402
-
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:                   # so that tests can import app_pages.* (the app's helpers)
     sys.path.insert(0, str(REPO))
