@@ -155,17 +155,21 @@ def _units(tree: EncodingTree) -> np.ndarray:
 
 
 def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "h", show_skills: bool = True,
-                height: int = 640) -> go.Figure:
+                height: int = 640, values: Sequence[float] | None = None, values_title: str = "",
+                colourscale: str = ENTROPY_SCALE) -> go.Figure:
     """The encoding tree as a plotly sunburst (``kind="sunburst"``) or icicle (``"icicle"``).
 
-    Sectors are sized by volume, coloured by ``colour`` (a key of :data:`COLOUR_OPTIONS`); every sector has
-    an ``id`` (:func:`node_id`) so that a click returns it as a selection. Skills are the outer ring when
-    ``show_skills``.
+    Sectors are sized by volume, coloured by ``colour`` (a key of :data:`COLOUR_OPTIONS`), or by any
+    per-node ``values`` (indexed like the tree's nodes, e.g. samples per community) titled ``values_title``
+    on ``colourscale``. Every sector has an ``id`` (:func:`node_id`) so that a click returns it as a
+    selection. Skills are the outer ring when ``show_skills``.
     """
     if kind not in ("sunburst", "icicle"):
         raise ValueError(f"unknown kind {kind!r}")
-    if colour not in COLOUR_OPTIONS:
+    if values is None and colour not in COLOUR_OPTIONS:
         raise ValueError(f"unknown colour {colour!r}")
+    if values is not None and len(values) != tree.n_nodes:
+        raise ValueError(f"need one value per node ({tree.n_nodes}), got {len(values)}")
     n = tree.n_skills
     nodes = [tree.root, *tree.communities] + (list(range(n)) if show_skills else [])
     units = _units(tree)
@@ -179,14 +183,15 @@ def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "h"
     hover = ("<b>%{label}</b><br>%{customdata[0]}<br>skills: %{customdata[1]}<br>"
              "volume: %{customdata[2]:.1%} of all co-occurrence weight<br>"
              "h(α): %{customdata[3]:.3f} bits<br>Se: %{customdata[4]:.3f} bits<extra></extra>")
-    if colour == "community":
+    if values is None and colour == "community":
         palette = node_colours(tree)
         marker = dict(colors=[palette[v] for v in nodes], line=dict(color="#ffffff", width=1))
     else:
-        values = tree.h if colour == "h" else tree.se
-        marker = dict(colors=[float(values[v]) for v in nodes], colorscale=ENTROPY_SCALE, showscale=True,
-                      cmin=0.0, cmax=float(max(values.max(), 1e-9)), line=dict(color="#ffffff", width=1),
-                      colorbar=dict(title=dict(text=COLOUR_OPTIONS[colour][0]), thickness=14))
+        shade = np.asarray(values if values is not None else tree.h if colour == "h" else tree.se, float)
+        title = values_title if values is not None else COLOUR_OPTIONS[colour][0]
+        marker = dict(colors=[float(shade[v]) for v in nodes], colorscale=colourscale, showscale=True,
+                      cmin=float(min(shade.min(), 0.0)), cmax=float(max(shade.max(), 1e-9)),
+                      line=dict(color="#ffffff", width=1), colorbar=dict(title=dict(text=title), thickness=14))
     common = dict(ids=ids, labels=labels, parents=parents, values=[int(units[v]) for v in nodes],
                   branchvalues="total", marker=marker, customdata=custom, hovertemplate=hover)
     if kind == "sunburst":

@@ -210,16 +210,17 @@ def _slot(kind: str, key: str) -> _Slot:
 def memo(kind: str, key: str, compute: Callable[[], Any]) -> Any:
     """``compute()``, cached for the whole server under ``(kind, key)`` (least recently used entries go first).
 
-    Unlike a ``st.cache_*`` function, ``compute`` may draw progress (nothing is replayed later), and a
-    user-facing error (:class:`StepsError`) is cached too, so a bad file is not re-read on every rerun;
-    keys include the file's size and modification time, so a fixed file is read again.
+    Unlike a ``st.cache_*`` function, ``compute`` may draw progress (nothing is replayed later), and bad
+    input (:class:`InputError`) is cached too, so a bad file is not re-read on every rerun; keys include the
+    file's size and modification time, so a fixed file is read again. Other errors (a busy workspace, an
+    interrupted run) are not cached: the next run tries again.
     """
     slot = _slot(kind, key)
     with slot.lock:
         if not slot.done:
             try:
                 slot.value = compute()
-            except StepsError as exc:
+            except InputError as exc:
                 slot.error = exc
             slot.done = True
     if slot.error is not None:
@@ -388,7 +389,7 @@ def read_report(source: DataSource, skip_bad: bool) -> str | None:
         return None
     try:
         return memo("cooc", key, lambda: None).report
-    except StepsError:
+    except InputError:
         return None
 
 

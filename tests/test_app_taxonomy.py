@@ -114,6 +114,9 @@ def test_figures_escape_names_and_sizes_add_up(tmp_path):
                 if parent:
                     children[parent] = children.get(parent, 0) + values[ident]
             assert all(values[p] == total for p, total in children.items())   # "total" branch values exact
+    custom = charts.tree_figure(tree, values=tree.depth.astype(float), values_title="level").data[0]
+    assert list(custom.marker.colors) == [float(tree.depth[charts.node_from_id(tree, i) if i != "root" else tree.root])
+                                          for i in custom.ids]          # any per-node values (coverage, ...)
     colours = charts.node_colours(tree)
     top = [c for c in tree.children[tree.root] if c >= tree.n_skills]
     assert [colours[c] for c in top] == [c.lower() for c in charts.PALETTE[:len(top)]]
