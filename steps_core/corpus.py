@@ -274,9 +274,8 @@ def check_unicode(text: str, *, path: str, line: int, field: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InputError(f"not valid Unicode: a lone surrogate ({text[exc.start]!r}, e.g. from a JSON escape "
-                         f"\\u{ord(text[exc.start]):04x}) at character {exc.start + 1}", path=path, line=line,
-                         field=field) from None
+        raise InputError(f"not valid Unicode: a lone surrogate \\u{ord(text[exc.start]):04x} (as a JSON escape "
+                         f"can write) at character {exc.start + 1}", path=path, line=line, field=field) from None
     return text
 
 
