@@ -86,3 +86,41 @@ def gap_combinations(tree: EncodingTree, community: str, *, k: int = 3, beam: in
     starts = [[s] for s in tree.skills if s in inside and s not in excluded]
     return select_combinations(tree, starts=starts, k=k, beam=beam, top=top,
                                exclude=list(excluded) + outside, **settings)
+
+
+@dataclass(frozen=True)
+class CommunityUsage:
+    """Tokens and cost spent on the samples made for one community (the LCA of their combination)."""
+
+    id: str
+    label: str
+    samples: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+
+
+def usage_by_community(tree: EncodingTree, samples: Iterable[dict]) -> list[CommunityUsage]:
+    """Spent tokens and cost per community, most expensive first.
+
+    A sample's community is the lowest common ancestor of its skills in ``tree`` (so samples made with an
+    older taxonomy are counted where they fall in this one); its usage is ``provenance.usage``. Cost is None
+    when some sample's cost is unknown (no price set).
+    """
+    rows: dict[int, list] = {}
+    index = tree.graph.index
+    for s in samples:
+        idx = [index[x] for x in s.get("skills", ()) if x in index]
+        if not idx:
+            continue
+        node = tree.lca(idx) if len(idx) > 1 else int(tree.parent[idx[0]])
+        usage = (s.get("provenance") or {}).get("usage") or {}
+        row = rows.setdefault(node, [0, 0, 0, 0.0])
+        row[0] += 1
+        row[1] += int(usage.get("prompt_tokens") or 0)
+        row[2] += int(usage.get("completion_tokens") or 0)
+        cost = usage.get("cost_usd")
+        row[3] = None if cost is None or row[3] is None else row[3] + float(cost)
+    out = [CommunityUsage(tree.ids[v], tree.labels[v], r[0], r[1], r[2], r[3]) for v, r in rows.items()]
+    out.sort(key=lambda u: (-(u.cost_usd or 0.0), -(u.prompt_tokens + u.completion_tokens), u.id))
+    return out

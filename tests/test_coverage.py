@@ -43,3 +43,21 @@ def test_gap_combinations_stay_inside(tree):
         assert c.lca == cid or c.lca.startswith(cid + ".")
     with pytest.raises(InputError):
         gap_combinations(tree, "no.such", k=3)
+
+
+def test_usage_by_community(tree):
+    comm = next(c for c in tree.communities if tree.n_members(c) >= 2)
+    a, b = (tree.skills[i] for i in tree.members(comm)[:2])
+    lca = tree.lca([tree.graph.index[a], tree.graph.index[b]])
+    far = [tree.skills[tree.members(x)[0]] for x in tree.children[tree.root][:2]]
+    samples = [
+        {"skills": [a, b], "provenance": {"usage": {"prompt_tokens": 10, "completion_tokens": 5, "cost_usd": 0.5}}},
+        {"skills": [a, b], "provenance": {"usage": {"prompt_tokens": 1, "completion_tokens": 2, "cost_usd": 0.25}}},
+        {"skills": far, "provenance": {"usage": {"prompt_tokens": 7, "completion_tokens": 0, "cost_usd": None}}},
+    ]
+    from steps_core.coverage import usage_by_community
+
+    rows = {r.id: r for r in usage_by_community(tree, samples)}
+    mine = rows[tree.ids[lca]]
+    assert (mine.samples, mine.prompt_tokens, mine.completion_tokens, mine.cost_usd) == (2, 11, 7, 0.75)
+    assert rows["root"].cost_usd is None and rows["root"].prompt_tokens == 7
