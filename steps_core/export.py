@@ -332,6 +332,45 @@ def check_outputs_spare_inputs(outputs: Iterable[str | Path], inputs: Iterable[s
                                  path=str(out), field="output")
 
 
+def _ordered(chosen: list[dict], curriculum: Curriculum | None, seed: int) -> list[tuple[int | None, dict]]:
+    if curriculum is not None:
+        return [(e, s) for e, s in curriculum_order(chosen, curriculum, seed=seed)]
+    return [(None, s) for s in chosen]
+
+
+def _counts(rows: Sequence[tuple[int | None, dict]], curriculum: Curriculum | None) -> dict:
+    per_k = Counter(int(s.get("k") or len(s.get("skills") or [])) for _, s in rows)
+    return {
+        "total": len(rows),
+        "per_k": {str(k): per_k[k] for k in sorted(per_k)},
+        "per_community": dict(sorted(Counter(community_of(s) for _, s in rows).items())),
+        "per_style": dict(sorted(Counter(str(s.get("style")) for _, s in rows).items())),
+        "per_epoch": ({str(e): c for e, c in sorted(Counter(e for e, _ in rows).items())}
+                      if curriculum is not None else None),
+    }
+
+
+def export_counts(samples: Iterable[Mapping], *, include_all: bool = False,
+                  curriculum: Curriculum | None = DEFAULT_CURRICULUM, seed: int = 0) -> dict:
+    """What :func:`export_samples` would write, counted without writing anything: ``total``, ``per_k``,
+    ``per_community``, ``per_style``, ``per_epoch`` (the manifest's ``counts``)."""
+    return _counts(_ordered(select_samples(samples, include_all=include_all), curriculum, seed), curriculum)
+
+
+def taxonomy_of(samples: Iterable[Mapping]) -> dict:
+    """Which taxonomy produced the samples: the tree versions (content hashes) and, per community id, the path
+    of community labels, as recorded in each sample's ``provenance.combination``."""
+    versions: set[str] = set()
+    paths: dict[str, str] = {}
+    for s in samples:
+        combo = (s.get("provenance") or {}).get("combination") or {}
+        if combo.get("tree_version"):
+            versions.add(str(combo["tree_version"]))
+        if combo.get("lca") not in (None, ""):
+            paths.setdefault(str(combo["lca"]), str(combo.get("lca_path") or combo.get("lca_label") or ""))
+    return {"tree_versions": sorted(versions), "communities": dict(sorted(paths.items()))}
+
+
 def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, include_all: bool = False,
                    curriculum: Curriculum | None = DEFAULT_CURRICULUM, seed: int = 0,
                    inputs: Sequence[str | Path] = (), manifest_path: str | Path | None = None,
@@ -356,11 +395,7 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     if not chosen:
         raise InputError("no samples to export: none is both ok and accepted"
                          + ("" if include_all else " (pass --all to include every ok sample nobody rejected)"))
-    rows: list[tuple[int | None, dict]]
-    if curriculum is not None:
-        rows = [(e, s) for e, s in curriculum_order(chosen, curriculum, seed=seed)]
-    else:
-        rows = [(None, s) for s in chosen]
+    rows = _ordered(chosen, curriculum, seed)
     if fmt == "parquet":
         with atomic_output(out, "wb") as fh:
             _write_parquet(fh, rows)
@@ -370,7 +405,7 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
         with atomic_output(out) as fh:
             for line in lines:
                 fh.write(line + "\n")
-    per_k = Counter(int(s.get("k") or len(s.get("skills") or [])) for _, s in rows)
+    counts = _counts(rows, curriculum)
     manifest = {
         "tool": "steps-studio",
         "version": __version__,
@@ -380,16 +415,11 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
         "inputs": [{"path": str(p), "sha256": file_sha256(p)} for p in inputs],
         "settings": {"include_all": include_all, "seed": seed,
                      "curriculum": curriculum.to_dict() if curriculum is not None else None, **(settings or {})},
-        "counts": {
-            "total": len(rows),
-            "per_k": {str(k): per_k[k] for k in sorted(per_k)},
-            "per_community": dict(sorted(Counter(community_of(s) for _, s in rows).items())),
-            "per_style": dict(sorted(Counter(str(s.get("style")) for _, s in rows).items())),
-            "per_epoch": ({str(e): c for e, c in sorted(Counter(e for e, _ in rows).items())}
-                          if curriculum is not None else None),
-        },
+        "counts": counts,
+        "taxonomy": taxonomy_of([s for _, s in rows]),
         "ids": [s["id"] for _, s in rows],
-        "notes": _curriculum_notes(curriculum, per_k) if curriculum is not None else [],
+        "notes": _curriculum_notes(curriculum, {int(k): n for k, n in counts["per_k"].items()})
+        if curriculum is not None else [],
     }
     with atomic_output(manifest_path) as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=2)
@@ -398,5 +428,5 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
 
 
 __all__ = ["FORMATS", "Curriculum", "DEFAULT_CURRICULUM", "curriculum_from_dict", "read_curriculum", "apportion",
-           "curriculum_order", "select_samples", "to_openai", "to_sharegpt", "to_alpaca", "community_of",
+           "curriculum_order", "select_samples", "export_counts", "taxonomy_of", "to_openai", "to_sharegpt", "to_alpaca", "community_of",
            "ExportResult", "file_sha256", "export_samples", "check_outputs_spare_inputs"]

@@ -202,7 +202,7 @@ def combination_dict(combo: Any) -> dict:
     out = {"skills": skills, "start": [str(s) for s in (get("start") or [])], "gain": get("gain"),
            "step_gains": list(get("step_gains") or []), "lca": get("lca"), "scope": get("scope"),
            "k": get("k") if get("k") is not None else len(skills), "coherence": get("coherence"),
-           "lca_label": get("lca_label")}
+           "lca_label": get("lca_label"), "lca_path": get("lca_path") or "", "tree_version": get("tree_version") or ""}
     return out
 
 

@@ -371,7 +371,9 @@ class EncodingTree:
         raise InputError(f"no community or skill called {ref!r} in the tree")
 
     def community_path(self, node: int) -> str:
-        """Labels from the top community down to ``node``, joined by ' > '."""
+        """Labels from the top community down to ``node``, joined by ' > ' (the root's label for the root)."""
+        if node == self.root:
+            return self.labels[node]
         return " > ".join(self.labels[v] for v in self.path(node) if v >= self.n_skills)
 
     def entropy_by_lca(self) -> float:

@@ -57,3 +57,23 @@ def test_steps_global_has_the_highest_mean_gain_on_the_demo(demo):
         assert by["steps-global"].mean_gain == max(r.mean_gain for r in by.values())
         assert by["steps-local"].mean_gain < by["steps-global"].mean_gain
         assert all(r.n == 100 for r in by.values())
+
+
+def test_exports_say_which_taxonomy_produced_them(tmp_path, demo):
+    from steps_core.corpus import load_cooccurrence
+    from steps_core.export import export_counts, export_samples
+    from steps_core.select import select_combinations
+    from steps_core.synth import TemplateBackend, plan_jobs, synthesize
+
+    tree = build_tree(build_graph(load_cooccurrence(demo.corpus)), k=3)
+    combos = select_combinations(tree, k=3, top=6)
+    samples = list(synthesize(plan_jobs(combos, style="agentic", catalog=read_catalog(demo.catalog)),
+                              TemplateBackend(), workers=1))
+    for s in samples:
+        assert s["provenance"]["combination"]["tree_version"] == tree.version
+    result = export_samples(samples, tmp_path / "train.jsonl", "openai", include_all=True)
+    assert result.manifest["counts"] == export_counts(samples, include_all=True)
+    tax = result.manifest["taxonomy"]
+    assert tax["tree_versions"] == [tree.version]
+    for c in combos:
+        assert tax["communities"][c.lca] == tree.community_path(tree.node_of(c.lca))
