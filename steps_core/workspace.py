@@ -946,13 +946,19 @@ class Workspace:
         with self._read() as conn:
             return self._sample(conn, sample_id)
 
+    def sample_ids(self) -> list[str]:
+        """Ids of every sample, in the order first added (cheap: no JSON is decoded)."""
+        with self._read() as conn:
+            return [r[0] for r in conn.execute("SELECT id FROM samples ORDER BY rowid")]
+
     def samples(self, accepted: bool | None | Literal["any"] = _ANY, status: str | None = None,
-                k: int | None = None) -> list[dict]:
+                k: int | None = None, *, with_provenance: bool = True) -> list[dict]:
         """Samples in the order first added, filtered by decision, status and number of skills.
 
         ``accepted``: ``"any"`` (default), True (accepted), False (rejected) or None (undecided). Each dict
         has the samples.jsonl fields with ``messages`` = the effective conversation (the edit if edited),
         plus ``original_messages``, ``edited`` (bool), ``combo_key``, ``created_at`` and ``updated_at``.
+        ``with_provenance=False`` skips the (large) provenance, which is then None: for lists and counts.
         """
         where, params = [], []
         if accepted is None:
@@ -968,7 +974,8 @@ class Workspace:
         if k is not None:
             where.append("k = ?")
             params.append(k)
-        sql = self._SAMPLE_COLUMNS + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY rowid"
+        columns = self._SAMPLE_COLUMNS if with_provenance else self._SAMPLE_COLUMNS.replace(" provenance,", " 'null',")
+        sql = columns + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY rowid"
         with self._read() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [self._sample_dict(r) for r in rows]

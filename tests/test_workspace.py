@@ -674,3 +674,19 @@ def test_a_new_workspace_opens_while_another_process_holds_a_lock(tmp_path):
             assert ws.skill_marks()["pinned"] == ["a"]
     finally:
         t.join()
+
+
+def test_light_sample_reads(tmp_path):
+    from steps_core.workspace import open_workspace
+
+    with open_workspace(tmp_path / "w.sqlite") as ws:
+        ws.add_samples([{"id": f"s{i}", "skills": ["a", "b"], "k": 2, "style": "composite", "status": "ok",
+                         "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+                         "accepted": None, "provenance": {"big": "x" * 1000}} for i in range(3)])
+        assert ws.sample_ids() == ["s0", "s1", "s2"]
+        light = ws.samples(with_provenance=False)
+        full = ws.samples()
+        assert [s["provenance"] for s in light] == [None] * 3
+        assert [s["provenance"]["big"] for s in full] == ["x" * 1000] * 3
+        assert [{k: v for k, v in s.items() if k != "provenance"} for s in light] == \
+               [{k: v for k, v in s.items() if k != "provenance"} for s in full]
