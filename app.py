@@ -1,140 +1,128 @@
-"""STEPS Studio, the app: ``streamlit run app.py``.
+"""STEPS Studio, the app: ``streamlit run app.py``. This file is the Home page: the data at a glance, where the
+pipeline stands, and the way to the next step.
 
-This file is the frame around every page: the page list (``st.navigation``) and the sidebar with the
-workspace, the data source and the few settings that change everything (tree height, edge weighting,
-minimum counts). The pages live in ``app_pages/``; their shared helpers in ``app_pages/common.py``.
-
-(Not ``pages/``: Streamlit runs a file of a folder called ``pages`` next to the entry point on its own, without
-this frame, when the first request after a server start is that page's URL.)
+The other pages are ``pages/<n>_<Name>.py`` (Streamlit's pages directory); every page, this one included,
+starts with :func:`pages.ui.common.frame`, which draws the sidebar (page links, workspace, data source,
+settings), so a page opened directly by its URL has the same frame.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import common
-from steps_core.errors import StepsError
-from steps_core.graph import WEIGHTINGS
+from pages.ui import common
 
-st.set_page_config(page_title="STEPS Studio", page_icon=":material/account_tree:", layout="wide")
+frame = common.frame("Home")
 
-PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/taxonomy.py", title="Taxonomy", icon=":material/account_tree:"),
-    st.Page("app_pages/combinations.py", title="Combinations", icon=":material/join:"),
-    st.Page("app_pages/synthesize.py", title="Synthesize", icon=":material/auto_awesome:"),
-    st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
-]
-SOURCE_KINDS = {"demo": "Embedded demo", "upload": "Upload files", "path": "File on the server"}
+ABOUT = """
+**The idea.** A training set teaches a model the skills it shows, and mostly the *combinations* of skills
+it shows together. STEPS finds the combinations your corpus is missing by asking how surprising they are
+under the corpus's own structure, then has an LLM write new samples for them.
 
-
-def _switch_workspace() -> None:
-    """The workspace name changed: forget this session's view of the old one."""
-    st.session_state.pop("_ws", None)
-    st.session_state.pop("src_kind", None)
-    common.forget_bound_widgets()
-
-
-def _choose_source(kind: str) -> None:
-    """Upload and path forms; the demo is taken at once."""
-    current = common.current_source()
-    if kind == "demo":
-        if current.kind != "demo":
-            with common.shown_errors("Demo data: "):
-                common.workspace().set_setting("source", common.demo_source().to_setting())
-                st.rerun()
-        return
-    if kind == "upload":
-        corpus = st.file_uploader("Corpus (JSONL, JSON, CSV or Parquet)", type=common.UPLOAD_TYPES, key="up_corpus")
-        cat = st.file_uploader("Skill catalogue (optional CSV: skill, category, definition, example)",
-                               type=["csv"], key="up_catalog")
-        top = st.file_uploader("Topics (optional, one per line)", type=["txt"], key="up_topics")
-        if st.button("Use these files", disabled=corpus is None, width="stretch"):
-            names: dict[str, str] = {}
-            with common.shown_errors("Upload: ", rename=names, keep="_source_error"):
-                saved = {}
-                for label, f in (("corpus", corpus), ("catalog", cat), ("topics", top)):
-                    if f is not None:
-                        saved[label] = common.save_upload(f.getvalue(), f.name)
-                        names[str(saved[label])] = f.name
-                common.use_source(common.DataSource("upload", saved["corpus"], saved.get("catalog"),
-                                                    saved.get("topics"), name=corpus.name))
-                st.rerun()
-        return
-    prefill = current if current.kind == "path" else None
-    with st.form("path_form", border=False):
-        corpus = st.text_input("Corpus file or folder", value=str(prefill.corpus) if prefill else "",
-                               help="A path on the machine running the app: a JSONL/JSON/CSV/Parquet file or a "
-                                    "folder of shards.")
-        cat = st.text_input("Skill catalogue CSV (optional)",
-                            value=str(prefill.catalog) if prefill and prefill.catalog else "")
-        top = st.text_input("Topics file (optional)", value=str(prefill.topics) if prefill and prefill.topics else "")
-        if st.form_submit_button("Load", width="stretch") and corpus.strip():
-            with common.shown_errors("Data: ", keep="_source_error"):
-                from pathlib import Path
-
-                source = common.DataSource("path", Path(corpus.strip()).expanduser(),
-                                           Path(cat.strip()).expanduser() if cat.strip() else None,
-                                           Path(top.strip()).expanduser() if top.strip() else None,
-                                           name=Path(corpus.strip()).name)
-                common.use_source(source)
-                st.rerun()
+1. **Count.** Every record is tagged with the skills it needs. Two skills are linked when records use them
+   together; the link is stronger the more they co-occur (the *edge weighting* decides how counts become
+   weights).
+2. **Group.** The skills are arranged in an *encoding tree*: nested communities of skills that are used
+   together. The tree is chosen to make the *structural entropy* as small as possible — the number of
+   bits needed to say where a random walk on the skill graph is, when you may name its community first.
+   A good tree explains the co-occurrences, so it needs fewer bits (H^T well below H¹).
+3. **Select.** A combination is novel when its skills sit in different corners of the tree: naming them
+   costs many bits that the start skill did not already pay for (the *conditional structural entropy*,
+   the **gain**). A beam search picks combinations with the highest gain, looking first near the start skill
+   and widening step by step; you pin, exclude and approve.
+4. **Synthesise.** For every approved combination an LLM writes a new sample that needs all its skills at
+   once (seeded with real examples of each skill from the corpus); you accept, reject or edit each one, and
+   an LLM judge can grade them with the Skill-Mix rubric.
+5. **Export.** The accepted samples are written for a trainer (OpenAI chat, ShareGPT, Alpaca or Parquet),
+   optionally ordered as a curriculum from fewer to more skills per sample, with a manifest recording how
+   they were made.
+"""
 
 
-def sidebar() -> bool:
-    """Draw the sidebar; False when no workspace could be opened (the page must not run)."""
-    with st.sidebar:
-        if "ws_name" not in st.session_state:
-            st.session_state["ws_name"] = common.default_workspace()
-        st.text_input("Workspace", key="ws_name", on_change=_switch_workspace,
-                      help="A name (saved as ./steps-workspace/<name>.sqlite) or a path to a .sqlite file. "
-                           "Everything you choose and make is saved there the moment you do it.")
-        try:
-            ws = common.workspace()
-        except StepsError as exc:
-            st.error(f"Cannot open this workspace: {exc}")
-            return False
-        st.caption(f"Saved in `{ws.path}`")
-
-        st.subheader("Data")
-        current = common.current_source()
-        if "src_kind" not in st.session_state:
-            st.session_state["src_kind"] = current.kind
-        kind = st.radio("Source", list(SOURCE_KINDS), format_func=SOURCE_KINDS.get, key="src_kind",
-                        horizontal=True, label_visibility="collapsed")
-        _choose_source(kind)
-        st.caption(f"Using: **{common.md(current.name)}** (`{current.corpus.name}`)")
-
-        st.subheader("Taxonomy settings")
-        d = common.BUILD_DEFAULTS
-        st.select_slider("Tree height k", options=list(common.HEIGHTS), help=common.HELP["height"],
-                         key=common.bind("height", d["height"], lambda v: v in common.HEIGHTS),
-                         on_change=common.save, args=("height",))
-        st.selectbox("Edge weighting", list(WEIGHTINGS), help=common.HELP["weighting"],
-                     key=common.bind("weighting", d["weighting"], lambda v: v in WEIGHTINGS),
-                     on_change=common.save, args=("weighting",))
-        c1, c2 = st.columns(2)
-        positive = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1  # noqa: E731
-        c1.number_input("Min skill count", min_value=1, step=1, help=common.HELP["min_count"],
-                        key=common.bind("min_count", d["min_count"], positive),
-                        on_change=common.save, args=("min_count",))
-        c2.number_input("Min pair count", min_value=1, step=1, help=common.HELP["min_cooccur"],
-                        key=common.bind("min_cooccur", d["min_cooccur"], positive),
-                        on_change=common.save, args=("min_cooccur",))
-        st.checkbox("Skip bad records", help="Count and skip records that cannot be read instead of stopping at "
-                                             "the first one.",
-                    key=common.bind("skip_bad", d["skip_bad"], lambda v: isinstance(v, bool)),
-                    on_change=common.save, args=("skip_bad",))
-    return True
+def metrics(tree) -> None:
+    g = tree.graph
+    cols = st.columns(6)
+    cols[0].metric("Records", f"{g.n_records:,}", help=common.HELP["records"])
+    cols[1].metric("Skills", f"{g.n_skills:,}", help=common.HELP["skills"])
+    cols[2].metric("Edges", f"{g.n_edges:,}", help=common.HELP["edges"])
+    cols[3].metric("H¹ (bits)", f"{tree.h1:.3f}", help=common.HELP["h1"])
+    cols[4].metric("H^T (bits)", f"{tree.entropy:.3f}", help=common.HELP["ht"])
+    cols[5].metric("Compression θ", f"{tree.theta:.1%}", help=common.HELP["theta"])
 
 
-navigation = st.navigation(PAGES)
-if sidebar():
-    if st.session_state.get("_source_error"):          # a data-source error, where it will be seen
-        st.error(st.session_state.pop("_source_error") + " — the data in use has not changed.",
-                 icon=":material/error:")
-    with common.shown_errors():          # a bug in a page shows as a message, never as a traceback page
-        navigation.run()
-else:
-    st.title("STEPS Studio")
-    st.error("No workspace is open: type another workspace name or path in the sidebar.")
+def step_card(col, number: int, title: str, done: bool, lines: list[str], page: str | None, link: str) -> None:
+    with col.container(border=True):
+        icon = ":material/check_circle:" if done else ":material/radio_button_unchecked:"
+        st.markdown(f"**{number}. {title}** {icon}")
+        for line in lines:
+            if line:
+                st.caption(line)
+        if page is None:
+            st.caption(link)
+        else:
+            st.page_link(page, label=link, icon=":material/arrow_forward:")
+
+
+def pipeline_status(tree) -> None:
+    ws = common.workspace()
+    s = ws.summary()
+    marks = ws.skill_marks()
+    source = common.current_source()
+    st.subheader("Where you are")
+    cols = st.columns(5)
+    step_card(cols[0], 1, "Data", True,
+              [f"{common.md(source.name)}", f"{tree.graph.n_records:,} records" if tree else "not readable yet"],
+              None, "Change it in the sidebar.")
+    step_card(cols[1], 2, "Taxonomy", tree is not None,
+              [f"{len(tree.communities):,} communities, height {tree.height}" if tree else "not built",
+               f"H^T {tree.entropy:.3f} bits" if tree else "",
+               f"{s.ops_active:,} edit(s) by hand" if s.ops_active else ""], common.page_path("Taxonomy"), "Taxonomy")
+    step_card(cols[2], 3, "Combinations", s.approved_combos > 0,
+              [f"{s.approved_combos:,} approved, {s.excluded_combos:,} excluded",
+               f"{len(marks['pinned']):,} pinned, {len(marks['excluded']):,} excluded skills"],
+              common.page_path("Combinations"), "Combinations")
+    step_card(cols[3], 4, "Samples", s.accepted > 0,
+              [f"{s.samples:,} made, {s.accepted:,} accepted", f"{s.undecided:,} to review, {s.graded:,} graded"],
+              common.page_path("Synthesize"), "Synthesize")
+    exports = ws.exports() if s.exports else []
+    step_card(cols[4], 5, "Export", s.exports > 0,
+              [f"{s.exports:,} export(s)", f"last: {exports[-1]['manifest'].get('counts', {}).get('total', 0):,} "
+                                          f"samples, {exports[-1]['format']}" if exports else "nothing written yet"],
+              common.page_path("Export"), "Export")
+
+
+def data_details(tree) -> None:
+    source = common.current_source()
+    with st.expander("About this data"):
+        st.markdown(f"- **Source:** {common.md(source.name)} ({source.kind})\n"
+                    f"- **Corpus:** `{source.corpus}`\n"
+                    f"- **Skill catalogue:** {'`' + str(source.catalog) + '`' if source.catalog else 'none'}\n"
+                    f"- **Topics:** {'`' + str(source.topics) + '`' if source.topics else 'none'}")
+        with common.shown_errors():
+            cat, top = common.catalog(source), common.topics(source)
+            st.caption(f"{len(cat):,} skills described in the catalogue, {len(top):,} topics.")
+        report = common.read_report(source, common.build_settings().skip_bad)
+        if report:
+            st.code(report, language=None)
+        if tree is not None:
+            st.caption(f"Tree version `{tree.version}` · weighting {tree.graph.weighting}")
+
+
+def main() -> None:
+    common.page_intro("STEPS Studio", "Find the skill combinations your instruction data is missing, synthesise "
+                                      "training samples for them and export them; this page shows your data at a "
+                                      "glance and where you are.")
+    tree = common.tree_or_none("Could not build the taxonomy from this data: ")
+    if tree is not None:
+        metrics(tree)
+    else:
+        st.info("Choose other data in the sidebar (demo, upload or a file on the server), or fix the file and "
+                "reload.")
+    pipeline_status(tree)
+    data_details(tree)
+    with st.expander("About the method", icon=":material/school:"):
+        st.markdown(ABOUT)
+
+
+with common.shown_errors():          # a bug shows as a message, never as a traceback page
+    main()

@@ -73,8 +73,12 @@ def write_demo(folder: str | Path, *, n_records: int = 240, seed: int = 7, hosti
 
 # ------------------------------------------------------------------------------------------------ AppTest set-up
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:                   # so that tests can import app_pages.* (the app's helpers)
+if str(REPO) not in sys.path:                   # so that tests can import pages.ui.* (the app's helpers)
     sys.path.insert(0, str(REPO))
+
+#: The app's pages by short name: the script AppTest switches to.
+PAGES = {"home": "app.py", "taxonomy": "pages/1_Taxonomy.py", "combinations": "pages/2_Combinations.py",
+         "synthesize": "pages/3_Synthesize.py", "export": "pages/4_Export.py", "compare": "pages/5_Compare.py"}
 
 #: Seconds an AppTest run may take: the first one in a process imports everything and may compile numba code.
 APP_TIMEOUT = 180
@@ -97,14 +101,14 @@ def app_env(tmp_path, monkeypatch):
 
 
 def new_app(page: str | None = None):
-    """A new AppTest session of ``app.py`` (a fresh browser tab), run once; on ``page`` (e.g. ``"taxonomy"``)
-    if given."""
+    """A new AppTest session of ``app.py`` (a fresh browser tab), run once; on ``page`` (a key of
+    :data:`PAGES`, e.g. ``"taxonomy"``) if given."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=APP_TIMEOUT)
     at.run()
     if page is not None:
-        at.switch_page(f"app_pages/{page}.py").run()
+        at.switch_page(PAGES[page]).run()
     assert_ok(at)
     return at
 

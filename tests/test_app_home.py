@@ -8,7 +8,7 @@ import math
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+from app_helpers import PAGES, app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
 
 
 def brute_figures(corpus, weighting: str = "lift") -> dict:
@@ -68,7 +68,7 @@ def test_restart_reads_the_stored_tree(app_env):
     with open_ws(app_env.ws) as ws:
         stored = ws.artefacts("tree")
     # a server restart: every cache is gone, only the workspace remains
-    from app_pages import common
+    from pages.ui import common
 
     common.clear_memo()
     at = new_app()
@@ -114,7 +114,7 @@ def test_switching_workspace_and_two_sessions(app_env):
     other = app_env.tmp / "other" / "second.sqlite"
     a, b = new_app(), new_app()                                       # two tabs on the same workspace
     a.selectbox(key="cfg:weighting").set_value("npmi").run()
-    b.switch_page("app_pages/combinations.py").run()
+    b.switch_page(PAGES["combinations"]).run()
     b.multiselect(key="marks:pinned").set_value(["regex"]).run()
     assert_ok(a)
     assert_ok(b)

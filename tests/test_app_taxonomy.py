@@ -100,7 +100,7 @@ def test_hostile_skill_name_is_text_everywhere(tmp_path, monkeypatch):
 
 
 def test_figures_escape_names_and_sizes_add_up(tmp_path):
-    from app_pages import charts
+    from pages.ui import charts
 
     files = write_demo(tmp_path / "demo", hostile=True)
     tree = reference_tree(files["corpus"])
@@ -125,7 +125,7 @@ def test_figures_escape_names_and_sizes_add_up(tmp_path):
 
 
 def test_network_is_offline_and_escaped(tmp_path):
-    from app_pages import charts
+    from pages.ui import charts
 
     files = write_demo(tmp_path / "demo", hostile=True)
     tree = reference_tree(files["corpus"])

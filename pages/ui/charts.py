@@ -219,17 +219,24 @@ def community_frame(tree: EncodingTree) -> pd.DataFrame:
                                        "Se (bits)", "parent"])
 
 
-def skill_frame(tree: EncodingTree, members: Iterable[int] | None = None) -> pd.DataFrame:
+def skill_frame(tree: EncodingTree, members: Iterable[int] | None = None,
+                samples: Sequence[int] | None = None) -> pd.DataFrame:
     """One row per skill (all, or ``members`` in that order): name, community id, count (records),
-    degree (weighted), Se in bits, and the community path."""
+    ``samples`` (accepted samples using the skill, when given: one value per skill in tree order), degree
+    (weighted), Se in bits, and the community path."""
     idx = range(tree.n_skills) if members is None else [int(i) for i in members]
     rows = []
     for i in idx:
         p = int(tree.parent[i])
-        rows.append({"skill": tree.skills[i], "community": tree.ids[p] if p != tree.root else "—",
-                     "count": int(tree.graph.counts[i]), "degree": float(tree.graph.degree[i]),
-                     "Se (bits)": float(tree.se[i]), "path": tree.community_path(p) if p != tree.root else "—"})
-    return pd.DataFrame(rows, columns=["skill", "community", "count", "degree", "Se (bits)", "path"])
+        row = {"skill": tree.skills[i], "community": tree.ids[p] if p != tree.root else "—",
+               "count": int(tree.graph.counts[i]), "degree": float(tree.graph.degree[i]),
+               "Se (bits)": float(tree.se[i]), "path": tree.community_path(p) if p != tree.root else "—"}
+        if samples is not None:
+            row["samples"] = int(samples[i])
+        rows.append(row)
+    columns = ["skill", "community", "count", *(["samples"] if samples is not None else []), "degree", "Se (bits)",
+               "path"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def neighbour_frame(tree: EncodingTree, skill: int, top: int = 10) -> pd.DataFrame:
@@ -342,18 +349,119 @@ def network_html(tree: EncodingTree, *, max_edges: int = 1500, height_px: int = 
 
 
 # ------------------------------------------------------------------------------------------------ combinations
-def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of) -> pd.DataFrame:
+def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelty: Sequence | None = None
+                      ) -> pd.DataFrame:
     """The ranked combinations as a table: rank, skills, gain and step gains (bits), LCA community,
-    coherence (when computed), and the curator's mark (``approved``/``excluded``/empty) looked up by ``key_of(skills)``."""
+    coherence (when computed), novelty (when ``novelty`` gives one :class:`steps_core.novelty.Novelty` per
+    combination: ``support``, the records tagged with all the skills; ``min pair``, the smallest pairwise
+    co-occurrence count; ``novel`` when the skills were never seen together) and the curator's mark
+    (``approved``/``excluded``/empty) looked up by ``key_of(skills)``."""
     rows = []
     for rank, c in enumerate(combos, start=1):
-        rows.append({"rank": rank, "skills": " + ".join(c.skills), "gain (bits)": float(c.gain),
-                     "step gains (bits)": ", ".join(f"{g:.3f}" for g in c.step_gains),
-                     "community": c.lca if c.lca != "root" else "—", "community label": c.lca_label,
-                     "coherence": math.nan if c.coherence is None else float(c.coherence),
-                     "mark": marks.get(key_of(c.skills), "")})
+        row = {"rank": rank, "skills": " + ".join(c.skills), "gain (bits)": float(c.gain),
+               "step gains (bits)": ", ".join(f"{g:.3f}" for g in c.step_gains),
+               "community": c.lca if c.lca != "root" else "—", "community label": c.lca_label,
+               "coherence": math.nan if c.coherence is None else float(c.coherence),
+               "mark": marks.get(key_of(c.skills), "")}
+        if novelty is not None:
+            nov = novelty[rank - 1]
+            row.update({"novel": NOVEL_MARK if nov.support == 0 else "", "support": int(nov.support),
+                        "min pair": int(nov.min_pair)})
+        rows.append(row)
     columns = ["rank", "skills", "gain (bits)", "step gains (bits)", "community", "community label", "coherence",
                "mark"]
+    if novelty is not None:
+        columns[3:3] = ["novel", "support", "min pair"]
     if all(c.coherence is None for c in combos):
         columns.remove("coherence")                      # not computed: no column of blanks
     return pd.DataFrame(rows, columns=columns)
+
+
+#: The marker of a combination no record is tagged with (support 0).
+NOVEL_MARK = "✦ novel"
+
+
+# ------------------------------------------------------------------------------------------------ coverage
+def gap_frame(gaps: Sequence) -> pd.DataFrame:
+    """The emptiest communities (:func:`steps_core.coverage.emptiest_communities`): id, label, level, skills
+    and accepted samples touching them."""
+    return pd.DataFrame([{"community": g.id, "label": g.label, "level": g.depth, "skills": g.n_skills,
+                          "samples": g.samples} for g in gaps],
+                        columns=["community", "label", "level", "skills", "samples"])
+
+
+def usage_frame(usage: Sequence) -> pd.DataFrame:
+    """Spent tokens and cost per community (:func:`steps_core.coverage.usage_by_community`); cost NaN when
+    unknown (no price set)."""
+    return pd.DataFrame([{"community": u.id if u.id != "root" else "—", "label": u.label, "samples": u.samples,
+                          "prompt tokens": u.prompt_tokens, "completion tokens": u.completion_tokens,
+                          "cost ($)": math.nan if u.cost_usd is None else float(u.cost_usd)} for u in usage],
+                        columns=["community", "label", "samples", "prompt tokens", "completion tokens", "cost ($)"])
+
+
+# ------------------------------------------------------------------------------------------------ edits
+def edit_log_frame(ops: Sequence[Mapping], cursor: int, trees: Sequence[EncodingTree] | None,
+                   describe) -> pd.DataFrame:
+    """The taxonomy-edit log: step, what it does (``describe(op)``), active or undone, and H^T before and
+    after it in bits (for active edits, from ``trees``: the base tree then the tree after each active edit)."""
+    rows = []
+    for i, op in enumerate(ops):
+        active = i < cursor
+        before = after = math.nan
+        if active and trees is not None and i + 1 < len(trees):
+            before, after = float(trees[i].entropy), float(trees[i + 1].entropy)
+        rows.append({"step": i + 1, "edit": describe(op), "state": "active" if active else "undone",
+                     "H^T before (bits)": before, "H^T after (bits)": after, "ΔH^T (bits)": after - before})
+    return pd.DataFrame(rows, columns=["step", "edit", "state", "H^T before (bits)", "H^T after (bits)",
+                                       "ΔH^T (bits)"])
+
+
+# ------------------------------------------------------------------------------------------------ samplers
+#: Measures of the sampler comparison: column -> (title, unit or "", plain-words meaning).
+COMPARE_MEASURES = {
+    "mean_gain": ("mean gain", "bits", "how much structure the combinations add beyond their first skill "
+                                       "(conditional structural entropy H(rest | first)); higher = further from "
+                                       "what the corpus already combines"),
+    "novelty_rate": ("novelty rate", "", "share of the combinations that no record of the corpus is tagged with "
+                                         "(support 0): genuinely new combinations"),
+    "mean_coherence": ("mean coherence", "", "mean cosine similarity of the skills' descriptions (MiniLM); higher "
+                                             "= the skills make sense together"),
+    "communities": ("communities covered", "", "distinct communities of the taxonomy touched by the combinations; "
+                                               "higher = a broader spread"),
+    "gini": ("Gini of skill use", "", "0 = every skill used equally often, 1 = one skill in everything; "
+                                      "lower = a more even use of the skills"),
+}
+#: A colour per sampler (Okabe-Ito): the STEPS samplers in blues, the random baselines in warm colours.
+SAMPLER_COLOURS = {"steps-local": "#0072B2", "steps-global": "#56B4E9", "uniform": "#E69F00",
+                   "pair-extend": "#D55E00", "random-walk": "#CC79A7"}
+
+
+def compare_frame(rows: Sequence) -> pd.DataFrame:
+    """The comparison rows (:class:`steps_core.compare.SamplerStats`) as a table, one row per k and sampler."""
+    return pd.DataFrame([{"k": r.k, "sampler": r.sampler, "n": r.n, "mean_gain": r.mean_gain,
+                          "novelty_rate": r.novelty_rate,
+                          "mean_coherence": math.nan if r.mean_coherence is None else r.mean_coherence,
+                          "communities": r.communities, "gini": r.gini} for r in rows],
+                        columns=["k", "sampler", "n", *COMPARE_MEASURES])
+
+
+def compare_figure(rows: Sequence, measure: str, *, height: int = 420) -> go.Figure:
+    """Grouped bars: for every k (x) one bar per sampler, showing ``measure`` (a key of
+    :data:`COMPARE_MEASURES`)."""
+    if measure not in COMPARE_MEASURES:
+        raise ValueError(f"unknown measure {measure!r}")
+    title, unit, _ = COMPARE_MEASURES[measure]
+    df = compare_frame(rows)
+    fig = go.Figure()
+    for sampler in dict.fromkeys(df["sampler"]):
+        part = df[df["sampler"] == sampler]
+        fig.add_bar(x=[f"k = {k}" for k in part["k"]], y=part[measure].tolist(), name=html.escape(sampler),
+                    marker_color=SAMPLER_COLOURS.get(sampler, "#999999"),
+                    hovertemplate=f"{html.escape(sampler)}<br>%{{x}}<br>{title}: %{{y:.3f}}"
+                                  f"{' ' + unit if unit else ''}<extra></extra>")
+    fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10),
+                      yaxis_title=f"{title} ({unit})" if unit else title,
+                      yaxis_tickformat=".0%" if measure == "novelty_rate" else None,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), plot_bgcolor="#ffffff")
+    fig.update_yaxes(gridcolor="#e6e6e6", rangemode="tozero")
+    return fig

@@ -1,10 +1,16 @@
-"""Shared helpers of the STEPS Studio pages: the workspace, the data source, cached pipeline steps, messages.
+"""Shared helpers of the STEPS Studio pages: the frame, the workspace, the data source, the taxonomy (with
+its edits), cached pipeline steps, messages.
+
+Every page (``app.py`` is Home, ``pages/<n>_<Name>.py`` the others) starts with :func:`frame`, which sets
+the page config and draws the sidebar: our own page links, the workspace, the data source and the global
+settings. Streamlit's own page list is hidden (``client.showSidebarNavigation = false``), so a page opened
+directly by its URL, even as the first request after a server start, has the same frame.
 
 State lives in three places, each for one kind of thing:
 
 * the **workspace** (one SQLite file, :mod:`steps_core.workspace`): everything the user chose or made
-  (data source, settings, pins, approvals, samples, decisions, grades, exports), written the moment they
-  act; one :class:`~steps_core.workspace.Workspace` object per file for the whole server
+  (data source, settings, pins, approvals, samples, decisions, grades, exports, taxonomy edits), written
+  the moment they act; one :class:`~steps_core.workspace.Workspace` object per file for the whole server
   (``st.cache_resource``; it is thread-safe);
 * process-wide **caches** of pure results keyed by the data file's path, size and modification time plus the
   settings (co-occurrence counts, trees, embeddings): :func:`memo`;
@@ -13,6 +19,11 @@ State lives in three places, each for one kind of thing:
 
 Widgets whose value is a workspace setting are bound with :func:`bind` (initial value from the workspace)
 and :func:`save` (``on_change``: written at once).
+
+The taxonomy used everywhere (selection, synthesis provenance, exports) is :func:`current_tree`: the tree
+built from the data (:func:`base_tree`) with the workspace's active edits replayed on it
+(:func:`steps_core.edits.replay`). Each edit records the version of the base tree it was made on; when the
+data or the settings change the base tree, the edits no longer apply and :func:`edit_state` says so.
 """
 
 from __future__ import annotations
@@ -121,6 +132,55 @@ def page_intro(title: str, purpose: str) -> None:
     st.markdown(purpose)
 
 
+# ------------------------------------------------------------------------------------------------ the frame
+#: The app's pages in the order of the sidebar: (script path relative to ``app.py``, title, icon).
+PAGES = (
+    ("app.py", "Home", ":material/home:"),
+    ("pages/1_Taxonomy.py", "Taxonomy", ":material/account_tree:"),
+    ("pages/2_Combinations.py", "Combinations", ":material/join:"),
+    ("pages/3_Synthesize.py", "Synthesize", ":material/auto_awesome:"),
+    ("pages/4_Export.py", "Export", ":material/download:"),
+    ("pages/5_Compare.py", "Compare samplers", ":material/leaderboard:"),
+)
+
+
+def page_path(title: str) -> str:
+    """The script of the page called ``title`` (for ``st.page_link`` and ``st.switch_page``)."""
+    for path, name, _icon in PAGES:
+        if name == title:
+            return path
+    raise ValueError(f"no page {title!r}")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What :func:`frame` set up: the page's title and the open workspace."""
+
+    title: str
+    ws: Workspace
+
+
+def frame(title: str) -> Frame:
+    """The frame of every page; call it first. Sets the page config, draws the sidebar (page links,
+    workspace, data source, global settings) and shows a pending data-source error. Stops the page when
+    no workspace can be opened."""
+    page_path(title)                                       # a known page
+    st.set_page_config(page_title="STEPS Studio" if title == "Home" else f"{title} · STEPS Studio",
+                       page_icon=":material/account_tree:", layout="wide")
+    st.session_state["_page"] = title
+    from .sidebar import draw_sidebar
+
+    ws = draw_sidebar()
+    if ws is None:
+        st.title("STEPS Studio")
+        st.error("No workspace is open: type another workspace name or path in the sidebar.")
+        st.stop()
+    if st.session_state.get("_source_error"):          # a data-source error, where it will be seen
+        st.error(st.session_state.pop("_source_error") + " — the data in use has not changed.",
+                 icon=":material/error:")
+    return Frame(title, ws)
+
+
 # ------------------------------------------------------------------------------------------------ workspace
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _open_workspace(path: str) -> Workspace:
@@ -165,7 +225,19 @@ def bind(key: str, default: Any, valid: Callable[[Any], bool] | None = None) -> 
         if valid is not None and not valid(value):
             value = default
         st.session_state[sk] = value
+    else:
+        keep(sk)
     return sk
+
+
+def keep(key: str) -> None:
+    """Carry a widget's value over to the widget of the same key on another page.
+
+    Each page is its own script, so the sidebar's widgets get new ids on every page and would start from
+    their defaults; writing the value back through the Session State API before the widget is drawn makes
+    the new widget take it (Streamlit's documented way to keep widget values across pages)."""
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
 
 
 def save(key: str) -> None:
@@ -409,6 +481,36 @@ def cooccurrence(source: DataSource, skip_bad: bool = False) -> Counts:
     return memo("cooc", key, compute)
 
 
+def support_index(source: DataSource, skip_bad: bool = False):
+    """The corpus's inverted index skill -> records (:class:`steps_core.novelty.SupportIndex`), cached like
+    the counts: how many records are tagged with every skill of a combination."""
+    from steps_core.corpus import iter_skill_lists
+    from steps_core.novelty import SupportIndex
+
+    def compute():
+        bar, update = _progress_bar("Indexing the corpus (records)")
+        try:
+            return SupportIndex.from_skill_lists(iter_skill_lists(source.corpus, skip_bad=skip_bad, progress=update))
+        finally:
+            bar.empty()
+
+    return memo("support", _cooc_key(source, skip_bad), compute)
+
+
+def novelty_of(combos, source: DataSource, skip_bad: bool = False) -> list:
+    """:func:`steps_core.novelty.novelty` of every combination (support and smallest pair count)."""
+    from steps_core.novelty import novelty
+
+    index = support_index(source, skip_bad)
+    cooc = cooccurrence(source, skip_bad).cooc
+    return [novelty(c.skills, index=index, cooc=cooc) for c in combos]
+
+
+def accepted_skill_lists() -> list[list[str]]:
+    """The skills of every accepted sample in the workspace: what the curated data covers."""
+    return [list(s["skills"]) for s in workspace().samples(accepted=True)]
+
+
 def catalog(source: DataSource) -> tuple[Skill, ...]:
     """The source's skill catalogue (empty without one)."""
     if source.catalog is None:
@@ -445,11 +547,11 @@ def build_tree_now(source: DataSource, settings: BuildSettings) -> EncodingTree:
     return tree
 
 
-def current_tree() -> EncodingTree:
-    """The encoding tree of the current data source and settings.
+def base_tree() -> EncodingTree:
+    """The encoding tree built from the current data source and settings, before any edit.
 
     Cached for the server; stored in the workspace as a ``tree`` artefact (its meta holds the key), so a
-    restart reads it back instead of rebuilding. The tree's version is kept as setting ``tree_version``.
+    restart reads it back instead of rebuilding.
     """
     ws = workspace()
     source = current_source()
@@ -470,11 +572,111 @@ def current_tree() -> EncodingTree:
                               "version": tree.version})
         return tree
 
-    tree = memo("tree", f"{ws.path}|{key}", compute)
+    return memo("tree", f"{ws.path}|{key}", compute)
+
+
+@dataclass(frozen=True)
+class EditState:
+    """The taxonomy edits of the workspace against the base tree.
+
+    ``trees[i]`` is the tree after the first ``i`` active edits (``trees[0]`` is the base tree, ``trees[-1]``
+    the tree in use); ``log`` the whole op log (active then undone); ``stale`` when some active edit was
+    made on another base tree (the data or the settings changed since; an op records it as ``base``; an op
+    without it is tried on any base tree), ``error`` when replaying failed:
+    in both cases no edit is applied and the base tree is used.
+    """
+
+    base: EncodingTree
+    trees: tuple[EncodingTree, ...]
+    log: Any
+    stale: bool = False
+    error: str | None = None
+
+    @property
+    def tree(self) -> EncodingTree:
+        return self.trees[-1]
+
+    @property
+    def applied(self) -> bool:
+        return not self.stale and self.error is None
+
+
+def _replay_each(base: EncodingTree, ops: tuple[dict, ...]) -> tuple[EncodingTree, ...]:
+    """The base tree and the tree after each op in turn (so the log can show H^T before and after)."""
+    from steps_core.edits import apply_op
+
+    trees = [base]
+    for i, op in enumerate(ops, start=1):
+        try:
+            trees.append(apply_op(trees[-1], op))
+        except InputError as exc:
+            raise InputError(f"edit {i}: {exc.message}", field=exc.field) from None
+    return tuple(trees)
+
+
+def edit_state() -> EditState:
+    """The base tree, the workspace's edit log and the trees it gives (replays are cached by content)."""
+    base = base_tree()
+    log = workspace().op_log()
+    active = tuple(log.active)
+    if any("base" in op and op["base"] != base.version for op in active):
+        return EditState(base, (base,), log, stale=True)
+    if not active:
+        return EditState(base, (base,), log)
+    try:
+        trees = memo("edited", _key(base.version, active), lambda: _replay_each(base, active))
+    except InputError as exc:
+        return EditState(base, (base,), log, error=str(exc))
+    return EditState(base, trees, log)
+
+
+def current_tree(state: EditState | None = None) -> EncodingTree:
+    """The taxonomy in use: the base tree with the workspace's active edits replayed on it (``state``: an
+    :func:`edit_state` already read in this run).
+
+    Its version (a content hash, changed by every edit) is kept as the workspace setting ``tree_version``,
+    which samples and exports record.
+    """
+    tree = (state or edit_state()).tree
+    ws = workspace()
     if st.session_state.get("_tree_version_saved") != (str(ws.path), tree.version):
         if ws.get_setting("tree_version") != tree.version:
             ws.set_setting("tree_version", tree.version)
         st.session_state["_tree_version_saved"] = (str(ws.path), tree.version)
+    return tree
+
+
+def clear_edits() -> None:
+    """Forget the workspace's taxonomy edits (a button callback)."""
+    with shown_errors("Could not clear the edits: "):
+        workspace().clear_ops()
+    st.session_state.pop("_latest:taxonomy", None)
+
+
+def stale_edits_notice(state: EditState) -> None:
+    """Say plainly why the edits are not applied, with a button to clear them."""
+    n = len(state.log.active)
+    if state.stale:
+        st.warning(f"The taxonomy has {n} edit(s) made on another tree: the data or the taxonomy settings "
+                   "changed since, so they are not applied and the tree built from the data is shown. Go back "
+                   "to the data and settings they were made on to use them again, or clear them.",
+                   icon=":material/history:")
+    elif state.error:
+        st.error(f"The taxonomy edits cannot be replayed ({state.error}); the tree built from the data is shown.",
+                 icon=":material/error:")
+    else:
+        return
+    st.button("Clear the edit log", key=f"clear_edits_{st.session_state.get('_page', '')}", on_click=clear_edits,
+              icon=":material/delete_sweep:")
+
+
+def tree_or_none(what: str = "Could not build the taxonomy: ") -> EncodingTree | None:
+    """:func:`current_tree`, or None with the error shown (bad data); a stale edit log is announced."""
+    tree = None
+    with shown_errors(what):
+        state = edit_state()
+        stale_edits_notice(state)
+        tree = current_tree(state)
     return tree
 
 

@@ -1,5 +1,6 @@
-"""Synthesize: samples for the approved combinations (an LLM endpoint or the offline template backend), then
-review: accept, reject or edit each sample, and grade on demand."""
+"""Synthesize: samples for the approved combinations (an LLM endpoint or the offline template backend), the
+estimate before a run and the tokens and cost spent per community after, then review: accept, reject or edit
+each sample, and grade on demand."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import json
 
 import streamlit as st
 
-from app_pages import common
+from pages.ui import charts, common
+from steps_core.coverage import usage_by_community
 from steps_core.corpus import iter_records
 from steps_core.grade import Judge, grade_sample, graded_points, metrics_report
 from steps_core.llm import LLMClient, Price, ResponseCache, default_cache_path, resolve_api_key
 from steps_core.synth import (STYLES, OpenAIBackend, TemplateBackend, estimate_run, format_prompt, plan_jobs,
                               synthesize)
+
+frame = common.frame("Synthesize")
 
 BACKENDS = {"template": "Template (offline, no model)", "openai": "OpenAI-compatible endpoint"}
 STYLE_HELP = {
@@ -106,10 +110,10 @@ def plan(approved: list[dict], style: str, per_combo: int, seed: int):
     return common.memo("jobs", common._key(key), compute)
 
 
-def generate(jobs, cfg: dict) -> None:
-    """Run the jobs, saving and showing each sample the moment it arrives."""
+def generate(jobs, cfg: dict, version: str | None) -> None:
+    """Run the jobs, saving and showing each sample the moment it arrives; each records ``version``, the
+    taxonomy in use (the combination in its provenance keeps the version it was selected in)."""
     ws = common.workspace()
-    version = ws.get_setting("tree_version")
     bar = st.progress(0.0, text=f"0 / {len(jobs)} samples")
     live = st.container(height=360)
     ok = failed = 0
@@ -135,7 +139,7 @@ def brief(sample: dict) -> None:
     st.markdown(f":green[ok] **{skills}** — {common.md(last[:220])}{'…' if len(last) > 220 else ''}")
 
 
-def generation(cfg: dict) -> None:
+def generation(cfg: dict, version: str | None) -> None:
     ws = common.workspace()
     approved = ws.combo_marks()["approved"]
     c = st.columns([1.4, 1, 1])
@@ -150,7 +154,7 @@ def generation(cfg: dict) -> None:
                              help="same seed, same seed examples, topics and request seeds")
     if not approved:
         st.info("No approved combinations yet: approve some on the Combinations page.", icon=":material/info:")
-        st.page_link("app_pages/combinations.py", label="Go to Combinations", icon=":material/arrow_forward:")
+        st.page_link(common.page_path("Combinations"), label="Go to Combinations", icon=":material/arrow_forward:")
         return
     with common.shown_errors("Cannot prepare the prompts: "):
         jobs = plan(approved, style, int(per_combo), int(seed))
@@ -184,7 +188,7 @@ def generation(cfg: dict) -> None:
         ready = bool(todo) and (cfg["kind"] == "template" or bool(cfg.get("model")))
         if st.button(f"Generate {len(todo):,} sample(s)", type="primary", icon=":material/auto_awesome:",
                      disabled=not ready, key="synth_go"):
-            generate(todo, cfg)
+            generate(todo, cfg, version)
 
 
 # ------------------------------------------------------------------------------------------------ review
@@ -295,10 +299,42 @@ def review(cfg: dict) -> None:
         sample_card(sample, grades)
 
 
-common.page_intro("Synthesize", "Turn the approved combinations into training samples with an LLM (or the offline "
-                                "template backend), then accept, reject or edit each one.")
-cfg = endpoint_settings()
-st.divider()
-generation(cfg)
-st.divider()
-review(cfg)
+def spending(tree) -> None:
+    """Tokens and cost spent so far, per community (the LCA of each sample's skills in the tree in use)."""
+    samples = common.workspace().samples()
+    if not samples:
+        return
+    usage = usage_by_community(tree, samples)
+    st.subheader("Spent so far, per community")
+    prompt = sum(u.prompt_tokens for u in usage)
+    completion = sum(u.completion_tokens for u in usage)
+    costs = [u.cost_usd for u in usage]
+    m = st.columns(4)
+    m[0].metric("Samples made", f"{sum(u.samples for u in usage):,}")
+    m[1].metric("Input tokens", f"{prompt:,}", help="prompt tokens the endpoint reported (cached answers included)")
+    m[2].metric("Output tokens", f"{completion:,}", help="completion tokens the endpoint reported")
+    m[3].metric("Cost", "unknown" if any(c is None for c in costs) else f"${sum(costs):,.4f}",
+                help="from the prices per million tokens set above when the samples were made; unknown when a "
+                     "sample was made without prices (or by the template backend)")
+    df = charts.usage_frame(usage)
+    st.dataframe(charts.styled(df, colours=charts.community_colour_map(tree), formats={"cost ($)": "{:,.4f}"}),
+                 hide_index=True, width="stretch", height=min(320, 35 * (len(df) + 1) + 3),
+                 column_config={"community": st.column_config.Column(
+                     "community", help="lowest community holding every skill of the sample (— : only the root)")})
+
+
+def main() -> None:
+    common.page_intro("Synthesize", "Turn the approved combinations into training samples with an LLM (or the "
+                                    "offline template backend), then accept, reject or edit each one.")
+    tree = common.tree_or_none()
+    cfg = endpoint_settings()
+    st.divider()
+    generation(cfg, tree.version if tree is not None else common.workspace().get_setting("tree_version"))
+    if tree is not None:
+        spending(tree)
+    st.divider()
+    review(cfg)
+
+
+with common.shown_errors():          # a bug shows as a message, never as a traceback page
+    main()

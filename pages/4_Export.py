@@ -9,9 +9,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages import charts, common
+from pages.ui import charts, common
 from steps_core.export import (DEFAULT_CURRICULUM, FORMATS, community_of, curriculum_order, export_samples,
                                select_samples)
+
+frame = common.frame("Export")
 
 FORMAT_HELP = {
     "openai": "JSONL, one {\"messages\": [...]} per line (OpenAI chat fine-tuning)",
@@ -44,7 +46,13 @@ def options() -> dict:
                 seed=int(seed))
 
 
-def community_label(tree, ident: str) -> str:
+def community_label(tree, ident: str, samples: list[dict]) -> str:
+    """The community's path of labels as the samples' combinations recorded it (the taxonomy they were
+    selected in), else its label in the tree in use."""
+    for s in samples:
+        combo = (s.get("provenance") or {}).get("combination") or {}
+        if community_of(s) == ident and (combo.get("lca_path") or combo.get("lca_label")):
+            return str(combo.get("lca_path") or combo.get("lca_label"))
     node = tree.id_index.get(ident) if tree is not None else None
     return tree.labels[node] if node is not None and node > tree.n_skills else ""
 
@@ -68,8 +76,8 @@ def preview(chosen: list[dict], tree, opts: dict) -> None:
     with c[2]:
         st.markdown("**Per community** (where the combination's skills meet)")
         df = pd.DataFrame([{"community": ident if ident != "root" else "—",
-                            "label": community_label(tree, ident) if ident != "root" else "(across top-level "
-                                                                                          "communities)",
+                            "label": community_label(tree, ident, chosen) if ident != "root" else
+                            "(across top-level communities)",
                             "samples": n} for ident, n in per_c.most_common()],
                           columns=["community", "label", "samples"])
         colours = charts.community_colour_map(tree) if tree is not None else None
@@ -91,16 +99,15 @@ def download_bytes(_samples: list[dict], stamp: str, opts_key: str, _opts: dict,
         return path.read_bytes()
 
 
-def record(path: str, opts: dict, manifest: dict) -> None:
+def record(path: str, opts: dict, manifest: dict, version: str | None) -> None:
     with common.shown_errors("Could not record the export: "):
-        ws = common.workspace()
-        ws.record_export(path, opts["fmt"], manifest, tree_version=ws.get_setting("tree_version"))
+        common.workspace().record_export(path, opts["fmt"], manifest, tree_version=version)
 
 
-def outputs(samples: list[dict], opts: dict) -> None:
+def outputs(samples: list[dict], opts: dict, version: str | None) -> None:
+    """Write to a path or download; the manifest records the taxonomy in use (``version``, edits included)."""
     ws = common.workspace()
-    settings = {"workspace": str(ws.path), "tree_version": ws.get_setting("tree_version"),
-                "source": common.current_source().to_setting()}
+    settings = {"workspace": str(ws.path), "tree_version": version, "source": common.current_source().to_setting()}
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**Write to a file on the server**")
@@ -114,20 +121,20 @@ def outputs(samples: list[dict], opts: dict) -> None:
                 path = Path(target.strip()).expanduser()
                 path.parent.mkdir(parents=True, exist_ok=True)
                 result = write_to(samples, opts, path, settings)
-                record(str(result.path.resolve()), opts, result.manifest)
+                record(str(result.path.resolve()), opts, result.manifest, version)
                 st.success(f"Wrote {result.rows:,} sample(s) to `{result.path}` and the manifest to "
                            f"`{result.manifest_path}`.")
     with right:
         st.markdown("**Download**")
         stamp = "|".join(f"{s['id']}:{s['updated_at']}" for s in samples)
-        opts_key = repr(sorted((k, str(v)) for k, v in opts.items()))
+        opts_key = repr(sorted((k, str(v)) for k, v in {**opts, **settings}.items()))   # the manifest's settings too
         with common.shown_errors("Cannot prepare the download: "):
             data = download_bytes(samples, stamp, opts_key, opts, settings)
             name = f"{ws.path.stem}-{opts['fmt']}{extension(opts['fmt'])}"
             st.download_button(f"Download {name}", data, file_name=name, icon=":material/download:",
                                mime="application/octet-stream", key="export_download",
                                on_click=record, args=(f"download:{name}", opts, {"download": name,
-                                                                                  "bytes": len(data)}))
+                                                                                  "bytes": len(data)}, version))
             st.caption(f"{len(data):,} bytes")
 
 
@@ -146,21 +153,24 @@ def history() -> None:
             st.json({k: v for k, v in last["manifest"].items() if k != "ids"}, expanded=2)
 
 
-common.page_intro("Export", "Write the accepted samples as a training file for your trainer, with a manifest that "
-                            "records how they were made.")
-opts = options()
-samples = common.workspace().samples()
-chosen = select_samples(samples, include_all=opts["include_all"])
-tree = None
-with common.shown_errors():
-    tree = common.current_tree()
-if not chosen:
-    st.info("Nothing to export yet: accept samples on the Synthesize page, or include the unreviewed ones.",
-            icon=":material/info:")
-    st.page_link("app_pages/synthesize.py", label="Go to Synthesize", icon=":material/arrow_forward:")
-else:
-    preview(chosen, tree, opts)
+def main() -> None:
+    common.page_intro("Export", "Write the accepted samples as a training file for your trainer, with a manifest "
+                                "that records how they were made.")
+    opts = options()
+    samples = common.workspace().samples()
+    chosen = select_samples(samples, include_all=opts["include_all"])
+    tree = common.tree_or_none()
+    if not chosen:
+        st.info("Nothing to export yet: accept samples on the Synthesize page, or include the unreviewed ones.",
+                icon=":material/info:")
+        st.page_link(common.page_path("Synthesize"), label="Go to Synthesize", icon=":material/arrow_forward:")
+    else:
+        preview(chosen, tree, opts)
+        st.divider()
+        outputs(samples, opts, tree.version if tree is not None else common.workspace().get_setting("tree_version"))
     st.divider()
-    outputs(samples, opts)
-st.divider()
-history()
+    history()
+
+
+with common.shown_errors():          # a bug shows as a message, never as a traceback page
+    main()

@@ -1,16 +1,25 @@
-"""Combinations: the ranked combinations, pins and exclusions, approvals, and scoring a combination by hand."""
+"""Combinations: the ranked combinations with how novel they are (support in the corpus, smallest pair count),
+pins and exclusions, approvals, and scoring a combination by hand."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import charts, common
+from pages.ui import charts, common
 from steps_core.select import MAX_K, MIN_K, SCOPES, evaluate_combination, select_combinations
 from steps_core.tree import EncodingTree
 from steps_core.workspace import combo_key
 
-FORMATS = {"gain (bits)": "{:.3f}", "coherence": "{:.2f}"}
+frame = common.frame("Combinations")
+
+FORMATS = {"gain (bits)": "{:.3f}", "coherence": "{:.2f}", "support": "{:,}", "min pair": "{:,}"}
 COLUMNS = {
+    "novel": st.column_config.Column("novel", help="✦ novel: no record of the corpus is tagged with all these "
+                                                   "skills (support 0): the corpus has never shown them together"),
+    "support": st.column_config.Column("support", help="records of the corpus tagged with every skill of the "
+                                                       "combination; 0 = never seen together"),
+    "min pair": st.column_config.Column("min pair", help="the smallest number of records any two of its skills "
+                                                         "share; 0 = some pair never co-occurs"),
     "gain (bits)": st.column_config.Column("gain (bits)", help=common.HELP["gain"]),
     "step gains (bits)": st.column_config.Column("step gains (bits)",
                                                  help="the gain of each added skill, in the order chosen"),
@@ -102,21 +111,24 @@ def table_key(name: str) -> str:
 def mark_combos(rows, combos, mark: str | None) -> None:
     st.session_state["combo_gen"] = st.session_state.get("combo_gen", 0) + 1
     ws = common.workspace()
-    version = common.workspace().get_setting("tree_version")
     with common.shown_errors("Could not save: "):
         for r in rows:
-            c = combos[r]
+            c = combos[r]                                  # carries its LCA path and the tree version
             if mark == "approved":
-                ws.approve_combo(c.skills, {**c.to_dict(), "tree_version": version})
+                ws.approve_combo(c.skills, c.to_dict())
             elif mark == "excluded":
-                ws.exclude_combo(c.skills, {**c.to_dict(), "tree_version": version})
+                ws.exclude_combo(c.skills, c.to_dict())
             else:
                 ws.clear_combo_mark(c.skills)
 
 
-def ranked_table(tree: EncodingTree, combos: list, marks: dict[str, str]) -> None:
-    df = charts.combination_frame(combos, marks, combo_key)
+def ranked_table(tree: EncodingTree, combos: list, marks: dict[str, str], novelty: list | None) -> None:
+    df = charts.combination_frame(combos, marks, combo_key, novelty)
     sty = charts.styled(df, entropy=["gain (bits)"], colours=charts.community_colour_map(tree), formats=FORMATS)
+    if novelty is not None:
+        n_novel = sum(1 for x in novelty if x.novel)
+        st.caption(f"{n_novel:,} of {len(combos):,} never seen together in the corpus (✦ novel, support 0).")
+        sty = sty.map(lambda v: "background-color: #fff3cd; font-weight: 600" if v else "", subset=["novel"])
     key = table_key("combo_table")
     st.dataframe(sty, hide_index=True, width="stretch", height=420, column_config=COLUMNS, key=key,
                  on_select="rerun", selection_mode="multi-row")
@@ -172,31 +184,37 @@ def by_hand(tree: EncodingTree, embeddings) -> None:
         return
     with common.shown_errors():
         c = evaluate_combination(tree, chosen, embeddings=embeddings)
-        m = st.columns(4)
+        m = st.columns(6)
         m[0].metric("Gain (bits)", f"{c.gain:.3f}", help=common.HELP["gain"])
         m[1].metric("Step gains (bits)", ", ".join(f"{g:.3f}" for g in c.step_gains) or "—",
                     help="the gain of each skill after the start, in order")
         m[2].metric("Community", c.lca if c.lca != "root" else "—",
                     help="lowest community holding every skill: " + c.lca_label)
         m[3].metric("Coherence", "—" if c.coherence is None else f"{c.coherence:.2f}", help=common.HELP["coherence"])
+        nov = common.novelty_of([c], common.current_source(), common.build_settings().skip_bad)[0]
+        m[4].metric("Support", f"{nov.support:,}" + (" ✦ novel" if nov.novel else ""),
+                    help="records tagged with every skill; 0 = never seen together")
+        m[5].metric("Min pair", f"{nov.min_pair:,}", help="the smallest number of records any two skills share")
         mark = common.workspace().combo_mark(c.skills)
         st.button("Approve this combination" if mark != "approved" else "Approved", icon=":material/check:",
                   disabled=len(c.skills) < 2 or mark == "approved", key="manual_approve",
                   on_click=mark_combos, args=([0], [c], "approved"))
 
 
-common.page_intro("Combinations", "Rank skill combinations by how much structure they add beyond what your data "
-                                  "already covers (the gain, in bits), then approve the ones to synthesise.")
-tree = None
-with common.shown_errors("Could not build the taxonomy: "):
-    tree = common.current_tree()
-if tree is not None:
+def main() -> None:
+    common.page_intro("Combinations", "Rank skill combinations by how much structure they add beyond what your "
+                                      "data already covers (the gain, in bits) and see whether the corpus ever shows "
+                                      "them together, then approve the ones to synthesise.")
+    tree = common.tree_or_none()
+    if tree is None:
+        return
+    source = common.current_source()
     opts = search_controls(tree)
     marks = skill_marks(tree)
     embeddings = None
     if opts["coherence"]:
         with common.shown_errors("Coherence is not available: "):
-            embeddings = common.skill_embeddings(tree, common.current_source(), compute_now=False)
+            embeddings = common.skill_embeddings(tree, source, compute_now=False)
         if embeddings is None:
             st.caption(":material/hourglass_top: Coherence is being computed (the MiniLM model loads once, a few "
                        "seconds); the column fills in by itself.")
@@ -207,15 +225,22 @@ if tree is not None:
         combos = ranked(tree, tree.version, tuple(s for s in opts["starts"] if s not in marks["excluded"]),
                         opts["k"], opts["beam"], opts["scope"], opts["top"], tuple(marks["pinned"]),
                         tuple(marks["excluded"]), excluded_combos, embeddings,
-                        None if embeddings is None else f"{tree.version}:{common.current_source().catalog}")
+                        None if embeddings is None else f"{tree.version}:{source.catalog}")
     if combos is not None:
+        novelty = None
+        with common.shown_errors("Novelty is not available: "):
+            novelty = common.novelty_of(combos, source, common.build_settings().skip_bad)
         all_marks = common.workspace().combo_marks()
         marks_by_key = {e["key"]: m for m in ("approved", "excluded") for e in all_marks[m]}
         st.subheader(f"Ranked combinations ({len(combos):,})")
-        ranked_table(tree, combos, marks_by_key)
+        ranked_table(tree, combos, marks_by_key, novelty)
     marked_lists(tree)
     by_hand(tree, embeddings)
     if opts["coherence"] and embeddings is None:          # page drawn: now the slow part, then redraw
         with common.shown_errors("Coherence is not available: "):
-            common.skill_embeddings(tree, common.current_source())
+            common.skill_embeddings(tree, source)
             st.rerun()
+
+
+with common.shown_errors():          # a bug shows as a message, never as a traceback page
+    main()

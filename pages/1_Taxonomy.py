@@ -1,8 +1,6 @@
-"""Taxonomy: the encoding tree of the skills, a community's skills and figures, the skill network and table.
-
-Sections are functions of the tree so that later views (coverage colouring, edits with undo) slot in:
-``tree_chart`` draws the sunburst/icicle, ``focus_panel`` the selected community or skill, and the views
-below (``communities_view``, ``skills_view``, ``network_view``) are chosen by a radio so only one is drawn.
+"""Taxonomy: the encoding tree of the skills (coloured by entropy, community or coverage), a community's skills
+and figures, and below, one view at a time: the communities, the skills (with samples per skill), the network,
+coverage and gaps ("fill this gap") and editing the taxonomy by hand with undo.
 """
 
 from __future__ import annotations
@@ -11,10 +9,19 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from app_pages import charts, common
+from pages.ui import charts, common
+from pages.ui.edits import edit_view
+from pages.ui.gaps import gaps_view
+from steps_core.coverage import community_counts, skill_counts
 from steps_core.tree import EncodingTree
 
-VIEWS = {"communities": "Communities", "skills": "Skills", "network": "Network"}
+frame = common.frame("Taxonomy")
+
+VIEWS = {"communities": "Communities", "skills": "Skills", "network": "Network", "gaps": "Coverage & gaps",
+         "edit": "Edit"}
+#: What the tree can be coloured by: the tree's own figures, and coverage by the accepted samples.
+COLOURS = {**charts.COLOUR_OPTIONS,
+           "coverage": ("accepted samples", "accepted samples with at least one skill in the community")}
 NUMBER_FORMATS = {"volume share": "{:.1%}", "h(α) (bits)": "{:.3f}", "Se (bits)": "{:.3f}", "degree": "{:.3f}",
                   "weight": "{:.4f}", "count": "{:,}"}
 COLUMN_HELP = {
@@ -24,11 +31,15 @@ COLUMN_HELP = {
     "Se (bits)": st.column_config.Column("Se (bits)", help=common.HELP["se"]),
     "count": st.column_config.Column("count", help="records tagged with the skill"),
     "degree": st.column_config.Column("degree", help="sum of the skill's edge weights"),
+    "samples": st.column_config.Column("samples", help="accepted samples that use the skill"),
 }
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def figure(_tree: EncodingTree, version: str, kind: str, colour: str, show_skills: bool):
+def figure(_tree: EncodingTree, version: str, kind: str, colour: str, show_skills: bool, coverage: tuple | None):
+    if colour == "coverage":
+        return charts.tree_figure(_tree, kind=kind, show_skills=show_skills, values=coverage,
+                                  values_title=COLOURS["coverage"][0], colourscale="Blues")
     return charts.tree_figure(_tree, kind=kind, colour=colour, show_skills=show_skills)
 
 
@@ -44,9 +55,9 @@ def table(df, tree: EncodingTree, **kwargs):
     return st.dataframe(sty, hide_index=True, width="stretch", column_config=COLUMN_HELP, **kwargs)
 
 
-def skills_found(tree: EncodingTree):
+def skills_found(tree: EncodingTree, samples=None):
     """The skill table filtered by the search box (its state is read before the box is drawn)."""
-    df = charts.skill_frame(tree)
+    df = charts.skill_frame(tree, samples=samples)
     query = str(st.session_state.get("tax_search") or "").strip().lower()
     if query:
         by_name = df["skill"].str.lower().str.contains(query, regex=False)
@@ -79,10 +90,9 @@ def chart_controls(tree: EncodingTree) -> tuple[str, str, bool]:
     kind = c1.radio("Chart", ["sunburst", "icicle"], horizontal=True,
                     key=common.bind("tax.chart", "sunburst", lambda v: v in ("sunburst", "icicle")),
                     on_change=common.save, args=("tax.chart",))
-    colour = c2.radio("Colour by", list(charts.COLOUR_OPTIONS), horizontal=True,
-                      format_func=lambda k: charts.COLOUR_OPTIONS[k][0],
-                      help="; ".join(f"{t}: {d}" for t, d in charts.COLOUR_OPTIONS.values()),
-                      key=common.bind("tax.colour", "h", lambda v: v in charts.COLOUR_OPTIONS),
+    colour = c2.radio("Colour by", list(COLOURS), horizontal=True, format_func=lambda k: COLOURS[k][0],
+                      help="; ".join(f"{t}: {d}" for t, d in COLOURS.values()),
+                      key=common.bind("tax.colour", "h", lambda v: v in COLOURS),
                       on_change=common.save, args=("tax.colour",))
     show = c3.toggle("Skills ring", help="Show every skill as the outer ring (off: communities only).",
                      key=common.bind("tax.skills", tree.n_skills <= 400, lambda v: isinstance(v, bool)),
@@ -92,9 +102,12 @@ def chart_controls(tree: EncodingTree) -> tuple[str, str, bool]:
     return kind, colour, show
 
 
-def tree_chart(tree: EncodingTree, kind: str, colour: str, show: bool) -> None:
-    st.plotly_chart(figure(tree, tree.version, kind, colour, show), key="tax_chart", on_select="rerun",
+def tree_chart(tree: EncodingTree, kind: str, colour: str, show: bool, coverage) -> None:
+    values = tuple(float(x) for x in coverage) if colour == "coverage" else None
+    st.plotly_chart(figure(tree, tree.version, kind, colour, show, values), key="tax_chart", on_select="rerun",
                     selection_mode="points", width="stretch")
+    if colour == "coverage" and not coverage[tree.root]:
+        st.caption("No accepted samples yet: every community is at 0. Accept samples on the Synthesize page.")
 
 
 def focus_panel(tree: EncodingTree, node: int | None) -> None:
@@ -134,9 +147,9 @@ def communities_view(tree: EncodingTree) -> None:
           height=420)
 
 
-def skills_view(tree: EncodingTree) -> None:
+def skills_view(tree: EncodingTree, samples) -> None:
     st.text_input("Search skills", key="tax_search", placeholder="part of a skill name or community label")
-    df = skills_found(tree)
+    df = skills_found(tree, samples)
     st.caption(f"{len(df):,} of {tree.n_skills:,} skills. Pick a row to inspect a skill.")
     table(df, tree, key="tax_skills", on_select="rerun", selection_mode="single-row", height=420)
 
@@ -151,21 +164,40 @@ def network_view(tree: EncodingTree) -> None:
     table(legend.reset_index(drop=True), tree, height=min(420, 36 * (len(legend) + 1)))
 
 
-common.page_intro("Taxonomy", "See how the corpus's skills group into nested communities: click a sector of the "
-                              "tree, or pick a row below, to inspect a community or a skill.")
-tree = None
-with common.shown_errors("Could not build the taxonomy: "):
-    tree = common.current_tree()
-if tree is not None:
+def main() -> None:
+    common.page_intro("Taxonomy", "See how the corpus's skills group into nested communities: click a sector of "
+                                  "the tree, or pick a row below, to inspect a community or a skill; see what your "
+                                  "accepted samples cover, fill the gaps, and correct the taxonomy by hand.")
+    tree = None
+    with common.shown_errors("Could not build the taxonomy: "):
+        state = common.edit_state()
+        common.stale_edits_notice(state)
+        tree = common.current_tree(state)
+    if tree is None:
+        return
+    edits = f" · {len(state.log.active)} edit(s) by hand" if state.applied and state.log.active else ""
     st.caption(f"{tree.n_skills:,} skills · {len(tree.communities):,} communities · height {tree.height} · "
                f"H^T {tree.entropy:.3f} bits of H¹ {tree.h1:.3f} (θ = {tree.theta:.1%}) · "
-               f"weighting {tree.graph.weighting} · version `{tree.version}`")
+               f"weighting {tree.graph.weighting} · version `{tree.version}`{edits}")
+    accepted = common.accepted_skill_lists()
+    coverage = community_counts(tree, accepted)
     picked = focus(tree)
     options = chart_controls(tree)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        tree_chart(tree, *options)
+        tree_chart(tree, *options, coverage)
     with right:
         focus_panel(tree, picked)
     view = st.radio("View", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="tax_view")
-    {"communities": communities_view, "skills": skills_view, "network": network_view}[view](tree)
+    if view == "skills":
+        skills_view(tree, skill_counts(tree, accepted))
+    elif view == "gaps":
+        gaps_view(tree, coverage)
+    elif view == "edit":
+        edit_view(state)
+    else:
+        {"communities": communities_view, "network": network_view}[view](tree)
+
+
+with common.shown_errors():          # a bug shows as a message, never as a traceback page
+    main()

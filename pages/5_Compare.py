@@ -1,0 +1,125 @@
+"""Compare samplers: how STEPS's choice of skill combinations compares with random ways of choosing them (gain,
+novelty, coherence, spread), before a token is spent."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui import charts, common
+from steps_core.compare import SAMPLERS, compare_samplers
+from steps_core.tree import EncodingTree
+
+frame = common.frame("Compare samplers")
+
+SAMPLER_HELP = {
+    "steps-local": "STEPS: every skill a start, beam search on the gain, looking near the start skill first",
+    "steps-global": "STEPS: the same search with any skill allowed at any step",
+    "uniform": "random k-subsets of the skills (SKILL-MIX style)",
+    "pair-extend": "a random pair seen together in the corpus plus random skills (Instruct-SkillMix style)",
+    "random-walk": "a walk on the skill graph along co-occurrence edges, collecting k skills",
+}
+KS = list(range(2, 9))
+
+
+def controls() -> dict:
+    c = st.columns([1.6, 1, 1, 1], vertical_alignment="bottom")
+    ks = c[0].multiselect("Skills per combination (k)", KS,
+                          key=common.bind("compare.ks", [3, 4, 5],
+                                          lambda v: isinstance(v, list) and bool(v) and set(v) <= set(KS)),
+                          on_change=common.save, args=("compare.ks",))
+    n = c[1].number_input("Combinations per sampler", 10, 5000, step=50,
+                          key=common.bind("compare.n", 500, lambda v: isinstance(v, int) and 10 <= v <= 5000),
+                          on_change=common.save, args=("compare.n",),
+                          help="how many combinations every sampler draws for every k")
+    seed = c[2].number_input("Seed", 0, 2**31 - 1, step=1,
+                             key=common.bind("compare.seed", 0, lambda v: isinstance(v, int) and v >= 0),
+                             on_change=common.save, args=("compare.seed",),
+                             help="the random samplers' seed: the same seed gives the same table")
+    coherence = c[3].toggle("Coherence", key=common.bind("compare.coherence", True, lambda v: isinstance(v, bool)),
+                            on_change=common.save, args=("compare.coherence",),
+                            help="also measure coherence (MiniLM embeddings; the model loads once, a few seconds)")
+    samplers = st.multiselect("Samplers", SAMPLERS, format_func=lambda s: f"{s}: {SAMPLER_HELP[s]}",
+                              key=common.bind("compare.samplers", list(SAMPLERS),
+                                              lambda v: isinstance(v, list) and bool(v) and set(v) <= set(SAMPLERS)),
+                              on_change=common.save, args=("compare.samplers",))
+    return dict(ks=tuple(sorted(int(k) for k in ks)), n=int(n), seed=int(seed), coherence=bool(coherence),
+                samplers=tuple(s for s in SAMPLERS if s in samplers))
+
+
+def run(tree: EncodingTree, opts: dict, key: str, compute: bool):
+    """The comparison rows for ``opts`` (cached for the server), or None when not computed and not asked for."""
+    if not compute and not common.memo_ready("compare", key):
+        return None
+    source = common.current_source()
+    skip_bad = common.build_settings().skip_bad
+
+    def work():
+        embeddings = common.skill_embeddings(tree, source) if opts["coherence"] else None
+        index = common.support_index(source, skip_bad)
+        with st.spinner("Comparing samplers…"):
+            bar = st.progress(0.0, text="Sampler runs")
+
+            def update(done: int, total: int | None) -> None:
+                bar.progress(done / (total or 1), text=f"Sampler runs: {done} / {total}")
+
+            rows = compare_samplers(tree, index, ks=opts["ks"], n=opts["n"], samplers=opts["samplers"],
+                                    seed=opts["seed"], embeddings=embeddings, progress=update)
+            bar.empty()
+        return rows
+
+    return common.memo("compare", key, work)
+
+
+def results(rows) -> None:
+    measures = charts.COMPARE_MEASURES
+    if all(r.mean_coherence is None for r in rows):
+        measures = {k: v for k, v in measures.items() if k != "mean_coherence"}
+    measure = st.radio("Measure", list(measures), format_func=lambda m: measures[m][0], horizontal=True,
+                       key="cmp_measure")
+    if measure not in measures:
+        measure = next(iter(measures))
+    title, unit, meaning = measures[measure]
+    st.markdown(f"**{title}**{f' ({unit})' if unit else ''}: {meaning}.")
+    st.plotly_chart(charts.compare_figure(rows, measure), key="cmp_chart", width="stretch")
+    df = charts.compare_frame(rows)
+    if "mean_coherence" not in measures:
+        df = df.drop(columns=["mean_coherence"])
+    st.dataframe(df, hide_index=True, width="stretch", height=min(600, 35 * (len(df) + 1) + 3),
+                 column_config={
+                     "n": st.column_config.NumberColumn("n", help="distinct combinations drawn (fewer when the "
+                                                                  "sampler cannot find more)"),
+                     **{m: st.column_config.NumberColumn(t, help=d, format="percent" if m == "novelty_rate" else
+                                                         ("%d" if m == "communities" else "%.3f"))
+                        for m, (t, _u, d) in measures.items()}})
+    with st.expander("What the measures mean", icon=":material/help:"):
+        st.markdown("\n".join(f"- **{t}**{f' ({u})' if u else ''}: {d}." for t, u, d in measures.values()))
+
+
+def main() -> None:
+    common.page_intro("Compare samplers", "See, before a token is spent, how the combinations STEPS proposes compare "
+                                          "with choosing skills at random: how much new structure they add, how "
+                                          "often the corpus has never shown them together, how well they fit, "
+                                          "and how widely they spread over the taxonomy.")
+    tree = common.tree_or_none()
+    if tree is None:
+        return
+    opts = controls()
+    if not opts["ks"] or not opts["samplers"]:
+        st.info("Choose at least one k and one sampler.", icon=":material/info:")
+        return
+    source = common.current_source()
+    key = common._key(tree.version, opts, str(source.catalog), common.fingerprint(source.catalog),
+                      str(source.corpus), common.fingerprint(source.corpus), common.build_settings().skip_bad)
+    pressed = st.button("Compare", key="cmp_go", type="primary", icon=":material/play_arrow:")
+    rows = None
+    with common.shown_errors("Cannot compare: "):
+        rows = run(tree, opts, key, pressed)
+    if rows is None:
+        st.info(f"Press Compare to draw {opts['n']:,} combinations per sampler for k = "
+                f"{', '.join(map(str, opts['ks']))} ({len(opts['samplers'])} samplers).", icon=":material/info:")
+        return
+    results(rows)
+
+
+with common.shown_errors():          # a bug shows as a message, never as a traceback page
+    main()

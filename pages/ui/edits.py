@@ -1,0 +1,131 @@
+"""The Taxonomy page's Edit view: correct the taxonomy by hand (rename a community, move a skill, merge two
+sibling communities, split a community), with the edit log, Undo and Redo.
+
+An edit is a JSON op of :mod:`steps_core.edits` plus ``base``, the version of the tree built from the data
+it was made on; it is checked on the tree in use before it is stored (``ws.push_op``), so an invalid edit is
+a message and never reaches the log.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from steps_core.edits import apply_op, describe_op
+from steps_core.errors import InputError
+from steps_core.tree import EncodingTree
+
+from . import charts, common
+
+KINDS = {"relabel": "Rename a community", "move": "Move a skill", "merge": "Merge two communities",
+         "split": "Split a community"}
+
+
+def _undo() -> None:
+    with common.shown_errors("Could not undo: "):
+        common.workspace().undo()
+
+
+def _redo() -> None:
+    with common.shown_errors("Could not redo: "):
+        common.workspace().redo()
+
+
+def _name(tree: EncodingTree):
+    return lambda ident: "(root: no community)" if ident == "root" else \
+        charts.community_name(tree, tree.id_index[ident])
+
+
+def op_form(tree: EncodingTree) -> dict | None:
+    """The form of one kind of edit; the op when its button is pressed."""
+    kind = st.radio("Edit", list(KINDS), format_func=KINDS.get, horizontal=True, key="edit_kind",
+                    label_visibility="collapsed")
+    ids = [tree.ids[c] for c in tree.communities]
+    if not ids:
+        st.caption("This tree has no communities to edit.")
+        return None
+    name = _name(tree)
+    if kind == "relabel":
+        node = st.selectbox("Community", ids, format_func=name, key="edit_node")
+        label = st.text_input("New label", key="edit_label", placeholder=tree.labels[tree.id_index[node]],
+                              help="a name for people; it stays through later edits")
+        if st.button("Rename", key="edit_go", type="primary", icon=":material/edit:"):
+            return {"op": "relabel", "node": node, "label": label}
+    elif kind == "move":
+        skill = st.selectbox("Skill", list(tree.skills), key="edit_skill")
+        here = tree.ids[int(tree.parent[tree.graph.index[skill]])]
+        st.caption(f"Now in: {common.md(name(here))}")
+        target = st.selectbox("Move to", [i for i in ["root", *ids] if i != here], format_func=name, key="edit_to")
+        if st.button("Move", key="edit_go", type="primary", icon=":material/drive_file_move:"):
+            return {"op": "move", "skill": skill, "to": target}
+    elif kind == "merge":
+        with_siblings = [i for i in ids if any(c >= tree.n_skills and c != tree.id_index[i]
+                                              for c in tree.children[int(tree.parent[tree.id_index[i]])])]
+        if not with_siblings:
+            st.caption("No community has a sibling community to merge with.")
+            return None
+        a = st.selectbox("Community", with_siblings, format_func=name, key="edit_a")
+        node = tree.id_index[a]
+        siblings = [tree.ids[c] for c in tree.children[int(tree.parent[node])] if c >= tree.n_skills and c != node]
+        b = st.selectbox("Merge with (a sibling)", siblings, format_func=name, key="edit_b")
+        if st.button("Merge", key="edit_go", type="primary", icon=":material/merge:"):
+            return {"op": "merge", "a": a, "b": b}
+    else:
+        node = st.selectbox("Community", ids, format_func=name, key="edit_node_split",
+                            help="the optimiser groups its children into new sub-communities")
+        if st.button("Split", key="edit_go", type="primary", icon=":material/call_split:"):
+            return {"op": "split", "node": node}
+    return None
+
+
+def edit_log(state: common.EditState) -> None:
+    log = state.log
+    st.markdown(f"**Edit log** ({len(log.active)} active, {len(log.ops) - len(log.active)} undone)")
+    if not log.ops:
+        st.caption("No edits yet. Every edit is saved in the workspace at once and can be undone.")
+    else:
+        df = charts.edit_log_frame(log.ops, log.cursor, state.trees if state.applied else None, describe_op)
+        st.dataframe(df, hide_index=True, width="stretch", height=min(320, 35 * (len(df) + 1) + 3),
+                     column_config={c: st.column_config.NumberColumn(c, format="%.4f", help=common.HELP["ht"])
+                                    for c in ("H^T before (bits)", "H^T after (bits)", "ΔH^T (bits)")})
+    c = st.columns(3)
+    c[0].button("Undo", key="edit_undo", icon=":material/undo:", disabled=not log.can_undo, on_click=_undo,
+                width="stretch")
+    c[1].button("Redo", key="edit_redo", icon=":material/redo:", disabled=not log.can_redo, on_click=_redo,
+                width="stretch")
+    c[2].button("Clear all", key="edit_clear", icon=":material/delete_sweep:", disabled=not log.ops,
+                on_click=common.clear_edits, width="stretch", help="forget every edit, active and undone")
+
+
+def edit_view(state: common.EditState) -> None:
+    tree = state.tree
+    st.caption("Correct the taxonomy by hand. The edited tree is the one used everywhere: the chart, the "
+               "combinations, synthesis and exports (which record its version).")
+    m = st.columns(3)
+    m[0].metric("H^T now (bits)", f"{tree.entropy:.4f}", help=common.HELP["ht"],
+                delta=f"{tree.entropy - state.base.entropy:+.4f} vs. built" if tree is not state.base else None,
+                delta_color="inverse")
+    m[1].metric("H^T built from the data (bits)", f"{state.base.entropy:.4f}",
+                help="the tree the optimiser built, before any edit")
+    m[2].metric("Version", tree.version, help="content hash of the tree in use; samples and exports record it")
+    left, right = st.columns([2, 3], gap="large")
+    with right:
+        edit_log(state)
+    with left:
+        if not state.applied:
+            st.info("Clear the edit log (above) to make new edits on this tree.", icon=":material/info:")
+            return
+        op = op_form(tree)
+        if op is not None:
+            try:
+                after = apply_op(tree, op)               # checked on the tree in use before it is stored
+            except InputError as exc:
+                st.error(f"This edit cannot be made: {exc}", icon=":material/error:")
+                return
+            with common.shown_errors("Could not save the edit: "):
+                common.workspace().push_op({**op, "base": state.base.version})
+                st.session_state["_edit_done"] = (f"{describe_op(op)}: H^T {tree.entropy:.4f} → "
+                                                  f"{after.entropy:.4f} bits")
+                st.rerun()
+        done = st.session_state.pop("_edit_done", None)
+        if done:
+            st.success(f"Done — {done}.", icon=":material/check:")

@@ -1,0 +1,92 @@
+"""The Taxonomy page's coverage view: which communities the accepted samples leave empty, and "fill this gap":
+combinations whose skills all lie in a chosen community, to approve for synthesis."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from steps_core.coverage import emptiest_communities, gap_combinations
+from steps_core.tree import EncodingTree
+from steps_core.workspace import combo_key
+
+from . import charts, common
+
+GAP_ROWS = 12
+
+
+@st.cache_data(show_spinner="Proposing combinations…", max_entries=32)
+def proposals(_tree: EncodingTree, version: str, community: str, k: int, top: int, exclude: tuple,
+              exclude_combos: tuple):
+    return gap_combinations(_tree, community, k=k, top=top, exclude=exclude, exclude_combos=exclude_combos)
+
+
+def _approve(combos, rows: list[int]) -> None:
+    st.session_state["gap_gen"] = st.session_state.get("gap_gen", 0) + 1
+    ws = common.workspace()
+    with common.shown_errors("Could not save: "):
+        for r in rows:
+            ws.approve_combo(combos[r].skills, combos[r].to_dict())
+
+
+def chosen_community(tree: EncodingTree, gaps) -> str | None:
+    """The community to fill: a row of the gaps table, or any community from the box (the latest wins)."""
+    def gap_row(state):
+        row = common.table_row(state)
+        return gaps[row].id if row is not None and row < len(gaps) else None
+
+    ident = common.latest_selection("gap", {"gap_table": gap_row, "gap_pick": lambda v: v})
+    return ident if ident in tree.id_index and tree.id_index[ident] > tree.n_skills else None
+
+
+def gaps_view(tree: EncodingTree, counts: np.ndarray) -> None:
+    total = int(counts[tree.root])
+    gaps = emptiest_communities(tree, counts, n=GAP_ROWS)
+    st.caption(f"{total:,} accepted sample(s) cover the taxonomy so far. The communities they touch least come "
+               "first (a sample touches a community when one of its skills lies inside it); pick one to fill.")
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.dataframe(charts.gap_frame(gaps), hide_index=True, width="stretch", key="gap_table", on_select="rerun",
+                     selection_mode="single-row", height=min(460, 35 * (len(gaps) + 1) + 3),
+                     column_config={"samples": st.column_config.Column(
+                         "samples", help="accepted samples with at least one skill in the community")})
+        st.selectbox("…or any community", [tree.ids[c] for c in tree.communities], index=None, key="gap_pick",
+                     format_func=lambda i: charts.community_name(tree, tree.id_index[i]),
+                     placeholder="choose a community")
+    with right:
+        community = chosen_community(tree, gaps)
+        if community is None:
+            st.info("Pick a community on the left to propose combinations inside it.", icon=":material/touch_app:")
+            return
+        fill(tree, community)
+
+
+def fill(tree: EncodingTree, community: str) -> None:
+    node = tree.id_index[community]
+    st.markdown(f"**Fill community {community}** · {common.md(tree.labels[node])} "
+                f"({tree.n_members(node)} skills)")
+    c = st.columns(2)
+    k = c[0].number_input("Skills per combination", 2, 8, 3, key="gap_k")
+    top = c[1].number_input("Proposals", 1, 200, 10, key="gap_top")
+    ws = common.workspace()
+    excluded = tuple(ws.skill_marks()["excluded"])
+    excluded_combos = tuple(tuple(e["skills"]) for e in ws.combo_marks()["excluded"]
+                            if all(s in tree.graph.index for s in e["skills"]))
+    with common.shown_errors("Cannot propose: "):
+        combos = proposals(tree, tree.version, community, int(k), int(top), excluded, excluded_combos)
+        marks = {e["key"]: m for m in ("approved", "excluded") for e in ws.combo_marks()[m]}
+        key = f"gap_props_{st.session_state.get('gap_gen', 0)}"
+        df = charts.combination_frame(combos, marks, combo_key)
+        st.dataframe(charts.styled(df, entropy=["gain (bits)"], colours=charts.community_colour_map(tree),
+                                   formats={"gain (bits)": "{:.3f}"}),
+                     hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="multi-row",
+                     height=min(400, 35 * (len(df) + 1) + 3),
+                     column_order=["rank", "skills", "gain (bits)", "community", "community label", "mark"])
+        rows = [r for r in common.table_rows(st.session_state.get(key)) if r < len(combos)]
+        b = st.columns(2)
+        b[0].button(f"Approve selected ({len(rows)})", key="gap_approve_sel", disabled=not rows,
+                    on_click=_approve, args=(combos, rows), icon=":material/check:")
+        b[1].button(f"Approve all {len(combos)}", key="gap_approve_all", disabled=not combos, type="primary",
+                    on_click=_approve, args=(combos, list(range(len(combos)))), icon=":material/done_all:")
+        st.page_link(common.page_path("Synthesize"), label="Synthesise the approved combinations",
+                     icon=":material/arrow_forward:")

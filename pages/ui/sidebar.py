@@ -1,0 +1,127 @@
+"""The sidebar of every page: our page links, the workspace, the data source and the few settings that
+change everything (tree height, edge weighting, minimum counts). Drawn by :func:`common.frame`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from steps_core.errors import StepsError
+from steps_core.graph import WEIGHTINGS
+from steps_core.workspace import Workspace
+
+from . import common
+
+SOURCE_KINDS = {"demo": "Embedded demo", "upload": "Upload files", "path": "File on the server"}
+
+
+def _switch_workspace() -> None:
+    """The workspace name changed: forget this session's view of the old one."""
+    st.session_state.pop("_ws", None)
+    st.session_state.pop("src_kind", None)
+    common.forget_bound_widgets()
+
+
+def _choose_source(kind: str) -> None:
+    """Upload and path forms; the demo is taken at once."""
+    current = common.current_source()
+    if kind == "demo":
+        if current.kind != "demo":
+            with common.shown_errors("Demo data: "):
+                common.workspace().set_setting("source", common.demo_source().to_setting())
+                st.rerun()
+        return
+    if kind == "upload":
+        corpus = st.file_uploader("Corpus (JSONL, JSON, CSV or Parquet)", type=common.UPLOAD_TYPES, key="up_corpus")
+        cat = st.file_uploader("Skill catalogue (optional CSV: skill, category, definition, example)",
+                               type=["csv"], key="up_catalog")
+        top = st.file_uploader("Topics (optional, one per line)", type=["txt"], key="up_topics")
+        if st.button("Use these files", disabled=corpus is None, width="stretch"):
+            names: dict[str, str] = {}
+            with common.shown_errors("Upload: ", rename=names, keep="_source_error"):
+                saved = {}
+                for label, f in (("corpus", corpus), ("catalog", cat), ("topics", top)):
+                    if f is not None:
+                        saved[label] = common.save_upload(f.getvalue(), f.name)
+                        names[str(saved[label])] = f.name
+                common.use_source(common.DataSource("upload", saved["corpus"], saved.get("catalog"),
+                                                    saved.get("topics"), name=corpus.name))
+                st.rerun()
+        return
+    prefill = current if current.kind == "path" else None
+    with st.form("path_form", border=False):
+        corpus = st.text_input("Corpus file or folder", value=str(prefill.corpus) if prefill else "",
+                               help="A path on the machine running the app: a JSONL/JSON/CSV/Parquet file or a "
+                                    "folder of shards.")
+        cat = st.text_input("Skill catalogue CSV (optional)",
+                            value=str(prefill.catalog) if prefill and prefill.catalog else "")
+        top = st.text_input("Topics file (optional)", value=str(prefill.topics) if prefill and prefill.topics else "")
+        if st.form_submit_button("Load", width="stretch") and corpus.strip():
+            with common.shown_errors("Data: ", keep="_source_error"):
+                source = common.DataSource("path", Path(corpus.strip()).expanduser(),
+                                           Path(cat.strip()).expanduser() if cat.strip() else None,
+                                           Path(top.strip()).expanduser() if top.strip() else None,
+                                           name=Path(corpus.strip()).name)
+                common.use_source(source)
+                st.rerun()
+
+
+def _navigation() -> None:
+    """Links to every page (Streamlit's own page list is hidden in .streamlit/config.toml)."""
+    for path, title, icon in common.PAGES:
+        st.page_link(path, label=title, icon=icon)
+    st.divider()
+
+
+def _settings() -> None:
+    st.subheader("Taxonomy settings")
+    d = common.BUILD_DEFAULTS
+    st.select_slider("Tree height k", options=list(common.HEIGHTS), help=common.HELP["height"],
+                     key=common.bind("height", d["height"], lambda v: v in common.HEIGHTS),
+                     on_change=common.save, args=("height",))
+    st.selectbox("Edge weighting", list(WEIGHTINGS), help=common.HELP["weighting"],
+                 key=common.bind("weighting", d["weighting"], lambda v: v in WEIGHTINGS),
+                 on_change=common.save, args=("weighting",))
+    c1, c2 = st.columns(2)
+    positive = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1  # noqa: E731
+    c1.number_input("Min skill count", min_value=1, step=1, help=common.HELP["min_count"],
+                    key=common.bind("min_count", d["min_count"], positive),
+                    on_change=common.save, args=("min_count",))
+    c2.number_input("Min pair count", min_value=1, step=1, help=common.HELP["min_cooccur"],
+                    key=common.bind("min_cooccur", d["min_cooccur"], positive),
+                    on_change=common.save, args=("min_cooccur",))
+    st.checkbox("Skip bad records", help="Count and skip records that cannot be read instead of stopping at "
+                                         "the first one.",
+                key=common.bind("skip_bad", d["skip_bad"], lambda v: isinstance(v, bool)),
+                on_change=common.save, args=("skip_bad",))
+
+
+def draw_sidebar() -> Workspace | None:
+    """Draw the sidebar; the open workspace, or None when none could be opened (the page must not run)."""
+    with st.sidebar:
+        _navigation()
+        if "ws_name" not in st.session_state:
+            st.session_state["ws_name"] = common.default_workspace()
+        common.keep("ws_name")
+        st.text_input("Workspace", key="ws_name", on_change=_switch_workspace,
+                      help="A name (saved as ./steps-workspace/<name>.sqlite) or a path to a .sqlite file. "
+                           "Everything you choose and make is saved there the moment you do it.")
+        try:
+            ws = common.workspace()
+        except StepsError as exc:
+            st.error(f"Cannot open this workspace: {exc}")
+            return None
+        st.caption(f"Saved in `{ws.path}`")
+
+        st.subheader("Data")
+        current = common.current_source()
+        if "src_kind" not in st.session_state:
+            st.session_state["src_kind"] = current.kind
+        common.keep("src_kind")
+        kind = st.radio("Source", list(SOURCE_KINDS), format_func=SOURCE_KINDS.get, key="src_kind",
+                        horizontal=True, label_visibility="collapsed")
+        _choose_source(kind)
+        st.caption(f"Using: **{common.md(current.name)}** (`{current.corpus.name}`)")
+        _settings()
+    return ws
