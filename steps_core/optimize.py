@@ -563,7 +563,6 @@ def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine:
     labels = partition_level(_subgraph_problem(graph, np.arange(n), vol_g), **kw)
     bottoms = base.insert_groups(n, list(range(n)), labels)
     tick()
-    h2 = EncodingTree.from_parent(graph, base.parent).entropy
 
     # chain of levels below: inside each bottom community (whose children are all leaves)
     below_gain: list[float] = []
@@ -632,6 +631,7 @@ def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine:
     if refine and method == "greedy" and a + b > 0:
         parent = _polish(graph, parent, n, **kw)
     if report is not None:
+        h2 = EncodingTree.from_parent(graph, base.parent).entropy
         report.append(BuildReport(h2, tuple(above_gain), tuple(below_gain), a, b))
     if progress is not None:
         progress(levels_total, levels_total)
