@@ -21,7 +21,7 @@ VIEWS = {"communities": "Communities", "skills": "Skills", "network": "Network",
          "edit": "Edit"}
 #: What the tree can be coloured by: the tree's own figures, and coverage by the accepted samples.
 COLOURS = {**charts.COLOUR_OPTIONS,
-           "coverage": ("accepted samples", "accepted samples with at least one skill in the community")}
+           "coverage": ("coverage", "accepted samples with at least one skill in the community (or the skill)")}
 NUMBER_FORMATS = {"volume share": "{:.1%}", "h(α) (bits)": "{:.3f}", "Se (bits)": "{:.3f}", "degree": "{:.3f}",
                   "weight": "{:.4f}", "count": "{:,}"}
 COLUMN_HELP = {
@@ -39,7 +39,7 @@ COLUMN_HELP = {
 def figure(_tree: EncodingTree, version: str, kind: str, colour: str, show_skills: bool, coverage: tuple | None):
     if colour == "coverage":
         return charts.tree_figure(_tree, kind=kind, show_skills=show_skills, values=coverage,
-                                  values_title=COLOURS["coverage"][0], colourscale="Blues")
+                                  values_title="accepted samples", colourscale="Blues")
     return charts.tree_figure(_tree, kind=kind, colour=colour, show_skills=show_skills)
 
 
@@ -86,7 +86,7 @@ def focus(tree: EncodingTree) -> int | None:
 
 
 def chart_controls(tree: EncodingTree) -> tuple[str, str, bool]:
-    c1, c2, c3, c4 = st.columns([1.4, 2.4, 1.2, 1], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1.3, 3.2, 1.2, 1], vertical_alignment="bottom")
     kind = c1.radio("Chart", ["sunburst", "icicle"], horizontal=True,
                     key=common.bind("tax.chart", "sunburst", lambda v: v in ("sunburst", "icicle")),
                     on_change=common.save, args=("tax.chart",))

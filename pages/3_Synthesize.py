@@ -313,7 +313,8 @@ def spending(tree) -> None:
     m[0].metric("Samples made", f"{sum(u.samples for u in usage):,}")
     m[1].metric("Input tokens", f"{prompt:,}", help="prompt tokens the endpoint reported (cached answers included)")
     m[2].metric("Output tokens", f"{completion:,}", help="completion tokens the endpoint reported")
-    m[3].metric("Cost", "unknown" if any(c is None for c in costs) else f"${sum(costs):,.4f}",
+    template = all((s.get("provenance") or {}).get("backend") == "template" for s in samples)
+    m[3].metric("Cost", "free" if template else "unknown" if any(c is None for c in costs) else f"${sum(costs):,.4f}",
                 help="from the prices per million tokens set above when the samples were made; unknown when a "
                      "sample was made without prices (or by the template backend)")
     df = charts.usage_frame(usage)

@@ -38,7 +38,7 @@ def controls() -> dict:
     coherence = c[3].toggle("Coherence", key=common.bind("compare.coherence", True, lambda v: isinstance(v, bool)),
                             on_change=common.save, args=("compare.coherence",),
                             help="also measure coherence (MiniLM embeddings; the model loads once, a few seconds)")
-    samplers = st.multiselect("Samplers", SAMPLERS, format_func=lambda s: f"{s}: {SAMPLER_HELP[s]}",
+    samplers = st.multiselect("Samplers", SAMPLERS, help="; ".join(f"{k}: {v}" for k, v in SAMPLER_HELP.items()),
                               key=common.bind("compare.samplers", list(SAMPLERS),
                                               lambda v: isinstance(v, list) and bool(v) and set(v) <= set(SAMPLERS)),
                               on_change=common.save, args=("compare.samplers",))
@@ -91,8 +91,10 @@ def results(rows) -> None:
                      **{m: st.column_config.NumberColumn(t, help=d, format="percent" if m == "novelty_rate" else
                                                          ("%d" if m == "communities" else "%.3f"))
                         for m, (t, _u, d) in measures.items()}})
-    with st.expander("What the measures mean", icon=":material/help:"):
-        st.markdown("\n".join(f"- **{t}**{f' ({u})' if u else ''}: {d}." for t, u, d in measures.values()))
+    with st.expander("What the samplers and the measures mean", icon=":material/help:"):
+        st.markdown("**Samplers**\n\n" + "\n".join(f"- **{k}**: {v}." for k, v in SAMPLER_HELP.items()) +
+                    "\n\n**Measures** (over the n combinations of one sampler and one k)\n\n" +
+                    "\n".join(f"- **{t}**{f' ({u})' if u else ''}: {d}." for t, u, d in measures.values()))
 
 
 def main() -> None:

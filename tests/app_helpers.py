@@ -143,3 +143,47 @@ def texts(at) -> str:
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
     return "\n".join(parts)
+
+
+def select_rows(at, key: str, *rows: int):
+    """Select table rows the way a click does (AppTest cannot click a dataframe), then rerun."""
+    at.session_state[key] = {"selection": {"rows": list(rows), "columns": []}}
+    return at.run()
+
+
+def figures(at) -> list[dict]:
+    """The plotly figures on the page, as the JSON specs sent to the browser (AppTest cannot inspect them)."""
+    import json as _json
+
+    return [_json.loads(e.proto.spec) for e in at.get("plotly_chart")]
+
+
+def button(at, label_start: str):
+    """The first button whose label starts with ``label_start``."""
+    return next(b for b in at.button if str(b.label).startswith(label_start))
+
+
+def add_template_samples(env, combos, *, accept: int | None = None) -> list[dict]:
+    """Template samples for ``combos`` stored in the app's workspace; the first ``accept`` accepted (all if
+    None), the rest undecided."""
+    from steps_core.corpus import read_catalog
+    from steps_core.synth import TemplateBackend, plan_jobs, synthesize
+
+    jobs = plan_jobs(combos, style="agentic", catalog=read_catalog(env.files["catalog"]))
+    samples = sorted(synthesize(jobs, TemplateBackend(), workers=1), key=lambda s: s["id"])
+    for i, s in enumerate(samples):
+        s["accepted"] = True if accept is None or i < accept else None
+    with open_ws(env.ws) as ws:
+        ws.add_samples(samples)
+    return samples
+
+
+def corpus_skill_sets(corpus: Path) -> list[set[str]]:
+    """The skill set of every record of a JSONL corpus written by :func:`write_demo` (for brute-force checks)."""
+    return [set(json.loads(line)["skills"]) for line in corpus.read_text(encoding="utf-8").splitlines()]
+
+
+def picker(at, name: str):
+    """The selectbox of tree nodes called ``name`` (its key is ``<name>@<tree version>``, see
+    ``common.tree_selectbox``)."""
+    return next(s for s in at.selectbox if str(s.key).startswith(f"{name}@"))

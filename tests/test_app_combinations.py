@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+from app_helpers import app_env, assert_ok, corpus_skill_sets, new_app, open_ws, reference_tree  # noqa: F401
 from steps_core.select import conditional_entropy, select_combinations
 
 
@@ -30,6 +30,16 @@ def test_ranked_table_is_the_core_ranking(no_coherence):
     skills, gains = ranked_rows(at)
     assert skills == [c.skills for c in want]
     assert np.allclose(gains, [c.gain for c in want])
+    # novelty by brute force over the records: support, smallest pair count, the "novel" marker
+    records = corpus_skill_sets(no_coherence.files["corpus"])
+    df = next(d.value for d in at.dataframe if "support" in d.value.columns)
+    support = [sum(1 for r in records if set(c) <= r) for c in skills]
+    min_pair = [min(sum(1 for r in records if {a, b} <= r) for i, a in enumerate(c) for b in c[i + 1:])
+                for c in skills]
+    assert list(df["support"]) == support and list(df["min pair"]) == min_pair
+    assert [bool(m) for m in df["novel"]] == [n == 0 for n in support]
+    assert 0 < support.count(0) < len(support)                          # both kinds are in the table
+    assert any(f"{support.count(0)} of {len(skills)} never seen together" in str(c.value) for c in at.caption)
     at.number_input(key="cfg:combo.k").set_value(4).run()
     at.radio(key="cfg:combo.scope").set_value("global").run()
     assert_ok(at)
@@ -98,6 +108,11 @@ def test_combination_typed_by_hand(no_coherence):
     assert_ok(at)
     figures = {m.label: m.value for m in at.metric}
     assert figures["Gain (bits)"] == f"{conditional_entropy(tree, chosen[1:], chosen[:1]):.3f}"
+    records = corpus_skill_sets(no_coherence.files["corpus"])
+    support = sum(1 for r in records if set(chosen) <= r)
+    assert figures["Support"] == f"{support:,}" + (" ✦ novel" if support == 0 else "")
+    assert figures["Min pair"] == str(min(sum(1 for r in records if {a, b} <= r)
+                                          for i, a in enumerate(chosen) for b in chosen[i + 1:]))
     at.button(key="manual_approve").click().run()
     with open_ws(no_coherence.ws) as ws:
         assert ws.combo_mark(chosen) == "approved"

@@ -43,6 +43,8 @@ def test_template_synthesis_review_and_edit(app_env):
     assert all(s["tree_version"] == version and version for s in samples)
     assert all(s["messages"][-1]["content"].startswith(TEMPLATE_LABEL) for s in samples)
     assert at.run().button(key="synth_go").label == "Generate 0 sample(s)"   # nothing left to make
+    spent = {m.label: m.value for m in at.metric}
+    assert spent["Samples made"] == "3" and spent["Input tokens"] == "0" and spent["Cost"] == "free"   # no model, no cost
 
     first, second = samples[0]["id"], samples[1]["id"]
     at.button(key=f"acc_{first}").click().run()
@@ -109,12 +111,35 @@ def test_endpoint_synthesis_and_grading_key_never_saved(app_env, server):
     at = new_app("synthesize")
     use_endpoint(at, server)
     at.number_input(key="cfg:synth.workers").set_value(2).run()
+    at.number_input(key="cfg:synth.price_in").set_value(2.0).run()
+    at.number_input(key="cfg:synth.price_out").set_value(8.0).run()
     at.button(key="synth_go").click().run()
     assert_ok(at)
     with open_ws(app_env.ws) as ws:
         samples = ws.samples()
         settings = ws.settings()
     assert len(samples) == 2 and all(s["status"] == "ok" for s in samples)
+    # spent per community: the lowest community holding all of a sample's skills, by brute force
+    tree = reference_tree(app_env.files["corpus"])
+    spent: dict[str, list] = {}
+    for s in samples:
+        holders = [c for c in tree.communities if set(s["skills"]) <= {tree.skills[i] for i in tree.members(c)}]
+        where = tree.ids[max(holders, key=lambda c: tree.depth[c])] if holders else "—"
+        usage = s["provenance"]["usage"]
+        row = spent.setdefault(where, [0, 0, 0, 0.0])
+        row[0] += 1
+        row[1] += usage["prompt_tokens"]
+        row[2] += usage["completion_tokens"]
+        row[3] += (usage["prompt_tokens"] * 2.0 + usage["completion_tokens"] * 8.0) / 1e6
+    table = next(d.value for d in at.dataframe if "cost ($)" in d.value.columns)
+    got = {r["community"]: [r["samples"], r["prompt tokens"], r["completion tokens"], r["cost ($)"]]
+           for r in table.to_dict("records")}
+    assert got.keys() == spent.keys()
+    for where, want in spent.items():
+        assert got[where][:3] == want[:3] and got[where][3] == pytest.approx(want[3])
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Input tokens"] == f"{sum(s['provenance']['usage']['prompt_tokens'] for s in samples):,}" != "0"
+    assert figures["Cost"] == f"${sum(w[3] for w in spent.values()):,.4f}"
     assert all(s["provenance"]["model"] == "fake-model" and s["provenance"]["backend"] == "openai" for s in samples)
     assert server.authorizations == {f"Bearer {KEY}"}                 # the typed key was used...
     assert settings["synth.model"] == "fake-model" and settings["synth.base_url"] == server.base_url

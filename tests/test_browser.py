@@ -1,9 +1,10 @@
 """The app in a real browser: ``streamlit run app.py`` on a free port, headless Chromium driven by Playwright.
 
-One walk through Home -> Taxonomy (a click on a sunburst sector, the network) -> Combinations (approve) ->
-Synthesize (template samples, accept one) -> Export (write a file that reads back), on a corpus with a skill
-named ``<script>alert(1)</script>``: any alert dialog fails the test, and the name must show as text.
-Screenshots of every step are saved in the test's tmp folder.
+One walk through Home -> Taxonomy (a click on a sunburst sector, the network, renaming a community and undoing
+it) -> Combinations (approve) -> Synthesize (template samples, accept one) -> Export (write a file that reads
+back), on a corpus with a skill named ``<script>alert(1)</script>``: any alert dialog fails the test, and the
+name must show as text. A fresh server whose first request is the Taxonomy page's URL shows the page in its
+frame. Screenshots of every step are saved in the test's tmp folder.
 """
 
 from __future__ import annotations
@@ -83,7 +84,14 @@ def settle(page) -> None:
 
 
 def go_to(page, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+    """Follow our own page link in the sidebar (Streamlit's page list is hidden)."""
+    page.get_by_test_id("stSidebar").get_by_role("link", name=name, exact=True).click()
+
+
+def launch(p):
+    return p.chromium.launch(executable_path=str(CHROMIUM), args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"])
 
 
 def click_slice(page, index: int) -> None:
@@ -103,9 +111,7 @@ def test_walk_through_every_page(server):
     shots.mkdir()
     dialogs: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1800})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -152,6 +158,27 @@ def test_walk_through_every_page(server):
             page.wait_for_timeout(1500)
             page.screenshot(path=shots / "4-taxonomy-network.png")
 
+            # Edit: rename a community; the sunburst shows the new label; Undo takes it away again
+            page.get_by_role("radiogroup", name="View").get_by_text("Edit", exact=True).click()
+            box = page.get_by_role("combobox", name="Community")              # the community clicked above
+            box.click()
+            page.keyboard.type(f"{community} · ")
+            page.keyboard.press("Enter")
+            settle(page)
+            expect(box).to_have_value(re.compile(rf"^{community} · "))
+            page.get_by_label("New label", exact=True).fill("Renamed by hand")
+            page.get_by_label("New label", exact=True).press("Enter")
+            settle(page)
+            page.get_by_role("button", name="Rename").click()
+            renamed = page.locator(".js-plotly-plot text", has_text="Renamed by hand")
+            expect(renamed.first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text(f"Done — rename community {community} to 'Renamed by hand'")).to_be_visible()
+            expect(page.get_by_label("New label", exact=True)).to_have_value("")
+            page.screenshot(path=shots / "4b-taxonomy-renamed.png")
+            page.get_by_role("button", name="Undo").click()
+            expect(renamed).to_have_count(0, timeout=30_000)
+            settle(page)
+
             # Combinations: approve the ten best
             go_to(page, "Combinations")
             page.get_by_role("button", name="Approve the top 10").click()
@@ -197,7 +224,7 @@ def test_upload_bad_then_good_file(server):
     good = tmp / "mine.csv"
     good.write_text("id,skills,prompt\n1,x;y,hello\n2,y;z,hi\n3,x;z,hey\n4,x,yo\n5,z;w,ok\n", encoding="utf-8")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.set_default_timeout(60_000)
@@ -224,3 +251,32 @@ def test_upload_bad_then_good_file(server):
             browser.close()
     stored = list((tmp / "ws" / "uploads").iterdir())
     assert [f.read_bytes() for f in stored if f.suffix == ".csv"] == [good.read_bytes()]
+
+
+def test_first_request_to_a_page_url_has_the_frame(server):
+    """A fresh server whose very first request is the Taxonomy page's URL: the page runs with its sidebar
+    (our page links, workspace, data, settings) and without Streamlit's own page list."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, tmp = server
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.set_default_timeout(60_000)
+            page.goto(url + "/Taxonomy")
+            expect(page.get_by_role("heading", name="Taxonomy", exact=True)).to_be_visible()
+            sidebar = page.get_by_test_id("stSidebar")
+            for name in ("Home", "Taxonomy", "Combinations", "Synthesize", "Export", "Compare samplers"):
+                expect(sidebar.get_by_role("link", name=name, exact=True)).to_be_visible()
+            expect(sidebar.get_by_label("Workspace", exact=True)).to_have_value(str(tmp / "ws" / "browser.sqlite"))
+            expect(sidebar.get_by_text("Taxonomy settings")).to_be_visible()
+            expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)          # Streamlit's list is hidden
+            expect(page.locator(".js-plotly-plot g.slice").first).to_be_visible()
+            assert page.title().startswith("Taxonomy")
+            page.screenshot(path=tmp / "deep-link.png")
+            go_to(page, "Home")                                                     # and the links work
+            expect(page.get_by_text("Compression θ")).to_be_visible()
+            expect(page).to_have_url(url + "/")
+        finally:
+            browser.close()

@@ -134,6 +134,21 @@ def node_label(tree: EncodingTree, v: int) -> str:
     return "all skills" if v == tree.root else tree.labels[v]
 
 
+def short_label(text: str, width: int = 24) -> str:
+    """``text`` cut to ``width`` characters (with an ellipsis), at a word boundary when one is near.
+
+    >>> short_label("python debugging / sql queries / code review")
+    'python debugging / sql…'
+    """
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    if space >= width // 2:
+        cut = cut[:space]
+    return cut.rstrip(" /") + "…"
+
+
 def community_name(tree: EncodingTree, v: int) -> str:
     """``"2.1 · a / b / c"`` for a community, ``"—"`` for the root (no community)."""
     if v == tree.root:
@@ -161,8 +176,9 @@ def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "h"
 
     Sectors are sized by volume, coloured by ``colour`` (a key of :data:`COLOUR_OPTIONS`), or by any
     per-node ``values`` (indexed like the tree's nodes, e.g. samples per community) titled ``values_title``
-    on ``colourscale``. Every sector has an ``id`` (:func:`node_id`) so that a click returns it as a
-    selection. Skills are the outer ring when ``show_skills``.
+    on ``colourscale``, shown in the hover too; the colour range of ``values`` leaves out the root (which
+    usually holds the total and would wash every other sector out). Every sector has an ``id``
+    (:func:`node_id`) so that a click returns it as a selection. Skills are the outer ring when ``show_skills``.
     """
     if kind not in ("sunburst", "icicle"):
         raise ValueError(f"unknown kind {kind!r}")
@@ -177,25 +193,31 @@ def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "h"
     ids = [node_id(tree, v) for v in nodes]
     parents = ["" if v == tree.root else node_id(tree, int(tree.parent[v])) for v in nodes]
     labels = [html.escape(node_label(tree, v)) for v in nodes]
+    short = [html.escape(short_label(node_label(tree, v))) for v in nodes]      # what fits in a sector
     custom = [[("skill" if v < n else f"community {tree.ids[v]}" if v != tree.root else "root"),
-               int(tree.n_members(v)), float(tree.vol[v] / vol_g), float(tree.h[v]), float(tree.se[v])]
+               int(tree.n_members(v)), float(tree.vol[v] / vol_g), float(tree.h[v]), float(tree.se[v]),
+               float(values[v]) if values is not None else 0.0]
               for v in nodes]
     hover = ("<b>%{label}</b><br>%{customdata[0]}<br>skills: %{customdata[1]}<br>"
              "volume: %{customdata[2]:.1%} of all co-occurrence weight<br>"
-             "h(α): %{customdata[3]:.3f} bits<br>Se: %{customdata[4]:.3f} bits<extra></extra>")
+             "h(α): %{customdata[3]:.3f} bits<br>Se: %{customdata[4]:.3f} bits"
+             + (f"<br>{html.escape(values_title or 'value')}: %{{customdata[5]:,.4~g}}" if values is not None else "")
+             + "<extra></extra>")
     if values is None and colour == "community":
         palette = node_colours(tree)
         marker = dict(colors=[palette[v] for v in nodes], line=dict(color="#ffffff", width=1))
     else:
         shade = np.asarray(values if values is not None else tree.h if colour == "h" else tree.se, float)
         title = values_title if values is not None else COLOUR_OPTIONS[colour][0]
+        ranged = np.delete(shade, tree.root) if values is not None and tree.n_nodes > 1 else shade
         marker = dict(colors=[float(shade[v]) for v in nodes], colorscale=colourscale, showscale=True,
-                      cmin=float(min(shade.min(), 0.0)), cmax=float(max(shade.max(), 1e-9)),
+                      cmin=float(min(ranged.min(), 0.0)), cmax=float(max(ranged.max(), 1e-9)),
                       line=dict(color="#ffffff", width=1), colorbar=dict(title=dict(text=title), thickness=14))
-    common = dict(ids=ids, labels=labels, parents=parents, values=[int(units[v]) for v in nodes],
+    common = dict(ids=ids, labels=labels, text=short, texttemplate="%{text}", parents=parents,
+                  values=[int(units[v]) for v in nodes],
                   branchvalues="total", marker=marker, customdata=custom, hovertemplate=hover)
     if kind == "sunburst":
-        trace = go.Sunburst(**common, insidetextorientation="radial")
+        trace = go.Sunburst(**common, insidetextorientation="auto")
     else:
         trace = go.Icicle(**common, tiling=dict(orientation="v"))
     fig = go.Figure(trace)

@@ -733,6 +733,21 @@ def latest_selection(name: str, sources: dict[str, Callable[[Any], Any]]) -> Any
     return value
 
 
+def tree_selectbox(label: str, options: list, name: str, tree: EncodingTree, **kwargs) -> Any:
+    """A selectbox of tree nodes (ids shown through ``format_func``) whose key follows the tree's version.
+
+    Labels change with edits; the browser keeps showing the text an option had when it was chosen, so after
+    an edit the box is drawn anew (key ``<name>@<version>``), keeping the chosen option when it still
+    exists. ``st.session_state["_pick:<name>"]`` holds the last choice."""
+    key = f"{name}@{tree.version}"
+    last = st.session_state.get(f"_pick:{name}")
+    if key not in st.session_state and last in options:
+        st.session_state[key] = last
+    value = st.selectbox(label, options, key=key, **kwargs)
+    st.session_state[f"_pick:{name}"] = value
+    return value
+
+
 def chart_point_id(state: Any) -> str | None:
     """The ``id`` of the first selected point of a plotly chart's selection state (None if none)."""
     try:

@@ -45,7 +45,9 @@ def op_form(tree: EncodingTree) -> dict | None:
         return None
     name = _name(tree)
     if kind == "relabel":
-        node = st.selectbox("Community", ids, format_func=name, key="edit_node")
+        if st.session_state.pop("_edit_label_done", False):
+            st.session_state["edit_label"] = ""           # the last name was used: start empty
+        node = common.tree_selectbox("Community", ids, "edit_node", tree, format_func=name)
         label = st.text_input("New label", key="edit_label", placeholder=tree.labels[tree.id_index[node]],
                               help="a name for people; it stays through later edits")
         if st.button("Rename", key="edit_go", type="primary", icon=":material/edit:"):
@@ -54,7 +56,8 @@ def op_form(tree: EncodingTree) -> dict | None:
         skill = st.selectbox("Skill", list(tree.skills), key="edit_skill")
         here = tree.ids[int(tree.parent[tree.graph.index[skill]])]
         st.caption(f"Now in: {common.md(name(here))}")
-        target = st.selectbox("Move to", [i for i in ["root", *ids] if i != here], format_func=name, key="edit_to")
+        target = common.tree_selectbox("Move to", [i for i in ["root", *ids] if i != here], "edit_to", tree,
+                                       format_func=name)
         if st.button("Move", key="edit_go", type="primary", icon=":material/drive_file_move:"):
             return {"op": "move", "skill": skill, "to": target}
     elif kind == "merge":
@@ -63,15 +66,15 @@ def op_form(tree: EncodingTree) -> dict | None:
         if not with_siblings:
             st.caption("No community has a sibling community to merge with.")
             return None
-        a = st.selectbox("Community", with_siblings, format_func=name, key="edit_a")
+        a = common.tree_selectbox("Community", with_siblings, "edit_a", tree, format_func=name)
         node = tree.id_index[a]
         siblings = [tree.ids[c] for c in tree.children[int(tree.parent[node])] if c >= tree.n_skills and c != node]
-        b = st.selectbox("Merge with (a sibling)", siblings, format_func=name, key="edit_b")
+        b = common.tree_selectbox("Merge with (a sibling)", siblings, "edit_b", tree, format_func=name)
         if st.button("Merge", key="edit_go", type="primary", icon=":material/merge:"):
             return {"op": "merge", "a": a, "b": b}
     else:
-        node = st.selectbox("Community", ids, format_func=name, key="edit_node_split",
-                            help="the optimiser groups its children into new sub-communities")
+        node = common.tree_selectbox("Community", ids, "edit_split", tree, format_func=name,
+                                     help="the optimiser groups its children into new sub-communities")
         if st.button("Split", key="edit_go", type="primary", icon=":material/call_split:"):
             return {"op": "split", "node": node}
     return None
@@ -85,6 +88,7 @@ def edit_log(state: common.EditState) -> None:
     else:
         df = charts.edit_log_frame(log.ops, log.cursor, state.trees if state.applied else None, describe_op)
         st.dataframe(df, hide_index=True, width="stretch", height=min(320, 35 * (len(df) + 1) + 3),
+                     column_order=["step", "edit", "state", "H^T after (bits)", "ΔH^T (bits)"],
                      column_config={c: st.column_config.NumberColumn(c, format="%.4f", help=common.HELP["ht"])
                                     for c in ("H^T before (bits)", "H^T after (bits)", "ΔH^T (bits)")})
     c = st.columns(3)
@@ -101,13 +105,14 @@ def edit_view(state: common.EditState) -> None:
     st.caption("Correct the taxonomy by hand. The edited tree is the one used everywhere: the chart, the "
                "combinations, synthesis and exports (which record its version).")
     m = st.columns(3)
+    change = tree.entropy - state.base.entropy
     m[0].metric("H^T now (bits)", f"{tree.entropy:.4f}", help=common.HELP["ht"],
-                delta=f"{tree.entropy - state.base.entropy:+.4f} vs. built" if tree is not state.base else None,
-                delta_color="inverse")
+                delta=f"{change:+.4f} vs. built" if abs(change) >= 5e-5 else None, delta_color="inverse")
     m[1].metric("H^T built from the data (bits)", f"{state.base.entropy:.4f}",
                 help="the tree the optimiser built, before any edit")
-    m[2].metric("Version", tree.version, help="content hash of the tree in use; samples and exports record it")
-    left, right = st.columns([2, 3], gap="large")
+    m[2].metric("Communities", f"{len(tree.communities):,}", help=f"built: {len(state.base.communities):,}")
+    st.caption(f"Version in use `{tree.version}` (built: `{state.base.version}`): samples and exports record it.")
+    left, right = st.columns([1, 1], gap="large")
     with right:
         edit_log(state)
     with left:
@@ -123,6 +128,7 @@ def edit_view(state: common.EditState) -> None:
                 return
             with common.shown_errors("Could not save the edit: "):
                 common.workspace().push_op({**op, "base": state.base.version})
+                st.session_state["_edit_label_done"] = op["op"] == "relabel"
                 st.session_state["_edit_done"] = (f"{describe_op(op)}: H^T {tree.entropy:.4f} → "
                                                   f"{after.entropy:.4f} bits")
                 st.rerun()

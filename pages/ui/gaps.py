@@ -35,7 +35,7 @@ def chosen_community(tree: EncodingTree, gaps) -> str | None:
         row = common.table_row(state)
         return gaps[row].id if row is not None and row < len(gaps) else None
 
-    ident = common.latest_selection("gap", {"gap_table": gap_row, "gap_pick": lambda v: v})
+    ident = common.latest_selection("gap", {"gap_table": gap_row, f"gap_pick@{tree.version}": lambda v: v})
     return ident if ident in tree.id_index and tree.id_index[ident] > tree.n_skills else None
 
 
@@ -50,9 +50,9 @@ def gaps_view(tree: EncodingTree, counts: np.ndarray) -> None:
                      selection_mode="single-row", height=min(460, 35 * (len(gaps) + 1) + 3),
                      column_config={"samples": st.column_config.Column(
                          "samples", help="accepted samples with at least one skill in the community")})
-        st.selectbox("…or any community", [tree.ids[c] for c in tree.communities], index=None, key="gap_pick",
-                     format_func=lambda i: charts.community_name(tree, tree.id_index[i]),
-                     placeholder="choose a community")
+        common.tree_selectbox("…or any community", [tree.ids[c] for c in tree.communities], "gap_pick", tree,
+                              index=None, placeholder="choose a community",
+                              format_func=lambda i: charts.community_name(tree, tree.id_index[i]))
     with right:
         community = chosen_community(tree, gaps)
         if community is None:
