@@ -25,11 +25,13 @@ under the corpus's own structure, then has an LLM write new samples for them.
 2. **Group.** The skills are arranged in an *encoding tree*: nested communities of skills that are used
    together. The tree is chosen to make the *structural entropy* as small as possible — the number of
    bits needed to say where a random walk on the skill graph is, when you may name its community first.
-   A good tree explains the co-occurrences, so it needs fewer bits (H^T well below H¹).
+   A good tree explains the co-occurrences, so it needs fewer bits (H^T well below H¹). You can correct
+   it by hand (rename, move, merge, split, with undo) and see the bits each edit costs or saves.
 3. **Select.** A combination is novel when its skills sit in different corners of the tree: naming them
    costs many bits that the start skill did not already pay for (the *conditional structural entropy*,
    the **gain**). A beam search picks combinations with the highest gain, looking first near the start skill
-   and widening step by step; you pin, exclude and approve.
+   and widening step by step; you pin, exclude and approve. Each combination also shows whether any record
+   ever used its skills together, and *Compare samplers* sets STEPS against random ways of choosing.
 4. **Synthesise.** For every approved combination an LLM writes a new sample that needs all its skills at
    once (seeded with real examples of each skill from the corpus); you accept, reject or edit each one, and
    an LLM judge can grade them with the Skill-Mix rubric.

@@ -7,8 +7,10 @@ Measures, printing one table:
   (the tree is built) and again after a restart on the same workspace (the tree is read back from it);
 - tree rebuild: the pipeline in-process (count, weight, optimise) and end to end in the browser (Rebuild button
   until the page is idle);
+- a first request to a page's URL (``/Taxonomy``) right after a server start (the page runs in its frame);
 - page interactions with a warm cache (median of several): switching pages, clicking a sunburst sector,
-  picking a community in the table, pinning a skill on Combinations;
+  picking a community in the table, a taxonomy edit and its undo, pinning a skill on Combinations;
+- the sampler comparison (the demo, k = 3, 4, 5, 500 combinations per sampler) run from the Compare page;
 - memory (RSS) of the server process with the demo loaded, and after Combinations loaded the MiniLM model.
 
 Run by hand: ``python bench/bench_app.py [--repeat 5]`` (needs /usr/bin/chromium). Times include the browser's
@@ -134,10 +136,19 @@ def main() -> None:
                 page.close()
                 server.stop()
             rows.append(("server memory (RSS) with the demo loaded", f"{rss_mb(server.proc.pid):.0f} MB"))
+            deep = Server(workspace, env)                                  # a second server: first request deep
+            deep_page = browser.new_page(viewport={"width": 1500, "height": 1200})
+            deep_page.goto(deep.url + "/Taxonomy")
+            expect(deep_page.get_by_text("Pick a row to inspect").first).to_be_visible(timeout=120_000)
+            expect(deep_page.get_by_test_id("stSidebar").get_by_text("Taxonomy settings")).to_be_visible()
+            rows.append(("cold start to first render of /Taxonomy (first request is the page URL)",
+                         f"{time.perf_counter() - deep.started:.2f} s"))
+            deep_page.close()
+            deep.stop()
 
             def nav(name: str, wait_text: str):
                 def go():
-                    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+                    page.get_by_test_id("stSidebar").get_by_role("link", name=name, exact=True).click()
                     expect(page.get_by_text(wait_text).first).to_be_visible(timeout=60_000)
                     idle(page)
                 return go
@@ -150,7 +161,8 @@ def main() -> None:
             rows.append(("tree rebuild in the browser (Rebuild -> idle)", f"{time.perf_counter() - t:.2f} s"))
 
             warm: dict[str, list[float]] = {"switch page Home -> Taxonomy": [], "click a sunburst sector": [],
-                                            "pick a community in the table": [], "pin a skill (Combinations)": []}
+                                            "pick a community in the table": [], "rename a community (edit)": [],
+                                            "undo the edit": [], "pin a skill (Combinations)": []}
             for i in range(args.repeat):
                 nav("Home", "Where you are")()
                 warm["switch page Home -> Taxonomy"].append(timed(nav("Taxonomy", "Pick a row to inspect")))
@@ -170,6 +182,29 @@ def main() -> None:
                     page.wait_for_timeout(50)
                     idle(page)
                 warm["pick a community in the table"].append(timed(pick_row))
+                page.get_by_role("radiogroup", name="View").get_by_text("Edit", exact=True).click()
+                idle(page)
+                page.get_by_label("New label", exact=True).fill(f"Renamed {i}")
+                page.get_by_label("New label", exact=True).press("Enter")
+                idle(page)
+
+                def click_and_wait(name: str, text: str):
+                    def go():
+                        page.get_by_role("button", name=name, exact=True).click()
+                        expect(page.get_by_text(text).first).to_be_visible(timeout=60_000)
+                        idle(page)
+                    return go
+                warm["rename a community (edit)"].append(timed(click_and_wait("Rename", "(1 active, 0 undone)")))
+                warm["undo the edit"].append(timed(click_and_wait("Undo", "(0 active, 1 undone)")))
+                page.get_by_role("radiogroup", name="View").get_by_text("Communities", exact=True).click()
+                idle(page)
+            nav("Compare samplers", "Press Compare")()
+            t = time.perf_counter()
+            page.get_by_role("button", name="Compare", exact=True).click()
+            expect(page.get_by_text("What the samplers and the measures mean")).to_be_visible(timeout=300_000)
+            idle(page)
+            rows.append(("compare samplers (k = 3, 4, 5; n = 500; with coherence: MiniLM loads)",
+                         f"{time.perf_counter() - t:.2f} s"))
             nav("Combinations", "Ranked combinations")()
             idle(page)                                                     # MiniLM loads once here
             rows.append(("server memory (RSS) after Combinations (MiniLM loaded)", f"{rss_mb(server.proc.pid):.0f} MB"))

@@ -65,6 +65,9 @@ def test_move_a_skill_then_undo_and_redo(app_env):
     at.button(key="edit_redo").click().run()
     assert metric(at, "H^T now (bits)") == f"{edited.entropy:.4f}"
 
+    from pages.ui import common
+
+    common.clear_memo()                                                 # a restart: only the workspace remains
     fresh = edit_view(new_app("taxonomy"))                              # a new session: the edit is there
     assert metric(fresh, "H^T now (bits)") == f"{edited.entropy:.4f}"
     assert fresh.button(key="edit_undo").disabled is False and fresh.button(key="edit_redo").disabled is True

@@ -152,3 +152,21 @@ def test_skip_bad_records_reads_the_rest_and_reports(app_env):
     assert metrics(at)["Records"] == "3" and metrics(at)["Skills"] == "3"
     report = "\n".join(c.value for c in at.code)
     assert "read 3 record(s)" in report and "skipped 2 bad record(s)" in report and f"{mixed}:2" in report
+
+
+def test_every_page_file_is_linked_and_runs_in_its_frame(app_env):
+    """The files Streamlit lists as pages (``pages/*.py`` but ``__init__.py``; not the helpers in ``pages/ui/``)
+    are exactly the sidebar's links, and each page opened on its own draws the frame and its title."""
+    from app_helpers import REPO
+    from pages.ui import common
+
+    listed = {f"pages/{p.name}" for p in (REPO / "pages").glob("*.py") if p.name != "__init__.py"}
+    assert listed == {path for path, _t, _i in common.PAGES if path != "app.py"}
+    assert (REPO / "pages" / "__init__.py").exists() and (REPO / "pages" / "ui" / "common.py").exists()
+    at = new_app()
+    for path, title, _icon in common.PAGES:
+        at.switch_page(path).run()
+        assert_ok(at)
+        assert at.title[0].value == ("STEPS Studio" if title == "Home" else title)
+        assert at.sidebar.text_input(key="ws_name").value == str(app_env.ws)    # the frame, on every page
+        assert at.sidebar.select_slider(key="cfg:height").value == 3

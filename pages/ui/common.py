@@ -274,7 +274,7 @@ class _Slot:
         self.error: BaseException | None = None
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=128)
 def _slot(kind: str, key: str) -> _Slot:
     return _Slot()
 
