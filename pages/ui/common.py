@@ -508,7 +508,7 @@ def novelty_of(combos, source: DataSource, skip_bad: bool = False) -> list:
 
 def accepted_skill_lists() -> list[list[str]]:
     """The skills of every accepted sample in the workspace: what the curated data covers."""
-    return [list(s["skills"]) for s in workspace().samples(accepted=True)]
+    return [list(s["skills"]) for s in workspace().samples(accepted=True, with_provenance=False)]
 
 
 def catalog(source: DataSource) -> tuple[Skill, ...]:
