@@ -1046,7 +1046,7 @@ class Workspace:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'tree_ops_cursor'", (str(cursor),))
 
     def push_op(self, op: dict) -> int:
-        """Append a taxonomy edit (a JSON object, e.g. ``{"op": "rename", "community": "1.2", "label":
+        """Append a taxonomy edit (a JSON object, e.g. ``{"op": "relabel", "node": "1.2", "label":
         "maths"}``) after the active ones; any undone ops (the redo tail) are discarded. Returns its
         position (1-based), which is also the new number of active ops."""
         if not isinstance(op, dict):
