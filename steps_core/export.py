@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
 from .errors import InputError
-from .io import atomic_output, same_file
+from .io import atomic_output, read_json_file, same_file
 
 FORMATS = ("openai", "sharegpt", "alpaca", "parquet")
 
@@ -99,14 +99,7 @@ def curriculum_from_dict(obj: Any, *, path: str | None = None) -> Curriculum:
 
 def read_curriculum(path: str | Path) -> Curriculum:
     """Read curriculum weights from a JSON file (see :func:`curriculum_from_dict`)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", path=str(path))
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=str(path), line=exc.lineno) from None
-    return curriculum_from_dict(obj, path=str(path))
+    return curriculum_from_dict(read_json_file(path), path=str(path))
 
 
 def apportion(total: int, weights: Mapping[int, float], capacity: Mapping[int, int]) -> dict[int, int]:

@@ -143,3 +143,22 @@ def connect_sqlite(path: str | os.PathLike, *, timeout: float = 30.0, wal: bool 
 
 
 __all__ = ["atomic_output", "same_file", "new_file_mode", "current_umask", "enable_wal", "connect_sqlite"]
+
+
+def read_json_file(path: str | os.PathLike):
+    """Parse a JSON file; a missing file, bad UTF-8 or invalid JSON is an ``InputError`` naming file and line."""
+    import json
+
+    from .errors import InputError
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid UTF-8 ({exc.reason})", path=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=exc.lineno) from None

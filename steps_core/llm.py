@@ -48,7 +48,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit
 
 from .errors import InputError, StepsError
-from .io import connect_sqlite
+from .io import connect_sqlite, read_json_file
 
 log = logging.getLogger(__name__)
 
@@ -115,12 +115,7 @@ def read_price_table(path: str | Path) -> dict[str, Price]:
     No prices are built in (they change); without a table, costs are reported as unknown.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", path=str(path))
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=str(path), line=exc.lineno) from None
+    obj = read_json_file(path)
     if not isinstance(obj, dict):
         raise InputError("expected a JSON object mapping model names to prices", path=str(path))
     table = {}

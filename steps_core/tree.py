@@ -37,6 +37,7 @@ import numpy as np
 
 from .errors import InputError
 from .graph import SkillGraph, graph_from_edges
+from .io import read_json_file
 
 ROOT_ID = "root"
 
@@ -540,18 +541,7 @@ def _with_records(graph: SkillGraph, n_records: int) -> SkillGraph:
 
 def read_tree_json(path: str | Path) -> EncodingTree:
     """Read ``tree.json``; errors name the file and the JSON path of the bad field."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", path=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 ({exc.reason})", path=str(path)) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=exc.lineno) from None
-    return from_dict(doc, source=str(path))
+    return from_dict(read_json_file(path), source=str(path))
 
 
 def check_tree(tree: EncodingTree) -> None:

@@ -130,7 +130,7 @@ def test_walk_through_every_page(server):
             heading = page.get_by_role("heading", name=re.compile(r"^Community \d+$"))
             expect(heading).to_be_visible(timeout=20_000)
             community = heading.inner_text().split()[-1]
-            expect(page.get_by_text(f"Path:")).to_be_visible()
+            expect(page.get_by_text("Path:")).to_be_visible()
             page.screenshot(path=shots / "2-taxonomy-click.png")
 
             # the hostile skill through the skills table: its name shows as text in the panel

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 from email.utils import formatdate
-from pathlib import Path
 import time
 
 import pytest

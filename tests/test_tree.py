@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from brute import h1 as brute_h1, partition_entropy, tree_entropy
+from brute import h1 as brute_h1, tree_entropy
 from steps_core.errors import InputError
 from steps_core.graph import graph_from_edges
 from steps_core.tree import EncodingTree, check_tree, from_dict, read_tree_json, to_dict, write_tree_json
