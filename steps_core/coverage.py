@@ -124,3 +124,13 @@ def usage_by_community(tree: EncodingTree, samples: Iterable[dict]) -> list[Comm
     out = [CommunityUsage(tree.ids[v], tree.labels[v], r[0], r[1], r[2], r[3]) for v, r in rows.items()]
     out.sort(key=lambda u: (-(u.cost_usd or 0.0), -(u.prompt_tokens + u.completion_tokens), u.id))
     return out
+
+
+def usage_totals(rows: Iterable[CommunityUsage]) -> CommunityUsage:
+    """The sum of per-community usage rows (cost None when any row's cost is unknown)."""
+    rows = list(rows)
+    cost: float | None = 0.0
+    for r in rows:
+        cost = None if cost is None or r.cost_usd is None else cost + r.cost_usd
+    return CommunityUsage("all", "all communities", sum(r.samples for r in rows),
+                          sum(r.prompt_tokens for r in rows), sum(r.completion_tokens for r in rows), cost)

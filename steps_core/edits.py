@@ -70,14 +70,31 @@ def apply_op(tree: EncodingTree, op: Mapping) -> EncodingTree:
     return operators.split(tree, node)
 
 
-def replay(tree: EncodingTree, ops: Iterable[Mapping]) -> EncodingTree:
-    """Apply operations in order (the active part of a workspace's edit log)."""
+def replay_each(tree: EncodingTree, ops: Iterable[Mapping]) -> tuple[EncodingTree, ...]:
+    """The tree before any operation and after each one, in order (so a log can show H^T per edit)."""
+    trees = [tree]
     for i, op in enumerate(ops, start=1):
         try:
-            tree = apply_op(tree, op)
+            trees.append(apply_op(trees[-1], op))
         except InputError as exc:
             raise InputError(f"edit {i}: {exc.message}", field=exc.field) from None
-    return tree
+    return tuple(trees)
+
+
+def replay(tree: EncodingTree, ops: Iterable[Mapping]) -> EncodingTree:
+    """Apply operations in order (the active part of a workspace's edit log)."""
+    return replay_each(tree, ops)[-1]
+
+
+def is_stale(ops: Iterable[Mapping], base: EncodingTree) -> bool:
+    """True when some operation records (as ``"base"``) a base tree other than ``base``: it was made on a
+    taxonomy built from other data or settings, so its community ids mean something else here."""
+    return any("base" in op and op["base"] != base.version for op in ops)
+
+
+def with_base(op: Mapping, base: EncodingTree) -> dict:
+    """The operation, recording the version of the base tree its log replays from."""
+    return {**op, "base": base.version}
 
 
 def describe_op(op: Mapping) -> str:

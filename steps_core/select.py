@@ -147,6 +147,8 @@ def make_settings(tree: EncodingTree, *, k: int = 4, beam: int = 20, scope: str 
         return int(v)
 
     k = pos_int("k (skills per combination)", k, MIN_K, MAX_K)
+    if k > tree.n_skills:
+        raise InputError(f"k={k} skills per combination, but the tree has only {tree.n_skills} skill(s)")
     beam = pos_int("beam", beam)
     per_start = pos_int("per_start", per_start)
     if top is not None:
@@ -184,7 +186,7 @@ def _pools(tree: EncodingTree, start_idx: list[int]) -> list[np.ndarray]:
         if node == tree.root:
             break
         node = int(tree.parent[node])
-    return out
+    return out or [tree.members(tree.root)]      # the start holds every skill: nothing to add
 
 
 def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str, str]:

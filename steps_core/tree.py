@@ -350,6 +350,12 @@ class EncodingTree:
             node = int(self.parent[node])
         return out[::-1]
 
+    def siblings(self, node: int) -> list[int]:
+        """The other children of ``node``'s parent (empty for the root)."""
+        if node == self.root:
+            return []
+        return [c for c in self.children[int(self.parent[node])] if c != node]
+
     def lca(self, nodes: Iterable[int]) -> int:
         """Lowest common ancestor of some nodes (the root for none)."""
         paths = [self.path(int(v)) for v in nodes]

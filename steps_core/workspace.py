@@ -575,11 +575,18 @@ class Workspace:
     def guard_secret(self, value: str) -> None:
         """Refuse, from now on, to write any value containing ``value`` (e.g. a key typed in the app).
 
-        Kept in memory only. Values of secret-looking environment variables are guarded automatically.
+        Kept in memory only; values shorter than 8 characters are not guarded (a local endpoint's dummy key
+        such as ``"test"`` would otherwise block every ordinary write). Values of secret-looking environment
+        variables are guarded automatically. :meth:`unguard_secret` lifts it (the key was changed or cleared).
         """
-        if isinstance(value, str) and len(value) >= 4:
+        if isinstance(value, str) and len(value) >= 8:
             with self._lock:
                 self._guarded.add(value)
+
+    def unguard_secret(self, value: str) -> None:
+        """Stop guarding ``value`` (see :meth:`guard_secret`)."""
+        with self._lock:
+            self._guarded.discard(value)
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -708,6 +715,21 @@ class Workspace:
     def clear_skill_mark(self, skill: str) -> bool:
         """Remove whatever mark ``skill`` has; True if it had one."""
         return self._drop_skill_mark(skill, None)
+
+    def set_skill_marks(self, mark: Literal["pinned", "excluded"], skills: Iterable[str]) -> None:
+        """Make ``skills`` exactly the skills with ``mark`` (one transaction): others lose that mark, these
+        gain it (moving from the other mark if they had it)."""
+        if mark not in ("pinned", "excluded"):
+            raise InputError(f"unknown mark {mark!r}; expected 'pinned' or 'excluded'", field="mark")
+        wanted = list(dict.fromkeys(skills))
+        for skill in wanted:
+            _check_text(skill, "skill")
+        with self._write() as conn:
+            conn.execute("DELETE FROM skill_marks WHERE mark = ?", (mark,))
+            now = _now()
+            conn.executemany("INSERT INTO skill_marks(skill, mark, created_at) VALUES (?, ?, ?) "
+                             "ON CONFLICT(skill) DO UPDATE SET mark = excluded.mark, created_at = excluded.created_at",
+                             [(skill, mark, now) for skill in wanted])
 
     def skill_mark(self, skill: str) -> Literal["pinned", "excluded"] | None:
         """The mark of ``skill``: ``"pinned"``, ``"excluded"`` or None."""

@@ -50,3 +50,24 @@ def test_tree_help():
     out = run("tree", "--help").output
     for opt in ("--k", "--method", "--no-refine", "--starts", "--seed", "--weighting", "--output"):
         assert opt in out
+
+
+def test_tree_applies_workspace_edits(tmp_path):
+    from steps_core.edits import replay, with_base
+    from steps_core.workspace import open_workspace
+
+    corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(400, seed=5))
+    run("tree", corpus, "--k", "3", "-o", tmp_path / "base.json")
+    base = read_tree_json(tmp_path / "base.json")
+    top = next(c for c in base.children[base.root] if c >= base.n_skills)
+    op = with_base({"op": "relabel", "node": base.ids[top], "label": "renamed by hand"}, base)
+    with open_workspace(tmp_path / "ws.sqlite") as ws:
+        ws.push_op(op)
+    out = run("tree", corpus, "--k", "3", "--apply-edits", tmp_path / "ws.sqlite", "-o", tmp_path / "e.json").output
+    assert "edits applied  1" in out
+    edited = read_tree_json(tmp_path / "e.json")
+    assert edited.version == replay(base, [op]).version and "renamed by hand" in edited.labels
+    # the same edits on a tree built with other settings are refused
+    stale = run("tree", corpus, "--k", "2", "--apply-edits", tmp_path / "ws.sqlite", "-o", tmp_path / "s.json",
+                ok=False).output
+    assert "other data or settings" in stale

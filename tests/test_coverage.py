@@ -61,3 +61,16 @@ def test_usage_by_community(tree):
     mine = rows[tree.ids[lca]]
     assert (mine.samples, mine.prompt_tokens, mine.completion_tokens, mine.cost_usd) == (2, 11, 7, 0.75)
     assert rows["root"].cost_usd is None and rows["root"].prompt_tokens == 7
+
+
+def test_usage_totals_and_siblings(tree):
+    from steps_core.coverage import CommunityUsage, usage_totals
+
+    rows = [CommunityUsage("1", "x", 2, 10, 5, 0.5), CommunityUsage("2", "y", 1, 3, 1, 0.25)]
+    total = usage_totals(rows)
+    assert (total.samples, total.prompt_tokens, total.completion_tokens, total.cost_usd) == (3, 13, 6, 0.75)
+    assert usage_totals(rows + [CommunityUsage("3", "z", 1, 1, 1, None)]).cost_usd is None
+    c = next(iter(tree.communities))
+    sib = tree.siblings(c)
+    assert c not in sib and all(tree.parent[x] == tree.parent[c] for x in sib)
+    assert tree.siblings(tree.root) == []

@@ -71,3 +71,13 @@ def test_bad_ops(tree, op, field):
     with pytest.raises(InputError) as err:
         apply_op(tree, op)
     assert err.value.field == field
+
+
+def test_replay_each_and_staleness(tree):
+    from steps_core.edits import is_stale, replay_each, with_base
+
+    op = with_base(next(ops_for(tree)), tree)
+    trees = replay_each(tree, [op])
+    assert trees[0] is tree and trees[1].version == apply_op(tree, op).version
+    assert not is_stale([op], tree)
+    assert is_stale([op], trees[1]) and not is_stale([{"op": "split", "node": "1"}], trees[1])

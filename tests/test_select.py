@@ -193,3 +193,16 @@ def test_combos_file_round_trip(tmp_path, tree):
     with pytest.raises(InputError, match=r"bad.jsonl:2: field 'skills'"):
         read_combos(bad)
     assert isinstance(read_combos(path)[0], Combination)
+
+
+def test_tiny_trees():
+    from steps_core.graph import graph_from_edges
+
+    one = build_tree(graph_from_edges([], skills=["a"]), k=2)
+    with pytest.raises(InputError, match="only 1 skill"):
+        select_combinations(one, k=2)
+    two = build_tree(graph_from_edges([("a", "b", 1.0)]), k=2)
+    assert [c.skills for c in select_combinations(two, starts=[["a"]], k=2)] == [("a", "b")]
+    with pytest.raises(InputError, match="only 2 skill"):
+        select_combinations(two, k=3)
+    assert select_combinations(two, starts=[["a", "b"]], k=2)[0].gain == 0.0

@@ -690,3 +690,24 @@ def test_light_sample_reads(tmp_path):
         assert [s["provenance"]["big"] for s in full] == ["x" * 1000] * 3
         assert [{k: v for k, v in s.items() if k != "provenance"} for s in light] == \
                [{k: v for k, v in s.items() if k != "provenance"} for s in full]
+
+
+def test_set_skill_marks_and_guard_lifecycle(tmp_path):
+    from steps_core.errors import StepsError
+    from steps_core.workspace import open_workspace
+
+    with open_workspace(tmp_path / "w.sqlite") as ws:
+        ws.exclude_skill("c")
+        ws.pin_skill("a")
+        ws.set_skill_marks("pinned", ["b", "c"])
+        assert ws.skill_marks() == {"pinned": ["b", "c"], "excluded": []}
+        ws.set_skill_marks("pinned", [])
+        assert ws.skill_marks() == {"pinned": [], "excluded": []}
+        ws.guard_secret("test")                       # too short to be a real key: not guarded
+        ws.set_setting("model", "my-test-model")
+        ws.guard_secret("sk-long-secret-123")
+        with pytest.raises(StepsError):
+            ws.set_setting("note", "x sk-long-secret-123 y")
+        ws.unguard_secret("sk-long-secret-123")
+        ws.set_setting("note", "fine now")
+        assert ws.get_setting("model") == "my-test-model"

@@ -85,10 +85,14 @@ def graph_cmd(corpus, weighting, min_count, min_cooccur, output, **kwargs):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of those vertex orders.")
 @graph_options
 @corpus_options
+@click.option("--apply-edits", "edits_from", type=click.Path(dir_okay=False), default=None, metavar="WORKSPACE",
+              help="Replay the taxonomy edits made in the app (the active part of the workspace's edit log) on the "
+                   "built tree, so the file is the taxonomy the app shows. Refused when the edits were made on a "
+                   "tree built from other data or settings.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="tree.json", show_default=True,
               help="Tree file to write (it carries the graph's edges, so it stands alone).")
-def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, min_count, min_cooccur, output,
-             **kwargs):
+def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, min_count, min_cooccur, edits_from,
+             output, **kwargs):
     """Build the encoding tree of minimum structural entropy from INPUT.
 
     INPUT is an edge list written by `steps graph` (source,target,weight) or a corpus, in which case the
@@ -102,8 +106,21 @@ def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, min_co
     with progress_bar("building tree", unit=" levels") as bar:
         tree = build_tree(graph, k=k, method=method, refine=not no_refine, n_starts=n_starts, seed=seed,
                           progress=bar)
+    extra = []
+    if edits_from is not None:
+        from ..edits import is_stale, replay
+        from ..workspace import open_workspace
+
+        with open_workspace(edits_from, create=False) as ws:
+            ops = ws.active_ops()
+        if is_stale(ops, tree):
+            raise InputError("the workspace's edits were made on a tree built from other data or settings "
+                             f"(this tree's version is {tree.version}); build with the app's data and settings",
+                             path=str(edits_from))
+        tree = replay(tree, ops)
+        extra = [("edits applied", len(ops))]
     path = write_tree_json(tree, ensure_parent(output))
-    echo_kv([("skills", graph.n_skills), ("edges", graph.n_edges), ("height", tree.height),
+    echo_kv(extra + [("skills", graph.n_skills), ("edges", graph.n_edges), ("height", tree.height),
              ("communities", len(tree.communities)), ("H^1 (bits)", f"{tree.h1:.6f}"),
              ("H^T (bits)", f"{tree.entropy:.6f}"), ("theta", f"{tree.theta:.4f}"), ("tree", path)])
 
