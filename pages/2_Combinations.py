@@ -37,15 +37,11 @@ def ranked(_tree: EncodingTree, version: str, starts: tuple, k: int, beam: int, 
                                pins=pins, exclude=exclude, exclude_combos=exclude_combos, embeddings=_embeddings)
 
 
-def int_setting(key: str, default: int, lo: int, hi: int) -> str:
-    return common.bind(key, default, lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi)
-
-
 def search_controls(tree: EncodingTree) -> dict:
     c = st.columns([1, 1, 1.3, 1, 1.2], vertical_alignment="bottom")
-    k = c[0].number_input("Skills per combination", MIN_K, MAX_K, step=1, key=int_setting("combo.k", 3, MIN_K, MAX_K),
+    k = c[0].number_input("Skills per combination", MIN_K, MAX_K, step=1, key=common.bind_int("combo.k", 3, MIN_K, MAX_K),
                           on_change=common.save, args=("combo.k",), help="k: how many skills each sample combines")
-    beam = c[1].number_input("Beam width", 1, 200, step=1, key=int_setting("combo.beam", 20, 1, 200),
+    beam = c[1].number_input("Beam width", 1, 200, step=1, key=common.bind_int("combo.beam", 20, 1, 200),
                              on_change=common.save, args=("combo.beam",),
                              help="partial combinations kept at each step of the search; wider = slower, "
                                   "sometimes better")
@@ -53,7 +49,7 @@ def search_controls(tree: EncodingTree) -> dict:
                        on_change=common.save, args=("combo.scope",),
                        help="local: look near the start skill first and widen one community level per step; "
                             "global: any skill at any step")
-    top = c[3].number_input("Show top", 5, 2000, step=5, key=int_setting("combo.top", 100, 5, 2000),
+    top = c[3].number_input("Show top", 5, 2000, step=5, key=common.bind_int("combo.top", 100, 5, 2000),
                             on_change=common.save, args=("combo.top",), help="how many combinations to rank")
     coh = c[4].toggle("Coherence", key=common.bind("combo.coherence", True, lambda v: isinstance(v, bool)),
                       on_change=common.save, args=("combo.coherence",),
@@ -68,35 +64,30 @@ def search_controls(tree: EncodingTree) -> dict:
     return dict(k=int(k), beam=int(beam), scope=scope, top=int(top), coherence=bool(coh), starts=tuple(starts))
 
 
-def sync_marks() -> None:
-    """Put the pinned/excluded multiselects in line with the workspace (after a change moved a mark)."""
-    marks = common.workspace().skill_marks()
-    st.session_state["marks:pinned"] = marks["pinned"]
-    st.session_state["marks:excluded"] = marks["excluded"]
+#: The widget keys of the pinned and excluded skills (workspace-derived: cleared on a workspace switch).
+MARK_KEYS = {"pinned": common.ws_key("marks:pinned"), "excluded": common.ws_key("marks:excluded")}
 
 
 def marks_changed(kind: str) -> None:
+    """The user changed a box: their change (from what the box last showed) is applied to the workspace's
+    marks as they are now, so a pin made meanwhile in another tab stays."""
+    key = MARK_KEYS[kind]
     ws = common.workspace()
-    wanted = set(st.session_state.get(f"marks:{kind}") or [])
-    have = set(ws.skill_marks()[kind])
     with common.shown_errors("Could not save: "):
-        for skill in sorted(wanted - have):
-            (ws.pin_skill if kind == "pinned" else ws.exclude_skill)(skill)
-        for skill in sorted(have - wanted):
-            (ws.unpin_skill if kind == "pinned" else ws.unexclude_skill)(skill)
-    sync_marks()
+        ws.set_skill_marks(kind, common.merge_marks(ws.skill_marks()[kind], common.last_seen(key, []),
+                                                    st.session_state.get(key) or []))
 
 
 def skill_marks(tree: EncodingTree) -> dict[str, list[str]]:
     marks = common.workspace().skill_marks()
-    if "marks:pinned" not in st.session_state or "marks:excluded" not in st.session_state:
-        sync_marks()
+    for kind, key in MARK_KEYS.items():
+        common.follow(key, marks[kind], marks[kind])
     options = list(tree.skills) + sorted({s for v in marks.values() for s in v} - set(tree.graph.index))
     c1, c2 = st.columns(2)
-    c1.multiselect("Pinned skills", options, key="marks:pinned", on_change=marks_changed, args=("pinned",),
+    c1.multiselect("Pinned skills", options, key=MARK_KEYS["pinned"], on_change=marks_changed, args=("pinned",),
                    help="every proposed combination must contain the pinned skills", placeholder="none")
-    c2.multiselect("Excluded skills", options, key="marks:excluded", on_change=marks_changed, args=("excluded",),
-                   help="never proposed, and not used as start skills", placeholder="none")
+    c2.multiselect("Excluded skills", options, key=MARK_KEYS["excluded"], on_change=marks_changed,
+                   args=("excluded",), help="never proposed, and not used as start skills", placeholder="none")
     unknown = sorted({s for v in marks.values() for s in v} - set(tree.graph.index))
     if unknown:
         st.warning("Not in the current taxonomy, so ignored: " + ", ".join(common.md(s) for s in unknown))

@@ -25,7 +25,7 @@ def controls() -> dict:
     c = st.columns([1.6, 1, 1, 1], vertical_alignment="bottom")
     ks = c[0].multiselect("Skills per combination (k)", KS,
                           key=common.bind("compare.ks", [3, 4, 5],
-                                          lambda v: isinstance(v, list) and bool(v) and set(v) <= set(KS)),
+                                          lambda v: isinstance(v, list) and set(v) <= set(KS)),
                           on_change=common.save, args=("compare.ks",))
     n = c[1].number_input("Combinations per sampler", 10, 5000, step=50,
                           key=common.bind("compare.n", 500, lambda v: isinstance(v, int) and 10 <= v <= 5000),
@@ -40,7 +40,7 @@ def controls() -> dict:
                             help="also measure coherence (MiniLM embeddings; the model loads once, a few seconds)")
     samplers = st.multiselect("Samplers", SAMPLERS, help="; ".join(f"{k}: {v}" for k, v in SAMPLER_HELP.items()),
                               key=common.bind("compare.samplers", list(SAMPLERS),
-                                              lambda v: isinstance(v, list) and bool(v) and set(v) <= set(SAMPLERS)),
+                                              lambda v: isinstance(v, list) and set(v) <= set(SAMPLERS)),
                               on_change=common.save, args=("compare.samplers",))
     return dict(ks=tuple(sorted(int(k) for k in ks)), n=int(n), seed=int(seed), coherence=bool(coherence),
                 samplers=tuple(s for s in SAMPLERS if s in samplers))

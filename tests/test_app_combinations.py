@@ -40,8 +40,8 @@ def test_ranked_table_is_the_core_ranking(no_coherence):
     assert [bool(m) for m in df["novel"]] == [n == 0 for n in support]
     assert 0 < support.count(0) < len(support)                          # both kinds are in the table
     assert any(f"{support.count(0)} of {len(skills)} never seen together" in str(c.value) for c in at.caption)
-    at.number_input(key="cfg:combo.k").set_value(4).run()
-    at.radio(key="cfg:combo.scope").set_value("global").run()
+    at.number_input(key="ws:cfg:combo.k").set_value(4).run()
+    at.radio(key="ws:cfg:combo.scope").set_value("global").run()
     assert_ok(at)
     skills, _ = ranked_rows(at)
     assert skills == [c.skills for c in select_combinations(tree, k=4, beam=20, scope="global", top=100)]
@@ -51,7 +51,7 @@ def test_pin_changes_the_ranking_and_persists(no_coherence):
     at = new_app("combinations")
     tree = reference_tree(no_coherence.files["corpus"])
     before, _ = ranked_rows(at)
-    at.multiselect(key="marks:pinned").set_value(["metaphor"]).run()
+    at.multiselect(key="ws:marks:pinned").set_value(["metaphor"]).run()
     assert_ok(at)
     after, gains = ranked_rows(at)
     assert after != before and all("metaphor" in c for c in after)
@@ -60,10 +60,10 @@ def test_pin_changes_the_ranking_and_persists(no_coherence):
     with open_ws(no_coherence.ws) as ws:
         assert ws.skill_marks() == {"pinned": ["metaphor"], "excluded": []}
     fresh = new_app("combinations")                                   # a new session on the same workspace
-    assert fresh.multiselect(key="marks:pinned").value == ["metaphor"]
+    assert fresh.multiselect(key="ws:marks:pinned").value == ["metaphor"]
     assert ranked_rows(fresh)[0] == after
-    fresh.multiselect(key="marks:excluded").set_value(["metaphor"]).run()   # excluding moves the mark
-    assert fresh.multiselect(key="marks:pinned").value == []
+    fresh.multiselect(key="ws:marks:excluded").set_value(["metaphor"]).run()   # excluding moves the mark
+    assert fresh.multiselect(key="ws:marks:pinned").value == []
     assert all("metaphor" not in c for c in ranked_rows(fresh)[0])
 
 
@@ -120,8 +120,8 @@ def test_combination_typed_by_hand(no_coherence):
 
 def test_too_many_pins_is_a_message_not_a_crash(no_coherence):
     at = new_app("combinations")
-    at.number_input(key="cfg:combo.k").set_value(2).run()
-    at.multiselect(key="marks:pinned").set_value(["regex", "metaphor"]).run()
+    at.number_input(key="ws:cfg:combo.k").set_value(2).run()
+    at.multiselect(key="ws:marks:pinned").set_value(["regex", "metaphor"]).run()
     assert_ok(at)
     assert any("leave no room" in str(e.value) for e in at.error)
     assert "Score a combination by hand" in [s.value for s in at.subheader]   # the rest of the page works
@@ -152,13 +152,13 @@ def test_hostile_skill_name_is_data_and_escaped_text(tmp_path, monkeypatch):
     with open_ws(tmp_path / "ws.sqlite") as ws:
         ws.set_setting("combo.coherence", False)
     at = new_app("combinations")
-    at.multiselect(key="marks:pinned").set_value([HOSTILE]).run()
+    at.multiselect(key="ws:marks:pinned").set_value([HOSTILE]).run()
     assert_ok(at)
     skills, _ = ranked_rows(at)
     assert skills and all(HOSTILE in c for c in skills)              # the name is table data, shown as text
     at.multiselect(key="manual_skills").set_value([HOSTILE, "regex"]).run()
     for piece in [str(e.value) for e in (*at.markdown, *at.caption, *at.subheader, *at.warning)]:
         assert "<script>" not in piece, piece                          # markdown source escaped
-    at.multiselect(key="marks:pinned").set_value([]).run()
-    at.multiselect(key="marks:excluded").set_value([HOSTILE]).run()
+    at.multiselect(key="ws:marks:pinned").set_value([]).run()
+    at.multiselect(key="ws:marks:excluded").set_value([HOSTILE]).run()
     assert all(HOSTILE not in c for c in ranked_rows(at)[0])

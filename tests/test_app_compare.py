@@ -16,9 +16,9 @@ def test_compare_on_demand_matches_the_core(app_env):
         ws.set_setting("compare.coherence", False)                      # no model to load
     at = new_app("compare")
     assert any("Press Compare" in str(i.value) for i in at.info) and not figures(at)
-    at.multiselect(key="cfg:compare.ks").set_value([2, 3]).run()
-    at.number_input(key="cfg:compare.n").set_value(40).run()
-    at.number_input(key="cfg:compare.seed").set_value(5).run()
+    at.multiselect(key="ws:cfg:compare.ks").set_value([2, 3]).run()
+    at.number_input(key="ws:cfg:compare.n").set_value(40).run()
+    at.number_input(key="ws:cfg:compare.seed").set_value(5).run()
     at.button(key="cmp_go").click().run()
     assert_ok(at)
     tree = reference_tree(app_env.files["corpus"])
@@ -47,8 +47,8 @@ def test_compare_on_demand_matches_the_core(app_env):
     assert any("Gini of skill use" in str(m.value) for m in at.markdown)
 
     fresh = new_app("compare")                                          # cached: shown at once, settings kept
-    assert fresh.multiselect(key="cfg:compare.ks").value == [2, 3]
-    assert fresh.number_input(key="cfg:compare.n").value == 40
+    assert fresh.multiselect(key="ws:cfg:compare.ks").value == [2, 3]
+    assert fresh.number_input(key="ws:cfg:compare.n").value == 40
     assert list(fresh.dataframe[-1].value["sampler"]) == [r.sampler for r in want]
 
 
@@ -56,6 +56,6 @@ def test_no_sampler_chosen_is_a_hint(app_env):
     with open_ws(app_env.ws) as ws:
         ws.set_setting("compare.coherence", False)
     at = new_app("compare")
-    at.multiselect(key="cfg:compare.samplers").set_value([]).run()
+    at.multiselect(key="ws:cfg:compare.samplers").set_value([]).run()
     assert_ok(at)
     assert any("at least one k and one sampler" in str(i.value) for i in at.info)

@@ -34,7 +34,7 @@ def test_tree_recoloured_by_coverage_and_samples_per_skill(app_env):
     accepted = accepted_samples(app_env, tree)
     want = brute_coverage(tree, accepted)
     at = new_app("taxonomy")
-    at.radio(key="cfg:tax.colour").set_value("coverage").run()
+    at.radio(key="ws:cfg:tax.colour").set_value("coverage").run()
     assert_ok(at)
     trace = figures(at)[0]["data"][0]
     colours = dict(zip(trace["ids"], trace["marker"]["colors"]))
@@ -46,7 +46,7 @@ def test_tree_recoloured_by_coverage_and_samples_per_skill(app_env):
     assert dict(zip(table["skill"], table["samples"])) == {
         name: want[f"skill:{i}"] for i, name in enumerate(tree.skills)}
     fresh = new_app("taxonomy")                                       # the colour choice is kept
-    assert fresh.radio(key="cfg:tax.colour").value == "coverage"
+    assert fresh.radio(key="ws:cfg:tax.colour").value == "coverage"
 
 
 def test_fill_a_gap_approves_combinations_inside_it(app_env):

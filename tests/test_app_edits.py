@@ -124,7 +124,7 @@ def test_edits_on_another_base_tree_are_stale_not_a_crash(app_env):
     base = reference_tree(app_env.files["corpus"])
     at = move(edit_view(new_app("taxonomy")), "regex", "2")
     edited = replay(base, [{"op": "move", "skill": "regex", "to": "2"}])
-    at.selectbox(key="cfg:weighting").set_value("count").run()         # another base tree
+    at.selectbox(key="ws:cfg:weighting").set_value("count").run()         # another base tree
     assert_ok(at)
     counted = reference_tree(app_env.files["corpus"], weighting="count")
     assert any("1 edit(s) made on another tree" in str(w.value) for w in at.warning)
@@ -135,9 +135,9 @@ def test_edits_on_another_base_tree_are_stale_not_a_crash(app_env):
     for page in ("combinations", "synthesize", "export", "home"):       # every page says it and works
         other = new_app(page)
         assert any("made on another tree" in str(w.value) for w in other.warning), page
-    at.selectbox(key="cfg:weighting").set_value("lift").run()          # back: the edit applies again
+    at.selectbox(key="ws:cfg:weighting").set_value("lift").run()          # back: the edit applies again
     assert not at.warning and metric(at, "H^T now (bits)") == f"{edited.entropy:.4f}"
-    at.selectbox(key="cfg:weighting").set_value("count").run()
+    at.selectbox(key="ws:cfg:weighting").set_value("count").run()
     button(at, "Clear the edit log").click().run()
     assert_ok(at)
     assert not at.warning
@@ -187,9 +187,9 @@ def test_edited_version_reaches_combinations_samples_and_exports(app_env):
     assert all(s["provenance"]["combination"]["tree_version"] == edited.version for s in samples)
 
     export = new_app("export")
-    export.selectbox(key="cfg:export.format").set_value("parquet").run()
+    export.selectbox(key="ws:cfg:export.format").set_value("parquet").run()
     out = app_env.tmp / "edited.parquet"
-    export.text_input(key="cfg:export.path.parquet").input(str(out)).run()
+    export.text_input(key="ws:cfg:export.path.parquet").input(str(out)).run()
     export.button(key="export_write").click().run()
     assert_ok(export)
     manifest = json.loads((out.parent / "edited.manifest.json").read_text(encoding="utf-8"))

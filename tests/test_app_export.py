@@ -38,7 +38,7 @@ def test_counts_then_write_a_file_that_reads_back(app_env):
     want = Counter(s["provenance"]["combination"]["lca"] for s in accepted)
     assert dict(zip(per_community["community"].replace("—", "root"), per_community["samples"])) == dict(want)
     out = app_env.tmp / "out" / "train.jsonl"
-    at.text_input(key="cfg:export.path.openai").input(str(out)).run()
+    at.text_input(key="ws:cfg:export.path.openai").input(str(out)).run()
     at.button(key="export_write").click().run()
     assert_ok(at)
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -57,11 +57,11 @@ def test_counts_then_write_a_file_that_reads_back(app_env):
 def test_parquet_including_unreviewed_without_curriculum(app_env):
     samples = make_samples(app_env, accept=2, reject=1)
     at = new_app("export")
-    at.selectbox(key="cfg:export.format").set_value("parquet").run()
-    at.toggle(key="cfg:export.include_all").set_value(True).run()
-    at.toggle(key="cfg:export.curriculum").set_value(False).run()
+    at.selectbox(key="ws:cfg:export.format").set_value("parquet").run()
+    at.toggle(key="ws:cfg:export.include_all").set_value(True).run()
+    at.toggle(key="ws:cfg:export.curriculum").set_value(False).run()
     out = app_env.tmp / "train.parquet"
-    at.text_input(key="cfg:export.path.parquet").input(str(out)).run()
+    at.text_input(key="ws:cfg:export.path.parquet").input(str(out)).run()
     at.button(key="export_write").click().run()
     assert_ok(at)
     table = pq.read_table(out).to_pylist()

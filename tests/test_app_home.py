@@ -49,16 +49,16 @@ def test_demo_loads_with_figures_computed_by_hand(app_env):
 
 def test_settings_persist_and_change_the_graph(app_env):
     at = new_app()
-    at.selectbox(key="cfg:weighting").set_value("count").run()
+    at.selectbox(key="ws:cfg:weighting").set_value("count").run()
     assert_ok(at)
     want = brute_figures(app_env.files["corpus"], weighting="count")
     assert metrics(at)["H¹ (bits)"] == f"{want['h1']:.3f}"
-    at.select_slider(key="cfg:height").set_value(2).run()
+    at.select_slider(key="ws:cfg:height").set_value(2).run()
     with open_ws(app_env.ws) as ws:
         assert ws.get_setting("weighting") == "count" and ws.get_setting("height") == 2
     fresh = new_app()                                                 # a reload: a new session, same file
-    assert fresh.selectbox(key="cfg:weighting").value == "count"
-    assert fresh.select_slider(key="cfg:height").value == 2
+    assert fresh.selectbox(key="ws:cfg:weighting").value == "count"
+    assert fresh.select_slider(key="ws:cfg:height").value == 2
     assert metrics(fresh)["H^T (bits)"] == f"{reference_tree(app_env.files['corpus'], k=2, weighting='count').entropy:.3f}"
 
 
@@ -82,7 +82,7 @@ def test_bad_file_is_an_error_message_and_keeps_the_source(app_env):
     bad = app_env.tmp / "bad.jsonl"
     bad.write_text('{"skills": ["a", "b"]}\n{"skills": 3}\n', encoding="utf-8")
     at = new_app()
-    at.radio(key="src_kind").set_value("path").run()
+    at.radio(key="ws:src_kind").set_value("path").run()
     [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(bad))
     [b for b in at.button if b.label == "Load"][0].click().run()
     assert_ok(at)
@@ -98,24 +98,24 @@ def test_server_path_source_is_used_and_remembered(app_env):
     good.write_text("".join(json.dumps({"skills": s}) + "\n" for s in (["x", "y"], ["y", "z"], ["x", "z"], ["x"])),
                     encoding="utf-8")
     at = new_app()
-    at.radio(key="src_kind").set_value("path").run()
+    at.radio(key="ws:src_kind").set_value("path").run()
     [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(good))
     [b for b in at.button if b.label == "Load"][0].click().run()
     assert_ok(at)
     assert metrics(at)["Records"] == "4" and metrics(at)["Skills"] == "3" and metrics(at)["Edges"] == "3"
     fresh = new_app()
     assert metrics(fresh)["Records"] == "4"
-    assert fresh.radio(key="src_kind").value == "path"
-    fresh.radio(key="src_kind").set_value("demo").run()
+    assert fresh.radio(key="ws:src_kind").value == "path"
+    fresh.radio(key="ws:src_kind").set_value("demo").run()
     assert metrics(fresh)["Records"] == "240"
 
 
 def test_switching_workspace_and_two_sessions(app_env):
     other = app_env.tmp / "other" / "second.sqlite"
     a, b = new_app(), new_app()                                       # two tabs on the same workspace
-    a.selectbox(key="cfg:weighting").set_value("npmi").run()
+    a.selectbox(key="ws:cfg:weighting").set_value("npmi").run()
     b.switch_page(PAGES["combinations"]).run()
-    b.multiselect(key="marks:pinned").set_value(["regex"]).run()
+    b.multiselect(key="ws:marks:pinned").set_value(["regex"]).run()
     assert_ok(a)
     assert_ok(b)
     with open_ws(app_env.ws) as ws:
@@ -123,7 +123,7 @@ def test_switching_workspace_and_two_sessions(app_env):
     a.text_input(key="ws_name").input(str(other)).run()               # switch tab a to a new workspace
     assert_ok(a)
     assert other.exists()
-    assert a.selectbox(key="cfg:weighting").value == "lift"          # the new workspace's own settings
+    assert a.selectbox(key="ws:cfg:weighting").value == "lift"          # the new workspace's own settings
     assert any(str(other) in str(c.value) for c in a.caption)
     with open_ws(app_env.ws) as ws:
         assert ws.get_setting("weighting") == "npmi"                  # the first one is untouched
@@ -144,8 +144,8 @@ def test_skip_bad_records_reads_the_rest_and_reports(app_env):
     mixed.write_text('{"skills": ["a", "b"]}\n{"skills": 7}\n{"skills": ["b", "c"]}\nnot json\n{"skills": ["a"]}\n',
                      encoding="utf-8")
     at = new_app()
-    at.checkbox(key="cfg:skip_bad").check().run()
-    at.radio(key="src_kind").set_value("path").run()
+    at.checkbox(key="ws:cfg:skip_bad").check().run()
+    at.radio(key="ws:src_kind").set_value("path").run()
     [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(mixed))
     [b for b in at.button if b.label == "Load"][0].click().run()
     assert_ok(at)
@@ -169,4 +169,58 @@ def test_every_page_file_is_linked_and_runs_in_its_frame(app_env):
         assert_ok(at)
         assert at.title[0].value == ("STEPS Studio" if title == "Home" else title)
         assert at.sidebar.text_input(key="ws_name").value == str(app_env.ws)    # the frame, on every page
-        assert at.sidebar.select_slider(key="cfg:height").value == 3
+        assert at.sidebar.select_slider(key="ws:cfg:height").value == 3
+
+
+def test_switching_workspace_forgets_the_old_pins(app_env):
+    """The pins shown come from the workspace open now: switching never carries the old ones over, and a pin
+    made after the switch lands alone in the new workspace."""
+    other = app_env.tmp / "other" / "second.sqlite"
+    with open_ws(app_env.ws) as ws:
+        ws.set_setting("combo.coherence", False)
+    at = new_app("combinations")
+    at.multiselect(key="ws:marks:pinned").set_value(["regex"]).run()
+    at.multiselect(key="ws:marks:excluded").set_value(["irony"]).run()
+    at.text_input(key="ws_name").input(str(other)).run()
+    assert_ok(at)
+    assert at.multiselect(key="ws:marks:pinned").value == [] and at.multiselect(key="ws:marks:excluded").value == []
+    at.multiselect(key="ws:marks:pinned").set_value(["metaphor"]).run()
+    assert_ok(at)
+    with open_ws(other) as ws:
+        assert ws.skill_marks() == {"pinned": ["metaphor"], "excluded": []}
+    with open_ws(app_env.ws) as ws:
+        assert ws.skill_marks() == {"pinned": ["regex"], "excluded": ["irony"]}
+    at.text_input(key="ws_name").input(str(app_env.ws)).run()         # and back: the first one's marks
+    assert at.multiselect(key="ws:marks:pinned").value == ["regex"]
+    assert at.multiselect(key="ws:marks:excluded").value == ["irony"]
+
+
+def test_two_tabs_follow_the_workspace(app_env):
+    """The workspace is the source of truth: a setting changed in one tab shows in the other at its next run,
+    and is the one its pages use."""
+    a, b = new_app(), new_app()
+    a.selectbox(key="ws:cfg:weighting").set_value("count").run()
+    b.run()
+    assert_ok(b)
+    assert b.selectbox(key="ws:cfg:weighting").value == "count"
+    assert metrics(b)["H¹ (bits)"] == f"{brute_figures(app_env.files['corpus'], weighting='count')['h1']:.3f}"
+    b.select_slider(key="ws:cfg:height").set_value(2).run()
+    a.run()
+    assert a.select_slider(key="ws:cfg:height").value == 2 and a.selectbox(key="ws:cfg:weighting").value == "count"
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("weighting") == "count" and ws.get_setting("height") == 2
+
+
+def test_two_tabs_pinning_keep_each_others_pins(app_env):
+    """A pin made in one tab is not undone by a pin made in another tab that had not seen it yet."""
+    with open_ws(app_env.ws) as ws:
+        ws.set_setting("combo.coherence", False)
+    a, b = new_app("combinations"), new_app("combinations")
+    a.multiselect(key="ws:marks:pinned").set_value(["regex"]).run()
+    b.multiselect(key="ws:marks:pinned").set_value(["metaphor"]).run()     # b never saw "regex"
+    assert_ok(b)
+    with open_ws(app_env.ws) as ws:
+        assert ws.skill_marks()["pinned"] == ["metaphor", "regex"]
+    assert b.multiselect(key="ws:marks:pinned").value == ["metaphor", "regex"]
+    a.run()
+    assert a.multiselect(key="ws:marks:pinned").value == ["metaphor", "regex"]

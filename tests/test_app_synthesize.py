@@ -75,7 +75,7 @@ def test_template_synthesis_review_and_edit(app_env):
 def test_prompt_shown_is_the_prompt_sent_and_estimate(app_env):
     combos = approve_top(app_env, 2)
     at = new_app("synthesize")
-    at.selectbox(key="cfg:synth.style").set_value("skillmix").run()
+    at.selectbox(key="ws:cfg:synth.style").set_value("skillmix").run()
     assert_ok(at)
     jobs = plan_jobs([c.to_dict() for c in combos], style="skillmix", catalog=read_catalog(app_env.files["catalog"]),
                      topics=read_topics(app_env.files["topics"]))
@@ -87,7 +87,7 @@ def test_prompt_shown_is_the_prompt_sent_and_estimate(app_env):
     assert figures["Input tokens (≈)"] == f"{est.input_tokens:,}"
     at.selectbox(key="synth_preview").set_value(1).run()
     assert at.code[0].value == format_prompt(jobs[1].prompt)
-    at.selectbox(key="cfg:synth.style").set_value("composite").run()
+    at.selectbox(key="ws:cfg:synth.style").set_value("composite").run()
     composite = plan_jobs([c.to_dict() for c in combos], style="composite",
                           catalog=read_catalog(app_env.files["catalog"]), records=iter_records(app_env.files["corpus"]))
     assert at.code[0].value == format_prompt(composite[1].prompt)
@@ -100,9 +100,9 @@ def server():
 
 
 def use_endpoint(at, server, key: str = KEY):
-    at.radio(key="cfg:synth.backend").set_value("openai").run()
-    at.text_input(key="cfg:synth.base_url").input(server.base_url).run()
-    at.text_input(key="cfg:synth.model").input("fake-model").run()
+    at.radio(key="ws:cfg:synth.backend").set_value("openai").run()
+    at.text_input(key="ws:cfg:synth.base_url").input(server.base_url).run()
+    at.text_input(key="ws:cfg:synth.model").input("fake-model").run()
     at.text_input(key="synth_api_key").input(key).run()
 
 
@@ -110,9 +110,9 @@ def test_endpoint_synthesis_and_grading_key_never_saved(app_env, server):
     approve_top(app_env, 2)
     at = new_app("synthesize")
     use_endpoint(at, server)
-    at.number_input(key="cfg:synth.workers").set_value(2).run()
-    at.number_input(key="cfg:synth.price_in").set_value(2.0).run()
-    at.number_input(key="cfg:synth.price_out").set_value(8.0).run()
+    at.number_input(key="ws:cfg:synth.workers").set_value(2).run()
+    at.number_input(key="ws:cfg:synth.price_in").set_value(2.0).run()
+    at.number_input(key="ws:cfg:synth.price_out").set_value(8.0).run()
     at.button(key="synth_go").click().run()
     assert_ok(at)
     with open_ws(app_env.ws) as ws:

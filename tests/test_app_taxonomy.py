@@ -67,14 +67,14 @@ def test_chart_selection_and_skill_search(app_env):
 
 def test_icicle_community_colours_and_rebuild(app_env):
     at = new_app("taxonomy")
-    at.radio(key="cfg:tax.chart").set_value("icicle").run()
-    at.radio(key="cfg:tax.colour").set_value("community").run()
+    at.radio(key="ws:cfg:tax.chart").set_value("icicle").run()
+    at.radio(key="ws:cfg:tax.colour").set_value("community").run()
     assert_ok(at)
     at.button[0].click().run()                                        # Rebuild: re-read and rebuild
     assert_ok(at)
     assert [s.label for s in at.status][0].startswith("Built the taxonomy")
     fresh = new_app("taxonomy")
-    assert fresh.radio(key="cfg:tax.chart").value == "icicle"
+    assert fresh.radio(key="ws:cfg:tax.chart").value == "icicle"
 
 
 def test_hostile_skill_name_is_text_everywhere(tmp_path, monkeypatch):

@@ -15,10 +15,14 @@ State lives in three places, each for one kind of thing:
 * process-wide **caches** of pure results keyed by the data file's path, size and modification time plus the
   settings (co-occurrence counts, trees, embeddings): :func:`memo`;
 * ``st.session_state``: only what one browser session is looking at (selections, the page of a list) and
-  the API key typed for this session, which never reaches the workspace (``ws.guard_secret``).
+  the API key typed for this session (``_api_key``), which never reaches the workspace (``ws.guard_secret``).
+  Every key derived from the open workspace starts with :data:`WS` (``"ws:"``) and is dropped when the
+  session switches workspace (:func:`forget_workspace_state`).
 
-Widgets whose value is a workspace setting are bound with :func:`bind` (initial value from the workspace)
-and :func:`save` (``on_change``: written at once).
+The workspace is the source of truth. Widgets whose value is a workspace setting are bound with :func:`bind`
+(value from the workspace) and :func:`save` (``on_change``: written at once); a bound widget follows the
+workspace when its stored value changed since this session last saw it (another tab, the CLI:
+:func:`follow`), and :func:`setting` reads the workspace.
 
 The taxonomy used everywhere (selection, synthesis provenance, exports) is :func:`current_tree`: the tree
 built from the data (:func:`base_tree`) with the workspace's active edits replayed on it
@@ -36,7 +40,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import streamlit as st
 
@@ -54,6 +58,8 @@ WORKSPACE_ENV = "STEPS_WORKSPACE"
 BUILD_DEFAULTS = {"height": 3, "weighting": "lift", "min_count": 1, "min_cooccur": 1, "skip_bad": False}
 #: Tree heights offered (levels of communities under the root).
 HEIGHTS = (2, 3, 4, 5)
+#: Largest minimum count offered (skills and pairs).
+MAX_COUNT = 1_000_000
 #: Data files a user may upload as a corpus.
 UPLOAD_TYPES = ["jsonl", "ndjson", "json", "csv", "parquet", "pq"]
 
@@ -199,11 +205,11 @@ def open_workspace_named(name: str) -> Workspace:
 
 
 def workspace() -> Workspace:
-    """The workspace of this session (opened by ``app.py``)."""
-    ws = st.session_state.get("_ws")
+    """The workspace of this session (the one named in the sidebar)."""
+    ws = st.session_state.get(WS_OBJECT)
     if ws is None or ws.closed:
         ws = open_workspace_named(st.session_state.get("ws_name") or default_workspace())
-        st.session_state["_ws"] = ws
+        st.session_state[WS_OBJECT] = ws
     return ws
 
 
@@ -212,22 +218,86 @@ def workspace_folder() -> Path:
     return workspace().path.parent
 
 
+# ------------------------------------------------------------------------------------------------ session state
+#: Prefix of every session-state key that comes from the open workspace: the workspace object, the widgets
+#: bound to its settings and marks, what this session last saw of them, the data-source choice. Switching
+#: workspace drops them all (:func:`forget_workspace_state`), so nothing of the old one is shown or written
+#: into the new one.
+WS = "ws:"
+WS_OBJECT = WS + "object"
+_UNSET = ("<unset>",)                 # a stored value that cannot come from JSON: "no such setting"
+
+
+def ws_key(name: str) -> str:
+    """A session-state key for something derived from the open workspace (cleared on a switch)."""
+    return WS + name
+
+
+def forget_workspace_state() -> None:
+    """Drop every workspace-derived session key (after switching workspace: everything is read anew)."""
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(WS)]:
+        del st.session_state[k]
+
+
 def _cfg(key: str) -> str:
-    return "cfg:" + key
+    return ws_key("cfg:" + key)
+
+
+def _seen(widget_key: str) -> str:
+    return ws_key("seen|" + widget_key)
+
+
+def follow(widget_key: str, stored: Any, value: Any) -> None:
+    """Show the workspace's value in a widget when it changed since this session last saw it.
+
+    ``stored`` is what the workspace holds now, ``value`` what the widget should show for it. The workspace
+    is the source of truth: another tab (or the CLI) may have changed it; this session's own changes were
+    written there at once. Otherwise the widget keeps its value, also on another page (:func:`keep`).
+    Call before the widget is drawn."""
+    seen = _seen(widget_key)
+    if widget_key not in st.session_state or seen not in st.session_state or st.session_state[seen] != stored:
+        st.session_state[widget_key] = value
+    else:
+        keep(widget_key)
+    st.session_state[seen] = stored
+
+
+def last_seen(widget_key: str, default: Any = None) -> Any:
+    """The workspace's value this session last showed in the widget (see :func:`follow`)."""
+    value = st.session_state.get(_seen(widget_key), default)
+    return default if value == _UNSET else value
 
 
 def bind(key: str, default: Any, valid: Callable[[Any], bool] | None = None) -> str:
-    """The session-state key of a widget showing the workspace setting ``key`` (initialised from the
-    workspace, or ``default`` when unset or not ``valid``). Pair with ``on_change=save, args=(key,)``."""
+    """The session-state key of a widget showing the workspace setting ``key`` (the workspace's value, or
+    ``default`` when unset or not ``valid``), following changes made elsewhere (:func:`follow`). Pair with
+    ``on_change=save, args=(key,)``."""
+    stored = workspace().get_setting(key, _UNSET)
+    ok = stored != _UNSET and (valid is None or valid(stored))
     sk = _cfg(key)
-    if sk not in st.session_state:
-        value = workspace().get_setting(key, default)
-        if valid is not None and not valid(value):
-            value = default
-        st.session_state[sk] = value
-    else:
-        keep(sk)
+    follow(sk, stored, stored if ok else default)
     return sk
+
+
+def valid_int(lo: int, hi: int) -> Callable[[Any], bool]:
+    """A check that a value is an int (not a bool) in ``[lo, hi]``."""
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def bind_int(key: str, default: int, lo: int, hi: int) -> str:
+    """:func:`bind` for an integer setting in ``[lo, hi]`` (a bool or a value out of range gives ``default``)."""
+    return bind(key, default, valid_int(lo, hi))
+
+
+def merge_marks(now: Iterable[str], shown: Iterable[str], wanted: Iterable[str]) -> list[str]:
+    """What a list of marks becomes when a user changed it from ``shown`` to ``wanted`` while it became
+    ``now`` elsewhere (another tab): their additions and removals applied to ``now``, sorted.
+
+    >>> merge_marks(now=["a", "b"], shown=["a"], wanted=["c"])
+    ['b', 'c']
+    """
+    shown, wanted = set(shown), set(wanted)
+    return sorted((set(now) | (wanted - shown)) - (shown - wanted))
 
 
 def keep(key: str) -> None:
@@ -241,26 +311,22 @@ def keep(key: str) -> None:
 
 
 def save(key: str) -> None:
-    """Write the widget value bound to setting ``key`` to the workspace (an ``on_change`` callback)."""
+    """Write the widget value bound to setting ``key`` to the workspace (an ``on_change`` callback). When it
+    cannot be written, the widget goes back to the workspace's value at the next run."""
     value = st.session_state.get(_cfg(key))
     if isinstance(value, tuple):
         value = list(value)
+    saved = False
     with shown_errors("Could not save the setting: "):
         workspace().set_setting(key, value)
+        saved = True
+    if not saved:
+        st.session_state.pop(_seen(_cfg(key)), None)
 
 
 def setting(key: str, default: Any = None) -> Any:
-    """A setting's current value: the bound widget's value if any, else the workspace's."""
-    sk = _cfg(key)
-    if sk in st.session_state:
-        return st.session_state[sk]
+    """A setting's current value: the workspace's (the source of truth), else ``default``."""
     return workspace().get_setting(key, default)
-
-
-def forget_bound_widgets() -> None:
-    """Drop every bound widget value from the session (after switching workspace: reload from the new one)."""
-    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith("cfg:")]:
-        del st.session_state[k]
 
 
 # ------------------------------------------------------------------------------------------------ memo
@@ -417,11 +483,9 @@ def build_settings() -> BuildSettings:
     height = s["height"] if s["height"] in HEIGHTS else BUILD_DEFAULTS["height"]
     weighting = s["weighting"] if s["weighting"] in WEIGHTINGS else BUILD_DEFAULTS["weighting"]
 
-    def count(v: Any) -> int:
-        return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1 else 1
-
-    return BuildSettings(int(height), weighting, count(s["min_count"]), count(s["min_cooccur"]),
-                         bool(s["skip_bad"]))
+    count = valid_int(1, MAX_COUNT)
+    return BuildSettings(int(height), weighting, s["min_count"] if count(s["min_count"]) else 1,
+                         s["min_cooccur"] if count(s["min_cooccur"]) else 1, s["skip_bad"] is True)
 
 
 def _key(*parts: Any) -> str:
@@ -639,10 +703,11 @@ def current_tree(state: EditState | None = None) -> EncodingTree:
     """
     tree = (state or edit_state()).tree
     ws = workspace()
-    if st.session_state.get("_tree_version_saved") != (str(ws.path), tree.version):
+    saved = ws_key("tree_version_saved")
+    if st.session_state.get(saved) != (str(ws.path), tree.version):
         if ws.get_setting("tree_version") != tree.version:
             ws.set_setting("tree_version", tree.version)
-        st.session_state["_tree_version_saved"] = (str(ws.path), tree.version)
+        st.session_state[saved] = (str(ws.path), tree.version)
     return tree
 
 
@@ -650,7 +715,7 @@ def clear_edits() -> None:
     """Forget the workspace's taxonomy edits (a button callback)."""
     with shown_errors("Could not clear the edits: "):
         workspace().clear_ops()
-    st.session_state.pop("_latest:taxonomy", None)
+    st.session_state.pop(ws_key("latest:taxonomy"), None)
 
 
 def stale_edits_notice(state: EditState) -> None:
@@ -721,7 +786,7 @@ def latest_selection(name: str, sources: dict[str, Callable[[Any], Any]]) -> Any
     the previous run wins, else the previous choice stays. So clicking the sunburst and picking a table row
     both work, and AppTest can drive the tables alone.
     """
-    memo_key = f"_latest:{name}"
+    memo_key = ws_key(f"latest:{name}")
     prev = st.session_state.get(memo_key, {"seen": {}, "value": None})
     seen = {key: read(st.session_state.get(key)) for key, read in sources.items()}
     value = prev["value"]
@@ -738,13 +803,13 @@ def tree_selectbox(label: str, options: list, name: str, tree: EncodingTree, **k
 
     Labels change with edits; the browser keeps showing the text an option had when it was chosen, so after
     an edit the box is drawn anew (key ``<name>@<version>``), keeping the chosen option when it still
-    exists. ``st.session_state["_pick:<name>"]`` holds the last choice."""
+    exists. ``st.session_state["ws:pick:<name>"]`` holds the last choice."""
     key = f"{name}@{tree.version}"
-    last = st.session_state.get(f"_pick:{name}")
+    last = st.session_state.get(ws_key(f"pick:{name}"))
     if key not in st.session_state and last in options:
         st.session_state[key] = last
     value = st.selectbox(label, options, key=key, **kwargs)
-    st.session_state[f"_pick:{name}"] = value
+    st.session_state[ws_key(f"pick:{name}")] = value
     return value
 
 

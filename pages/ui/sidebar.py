@@ -17,10 +17,8 @@ SOURCE_KINDS = {"demo": "Embedded demo", "upload": "Upload files", "path": "File
 
 
 def _switch_workspace() -> None:
-    """The workspace name changed: forget this session's view of the old one."""
-    st.session_state.pop("_ws", None)
-    st.session_state.pop("src_kind", None)
-    common.forget_bound_widgets()
+    """The workspace name changed: forget everything this session took from the old one."""
+    common.forget_workspace_state()
 
 
 def _choose_source(kind: str) -> None:
@@ -84,12 +82,12 @@ def _settings() -> None:
                  key=common.bind("weighting", d["weighting"], lambda v: v in WEIGHTINGS),
                  on_change=common.save, args=("weighting",))
     c1, c2 = st.columns(2)
-    positive = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1  # noqa: E731
-    c1.number_input("Min skill count", min_value=1, step=1, help=common.HELP["min_count"],
-                    key=common.bind("min_count", d["min_count"], positive),
+    top = common.MAX_COUNT
+    c1.number_input("Min skill count", min_value=1, max_value=top, step=1, help=common.HELP["min_count"],
+                    key=common.bind_int("min_count", d["min_count"], 1, top),
                     on_change=common.save, args=("min_count",))
-    c2.number_input("Min pair count", min_value=1, step=1, help=common.HELP["min_cooccur"],
-                    key=common.bind("min_cooccur", d["min_cooccur"], positive),
+    c2.number_input("Min pair count", min_value=1, max_value=top, step=1, help=common.HELP["min_cooccur"],
+                    key=common.bind_int("min_cooccur", d["min_cooccur"], 1, top),
                     on_change=common.save, args=("min_cooccur",))
     st.checkbox("Skip bad records", help="Count and skip records that cannot be read instead of stopping at "
                                          "the first one.",
@@ -116,10 +114,9 @@ def draw_sidebar() -> Workspace | None:
 
         st.subheader("Data")
         current = common.current_source()
-        if "src_kind" not in st.session_state:
-            st.session_state["src_kind"] = current.kind
-        common.keep("src_kind")
-        kind = st.radio("Source", list(SOURCE_KINDS), format_func=SOURCE_KINDS.get, key="src_kind",
+        kind_key = common.ws_key("src_kind")
+        common.follow(kind_key, current.kind, current.kind)
+        kind = st.radio("Source", list(SOURCE_KINDS), format_func=SOURCE_KINDS.get, key=kind_key,
                         horizontal=True, label_visibility="collapsed")
         _choose_source(kind)
         st.caption(f"Using: **{common.md(current.name)}** (`{current.corpus.name}`)")
