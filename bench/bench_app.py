@@ -11,9 +11,11 @@ Measures, printing one table:
 - page interactions with a warm cache (median of several): switching pages, clicking a sunburst sector,
   picking a community in the table, a taxonomy edit and its undo, pinning a skill on Combinations;
 - the sampler comparison (the demo, k = 3, 4, 5, 500 combinations per sampler) run from the Compare page;
-- memory (RSS) of the server process with the demo loaded, and after Combinations loaded the MiniLM model.
+- memory (RSS) of the server process with the demo loaded, and after Combinations loaded the MiniLM model;
+- a rerun of the Synthesize page on a workspace holding 5,000 samples (1,000 approved combinations, 5 template
+  samples each), in-process (AppTest, no browser): what the page's own work costs.
 
-Run by hand: ``python bench/bench_app.py [--repeat 5]`` (needs /usr/bin/chromium). Times include the browser's
+Run by hand: ``python bench/bench_app.py [--repeat 5] [--only synthesize]`` (needs /usr/bin/chromium). Times include the browser's
 rendering; the numba-compiled optimiser is assumed already cached (run the app once before).
 """
 
@@ -94,10 +96,80 @@ def timed(fn) -> float:
     return time.perf_counter() - t
 
 
+def synthesize_workspace(path: Path, n_combos: int = 1000, per_combo: int = 5) -> int:
+    """A workspace on the demo with ``n_combos`` approved combinations and ``per_combo`` template samples each
+    (with provenance, as the page stores them); returns the number of samples."""
+    from steps_core.corpus import load_cooccurrence, read_catalog
+    from steps_core.graph import build_graph
+    from steps_core.optimize import build_tree
+    from steps_core.pipeline import demo_files
+    from steps_core.select import select_combinations
+    from steps_core.synth import TemplateBackend, plan_jobs, synthesize
+    from steps_core.workspace import Workspace
+
+    files = demo_files()
+    tree = build_tree(build_graph(load_cooccurrence(files.corpus)), k=3)
+    combos: dict = {}
+    for k in (3, 4):                                  # distinct combinations (one start gives few of them)
+        for c in select_combinations(tree, k=k, beam=50, top=2000, per_start=20):
+            combos.setdefault(frozenset(c.skills), c)
+    combos = list(combos.values())[:n_combos]
+    jobs = plan_jobs(combos, style="agentic", catalog=read_catalog(files.catalog), samples_per_combo=per_combo)
+    samples = list(synthesize(jobs, TemplateBackend(), workers=1))
+    for s in samples:
+        s["tree_version"] = tree.version
+    with Workspace(path) as ws:
+        for c in combos:
+            ws.approve_combo(c.skills, c.to_dict())
+        ws.add_samples(samples)
+        ws.set_setting("synth.style", "agentic")
+        ws.set_setting("synth.per_combo", per_combo)
+    return len(samples)
+
+
+def bench_synthesize(env: dict, tmp: Path, repeat: int) -> list[tuple[str, str]]:
+    """Reruns of the Synthesize page on a workspace of 5,000 samples, in-process (AppTest): the page's own
+    work, without the browser's rendering."""
+    from streamlit.testing.v1 import AppTest
+
+    workspace = tmp / "synth.sqlite"
+    n = synthesize_workspace(workspace)
+    rows = []
+    old = {k: os.environ.get(k) for k in ("STEPS_WORKSPACE", "STEPS_EMBED_CACHE", "HF_HUB_OFFLINE")}
+    os.environ.update({"STEPS_WORKSPACE": str(workspace), "STEPS_EMBED_CACHE": env["STEPS_EMBED_CACHE"],
+                       "HF_HUB_OFFLINE": "1"})
+    try:
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=300)
+        at.run()
+        at.switch_page("pages/3_Synthesize.py").run()
+        at.run()                                                          # warm: plan and tree cached
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t)
+        rows.append((f"warm: Synthesize rerun, {n:,} samples, in-process AppTest (median of {repeat})",
+                     f"{statistics.median(times):.2f} s (max {max(times):.2f})"))
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5, help="repetitions of each warm interaction (median shown)")
+    ap.add_argument("--only", choices=["synthesize"], default=None,
+                    help="run only this part (synthesize: the Synthesize page on 5,000 samples)")
     args = ap.parse_args()
+    if args.only == "synthesize":
+        tmp = Path(tempfile.mkdtemp(prefix="bench-app-"))
+        env = dict(os.environ, STEPS_EMBED_CACHE=str(tmp / "emb"), HF_HUB_OFFLINE="1")
+        print_table(bench_synthesize(env, tmp, args.repeat))
+        return
     from playwright.sync_api import expect, sync_playwright
 
     from steps_core.corpus import load_cooccurrence
@@ -224,6 +296,11 @@ def main() -> None:
             server.stop()
         finally:
             browser.close()
+    rows += bench_synthesize(env, tmp, args.repeat)
+    print_table(rows)
+
+
+def print_table(rows: list[tuple[str, str]]) -> None:
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  value")
     print("-" * (width + 30))

@@ -4,12 +4,10 @@ each sample, and grade on demand."""
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from pages.ui import charts, common
-from steps_core.coverage import usage_by_community
+from steps_core.coverage import usage_by_community, usage_totals
 from steps_core.corpus import iter_records
 from steps_core.grade import Judge, grade_sample, graded_points, metrics_report
 from steps_core.llm import LLMClient, Price, ResponseCache, default_cache_path, resolve_api_key
@@ -27,7 +25,46 @@ STYLE_HELP = {
 FILTERS = {"undecided": ("To review", None), "accepted": ("Accepted", True), "rejected": ("Rejected", False),
            "all": ("All", "any")}
 PAGE_SIZE = 10
-KEY_FIELD = "synth_api_key"          # session only: never bound to the workspace
+
+
+# ------------------------------------------------------------------------------------------------ the API key
+KEY_FIELD = "synth_api_key"          # the widget; Streamlit drops its state when the user leaves the page
+API_KEY = "_api_key"                 # the key typed for this session (kept across pages and workspaces)
+GUARDED = "_api_key_guarded"         # the workspace files on which it is guarded
+
+
+def _guard(key: str) -> None:
+    """Refuse to write ``key`` to the open workspace (a key of 8 characters or more: see ``guard_secret``)."""
+    ws = common.workspace()
+    ws.guard_secret(key)
+    st.session_state.setdefault(GUARDED, set()).add(str(ws.path))
+
+
+def key_changed() -> None:
+    """The key field changed: the old key is no longer guarded (anywhere this session guarded it), the new
+    one is. A key left guarded would block writing any value holding it, for every session of the server."""
+    old = st.session_state.get(API_KEY) or ""
+    new = st.session_state.get(KEY_FIELD) or ""
+    if old and old != new:
+        for path in st.session_state.pop(GUARDED, set()):
+            common.open_workspace_named(path).unguard_secret(old)
+    st.session_state[API_KEY] = new
+    if new:
+        _guard(new)
+
+
+def api_key_field(col) -> str:
+    """The key field, started from the key typed earlier in this session; the key in use."""
+    if KEY_FIELD not in st.session_state:
+        st.session_state[KEY_FIELD] = st.session_state.get(API_KEY, "")
+    env_key = resolve_api_key() is not None
+    col.text_input("API key", type="password", key=KEY_FIELD, on_change=key_changed,
+                   placeholder="from $OPENAI_API_KEY" if env_key else "none (fine for local endpoints)",
+                   help="Used for this browser session only: never saved to the workspace, logs or exports.")
+    key = st.session_state.get(API_KEY) or ""
+    if key:
+        _guard(key)                  # also on a workspace opened since it was typed
+    return key
 
 
 # ------------------------------------------------------------------------------------------------ settings
@@ -42,35 +79,29 @@ def endpoint_settings() -> dict:
                    "definitions, labelled “[template sample — not model output]”. Use it to try the flow.")
         return cfg
     c = st.columns([2, 1.4, 1.6])
-    cfg["base_url"] = c[0].text_input("Base URL", key=common.bind("synth.base_url", "", lambda v: isinstance(v, str)),
+    cfg["base_url"] = c[0].text_input("Base URL", key=common.bind_text("synth.base_url"),
                                       on_change=common.save, args=("synth.base_url",),
                                       placeholder="empty: $OPENAI_BASE_URL or api.openai.com",
                                       help="the endpoint's address, e.g. http://localhost:8000/v1 for vLLM")
-    cfg["model"] = c[1].text_input("Model", key=common.bind("synth.model", "", lambda v: isinstance(v, str)),
+    cfg["model"] = c[1].text_input("Model", key=common.bind_text("synth.model"),
                                    on_change=common.save, args=("synth.model",))
-    env_key = resolve_api_key() is not None
-    cfg["api_key"] = c[2].text_input(
-        "API key", type="password", key=KEY_FIELD,
-        placeholder="from $OPENAI_API_KEY" if env_key else "none (fine for local endpoints)",
-        help="Used for this browser session only: never saved to the workspace, logs or exports.")
-    if cfg["api_key"]:
-        common.workspace().guard_secret(cfg["api_key"])
+    cfg["api_key"] = api_key_field(c[2])
     d = st.columns(5)
     cfg["temperature"] = d[0].slider("Temperature", 0.0, 2.0, step=0.1,
-                                     key=common.bind("synth.temperature", 0.7, lambda v: isinstance(v, float)),
+                                     key=common.bind_float("synth.temperature", 0.7, 0.0, 2.0),
                                      on_change=common.save, args=("synth.temperature",))
     cfg["workers"] = d[1].number_input("Parallel requests", 1, 64, step=1,
-                                       key=common.bind("synth.workers", 4, lambda v: isinstance(v, int)),
+                                       key=common.bind_int("synth.workers", 4, 1, 64),
                                        on_change=common.save, args=("synth.workers",))
     cfg["timeout"] = d[2].number_input("Timeout (s)", 5, 600, step=5,
-                                       key=common.bind("synth.timeout", 120, lambda v: isinstance(v, int)),
+                                       key=common.bind_int("synth.timeout", 120, 5, 600),
                                        on_change=common.save, args=("synth.timeout",))
     cfg["price_in"] = d[3].number_input("$ per 1M input tokens", 0.0, 1000.0, step=0.05, format="%.2f",
-                                        key=common.bind("synth.price_in", 0.0, lambda v: isinstance(v, float)),
+                                        key=common.bind_float("synth.price_in", 0.0, 0.0, 1000.0),
                                         on_change=common.save, args=("synth.price_in",),
                                         help="for the cost estimate; 0 = unknown")
     cfg["price_out"] = d[4].number_input("$ per 1M output tokens", 0.0, 1000.0, step=0.05, format="%.2f",
-                                         key=common.bind("synth.price_out", 0.0, lambda v: isinstance(v, float)),
+                                         key=common.bind_float("synth.price_out", 0.0, 0.0, 1000.0),
                                          on_change=common.save, args=("synth.price_out",))
     return cfg
 
@@ -94,27 +125,33 @@ def backend(cfg: dict):
 
 
 # ------------------------------------------------------------------------------------------------ planning
+def job_input(approved: list[dict]) -> list[dict]:
+    """What to synthesise, from the workspace's approved entries: each combination as it was approved (its
+    skills, gain, LCA path and tree version go into the samples' provenance), or its skills alone for an
+    entry stored without them."""
+    return [e["info"] if e["info"].get("skills") else {"skills": e["skills"]} for e in approved]
+
+
 def plan(approved: list[dict], style: str, per_combo: int, seed: int):
     """The jobs for the approved combinations (cached by the combinations, style, seed and data files)."""
     source = common.current_source()
-    combos = [e["info"] if e["info"].get("skills") else {"skills": e["skills"]} for e in approved]
-    key = json.dumps([combos, style, per_combo, seed, str(source.corpus), common.fingerprint(source.corpus),
-                      common.fingerprint(source.catalog), common.fingerprint(source.topics)], sort_keys=True,
-                     default=str)
+    combos = job_input(approved)
+    key = common.cache_key(combos, style, per_combo, seed, str(source.corpus), common.fingerprint(source.corpus),
+                           common.content_key(source.catalog), common.content_key(source.topics))
 
     def compute():
         return plan_jobs(combos, style=style, catalog=common.catalog(source), topics=common.topics(source),
                          records=iter_records(source.corpus, skip_bad=True) if style == "composite" else None,
                          seed=seed, samples_per_combo=per_combo)
 
-    return common.memo("jobs", common._key(key), compute)
+    return common.memo("jobs", key, compute)
 
 
 def generate(jobs, cfg: dict, version: str | None) -> None:
     """Run the jobs, saving and showing each sample the moment it arrives; each records ``version``, the
     taxonomy in use (the combination in its provenance keeps the version it was selected in)."""
     ws = common.workspace()
-    bar = st.progress(0.0, text=f"0 / {len(jobs)} samples")
+    _bar, update = common.progress_bar("Samples")
     live = st.container(height=360)
     ok = failed = 0
     with common.shown_errors("Generation stopped: "):
@@ -123,7 +160,7 @@ def generate(jobs, cfg: dict, version: str | None) -> None:
             ws.add_samples([sample])
             ok += sample["status"] == "ok"
             failed += sample["status"] != "ok"
-            bar.progress(done / len(jobs), text=f"{done} / {len(jobs)} samples · {ok} ok · {failed} failed")
+            update(done, len(jobs), f"{ok} ok · {failed} failed")
             with live:
                 brief(sample)
     if ok + failed:
@@ -147,9 +184,9 @@ def generation(cfg: dict, version: str | None) -> None:
                            key=common.bind("synth.style", "composite", STYLES.__contains__),
                            on_change=common.save, args=("synth.style",))
     per_combo = c[1].number_input("Samples per combination", 1, 20, step=1,
-                                  key=common.bind("synth.per_combo", 1, lambda v: isinstance(v, int)),
+                                  key=common.bind_int("synth.per_combo", 1, 1, 20),
                                   on_change=common.save, args=("synth.per_combo",))
-    seed = c[2].number_input("Seed", 0, 2**31 - 1, step=1, key=common.bind("synth.seed", 0, lambda v: isinstance(v, int)),
+    seed = c[2].number_input("Seed", 0, common.MAX_SEED, step=1, key=common.bind_int("synth.seed", 0, 0, common.MAX_SEED),
                              on_change=common.save, args=("synth.seed",),
                              help="same seed, same seed examples, topics and request seeds")
     if not approved:
@@ -158,7 +195,7 @@ def generation(cfg: dict, version: str | None) -> None:
         return
     with common.shown_errors("Cannot prepare the prompts: "):
         jobs = plan(approved, style, int(per_combo), int(seed))
-        made = {s["id"] for s in ws.samples()}
+        made = set(ws.sample_ids())
         redo = st.checkbox("Make again the samples already made", key="synth_redo",
                            help="replaces their text; your accept/reject and edits stay")
         todo = [j for j in jobs if redo or j.id not in made]
@@ -170,7 +207,7 @@ def generation(cfg: dict, version: str | None) -> None:
                                 format_func=lambda i: " + ".join(jobs[i].skill_names) + f" (#{jobs[i].index + 1})")
             job = jobs[pick]
             if job.problem:
-                st.warning(f"This one cannot be made: {job.problem}")
+                st.warning(f"This one cannot be made: {common.md(job.problem)}")
             st.code(format_prompt(job.prompt), language=None, wrap_lines=True)
             if job.improve:
                 st.caption("Second round (after the model's draft):")
@@ -210,19 +247,29 @@ def revert(sample_id: str) -> None:
         common.workspace().revert_edit(sample_id)
 
 
-def grade(samples: list[dict], cfg: dict, judge_model: str, rounds: int) -> None:
+#: What the workspace keeps of a grade (its points; the judge, usage and votes go to ``judge``).
+GRADE_FIELDS = ("status", "points", "score", "max_score", "full_marks", "all_skills", "skill_fraction",
+                "n_sentences", "max_sentences", "named_verbatim", "error")
+
+
+def store_grade(sample_id: str, grade: dict) -> None:
+    """Keep a grade (:func:`steps_core.grade.grade_sample`'s ``grade``) in the workspace."""
+    common.workspace().add_grade(sample_id, {k: grade.get(k) for k in GRADE_FIELDS},
+                                 judge={**grade["judge"], "usage": grade.get("usage"), "votes": grade.get("votes")})
+
+
+def grade(sample_ids: list[str], cfg: dict, judge_model: str, rounds: int) -> None:
+    """Grade these samples (read with their provenance: the judge needs the topic)."""
     ws = common.workspace()
     judge = Judge(client(cfg), judge_model, rounds=rounds, catalog=common.catalog(common.current_source()),
                   price=price(cfg))
-    bar = st.progress(0.0, text="Grading")
-    for i, s in enumerate(samples, 1):
-        g = grade_sample(s, judge)["grade"]
+    _bar, update = common.progress_bar("Graded")
+    for i, sid in enumerate(sample_ids, 1):
+        sample = ws.sample(sid)
+        g = grade_sample(sample, judge)["grade"] if sample is not None else None
         if g is not None:
-            ws.add_grade(s["id"], {k: g.get(k) for k in ("status", "points", "score", "max_score", "full_marks",
-                                                         "all_skills", "skill_fraction", "n_sentences",
-                                                         "max_sentences", "named_verbatim", "error")},
-                         judge={**g["judge"], "usage": g.get("usage"), "votes": g.get("votes")})
-        bar.progress(i / len(samples), text=f"Graded {i} / {len(samples)}")
+            store_grade(sid, g)
+        update(i, len(sample_ids))
 
 
 def sample_card(s: dict, grades: dict) -> None:
@@ -235,7 +282,7 @@ def sample_card(s: dict, grades: dict) -> None:
         st.markdown(f"**{' + '.join(common.md(x) for x in s['skills'])}** · k={s['k']} · {s['style']} · "
                     f"{decision}{' · edited' if s['edited'] else ''}{score}")
         if s["status"] != "ok":
-            st.error(f"Synthesis failed: {s.get('error')}")
+            st.error(f"Synthesis failed: {common.md(s.get('error'))}")
         editing = st.session_state.get(f"editing_{sid}", False)
         for i, m in enumerate(s["messages"]):
             with st.chat_message(m["role"]):
@@ -243,7 +290,7 @@ def sample_card(s: dict, grades: dict) -> None:
                     st.text_area(m["role"], m["content"], key=f"edit_{sid}_{i}", height=160,
                                  label_visibility="collapsed")
                 else:
-                    st.markdown(m["content"])
+                    st.text(m["content"])                   # model output is text, never Markdown
         c = st.columns([1, 1, 1.1, 1.1, 1.2, 2.5])
         c[0].button("Accept", key=f"acc_{sid}", icon=":material/check:", on_click=decide, args=(sid, True),
                     disabled=s["accepted"] is True or s["status"] != "ok")
@@ -267,7 +314,7 @@ def review(cfg: dict) -> None:
     which = st.radio("Show", list(FILTERS), horizontal=True, key="rev_filter", format_func=lambda k: FILTERS[k][0])
     st.caption(f"{s.samples:,} samples: {s.undecided:,} to review, {s.accepted:,} accepted, {s.rejected:,} rejected, "
                f"{s.edited:,} edited, {s.graded:,} graded.")
-    samples = ws.samples(accepted=FILTERS[which][1])
+    samples = ws.samples(accepted=FILTERS[which][1], with_provenance=False)
     if not samples:
         st.caption("Nothing here.")
         return
@@ -280,15 +327,17 @@ def review(cfg: dict) -> None:
             st.caption("Grading needs an LLM judge: choose the OpenAI-compatible backend above.")
         else:
             c = st.columns([2, 1, 1.4], vertical_alignment="bottom")
-            judge_model = c[0].text_input("Judge model", value=cfg.get("model") or "", key="judge_model")
-            rounds = c[1].number_input("Rounds", 1, 9, 3, step=2, key="judge_rounds",
+            judge_model = c[0].text_input("Judge model", key=common.bind_text("synth.judge_model",
+                                                                               cfg.get("model") or ""),
+                                          on_change=common.save, args=("synth.judge_model",))
+            rounds = c[1].number_input("Rounds", 1, 9, step=2, key=common.bind_int("synth.judge_rounds", 3, 1, 9),
+                                       on_change=common.save, args=("synth.judge_rounds",),
                                        help="the judge answers this many times; the majority counts")
             if c[2].button(f"Grade the {len(shown)} shown", key="grade_go", disabled=not judge_model):
                 with common.shown_errors("Grading stopped: "):
-                    grade([x for x in shown if x["status"] == "ok"], cfg, judge_model, int(rounds))
+                    grade([x["id"] for x in shown if x["status"] == "ok"], cfg, judge_model, int(rounds))
                     st.rerun()
-        points = graded_points([{**x, "grade": grades[x["id"]]["points"]} for x in ws.samples()
-                                if x["id"] in grades])
+        points = graded_points({"grade": g["points"]} for g in grades.values())
         if points:
             report = metrics_report(points)
             rows = [{"k": k, **m} for k, m in [*report["per_k"].items(), ("all", report["overall"])]]
@@ -300,26 +349,26 @@ def review(cfg: dict) -> None:
 
 
 def spending(tree) -> None:
-    """Tokens and cost spent so far, per community (the LCA of each sample's skills in the tree in use)."""
+    """Tokens and cost spent so far, per community (the LCA of each sample's skills in the tree in use): the
+    one place that reads the samples' provenance (their usage)."""
     samples = common.workspace().samples()
     if not samples:
         return
     usage = usage_by_community(tree, samples)
+    total = usage_totals(usage)
     st.subheader("Spent so far, per community")
-    prompt = sum(u.prompt_tokens for u in usage)
-    completion = sum(u.completion_tokens for u in usage)
-    costs = [u.cost_usd for u in usage]
     m = st.columns(4)
-    m[0].metric("Samples made", f"{sum(u.samples for u in usage):,}")
-    m[1].metric("Input tokens", f"{prompt:,}", help="prompt tokens the endpoint reported (cached answers included)")
-    m[2].metric("Output tokens", f"{completion:,}", help="completion tokens the endpoint reported")
+    m[0].metric("Samples made", f"{total.samples:,}")
+    m[1].metric("Input tokens", f"{total.prompt_tokens:,}",
+                help="prompt tokens the endpoint reported (cached answers included)")
+    m[2].metric("Output tokens", f"{total.completion_tokens:,}", help="completion tokens the endpoint reported")
     template = all((s.get("provenance") or {}).get("backend") == "template" for s in samples)
-    m[3].metric("Cost", "free" if template else "unknown" if any(c is None for c in costs) else f"${sum(costs):,.4f}",
+    m[3].metric("Cost", "free" if template else "unknown" if total.cost_usd is None else f"${total.cost_usd:,.4f}",
                 help="from the prices per million tokens set above when the samples were made; unknown when a "
                      "sample was made without prices (or by the template backend)")
     df = charts.usage_frame(usage)
     st.dataframe(charts.styled(df, colours=charts.community_colour_map(tree), formats={"cost ($)": "{:,.4f}"}),
-                 hide_index=True, width="stretch", height=min(320, 35 * (len(df) + 1) + 3),
+                 hide_index=True, width="stretch", height=common.table_height(len(df), 320),
                  column_config={"community": st.column_config.Column(
                      "community", help="lowest community holding every skill of the sample (— : only the root)")})
 
@@ -330,7 +379,7 @@ def main() -> None:
     tree = common.tree_or_none()
     cfg = endpoint_settings()
     st.divider()
-    generation(cfg, tree.version if tree is not None else common.workspace().get_setting("tree_version"))
+    generation(cfg, common.tree_version(tree))
     if tree is not None:
         spending(tree)
     st.divider()

@@ -110,7 +110,7 @@ def main() -> None:
         st.info("Choose at least one k and one sampler.", icon=":material/info:")
         return
     source = common.current_source()
-    key = common._key(tree.version, opts, str(source.catalog), common.fingerprint(source.catalog),
+    key = common.cache_key(tree.version, opts, str(source.catalog), common.fingerprint(source.catalog),
                       str(source.corpus), common.fingerprint(source.corpus), common.build_settings().skip_bad)
     pressed = st.button("Compare", key="cmp_go", type="primary", icon=":material/play_arrow:")
     rows = None

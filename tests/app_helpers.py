@@ -20,6 +20,10 @@ import pytest
 
 #: A skill name that would run a script if any view put it into HTML unescaped.
 HOSTILE = "<script>alert(1)</script>"
+#: Another one: a script tag inserted through ``innerHTML`` never runs, an image's ``onerror`` does.
+HOSTILE_IMG = "<img src=x onerror=alert(1)>"
+#: Text from data that Markdown would render: an image fetched from a server, and bold type.
+MARKDOWN = "![i](http://127.0.0.1:9/leak.png) **bold**"
 
 AREAS = {
     "code": ["python debugging", "unit testing", "code review", "refactoring", "sql queries", "regex"],
@@ -134,6 +138,24 @@ def open_ws(path: Path):
     from steps_core.workspace import Workspace
 
     return Workspace(path)
+
+
+def markdown_sources(at) -> list[str]:
+    """The Markdown source of every element on the page that renders Markdown: text, captions, headings,
+    alerts, metric labels and tooltips, expander labels."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    for m in at.metric:
+        parts += [str(m.label), str(m.proto.help)]
+    parts += [str(e.label) for e in at.expander]
+    return parts
+
+
+def assert_escaped(at, raw: str = MARKDOWN) -> None:
+    """``raw`` (text from data) reaches no Markdown unescaped: no image link nor bold type would render."""
+    for part in markdown_sources(at):
+        assert raw not in part and "](http" not in part and "**bold**" not in part, part
 
 
 def texts(at) -> str:

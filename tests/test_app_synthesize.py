@@ -193,3 +193,92 @@ def test_hostile_skill_in_sample_cards(tmp_path, monkeypatch):
     assert HOSTILE in tree.skills
     headers = [str(m.value) for m in at.markdown if "· k=2 ·" in str(m.value)]
     assert headers and all("<script>" not in h and "\\<script\\>alert\\(1\\)\\</script\\>" in h for h in headers)
+
+
+def saving_errors(at) -> list[str]:
+    return [str(e.value) for e in at.error if "Could not save" in str(e.value)]
+
+
+def test_a_short_key_blocks_nothing(app_env, server):
+    """A local endpoint's dummy key ("test") is used but guards nothing: settings and decisions still save."""
+    approve_top(app_env, 2)
+    at = new_app("synthesize")
+    use_endpoint(at, server, key="test")
+    at.text_input(key="ws:cfg:synth.model").input("test-model").run()   # a value containing the key
+    at.button(key="synth_go").click().run()
+    assert_ok(at)
+    assert saving_errors(at) == []
+    assert server.authorizations == {"Bearer test"}
+    with open_ws(app_env.ws) as ws:
+        samples = ws.samples()
+        assert ws.get_setting("synth.model") == "test-model" and len(samples) == 2
+    at.button(key=f"acc_{samples[0]['id']}").click().run()
+    assert saving_errors(at) == []
+    with open_ws(app_env.ws) as ws:
+        assert ws.sample(samples[0]["id"])["accepted"] is True
+
+
+def test_a_changed_or_cleared_key_is_no_longer_guarded(app_env, server):
+    """Only the key in use is guarded: after changing it, the old one no longer blocks saving; the new one
+    does; after clearing the field nothing is guarded."""
+    old, new = "sk-old-key-11111111", "sk-new-key-22222222"
+    at = new_app("synthesize")
+    use_endpoint(at, server, key=old)
+    at.text_input(key="synth_api_key").input(new).run()
+    at.text_input(key="ws:cfg:synth.base_url").input(f"http://127.0.0.1:9/{old}").run()
+    assert saving_errors(at) == []
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("synth.base_url") == f"http://127.0.0.1:9/{old}"
+    at.text_input(key="ws:cfg:synth.base_url").input(f"http://127.0.0.1:9/{new}").run()
+    assert saving_errors(at)                                           # the key in use is refused...
+    at.run()
+    assert at.text_input(key="ws:cfg:synth.base_url").value == f"http://127.0.0.1:9/{old}"   # ...and not shown
+    with open_ws(app_env.ws) as ws:
+        assert new not in repr(ws.settings())
+    at.text_input(key="synth_api_key").input("").run()
+    at.text_input(key="ws:cfg:synth.base_url").input(f"http://127.0.0.1:9/{new}").run()
+    assert saving_errors(at) == []
+
+
+def test_the_key_and_the_judge_survive_leaving_the_page(app_env, server):
+    """The typed key stays for the session when the user visits another page; the judge model and rounds
+    are workspace settings like the others."""
+    approve_top(app_env, 2)
+    at = new_app("synthesize")
+    use_endpoint(at, server)
+    at.switch_page("app.py").run()
+    at.switch_page("pages/3_Synthesize.py").run()
+    assert_ok(at)
+    assert at.text_input(key="synth_api_key").value == KEY
+    at.button(key="synth_go").click().run()
+    assert server.authorizations == {f"Bearer {KEY}"}
+    at.text_input(key="ws:cfg:synth.judge_model").input("judge-model").run()
+    at.number_input(key="ws:cfg:synth.judge_rounds").set_value(5).run()
+    fresh = new_app("synthesize")
+    assert fresh.text_input(key="ws:cfg:synth.judge_model").value == "judge-model"
+    assert fresh.number_input(key="ws:cfg:synth.judge_rounds").value == 5
+    assert fresh.text_input(key="synth_api_key").value == ""           # a new session: no key
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("synth.judge_rounds") == 5
+    del at, fresh
+    assert files_containing(app_env.ws.parent, KEY) == []
+
+
+def test_model_output_and_errors_are_plain_text(app_env):
+    """A model's answer and an endpoint's error are shown as text: Markdown in them renders nothing (no image
+    is fetched, nothing turns bold)."""
+    from app_helpers import MARKDOWN, assert_escaped
+
+    base = {"skills": ["regex", "metaphor"], "k": 2, "style": "agentic", "accepted": None}
+    with open_ws(app_env.ws) as ws:
+        ws.add_samples([{**base, "id": "ok1", "status": "ok",
+                         "messages": [{"role": "user", "content": "Write it."},
+                                      {"role": "assistant", "content": MARKDOWN}]},
+                        {**base, "id": "bad1", "status": "failed", "error": f"endpoint said {MARKDOWN}",
+                         "messages": []}])
+    at = new_app("synthesize")
+    at.radio(key="rev_filter").set_value("all").run()
+    assert_ok(at)
+    assert MARKDOWN in [t.value for t in at.text]                       # the answer, as plain text
+    assert any("endpoint said" in str(e.value) for e in at.error)
+    assert_escaped(at)

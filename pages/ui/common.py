@@ -58,6 +58,8 @@ WORKSPACE_ENV = "STEPS_WORKSPACE"
 BUILD_DEFAULTS = {"height": 3, "weighting": "lift", "min_count": 1, "min_cooccur": 1, "skip_bad": False}
 #: Tree heights offered (levels of communities under the root).
 HEIGHTS = (2, 3, 4, 5)
+#: Largest seed offered.
+MAX_SEED = 2**31 - 1
 #: Largest minimum count offered (skills and pairs).
 MAX_COUNT = 1_000_000
 #: Data files a user may upload as a corpus.
@@ -300,6 +302,16 @@ def merge_marks(now: Iterable[str], shown: Iterable[str], wanted: Iterable[str])
     return sorted((set(now) | (wanted - shown)) - (shown - wanted))
 
 
+def bind_float(key: str, default: float, lo: float, hi: float) -> str:
+    """:func:`bind` for a float setting in ``[lo, hi]``."""
+    return bind(key, default, lambda v: isinstance(v, float) and lo <= v <= hi)
+
+
+def bind_text(key: str, default: str = "") -> str:
+    """:func:`bind` for a text setting."""
+    return bind(key, default, lambda v: isinstance(v, str))
+
+
 def keep(key: str) -> None:
     """Carry a widget's value over to the widget of the same key on another page.
 
@@ -413,6 +425,17 @@ def fingerprint(path: Path | None) -> list:
         return ["missing"]
 
 
+def content_key(path: Path | None) -> str | None:
+    """SHA-256 of a small file's bytes (a skill catalogue, a topic list), None without a file: caches keyed on
+    it read a file edited in place again, whatever its size and modification time."""
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
 def demo_source() -> DataSource:
     files = demo_files()
     return DataSource("demo", files.corpus, files.catalog, files.topics, "embedded demo")
@@ -488,21 +511,30 @@ def build_settings() -> BuildSettings:
                          s["min_cooccur"] if count(s["min_cooccur"]) else 1, s["skip_bad"] is True)
 
 
-def _key(*parts: Any) -> str:
+def cache_key(*parts: Any) -> str:
+    """A short hash of JSON-able ``parts`` (anything else by its ``str``): the key of a cached result."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
-def _progress_bar(label: str):
-    """A progress bar and a callback ``(done, total)`` that moves it (counts shown when total is unknown)."""
+def progress_bar(label: str):
+    """A progress bar and a callback ``(done, total, note="")`` that moves it: the steps_core progress
+    protocol (counts shown when ``total`` is unknown), with an optional note after the counts."""
     bar = st.progress(0.0, text=label)
 
-    def update(done: int, total: int | None) -> None:
+    def update(done: int, total: int | None, note: str = "") -> None:
+        tail = f" · {note}" if note else ""
         if total:
-            bar.progress(min(1.0, done / total), text=f"{label}: {done:,} / {total:,}")
+            bar.progress(min(1.0, done / total), text=f"{label}: {done:,} / {total:,}{tail}")
         else:
-            bar.progress(0.5, text=f"{label}: {done:,}")
+            bar.progress(0.5, text=f"{label}: {done:,}{tail}")
 
     return bar, update
+
+
+def table_height(n_rows: int, most: int = 420) -> int:
+    """The pixel height of a dataframe showing ``n_rows`` rows and its header without a scroll bar, at most
+    ``most`` (then it scrolls)."""
+    return min(most, 35 * (n_rows + 1) + 3)
 
 
 @dataclass(frozen=True)
@@ -515,7 +547,7 @@ class Counts:
 
 
 def _cooc_key(source: DataSource, skip_bad: bool) -> str:
-    return _key(str(source.corpus), fingerprint(source.corpus), skip_bad)
+    return cache_key(str(source.corpus), fingerprint(source.corpus), skip_bad)
 
 
 def read_report(source: DataSource, skip_bad: bool) -> str | None:
@@ -535,7 +567,7 @@ def cooccurrence(source: DataSource, skip_bad: bool = False) -> Counts:
 
     def compute() -> Counts:
         report = ReadReport()
-        bar, update = _progress_bar("Reading the corpus (records)")
+        bar, update = progress_bar("Reading the corpus (records)")
         try:
             cooc = load_cooccurrence(source.corpus, skip_bad=skip_bad, report=report, progress=update)
         finally:
@@ -552,7 +584,7 @@ def support_index(source: DataSource, skip_bad: bool = False):
     from steps_core.novelty import SupportIndex
 
     def compute():
-        bar, update = _progress_bar("Indexing the corpus (records)")
+        bar, update = progress_bar("Indexing the corpus (records)")
         try:
             return SupportIndex.from_skill_lists(iter_skill_lists(source.corpus, skip_bad=skip_bad, progress=update))
         finally:
@@ -579,7 +611,7 @@ def catalog(source: DataSource) -> tuple[Skill, ...]:
     """The source's skill catalogue (empty without one)."""
     if source.catalog is None:
         return ()
-    return memo("catalog", _key(str(source.catalog), fingerprint(source.catalog)),
+    return memo("catalog", cache_key(str(source.catalog), content_key(source.catalog)),
                 lambda: read_catalog(source.catalog))
 
 
@@ -587,12 +619,13 @@ def topics(source: DataSource) -> tuple[str, ...]:
     """The source's topic list (empty without one)."""
     if source.topics is None:
         return ()
-    return memo("topics", _key(str(source.topics), fingerprint(source.topics)), lambda: read_topics(source.topics))
+    return memo("topics", cache_key(str(source.topics), content_key(source.topics)),
+                lambda: read_topics(source.topics))
 
 
 def tree_key(source: DataSource, settings: BuildSettings) -> str:
     """The key of a built tree: the corpus (path, size, mtime) and the settings."""
-    return _key(str(source.corpus), fingerprint(source.corpus), settings.__dict__)
+    return cache_key(str(source.corpus), fingerprint(source.corpus), settings.__dict__)
 
 
 def build_tree_now(source: DataSource, settings: BuildSettings) -> EncodingTree:
@@ -603,7 +636,7 @@ def build_tree_now(source: DataSource, settings: BuildSettings) -> EncodingTree:
         graph = build_graph(counts.cooc, weighting=settings.weighting, min_count=settings.min_count,
                             min_cooccur=settings.min_cooccur)
         status.write(f"Graph: {graph.n_skills:,} skills, {graph.n_edges:,} edges ({settings.weighting}).")
-        bar, update = _progress_bar("Optimising the encoding tree (levels)")
+        bar, update = progress_bar("Optimising the encoding tree (levels)")
         tree = build_tree(graph, k=settings.height, progress=update)
         bar.empty()
         status.update(label=f"Built the taxonomy: {len(tree.communities):,} communities, "
@@ -665,30 +698,19 @@ class EditState:
         return not self.stale and self.error is None
 
 
-def _replay_each(base: EncodingTree, ops: tuple[dict, ...]) -> tuple[EncodingTree, ...]:
-    """The base tree and the tree after each op in turn (so the log can show H^T before and after)."""
-    from steps_core.edits import apply_op
-
-    trees = [base]
-    for i, op in enumerate(ops, start=1):
-        try:
-            trees.append(apply_op(trees[-1], op))
-        except InputError as exc:
-            raise InputError(f"edit {i}: {exc.message}", field=exc.field) from None
-    return tuple(trees)
-
-
 def edit_state() -> EditState:
     """The base tree, the workspace's edit log and the trees it gives (replays are cached by content)."""
+    from steps_core.edits import is_stale, replay_each
+
     base = base_tree()
     log = workspace().op_log()
     active = tuple(log.active)
-    if any("base" in op and op["base"] != base.version for op in active):
+    if is_stale(active, base):
         return EditState(base, (base,), log, stale=True)
     if not active:
         return EditState(base, (base,), log)
     try:
-        trees = memo("edited", _key(base.version, active), lambda: _replay_each(base, active))
+        trees = memo("edited", cache_key(base.version, active), lambda: replay_each(base, active))
     except InputError as exc:
         return EditState(base, (base,), log, error=str(exc))
     return EditState(base, trees, log)
@@ -735,14 +757,28 @@ def stale_edits_notice(state: EditState) -> None:
               icon=":material/delete_sweep:")
 
 
+def state_or_none(what: str = "Could not build the taxonomy: ") -> EditState | None:
+    """:func:`edit_state` with its tree made the one in use (:func:`current_tree`), or None with the error
+    shown (bad data); a stale edit log is announced."""
+    state = None
+    with shown_errors(what):
+        found = edit_state()
+        stale_edits_notice(found)
+        current_tree(found)
+        state = found
+    return state
+
+
 def tree_or_none(what: str = "Could not build the taxonomy: ") -> EncodingTree | None:
     """:func:`current_tree`, or None with the error shown (bad data); a stale edit log is announced."""
-    tree = None
-    with shown_errors(what):
-        state = edit_state()
-        stale_edits_notice(state)
-        tree = current_tree(state)
-    return tree
+    state = state_or_none(what)
+    return None if state is None else state.tree
+
+
+def tree_version(tree: EncodingTree | None) -> str | None:
+    """The version of the taxonomy in use: ``tree``'s, or the last one the workspace recorded when the tree
+    cannot be built now (samples and exports record it)."""
+    return tree.version if tree is not None else workspace().get_setting("tree_version")
 
 
 def catalog_by_name(source: DataSource) -> dict[str, Skill]:
@@ -760,7 +796,7 @@ def skill_embeddings(tree: EncodingTree, source: DataSource, *, compute_now: boo
 
     by_name = catalog_by_name(source)
     texts = skill_texts([by_name.get(s, s) for s in tree.skills])
-    key = _key(texts)
+    key = cache_key(texts)
     if not compute_now and not memo_ready("embeddings", key):
         return None
 
@@ -768,7 +804,7 @@ def skill_embeddings(tree: EncodingTree, source: DataSource, *, compute_now: boo
         from steps_core.embed import embed_texts
 
         with st.status("Embedding the skills with MiniLM (first time only)…") as status:
-            bar, update = _progress_bar("Skills embedded")
+            bar, update = progress_bar("Skills embedded")
             vectors = embed_texts(texts, progress=update)
             bar.empty()
             status.update(label=f"Embedded {len(texts):,} skills", state="complete")
