@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import charts, common
+from pages.ui import common
 from steps_core.select import MAX_K, MIN_K, SCOPES, evaluate_combination, select_combinations
 from steps_core.tree import EncodingTree
-from steps_core.workspace import combo_key
 
 frame = common.frame("Combinations")
 
-FORMATS = {"gain (bits)": "{:.3f}", "coherence": "{:.2f}", "support": "{:,}", "min pair": "{:,}"}
 COLUMNS = {
     "novel": st.column_config.Column("novel", help="✦ novel: no record of the corpus is tagged with all these "
                                                    "skills (support 0): the corpus has never shown them together"),
@@ -94,50 +92,34 @@ def skill_marks(tree: EncodingTree) -> dict[str, list[str]]:
     return {k: [s for s in v if s in tree.graph.index] for k, v in marks.items()}
 
 
-def table_key(name: str) -> str:
-    """A table's widget key; it changes after every mark so a stale row selection never points elsewhere."""
-    return f"{name}_{st.session_state.get('combo_gen', 0)}"
-
-
-def mark_combos(rows, combos, mark: str | None) -> None:
-    st.session_state["combo_gen"] = st.session_state.get("combo_gen", 0) + 1
-    ws = common.workspace()
-    with common.shown_errors("Could not save: "):
-        for r in rows:
-            c = combos[r]                                  # carries its LCA path and the tree version
-            if mark == "approved":
-                ws.approve_combo(c.skills, c.to_dict())
-            elif mark == "excluded":
-                ws.exclude_combo(c.skills, c.to_dict())
-            else:
-                ws.clear_combo_mark(c.skills)
-
-
-def ranked_table(tree: EncodingTree, combos: list, marks: dict[str, str], novelty: list | None) -> None:
-    df = charts.combination_frame(combos, marks, combo_key, novelty)
-    sty = charts.styled(df, entropy=["gain (bits)"], colours=charts.community_colour_map(tree), formats=FORMATS)
+def ranked_table(tree: EncodingTree, combos: list, novelty: list | None) -> None:
     if novelty is not None:
         n_novel = sum(1 for x in novelty if x.novel)
         st.caption(f"{n_novel:,} of {len(combos):,} never seen together in the corpus (✦ novel, support 0).")
-        sty = sty.map(lambda v: "background-color: #fff3cd; font-weight: 600" if v else "", subset=["novel"])
-    key = table_key("combo_table")
-    st.dataframe(sty, hide_index=True, width="stretch", height=420, column_config=COLUMNS, key=key,
-                 on_select="rerun", selection_mode="multi-row")
-    rows = [r for r in common.table_rows(st.session_state.get(key)) if r < len(combos)]
+    rows = common.combination_table(tree, combos, "combo_table", novelty=novelty, column_config=COLUMNS)
     c = st.columns([1, 1, 1, 0.8, 1.2], vertical_alignment="bottom")
     c[0].button(f"Approve selected ({len(rows)})", icon=":material/check:", disabled=not rows,
-                on_click=mark_combos, args=(rows, combos, "approved"), type="primary")
+                on_click=common.mark_combos, args=(combos, rows, "approved"), type="primary")
     c[1].button(f"Exclude selected ({len(rows)})", icon=":material/block:", disabled=not rows,
-                on_click=mark_combos, args=(rows, combos, "excluded"))
-    c[2].button("Clear their marks", disabled=not rows, on_click=mark_combos, args=(rows, combos, None))
+                on_click=common.mark_combos, args=(combos, rows, "excluded"))
+    c[2].button("Clear their marks", disabled=not rows, on_click=common.mark_combos, args=(combos, rows, None))
     n = c[3].number_input("Top N", 1, 2000, 10, key="combo_topn")
     c[4].button(f"Approve the top {int(n)}", icon=":material/done_all:", disabled=not combos,
-                on_click=mark_combos, args=(list(range(min(int(n), len(combos)))), combos, "approved"))
+                on_click=common.mark_combos, args=(combos, list(range(min(int(n), len(combos)))), "approved"))
+
+
+def clear_marks(entries: list[dict], rows: list[int]) -> None:
+    """Remove the approval or exclusion of the marked ``entries[r]`` (a button callback)."""
+    st.session_state[common.MARK_GEN] = st.session_state.get(common.MARK_GEN, 0) + 1
+    ws = common.workspace()
+    with common.shown_errors("Could not save: "):
+        for r in rows:
+            if r < len(entries):
+                ws.clear_combo_mark(entries[r]["skills"])
 
 
 def marked_lists(tree: EncodingTree) -> None:
-    ws = common.workspace()
-    combo_marks = ws.combo_marks()
+    combo_marks = common.workspace().combo_marks()
     c1, c2 = st.columns(2)
     for col, mark, action in ((c1, "approved", "Remove approval"), (c2, "excluded", "Restore")):
         entries = combo_marks[mark]
@@ -150,20 +132,14 @@ def marked_lists(tree: EncodingTree) -> None:
                    "gain (bits)": e["info"].get("gain"),
                    "community": e["info"].get("lca") if e["info"].get("lca") not in (None, "", "root") else "—"}
                   for e in entries]
-            st.dataframe(df, hide_index=True, width="stretch", height=min(300, 36 * (len(df) + 1)),
-                         key=table_key(f"marked_{mark}"), on_select="rerun", selection_mode="multi-row",
+            key = common.rows_key(f"marked_{mark}", [e["key"] for e in entries])
+            st.dataframe(df, hide_index=True, width="stretch", height=common.table_height(len(df), 300),
+                         key=key, on_select="rerun", selection_mode="multi-row",
                          column_config={"gain (bits)": st.column_config.NumberColumn(format="%.3f",
                                                                                      help=common.HELP["gain"])})
-            rows = common.table_rows(st.session_state.get(table_key(f"marked_{mark}")))
-
-            def clear(rows=rows, entries=entries):
-                st.session_state["combo_gen"] = st.session_state.get("combo_gen", 0) + 1
-                with common.shown_errors("Could not save: "):
-                    for r in rows:
-                        if r < len(entries):
-                            ws.clear_combo_mark(entries[r]["skills"])
-
-            st.button(f"{action} ({len(rows)})", disabled=not rows, on_click=clear, key=f"clear_{mark}")
+            rows = common.table_rows(st.session_state.get(key))
+            st.button(f"{action} ({len(rows)})", disabled=not rows, on_click=clear_marks, args=(entries, rows),
+                      key=f"clear_{mark}")
 
 
 def by_hand(tree: EncodingTree, embeddings) -> None:
@@ -180,7 +156,7 @@ def by_hand(tree: EncodingTree, embeddings) -> None:
         m[1].metric("Step gains (bits)", ", ".join(f"{g:.3f}" for g in c.step_gains) or "—",
                     help="the gain of each skill after the start, in order")
         m[2].metric("Community", c.lca if c.lca != "root" else "—",
-                    help="lowest community holding every skill: " + c.lca_label)
+                    help="lowest community holding every skill: " + common.md(c.lca_label))
         m[3].metric("Coherence", "—" if c.coherence is None else f"{c.coherence:.2f}", help=common.HELP["coherence"])
         nov = common.novelty_of([c], common.current_source(), common.build_settings().skip_bad)[0]
         m[4].metric("Support", f"{nov.support:,}" + (" ✦ novel" if nov.novel else ""),
@@ -189,7 +165,28 @@ def by_hand(tree: EncodingTree, embeddings) -> None:
         mark = common.workspace().combo_mark(c.skills)
         st.button("Approve this combination" if mark != "approved" else "Approved", icon=":material/check:",
                   disabled=len(c.skills) < 2 or mark == "approved", key="manual_approve",
-                  on_click=mark_combos, args=([0], [c], "approved"))
+                  on_click=common.mark_combos, args=([c], [0], "approved"))
+
+
+def k_fits(tree: EncodingTree, k: int) -> bool:
+    """Whether combinations of ``k`` skills can be formed; if not, say why (plainly, not as an error)."""
+    if k <= tree.n_skills:
+        return True
+    fix = "choose a smaller k" if tree.n_skills >= MIN_K else "use data with at least two skills"
+    st.info(f"Each combination needs k = {k} skills, but k is larger than the number of skills "
+            f"({tree.n_skills}) in this data: {fix}.", icon=":material/info:")
+    return False
+
+
+def coherence_embeddings(tree: EncodingTree, source):
+    """The skills' embeddings when ready (None while they are computed at the end of the page)."""
+    embeddings = None
+    with common.shown_errors("Coherence is not available: "):
+        embeddings = common.skill_embeddings(tree, source, compute_now=False)
+    if embeddings is None:
+        st.caption(":material/hourglass_top: Coherence is being computed (the MiniLM model loads once, a few "
+                   "seconds); the column fills in by itself.")
+    return embeddings
 
 
 def main() -> None:
@@ -202,29 +199,20 @@ def main() -> None:
     source = common.current_source()
     opts = search_controls(tree)
     marks = skill_marks(tree)
-    embeddings = None
-    if opts["coherence"]:
-        with common.shown_errors("Coherence is not available: "):
-            embeddings = common.skill_embeddings(tree, source, compute_now=False)
-        if embeddings is None:
-            st.caption(":material/hourglass_top: Coherence is being computed (the MiniLM model loads once, a few "
-                       "seconds); the column fills in by itself.")
-    excluded_combos = tuple(tuple(e["skills"]) for e in common.workspace().combo_marks()["excluded"]
-                            if all(s in tree.graph.index for s in e["skills"]))
+    embeddings = coherence_embeddings(tree, source) if opts["coherence"] else None
     combos = None
-    with common.shown_errors("Could not search: "):
-        combos = ranked(tree, tree.version, tuple(s for s in opts["starts"] if s not in marks["excluded"]),
-                        opts["k"], opts["beam"], opts["scope"], opts["top"], tuple(marks["pinned"]),
-                        tuple(marks["excluded"]), excluded_combos, embeddings,
-                        None if embeddings is None else f"{tree.version}:{source.catalog}")
+    if k_fits(tree, opts["k"]):
+        with common.shown_errors("Could not search: "):
+            combos = ranked(tree, tree.version, tuple(s for s in opts["starts"] if s not in marks["excluded"]),
+                            opts["k"], opts["beam"], opts["scope"], opts["top"], tuple(marks["pinned"]),
+                            tuple(marks["excluded"]), common.excluded_combos(tree), embeddings,
+                            None if embeddings is None else common.array_key(embeddings))
     if combos is not None:
         novelty = None
         with common.shown_errors("Novelty is not available: "):
             novelty = common.novelty_of(combos, source, common.build_settings().skip_bad)
-        all_marks = common.workspace().combo_marks()
-        marks_by_key = {e["key"]: m for m in ("approved", "excluded") for e in all_marks[m]}
         st.subheader(f"Ranked combinations ({len(combos):,})")
-        ranked_table(tree, combos, marks_by_key, novelty)
+        ranked_table(tree, combos, novelty)
     marked_lists(tree)
     by_hand(tree, embeddings)
     if opts["coherence"] and embeddings is None:          # page drawn: now the slow part, then redraw

@@ -167,6 +167,11 @@ def texts(at) -> str:
     return "\n".join(parts)
 
 
+def table_key(at, prefix: str) -> str:
+    """The key of the table whose key starts with ``prefix`` (tables whose rows change get a new key)."""
+    return next(str(d.key) for d in at.dataframe if str(d.key or "").startswith(prefix))
+
+
 def select_rows(at, key: str, *rows: int):
     """Select table rows the way a click does (AppTest cannot click a dataframe), then rerun."""
     at.session_state[key] = {"selection": {"rows": list(rows), "columns": []}}

@@ -3,10 +3,13 @@ session; approving and excluding combinations is saved; a combination typed by h
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from app_helpers import app_env, assert_ok, corpus_skill_sets, new_app, open_ws, reference_tree  # noqa: F401
+from app_helpers import (app_env, assert_ok, button, corpus_skill_sets, new_app, open_ws,  # noqa: F401
+                         reference_tree, select_rows, table_key)
 from steps_core.select import conditional_entropy, select_combinations
 
 
@@ -79,9 +82,7 @@ def test_approve_exclude_and_restore(no_coherence):
     assert np.allclose([e["info"]["gain"] for e in approved], gains[:4])
     assert all(e["info"]["tree_version"] for e in approved)
     # exclude the 6th combination through a table selection
-    key = f"combo_table_{at.session_state['combo_gen']}"                # the table's key changes after a mark
-    at.session_state[key] = {"selection": {"rows": [5], "columns": []}}
-    at.run()
+    select_rows(at, table_key(at, "combo_table"), 5)                  # the table's key changes after a mark
     next(b for b in at.button if b.label.startswith("Exclude selected (1)")).click().run()
     assert_ok(at)
     now, _ = ranked_rows(at)
@@ -91,9 +92,7 @@ def test_approve_exclude_and_restore(no_coherence):
     marks = dict(zip([" + ".join(c) for c in now], next(d.value for d in at.dataframe if "mark" in d.value.columns)["mark"]))
     assert [marks[" + ".join(c)] for c in skills[:4]] == ["approved"] * 4
     # restore it from the excluded list
-    key = f"marked_excluded_{at.session_state['combo_gen']}"
-    at.session_state[key] = {"selection": {"rows": [0], "columns": []}}
-    at.run()
+    select_rows(at, table_key(at, "marked_excluded"), 0)
     next(b for b in at.button if b.label == "Restore (1)").click().run()
     assert ranked_rows(at)[0] == skills
     with open_ws(no_coherence.ws) as ws:
@@ -162,3 +161,79 @@ def test_hostile_skill_name_is_data_and_escaped_text(tmp_path, monkeypatch):
     at.multiselect(key="ws:marks:pinned").set_value([]).run()
     at.multiselect(key="ws:marks:excluded").set_value([HOSTILE]).run()
     assert all(HOSTILE not in c for c in ranked_rows(at)[0])
+
+
+def test_a_selection_does_not_survive_a_new_ranking(no_coherence):
+    """Row 3 selected, then a pin changes the ranking: "Approve selected" must not approve whatever is now in
+    row 3."""
+    at = new_app("combinations")
+    select_rows(at, table_key(at, "combo_table"), 2)
+    assert button(at, "Approve selected").label == "Approve selected (1)"
+    at.multiselect(key="ws:marks:pinned").set_value(["metaphor"]).run()
+    assert_ok(at)
+    approve = button(at, "Approve selected")
+    assert approve.label == "Approve selected (0)" and approve.disabled
+    with open_ws(no_coherence.ws) as ws:
+        assert ws.combo_marks()["approved"] == []
+
+
+def test_more_skills_per_combination_than_skills_is_explained(app_env):
+    """A corpus with one skill (or two, with k = 3): the page says k is larger than the number of skills."""
+    tiny = app_env.tmp / "tiny.jsonl"
+    tiny.write_text("".join(json.dumps({"skills": s}) + "\n" for s in (["solo"], ["solo"], ["solo"])),
+                    encoding="utf-8")
+    with open_ws(app_env.ws) as ws:
+        ws.set_setting("combo.coherence", False)
+        ws.set_setting("source", {"kind": "path", "corpus": str(tiny), "name": "tiny.jsonl"})
+    at = new_app("combinations")
+    assert_ok(at)
+    notes = [str(i.value) for i in at.info]
+    assert any("k = 3" in n and "larger than the number of skills (1)" in n for n in notes), notes
+    assert not at.error
+    assert "Score a combination by hand" in [s.value for s in at.subheader]   # the rest of the page works
+    pair = app_env.tmp / "pair.jsonl"
+    pair.write_text("".join(json.dumps({"skills": s}) + "\n" for s in (["a", "b"], ["a"], ["b"])), encoding="utf-8")
+    with open_ws(app_env.ws) as ws:
+        ws.set_setting("source", {"kind": "path", "corpus": str(pair), "name": "pair.jsonl"})
+    at.run()
+    assert any("larger than the number of skills (2)" in str(i.value) for i in at.info)
+    at.number_input(key="ws:cfg:combo.k").set_value(2).run()
+    assert_ok(at)
+    assert ranked_rows(at)[0] == [("a", "b")] or ranked_rows(at)[0] == [("b", "a")]
+
+
+def test_coherence_follows_a_catalogue_edited_in_place(app_env):
+    """The coherence column is keyed on the catalogue's content: rewriting the file changes it."""
+    from steps_core.embed import embed_texts, skill_texts
+    from steps_core.corpus import read_catalog
+
+    catalog = app_env.files["catalog"]
+    at = new_app("combinations")
+    tree = reference_tree(app_env.files["corpus"])
+    lines = catalog.read_text(encoding="utf-8").splitlines()
+    rewritten = [lines[0]] + [line.replace("Using ", "Never confuse with cooking: ") for line in lines[1:]]
+    catalog.write_text("\n".join(rewritten) + "\n", encoding="utf-8")
+    at.run()
+    assert_ok(at)
+    by_name = {s.name: s for s in read_catalog(catalog)}
+    vectors = embed_texts(skill_texts([by_name[s] for s in tree.skills]))
+    df = next(d.value for d in at.dataframe if "coherence" in d.value.columns)
+    for skills, got in zip(df["skills"][:5], df["coherence"][:5]):
+        idx = [tree.graph.index[s] for s in skills.split(" + ")]
+        sims = [float(vectors[a] @ vectors[b]) for i, a in enumerate(idx) for b in idx[i + 1:]]
+        assert got == pytest.approx(sum(sims) / len(sims), abs=1e-4)
+
+
+def test_community_labels_are_text_in_the_scores(no_coherence):
+    """A community label from data (here a rename with Markdown in it) reaches no Markdown unescaped."""
+    from app_helpers import MARKDOWN, assert_escaped
+
+    tree = reference_tree(no_coherence.files["corpus"])
+    node = tree.lca([tree.graph.index["regex"], tree.graph.index["unit testing"]])
+    with open_ws(no_coherence.ws) as ws:
+        ws.push_op({"op": "relabel", "node": tree.ids[node], "label": MARKDOWN, "base": tree.version})
+    at = new_app("combinations")
+    at.multiselect(key="manual_skills").set_value(["regex", "unit testing"]).run()
+    assert_ok(at)
+    assert any(MARKDOWN in str(m.proto.help).replace("\\", "") for m in at.metric)
+    assert_escaped(at)

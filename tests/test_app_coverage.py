@@ -5,7 +5,7 @@ the Synthesize page then makes. Counts are checked by brute force over the sampl
 from __future__ import annotations
 
 from app_helpers import (add_template_samples, app_env, assert_ok, button, figures, new_app,  # noqa: F401
-                         open_ws, picker, reference_tree, select_rows)
+                         open_ws, picker, reference_tree, select_rows, table_key)
 from steps_core.coverage import gap_combinations
 
 
@@ -100,3 +100,17 @@ def test_a_community_too_small_for_k_is_a_message(app_env):
     assert_ok(at)
     assert any("Cannot propose" in str(e.value) and "fewer than k=4" in str(e.value) for e in at.error)
     assert "View" in [r.label for r in at.radio]                      # the rest of the page is drawn
+
+
+def test_a_proposal_selection_does_not_survive_new_proposals(app_env):
+    """Rows picked among the proposals, then k changes: "Approve selected" approves nothing of the new list."""
+    at = new_app("taxonomy")
+    at.radio(key="tax_view").set_value("gaps").run()
+    picker(at, "gap_pick").set_value("1").run()
+    at.number_input(key="gap_k").set_value(2).run()
+    select_rows(at, table_key(at, "gap_props"), 0, 1)
+    assert button(at, "Approve selected").label == "Approve selected (2)"
+    at.number_input(key="gap_k").set_value(3).run()
+    assert_ok(at)
+    approve = button(at, "Approve selected")
+    assert approve.label == "Approve selected (0)" and approve.disabled

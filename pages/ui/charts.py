@@ -401,6 +401,17 @@ def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelt
 
 #: The marker of a combination no record is tagged with (support 0).
 NOVEL_MARK = "✦ novel"
+#: Number formats of the combination tables.
+COMBINATION_FORMATS = {"gain (bits)": "{:.3f}", "coherence": "{:.2f}", "support": "{:,}", "min pair": "{:,}"}
+
+
+def combination_styler(df: pd.DataFrame, colours: Mapping[str, str]):
+    """A combination table (:func:`combination_frame`) styled for display: gain shaded on the entropy scale,
+    the community in its colour, novel combinations highlighted, numbers formatted."""
+    sty = styled(df, entropy=["gain (bits)"], colours=colours, formats=COMBINATION_FORMATS)
+    if "novel" in df.columns:
+        sty = sty.map(lambda v: "background-color: #fff3cd; font-weight: 600" if v else "", subset=["novel"])
+    return sty
 
 
 # ------------------------------------------------------------------------------------------------ coverage

@@ -531,6 +531,15 @@ def progress_bar(label: str):
     return bar, update
 
 
+def array_key(array: Any) -> str:
+    """A short hash of a numpy array's shape, type and bytes (e.g. embeddings: a cache keyed on it follows
+    their content)."""
+    import numpy as np
+
+    a = np.ascontiguousarray(array)
+    return hashlib.sha256(f"{a.shape}{a.dtype}".encode() + a.tobytes()).hexdigest()[:24]
+
+
 def table_height(n_rows: int, most: int = 420) -> int:
     """The pixel height of a dataframe showing ``n_rows`` rows and its header without a scroll bar, at most
     ``most`` (then it scrolls)."""
@@ -811,6 +820,58 @@ def skill_embeddings(tree: EncodingTree, source: DataSource, *, compute_now: boo
         return vectors
 
     return memo("embeddings", key, compute)
+
+
+# ------------------------------------------------------------------------------------------------ combinations
+#: Bumped after every mark, so every combination table gets a new key (and no stale selection).
+MARK_GEN = "combo_gen"
+
+
+def excluded_combos(tree: EncodingTree) -> tuple[tuple[str, ...], ...]:
+    """The workspace's excluded combinations whose skills are all in ``tree`` (never proposed again)."""
+    return tuple(tuple(e["skills"]) for e in workspace().combo_marks()["excluded"]
+                 if all(s in tree.graph.index for s in e["skills"]))
+
+
+def mark_combos(combos: list, rows: list[int], mark: str | None) -> None:
+    """Approve (``"approved"``), exclude (``"excluded"``) or clear (None) the marks of ``combos[r]`` for the
+    ``rows``; each keeps its LCA path and the tree version (a button callback)."""
+    st.session_state[MARK_GEN] = st.session_state.get(MARK_GEN, 0) + 1
+    ws = workspace()
+    with shown_errors("Could not save: "):
+        for r in rows:
+            c = combos[r]
+            if mark == "approved":
+                ws.approve_combo(c.skills, c.to_dict())
+            elif mark == "excluded":
+                ws.exclude_combo(c.skills, c.to_dict())
+            else:
+                ws.clear_combo_mark(c.skills)
+
+
+def rows_key(name: str, rows: Any) -> str:
+    """The key of a selectable table named ``name`` showing ``rows``: it changes when the rows change (a
+    hash of them) and after every mark, so a row selection never points at another row than the one the
+    user picked."""
+    return f"{name}_{st.session_state.get(MARK_GEN, 0)}_{cache_key(rows)[:12]}"
+
+
+def combination_table(tree: EncodingTree, combos: list, name: str, *, novelty: list | None = None,
+                      height: int = 420, **kwargs) -> list[int]:
+    """The ranked combinations as a selectable table (marks from the workspace, gain shaded, communities in
+    their colours); the selected rows. ``kwargs`` go to ``st.dataframe`` (column config, order)."""
+    from steps_core.workspace import combo_key
+
+    from . import charts
+
+    all_marks = workspace().combo_marks()
+    marks = {e["key"]: m for m in ("approved", "excluded") for e in all_marks[m]}
+    df = charts.combination_frame(combos, marks, combo_key, novelty)
+    key = rows_key(name, [c.skills for c in combos])
+    st.dataframe(charts.combination_styler(df, charts.community_colour_map(tree)), hide_index=True,
+                 width="stretch", height=table_height(len(df), height), key=key, on_select="rerun",
+                 selection_mode="multi-row", **kwargs)
+    return [r for r in table_rows(st.session_state.get(key)) if r < len(combos)]
 
 
 # ------------------------------------------------------------------------------------------------ selection

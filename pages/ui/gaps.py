@@ -8,7 +8,6 @@ import streamlit as st
 
 from steps_core.coverage import emptiest_communities, gap_combinations
 from steps_core.tree import EncodingTree
-from steps_core.workspace import combo_key
 
 from . import charts, common
 
@@ -19,14 +18,6 @@ GAP_ROWS = 12
 def proposals(_tree: EncodingTree, version: str, community: str, k: int, top: int, exclude: tuple,
               exclude_combos: tuple):
     return gap_combinations(_tree, community, k=k, top=top, exclude=exclude, exclude_combos=exclude_combos)
-
-
-def _approve(combos, rows: list[int]) -> None:
-    st.session_state["gap_gen"] = st.session_state.get("gap_gen", 0) + 1
-    ws = common.workspace()
-    with common.shown_errors("Could not save: "):
-        for r in rows:
-            ws.approve_combo(combos[r].skills, combos[r].to_dict())
 
 
 def chosen_community(tree: EncodingTree, gaps) -> str | None:
@@ -47,7 +38,7 @@ def gaps_view(tree: EncodingTree, counts: np.ndarray) -> None:
     left, right = st.columns([2, 3], gap="large")
     with left:
         st.dataframe(charts.gap_frame(gaps), hide_index=True, width="stretch", key="gap_table", on_select="rerun",
-                     selection_mode="single-row", height=min(460, 35 * (len(gaps) + 1) + 3),
+                     selection_mode="single-row", height=common.table_height(len(gaps), 460),
                      column_config={"samples": st.column_config.Column(
                          "samples", help="accepted samples with at least one skill in the community")})
         common.tree_selectbox("…or any community", [tree.ids[c] for c in tree.communities], "gap_pick", tree,
@@ -68,25 +59,17 @@ def fill(tree: EncodingTree, community: str) -> None:
     c = st.columns(2)
     k = c[0].number_input("Skills per combination", 2, 8, 3, key="gap_k")
     top = c[1].number_input("Proposals", 1, 200, 10, key="gap_top")
-    ws = common.workspace()
-    excluded = tuple(ws.skill_marks()["excluded"])
-    excluded_combos = tuple(tuple(e["skills"]) for e in ws.combo_marks()["excluded"]
-                            if all(s in tree.graph.index for s in e["skills"]))
+    excluded = tuple(common.workspace().skill_marks()["excluded"])
     with common.shown_errors("Cannot propose: "):
-        combos = proposals(tree, tree.version, community, int(k), int(top), excluded, excluded_combos)
-        marks = {e["key"]: m for m in ("approved", "excluded") for e in ws.combo_marks()[m]}
-        key = f"gap_props_{st.session_state.get('gap_gen', 0)}"
-        df = charts.combination_frame(combos, marks, combo_key)
-        st.dataframe(charts.styled(df, entropy=["gain (bits)"], colours=charts.community_colour_map(tree),
-                                   formats={"gain (bits)": "{:.3f}"}),
-                     hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="multi-row",
-                     height=min(400, 35 * (len(df) + 1) + 3),
-                     column_order=["rank", "skills", "gain (bits)", "community", "community label", "mark"])
-        rows = [r for r in common.table_rows(st.session_state.get(key)) if r < len(combos)]
+        combos = proposals(tree, tree.version, community, int(k), int(top), excluded, common.excluded_combos(tree))
+        rows = common.combination_table(tree, combos, "gap_props", height=400,
+                                        column_order=["rank", "skills", "gain (bits)", "community",
+                                                      "community label", "mark"])
         b = st.columns(2)
         b[0].button(f"Approve selected ({len(rows)})", key="gap_approve_sel", disabled=not rows,
-                    on_click=_approve, args=(combos, rows), icon=":material/check:")
+                    on_click=common.mark_combos, args=(combos, rows, "approved"), icon=":material/check:")
         b[1].button(f"Approve all {len(combos)}", key="gap_approve_all", disabled=not combos, type="primary",
-                    on_click=_approve, args=(combos, list(range(len(combos)))), icon=":material/done_all:")
+                    on_click=common.mark_combos, args=(combos, list(range(len(combos))), "approved"),
+                    icon=":material/done_all:")
         st.page_link(common.page_path("Synthesize"), label="Synthesise the approved combinations",
                      icon=":material/arrow_forward:")
