@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from pages.ui import charts, common
-from steps_core.export import (DEFAULT_CURRICULUM, FORMATS, community_of, curriculum_order, export_samples,
-                               select_samples)
+from pages.ui.download import export_zip, extension
+from steps_core.export import DEFAULT_CURRICULUM, FORMATS, export_counts, export_samples, select_samples, taxonomy_of
 
 frame = common.frame("Export")
 
@@ -21,10 +19,6 @@ FORMAT_HELP = {
     "alpaca": "JSONL with instruction / input / output / history",
     "parquet": "one Parquet file: id, skills, k, style, community, epoch, messages, provenance",
 }
-
-
-def extension(fmt: str) -> str:
-    return ".parquet" if fmt == "parquet" else ".jsonl"
 
 
 def options() -> dict:
@@ -39,69 +33,85 @@ def options() -> dict:
                                                       "(the reference weights for k = 2..7)",
                              key=common.bind("export.curriculum", True, lambda v: isinstance(v, bool)),
                              on_change=common.save, args=("export.curriculum",))
-    seed = c[3].number_input("Seed", 0, 2**31 - 1, step=1, help="for the curriculum's draws and shuffles",
-                             key=common.bind("export.seed", 0, lambda v: isinstance(v, int)),
+    seed = c[3].number_input("Seed", 0, common.MAX_SEED, step=1, help="for the curriculum's draws and shuffles",
+                             key=common.bind_int("export.seed", 0, 0, common.MAX_SEED),
                              on_change=common.save, args=("export.seed",))
     return dict(fmt=fmt, include_all=bool(include_all), curriculum=DEFAULT_CURRICULUM if curriculum else None,
                 seed=int(seed))
 
 
-def community_label(tree, ident: str, samples: list[dict]) -> str:
-    """The community's path of labels as the samples' combinations recorded it (the taxonomy they were
-    selected in), else its label in the tree in use."""
-    for s in samples:
-        combo = (s.get("provenance") or {}).get("combination") or {}
-        if community_of(s) == ident and (combo.get("lca_path") or combo.get("lca_label")):
-            return str(combo.get("lca_path") or combo.get("lca_label"))
+def community_label(tree, ident: str, recorded: dict[str, str]) -> str:
+    """The community's path of labels as the samples' combinations recorded it (``recorded``: the taxonomy
+    they were selected in, :func:`steps_core.export.taxonomy_of`), else its label in the tree in use."""
+    if ident == "root":
+        return "(across top-level communities)"
+    if recorded.get(ident):
+        return recorded[ident]
     node = tree.id_index.get(ident) if tree is not None else None
     return tree.labels[node] if node is not None and node > tree.n_skills else ""
 
 
-def preview(chosen: list[dict], tree, opts: dict) -> None:
-    """Counts of what will be written: total, per k, per community, per style (and per epoch)."""
-    per_k = Counter(int(s["k"]) for s in chosen)
-    per_c = Counter(community_of(s) for s in chosen)
+def preview(samples: list[dict], chosen: list[dict], tree, opts: dict) -> None:
+    """What will be written, counted as the manifest will count it (:func:`steps_core.export.export_counts`):
+    total, per k, per community, per style and per epoch."""
+    counts = export_counts(samples, include_all=opts["include_all"], curriculum=opts["curriculum"],
+                           seed=opts["seed"])
+    recorded = taxonomy_of(chosen)["communities"]
     c = st.columns([1, 2, 3])
     with c[0]:
-        st.metric("Samples", f"{len(chosen):,}", help="rows the file will hold")
-        st.caption("Styles: " + ", ".join(f"{k} {v:,}" for k, v in sorted(Counter(s["style"] for s in chosen).items())))
+        st.metric("Samples", f"{counts['total']:,}", help="rows the file will hold")
+        st.caption("Styles: " + common.md(", ".join(f"{k} {v:,}" for k, v in counts["per_style"].items())))
         st.caption("Edited by you: " + f"{sum(1 for s in chosen if s.get('edited')):,}")
-        if opts["curriculum"] is not None:
-            epochs = Counter(e for e, _ in curriculum_order(chosen, opts["curriculum"], seed=opts["seed"]))
-            st.caption("Per epoch: " + ", ".join(f"{e}: {n:,}" for e, n in sorted(epochs.items())))
+        if counts["per_epoch"] is not None:
+            st.caption("Per epoch: " + ", ".join(f"{e}: {n:,}" for e, n in counts["per_epoch"].items()))
     with c[1]:
         st.markdown("**Per number of skills k**")
-        st.bar_chart(pd.DataFrame({"k": [str(k) for k in sorted(per_k)], "samples": [per_k[k] for k in sorted(per_k)]}),
+        st.bar_chart(pd.DataFrame({"k": list(counts["per_k"]), "samples": list(counts["per_k"].values())}),
                      x="k", y="samples", height=220, color="#0072B2")
     with c[2]:
         st.markdown("**Per community** (where the combination's skills meet)")
+        per_c = sorted(counts["per_community"].items(), key=lambda kv: (-kv[1], kv[0]))
         df = pd.DataFrame([{"community": ident if ident != "root" else "—",
-                            "label": community_label(tree, ident, chosen) if ident != "root" else
-                            "(across top-level communities)",
-                            "samples": n} for ident, n in per_c.most_common()],
+                            "label": community_label(tree, ident, recorded), "samples": n} for ident, n in per_c],
                           columns=["community", "label", "samples"])
         colours = charts.community_colour_map(tree) if tree is not None else None
         st.dataframe(charts.styled(df, colours=colours), hide_index=True, width="stretch",
-                     height=min(250, 35 * (len(df) + 1) + 3))
-
-
-def write_to(samples: list[dict], opts: dict, path: Path, settings: dict):
-    return export_samples(samples, path, opts["fmt"], include_all=opts["include_all"], curriculum=opts["curriculum"],
-                          seed=opts["seed"], manifest_path=path.with_name(path.stem + ".manifest.json"),
-                          settings=settings)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def download_bytes(_samples: list[dict], stamp: str, opts_key: str, _opts: dict, _settings: dict) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"export{extension(_opts['fmt'])}"
-        write_to(_samples, _opts, path, _settings)
-        return path.read_bytes()
+                     height=common.table_height(len(df), 250))
 
 
 def record(path: str, opts: dict, manifest: dict, version: str | None) -> None:
     with common.shown_errors("Could not record the export: "):
         common.workspace().record_export(path, opts["fmt"], manifest, tree_version=version)
+
+
+def write_file(samples: list[dict], opts: dict, settings: dict, version: str | None, target: str) -> None:
+    """Write the file and its manifest to ``target`` and record the export."""
+    with common.shown_errors("Export failed: "):
+        path = Path(target.strip()).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        result = export_samples(samples, path, opts["fmt"], include_all=opts["include_all"],
+                                curriculum=opts["curriculum"], seed=opts["seed"],
+                                manifest_path=path.with_name(path.stem + ".manifest.json"), settings=settings)
+        record(str(result.path.resolve()), opts, result.manifest, version)
+        st.success(f"Wrote {result.rows:,} sample(s) to {common.md(result.path)} and the manifest to "
+                   f"{common.md(result.manifest_path)}.")
+
+
+def download(samples: list[dict], opts: dict, settings: dict, version: str | None) -> None:
+    """A button that downloads ``<workspace>-<format>.zip`` (data file and manifest); the zip is built and the
+    export recorded only when it is clicked (Streamlit runs the callable then, in a server thread)."""
+    ws = common.workspace()
+    stem = f"{ws.path.stem}-{opts['fmt']}"
+
+    def build() -> bytes:                       # no session here: only what the closure holds
+        data, manifest = export_zip(samples, opts["fmt"], stem, include_all=opts["include_all"],
+                                    curriculum=opts["curriculum"], seed=opts["seed"], settings=settings)
+        ws.record_export(f"download:{stem}.zip", opts["fmt"], manifest, tree_version=version)
+        return data
+
+    st.download_button(f"Download {stem}.zip", build, file_name=f"{stem}.zip", mime="application/zip",
+                       icon=":material/download:", key="export_download", on_click="ignore",
+                       help="the data file and its manifest in one zip; the export is recorded when you click")
 
 
 def outputs(samples: list[dict], opts: dict, version: str | None) -> None:
@@ -117,25 +127,10 @@ def outputs(samples: list[dict], opts: dict, version: str | None) -> None:
                                on_change=common.save, args=(f"export.path.{opts['fmt']}",),
                                help="the manifest is written beside it as <name>.manifest.json")
         if st.button("Write file", type="primary", icon=":material/save:", key="export_write"):
-            with common.shown_errors("Export failed: "):
-                path = Path(target.strip()).expanduser()
-                path.parent.mkdir(parents=True, exist_ok=True)
-                result = write_to(samples, opts, path, settings)
-                record(str(result.path.resolve()), opts, result.manifest, version)
-                st.success(f"Wrote {result.rows:,} sample(s) to `{result.path}` and the manifest to "
-                           f"`{result.manifest_path}`.")
+            write_file(samples, opts, settings, version, target)
     with right:
         st.markdown("**Download**")
-        stamp = "|".join(f"{s['id']}:{s['updated_at']}" for s in samples)
-        opts_key = repr(sorted((k, str(v)) for k, v in {**opts, **settings}.items()))   # the manifest's settings too
-        with common.shown_errors("Cannot prepare the download: "):
-            data = download_bytes(samples, stamp, opts_key, opts, settings)
-            name = f"{ws.path.stem}-{opts['fmt']}{extension(opts['fmt'])}"
-            st.download_button(f"Download {name}", data, file_name=name, icon=":material/download:",
-                               mime="application/octet-stream", key="export_download",
-                               on_click=record, args=(f"download:{name}", opts, {"download": name,
-                                                                                  "bytes": len(data)}, version))
-            st.caption(f"{len(data):,} bytes")
+        download(samples, opts, settings, version)
 
 
 def history() -> None:
@@ -149,7 +144,7 @@ def history() -> None:
                    "tree": e["tree_version"]} for e in reversed(exports)], hide_index=True, width="stretch")
     last = next((e for e in reversed(exports) if "counts" in e["manifest"]), None)
     if last is not None:
-        with st.expander(f"Manifest of the last file written ({Path(last['path']).name})", expanded=True):
+        with st.expander(f"Manifest of the last export ({common.md(Path(last['path']).name)})", expanded=True):
             st.json({k: v for k, v in last["manifest"].items() if k != "ids"}, expanded=2)
 
 
@@ -165,9 +160,9 @@ def main() -> None:
                 icon=":material/info:")
         st.page_link(common.page_path("Synthesize"), label="Go to Synthesize", icon=":material/arrow_forward:")
     else:
-        preview(chosen, tree, opts)
+        preview(samples, chosen, tree, opts)
         st.divider()
-        outputs(samples, opts, tree.version if tree is not None else common.workspace().get_setting("tree_version"))
+        outputs(samples, opts, common.tree_version(tree))
     st.divider()
     history()
 

@@ -211,6 +211,18 @@ class SkillGraph:
         order = np.lexsort((up.col, up.row))
         return up.row[order].astype(np.int64), up.col[order].astype(np.int64), up.data[order].astype(float)
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """A content hash of the graph (skills, counts, edges and weights), computed once."""
+        import hashlib
+
+        h = hashlib.sha256()
+        h.update("\0".join(self.skills).encode("utf-8", "surrogatepass"))
+        h.update(np.asarray(self.counts, "<i8").tobytes())
+        for arr, dtype in zip(self.edges(), ("<i8", "<i8", "<f8")):
+            h.update(np.asarray(arr, dtype).tobytes())
+        return h.hexdigest()
+
     def weight(self, a: str, b: str) -> float:
         return float(self.adjacency[self.index[a], self.index[b]])
 

@@ -154,13 +154,16 @@ class EncodingTree:
             order_nodes.append(v)
             if v >= n:
                 stack.extend(kept_children(v))
+        leaves_of: dict[int, list[int]] = {}
         for v in reversed(order_nodes):
             if v < n:
-                vol_of[v], min_leaf[v] = float(deg[v]), v
+                leaves_of[v], min_leaf[v] = [v], v
             else:
                 ch = kept_children(v)
-                vol_of[v] = float(sum(vol_of[c] for c in ch))
+                leaves_of[v] = [x for c in ch for x in leaves_of[c]]
                 min_leaf[v] = min(min_leaf[c] for c in ch)
+            # exact, order-independent sum: children order (hence ids) must not depend on node numbering
+            vol_of[v] = math.fsum(float(deg[x]) for x in leaves_of[v])
         # breadth-first renumbering: leaves keep their index, root = n, communities n+1, n+2, ...
         new_index = {top: n}
         new_parent = [-1] * (n + 1)
@@ -395,12 +398,11 @@ class EncodingTree:
 
     @cached_property
     def version(self) -> str:
-        """A content hash of the tree (structure, labels, graph edges and counts): 12 hex digits."""
-        doc = to_dict(self, include_edges=True)
-        for meta in ("method", "k", "weighting", "n_records"):      # not content: the same tree, however made
-            doc.pop(meta, None)
-        payload = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+        """A content hash of the tree: its graph (:attr:`SkillGraph.fingerprint`), structure and labels; 12 hex
+        digits. The same tree however made (method, k, weighting name) has the same version."""
+        payload = json.dumps([self.graph.fingerprint, self.parent.tolist(), self.labels[self.n_skills:]],
+                             ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def _default_labels(graph: SkillGraph, parent: np.ndarray, children, depth: np.ndarray, anc: np.ndarray,

@@ -3,7 +3,9 @@ Parquet) with its manifest, the export recorded in the workspace, and the empty 
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections import Counter
 
 import pyarrow.parquet as pq
@@ -76,3 +78,53 @@ def test_nothing_to_export(app_env):
     at = new_app("export")
     assert any("Nothing to export yet" in str(i.value) for i in at.info)
     assert not [b for b in at.button if b.key == "export_write"]
+
+
+def test_download_is_built_on_click_and_records_its_manifest(app_env, monkeypatch):
+    """The download is a zip of the data file and its manifest, built only when the button is clicked (a
+    deferred download: the callable the page hands to Streamlit is what a click runs), and the workspace
+    records the real manifest."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = {}
+    real = MediaFileManager.add_deferred
+
+    def capture(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        deferred[file_name] = data_callable
+        return real(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    samples = make_samples(app_env, accept=4, reject=1)
+    accepted = [s for s in samples if s["accepted"]]
+    at = new_app("export")
+    assert_ok(at)
+    with open_ws(app_env.ws) as ws:
+        assert ws.exports() == []                                       # nothing built nor recorded yet
+    data = deferred["app-openai.zip"]()                                 # what a click runs (no script context)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert sorted(z.namelist()) == ["app-openai.jsonl", "app-openai.manifest.json"]
+        rows = [json.loads(line) for line in z.read("app-openai.jsonl").decode().splitlines()]
+        manifest = json.loads(z.read("app-openai.manifest.json"))
+    assert sorted(r["messages"][-1]["content"] for r in rows) == sorted(s["messages"][-1]["content"] for s in accepted)
+    assert sorted(manifest["ids"]) == sorted(s["id"] for s in accepted) and manifest["counts"]["total"] == 4
+    assert manifest["output"]["path"] == "app-openai.jsonl"
+    with open_ws(app_env.ws) as ws:
+        exports = ws.exports()
+    assert [e["path"] for e in exports] == ["download:app-openai.zip"]
+    assert exports[0]["manifest"] == manifest and exports[0]["tree_version"] == samples[0]["tree_version"]
+
+
+def test_preview_counts_are_the_manifest_counts(app_env):
+    """The counts shown before writing are the ones the manifest will hold (per k, community, style, epoch)."""
+    from steps_core.export import DEFAULT_CURRICULUM, export_counts
+
+    samples = make_samples(app_env, accept=6, reject=1)
+    want = export_counts(samples, curriculum=DEFAULT_CURRICULUM, seed=0)
+    at = new_app("export")
+    assert {m.label: m.value for m in at.metric}["Samples"] == str(want["total"])
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "Per epoch: " + ", ".join(f"{e}: {n:,}" for e, n in want["per_epoch"].items()) in captions
+    assert "Styles: " + ", ".join(f"{k} {v:,}" for k, v in want["per_style"].items()) in captions
+    per_community = next(d.value for d in at.dataframe if "label" in d.value.columns)
+    shown = dict(zip(per_community["community"].replace("—", "root"), per_community["samples"]))
+    assert shown == want["per_community"]

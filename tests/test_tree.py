@@ -201,3 +201,16 @@ def test_custom_labels_survive_round_trip():
     back = from_dict(to_dict(t2))
     assert back.labels[back.node_of("2")] == "<b>mine</b>"
     assert back.labels[back.node_of("1")] == t.labels[t.node_of("1")]
+
+
+def test_tied_volumes_keep_ids_and_version_through_a_round_trip():
+    # two communities whose volumes are equal in exact arithmetic but summed in different orders
+    w = [0.1, 0.2, 0.3]
+    edges = [("a1", "a2", w[0]), ("a2", "a3", w[1]), ("a1", "a3", w[2]),
+             ("b1", "b2", w[2]), ("b2", "b3", w[0]), ("b1", "b3", w[1])]
+    g = graph_from_edges(edges)
+    for parent in ([7, 7, 7, 8, 8, 8, -1, 6, 6], [8, 8, 8, 7, 7, 7, -1, 6, 6]):
+        t = EncodingTree.from_parent(g, parent)
+        back = from_dict(to_dict(t))
+        assert back.ids == t.ids and back.version == t.version
+        assert t.labels[t.node_of("1")].startswith("a")        # equal volumes: the smaller skill first
