@@ -204,13 +204,17 @@ def test_custom_labels_survive_round_trip():
 
 
 def test_tied_volumes_keep_ids_and_version_through_a_round_trip():
-    # two communities whose volumes are equal in exact arithmetic but summed in different orders
-    w = [0.1, 0.2, 0.3]
-    edges = [("a1", "a2", w[0]), ("a2", "a3", w[1]), ("a1", "a3", w[2]),
-             ("b1", "b2", w[2]), ("b2", "b3", w[0]), ("b1", "b3", w[1])]
-    g = graph_from_edges(edges)
-    for parent in ([7, 7, 7, 8, 8, 8, -1, 6, 6], [8, 8, 8, 7, 7, 7, -1, 6, 6]):
-        t = EncodingTree.from_parent(g, parent)
-        back = from_dict(to_dict(t))
-        assert back.ids == t.ids and back.version == t.version
-        assert t.labels[t.node_of("1")].startswith("a")        # equal volumes: the smaller skill first
+    # two top communities of equal volume in exact arithmetic (.1 + .2 + .3), whose sub-communities are
+    # numbered in opposite orders: summing child volumes in numbering order gave them different floats
+    weights = {"1": 0.05, "2": 0.1, "3": 0.15}
+    g = graph_from_edges([(f"{top}{s}x", f"{top}{s}y", w) for top in "ab" for s, w in weights.items()])
+    ix, n = g.index, g.n_skills
+    parent = [0] * n + [-1, n, n]
+    for top, order, up in (("b", "123", n + 1), ("a", "321", n + 2)):
+        for s in order:
+            parent.append(up)
+            parent[ix[f"{top}{s}x"]] = parent[ix[f"{top}{s}y"]] = len(parent) - 1
+    t = EncodingTree.from_parent(g, parent)
+    back = from_dict(to_dict(t))
+    assert back.ids == t.ids and back.version == t.version
+    assert t.skills[t.members(t.node_of("1"))[0]].startswith("a")      # equal volumes: smaller skill first
