@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 
 from pages.ui import charts, common
 from pages.ui.edits import edit_view
@@ -97,7 +96,7 @@ def chart_controls(tree: EncodingTree) -> tuple[str, str, bool]:
     show = c3.toggle("Skills ring", help="Show every skill as the outer ring (off: communities only).",
                      key=common.bind("tax.skills", tree.n_skills <= 400, lambda v: isinstance(v, bool)),
                      on_change=common.save, args=("tax.skills",))
-    c4.button("Rebuild", icon=":material/refresh:", on_click=common.request_rebuild,
+    c4.button("Rebuild", key="tax_rebuild", icon=":material/refresh:", on_click=common.request_rebuild,
               help="Read the data again and rebuild the tree (it is rebuilt by itself when a setting changes).")
     return kind, colour, show
 
@@ -157,24 +156,23 @@ def skills_view(tree: EncodingTree, samples) -> None:
 def network_view(tree: EncodingTree) -> None:
     st.caption("Skills as nodes (size: records; colour: community, as in the chart); drag to move, scroll to "
                "zoom, hover for figures. The heaviest 1,500 edges are drawn.")
-    components.html(network(tree, tree.version), height=640, scrolling=False)
+    # st.iframe, like the deprecated components.v1.html it replaces (the same element), gives the page
+    # scripts and same-origin access: it is our own HTML, with every name from the data escaped
+    st.iframe(network(tree, tree.version), height=640)
     top = [c for c in tree.children[tree.root] if c >= tree.n_skills]
     legend = charts.community_frame(tree)
     legend = legend[legend["community"].isin([tree.ids[c] for c in top])][["community", "label", "skills"]]
-    table(legend.reset_index(drop=True), tree, height=min(420, 36 * (len(legend) + 1)))
+    table(legend.reset_index(drop=True), tree, height=common.table_height(len(legend)))
 
 
 def main() -> None:
     common.page_intro("Taxonomy", "See how the corpus's skills group into nested communities: click a sector of "
                                   "the tree, or pick a row below, to inspect a community or a skill; see what your "
                                   "accepted samples cover, fill the gaps, and correct the taxonomy by hand.")
-    tree = None
-    with common.shown_errors("Could not build the taxonomy: "):
-        state = common.edit_state()
-        common.stale_edits_notice(state)
-        tree = common.current_tree(state)
-    if tree is None:
+    state = common.state_or_none()
+    if state is None:
         return
+    tree = state.tree
     edits = f" · {len(state.log.active)} edit(s) by hand" if state.applied and state.log.active else ""
     st.caption(f"{tree.n_skills:,} skills · {len(tree.communities):,} communities · height {tree.height} · "
                f"H^T {tree.entropy:.3f} bits of H¹ {tree.h1:.3f} (θ = {tree.theta:.1%}) · "

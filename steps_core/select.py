@@ -213,79 +213,104 @@ def _best_first(values: np.ndarray, want: int):
         yield np.lexsort((np.arange(m), -values))
 
 
+@dataclass(frozen=True, eq=False)
+class _Resolved:
+    """Settings resolved against a tree once per selection: skill indices and the arrays the search reads."""
+
+    blocked: np.ndarray
+    pins: tuple[int, ...]
+    excluded_sets: frozenset
+    h_ext: np.ndarray
+    anc: np.ndarray
+
+
+def _resolve(tree: EncodingTree, settings: SelectionSettings) -> _Resolved:
+    blocked = np.zeros(tree.n_skills, bool)
+    blocked[_indices(tree, settings.exclude)] = True
+    return _Resolved(blocked, tuple(_indices(tree, settings.pins)),
+                     frozenset(frozenset(_indices(tree, c)) for c in settings.exclude_combos),
+                     np.r_[tree.h, 0.0], tree.ancestors)
+
+
 def search(tree: EncodingTree, start: Sequence[str], settings: SelectionSettings,
-           embeddings: np.ndarray | None = None) -> list[Combination]:
-    """Beam search from one start set; returns up to ``settings.per_start`` combinations, best first."""
+           embeddings: np.ndarray | None = None, resolved: _Resolved | None = None) -> list[Combination]:
+    """Beam search from one start set; returns up to ``settings.per_start`` combinations, best first.
+
+    Each beam entry draws its next skill from its own pool: the step's ancestor community of the start or,
+    when that entry has used every free member of it, the next larger one. A coherence floor (with
+    ``embeddings``) is applied to the candidates of the last step, so feasible combinations are kept.
+    """
+    res = resolved or _resolve(tree, settings)
     start_idx = list(dict.fromkeys(_indices(tree, start, "start skill")))
-    excluded = set(_indices(tree, settings.exclude))
-    bad = [tree.skills[i] for i in start_idx if i in excluded]
+    bad = [tree.skills[i] for i in start_idx if res.blocked[i]]
     if bad:
         raise InputError(f"start skill(s) excluded: {', '.join(bad)}")
-    pin_idx = [i for i in _indices(tree, settings.pins) if i not in start_idx]
-    fixed = start_idx + pin_idx
+    fixed = start_idx + [i for i in res.pins if i not in start_idx]
     k = settings.k
     if len(fixed) > k:
         raise InputError(f"start and pinned skills ({len(fixed)}) exceed k={k}")
-    n_nodes = tree.n_nodes
-    h_ext = np.r_[tree.h, 0.0]
-    anc = tree.ancestors
-    mask0 = np.zeros(n_nodes + 1, bool)
-    mask0[n_nodes] = True
+    h_ext, anc = res.h_ext, res.anc
+    mask0 = np.zeros(tree.n_nodes + 1, bool)
+    mask0[tree.n_nodes] = True
     for i in start_idx:
         mask0[anc[i]] = True
     gains0: list[float] = []
-    for i in pin_idx:
-        g = float(h_ext[anc[i]][~mask0[anc[i]]].sum())
-        gains0.append(g)
+    for i in fixed[len(start_idx):]:
+        gains0.append(float(h_ext[anc[i]][~mask0[anc[i]]].sum()))
         mask0[anc[i]] = True
     # beam: list of (skills tuple, total gain, step gains tuple, covered mask)
     beam = [(tuple(fixed), float(sum(gains0)), tuple(gains0), mask0)]
     pools = _pools(tree, start_idx) if settings.scope == "local" else [tree.members(tree.root)]
-    blocked = np.zeros(tree.n_skills, bool)
-    blocked[list(excluded)] = True
-    excluded_sets = {frozenset(_indices(tree, c)) for c in settings.exclude_combos}
+    pools = [p[~res.blocked[p]] for p in pools]
+    floor = settings.min_coherence if embeddings is not None else None
     n_steps = k - len(fixed)
-    width = settings.beam
     for step in range(n_steps):
         last = step == n_steps - 1
-        level = min(step, len(pools) - 1)
-        while True:
-            pool = pools[level]
-            pool = pool[~blocked[pool]]
-            chosen_any = np.zeros(tree.n_skills, bool)
-            for skills, *_ in beam:
-                chosen_any[list(skills)] = True
-            if np.any(~chosen_any[pool]) or level == len(pools) - 1:
-                break
-            level += 1                                # every free member used: widen one level
-        if pool.size == 0:
-            return []
-        masks = np.stack([b[3] for b in beam])                         # (B, nodes + 1)
-        pa = anc[pool]                                                 # (P, H)
-        gains = (h_ext[pa][None, :, :] * ~masks[:, pa]).sum(axis=2)    # (B, P)
         taken = np.zeros((len(beam), tree.n_skills), bool)
         for r, b in enumerate(beam):
             taken[r, list(b[0])] = True
-        gains[taken[:, pool]] = -np.inf
-        totals = gains + np.array([b[1] for b in beam])[:, None]
-        flat = totals.ravel()
-        want = width if not last else max(width, settings.per_start) * 4
+        by_level: dict[int, list[int]] = {}
+        for r in range(len(beam)):
+            level = min(step, len(pools) - 1)
+            while level < len(pools) - 1 and not np.any(~taken[r, pools[level]]):
+                level += 1                             # this entry used every free member: widen
+            by_level.setdefault(level, []).append(r)
+        tot_parts, row_parts, y_parts, gain_parts = [], [], [], []
+        for level in sorted(by_level):
+            rows = np.asarray(by_level[level])
+            pool = pools[level]
+            if pool.size == 0:
+                continue
+            pa = anc[pool]                                                     # (P, H)
+            masks = np.stack([beam[r][3] for r in rows])                       # (R, nodes + 1)
+            gains = (h_ext[pa][None, :, :] * ~masks[:, pa]).sum(axis=2)        # (R, P)
+            gains[taken[rows][:, pool]] = -np.inf
+            tot_parts.append((gains + np.array([beam[r][1] for r in rows])[:, None]).ravel())
+            row_parts.append(np.repeat(rows, pool.size))
+            y_parts.append(np.tile(pool, rows.size))
+            gain_parts.append(gains.ravel())
+        if not tot_parts:
+            return []
+        flat, row_of, y_of, gain_of = (np.concatenate(x) for x in (tot_parts, row_parts, y_parts, gain_parts))
+        want = settings.beam if not last else max(settings.beam, settings.per_start) * 4
         new_beam = []
         seen: set[frozenset] = set()
         for order in _best_first(flat, want):
             for pos in order:
                 if not np.isfinite(flat[pos]):
                     break
-                r, c = divmod(int(pos), pool.size)
-                skills, total, steps, mask = beam[r]
-                y = int(pool[c])
+                skills, _, steps, mask = beam[row_of[pos]]
+                y = int(y_of[pos])
                 key = frozenset(skills + (y,))
-                if key in seen or (last and key in excluded_sets):
+                if key in seen:
                     continue
                 seen.add(key)
+                if last and (key in res.excluded_sets or
+                             (floor is not None and coherence(embeddings, skills + (y,)) < floor)):
+                    continue
                 m = mask.copy()
                 m[anc[y]] = True
-                new_beam.append((skills + (y,), float(flat[pos]), steps + (float(gains[r, c]),), m))
+                new_beam.append((skills + (y,), float(flat[pos]), steps + (float(gain_of[pos]),), m))
                 if len(new_beam) >= want:
                     break
             else:
@@ -296,16 +321,14 @@ def search(tree: EncodingTree, start: Sequence[str], settings: SelectionSettings
             return []
     out = []
     for skills, total, steps, _ in beam:
-        if frozenset(skills) in excluded_sets:
-            continue
         coh = coherence(embeddings, skills) if embeddings is not None else None
-        if settings.min_coherence is not None and coh is not None and coh < settings.min_coherence:
-            continue
+        if frozenset(skills) in res.excluded_sets or (floor is not None and coh < floor):
+            continue                                  # only when no step was searched (start + pins = k)
+        if len(out) >= settings.per_start:
+            break
         lca, label, path = _lca_id(tree, skills)
         out.append(Combination(tuple(tree.skills[i] for i in skills), tuple(tree.skills[i] for i in start_idx),
                                total, steps, lca, settings.scope, k, coh, label, path, tree.version))
-        if len(out) >= settings.per_start:
-            break
     return out
 
 
@@ -337,8 +360,9 @@ def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] |
         if not start_sets or any(not st for st in start_sets):
             raise InputError("each start set needs at least one skill")
     found: dict[frozenset, Combination] = {}
+    resolved = _resolve(tree, s)
     for done, st in enumerate(start_sets, start=1):
-        for combo in search(tree, st, s, embeddings):
+        for combo in search(tree, st, s, embeddings, resolved):
             old = found.get(combo.key)
             if old is None or combo.gain > old.gain + 1e-12:
                 found[combo.key] = combo

@@ -3,8 +3,10 @@
 :func:`write_demo` writes ``corpus.jsonl`` (records with ``messages`` and ``skills``), ``skills.csv`` and
 ``topics.txt`` into a folder, the layout of ``assets/demo``; the app tests point ``STEPS_DEMO_DIR`` at it so
 they never depend on the size of the shipped demo. Skills come in *areas* (a community each) and records mostly
-combine skills of one area, with a few bridges, so the tree has clear communities. With ``hostile=True`` one
-skill is named :data:`HOSTILE` (an HTML script tag) and co-occurs with the first area.
+combine skills of one area, with a few bridges, so the tree has clear communities. With ``hostile=True`` two
+skills are named like HTML that would run a script if inserted unescaped: :data:`HOSTILE` (a script tag, in
+the first area) and :data:`HOSTILE_IMG` (an image whose ``onerror`` runs even through ``innerHTML``, in the
+last area).
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ def write_demo(folder: str | Path, *, n_records: int = 240, seed: int = 7, hosti
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     areas = {name: list(skills) for name, skills in AREAS.items()}
-    if hostile:
-        areas["code"].append(HOSTILE)
+    planted = {"code": HOSTILE, "stories": HOSTILE_IMG} if hostile else {}
+    for area, name in planted.items():
+        areas[area].append(name)
     names = list(areas)
     records = []
     for i in range(n_records):
@@ -51,8 +54,8 @@ def write_demo(folder: str | Path, *, n_records: int = 240, seed: int = 7, hosti
         pool = areas[area]
         size = rng.choice([1, 2, 2, 3, 3, 3, 4])
         skills = rng.sample(pool, min(size, len(pool)))
-        if hostile and area == "code" and HOSTILE not in skills and i % 3 == 0:
-            skills[-1] = HOSTILE
+        if area in planted and planted[area] not in skills and i % 3 == 0:
+            skills[-1] = planted[area]
         if rng.random() < 0.12:                                   # a bridge to another area
             other = areas[names[(names.index(area) + 1 + rng.randrange(len(names) - 1)) % len(names)]]
             skills.append(rng.choice(other))

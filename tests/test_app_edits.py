@@ -200,3 +200,22 @@ def test_edited_version_reaches_combinations_samples_and_exports(app_env):
         assert [e["tree_version"] for e in ws.exports()] == [edited.version]
     assert "Software craft" in texts(export) or any(
         "Software craft" in " ".join(map(str, d.value.get("label", []))) for d in export.dataframe)
+
+
+def test_a_label_is_text_in_every_message(app_env):
+    """A label with Markdown in it (an image from a server, bold type) shows as typed: the success message,
+    the log and the pickers render none of it."""
+    from app_helpers import MARKDOWN, assert_escaped
+
+    at = edit_view(new_app("taxonomy"))
+    picker(at, "edit_node").set_value("2")
+    at.text_input(key="edit_label").input(MARKDOWN).run()
+    at.button(key="edit_go").click().run()
+    assert_ok(at)
+    done = [str(s.value) for s in at.success]
+    assert len(done) == 1 and MARKDOWN in done[0].replace("\\", "")
+    assert_escaped(at)
+    log = next(d.value for d in at.dataframe if "edit" in d.value.columns)
+    assert list(log["edit"]) == [f"rename community 2 to {MARKDOWN!r}"]
+    at.radio(key="edit_kind").set_value("merge").run()                   # the label in other views
+    assert_escaped(at)

@@ -8,7 +8,8 @@ import html
 import json
 import re
 
-from app_helpers import HOSTILE, app_env, assert_ok, new_app, reference_tree, write_demo  # noqa: F401
+from app_helpers import (HOSTILE, HOSTILE_IMG, app_env, assert_ok, figures, new_app,  # noqa: F401
+                         reference_tree, write_demo)
 
 
 def select_row(at, key: str, row: int):
@@ -66,15 +67,38 @@ def test_chart_selection_and_skill_search(app_env):
 
 
 def test_icicle_community_colours_and_rebuild(app_env):
+    from pages.ui import charts, common
+
     at = new_app("taxonomy")
+    tree = reference_tree(app_env.files["corpus"])
     at.radio(key="ws:cfg:tax.chart").set_value("icicle").run()
     at.radio(key="ws:cfg:tax.colour").set_value("community").run()
     assert_ok(at)
-    at.button[0].click().run()                                        # Rebuild: re-read and rebuild
+    trace = figures(at)[0]["data"][0]
+    assert trace["type"] == "icicle"
+    palette = charts.node_colours(tree)                               # one colour per community, skills alike
+    want = {charts.node_id(tree, v): palette[v] for v in [tree.root, *tree.communities, *range(tree.n_skills)]}
+    assert dict(zip(trace["ids"], trace["marker"]["colors"])) == want
+    common.memo("bench-sentinel", "other data", lambda: "kept")        # a cached result of other data
+    at.button(key="tax_rebuild").click().run()                         # Rebuild: re-read and rebuild
     assert_ok(at)
     assert [s.label for s in at.status][0].startswith("Built the taxonomy")
+    assert common.memo_ready("bench-sentinel", "other data")          # only this source's results were dropped
     fresh = new_app("taxonomy")
     assert fresh.radio(key="ws:cfg:tax.chart").value == "icicle"
+    assert figures(fresh)[0]["data"][0]["type"] == "icicle"
+
+
+def test_tree_height_help_and_levels(app_env):
+    """k = 2 is one level of communities (a flat partition): the help says "levels of communities + 1"."""
+    at = new_app("taxonomy")
+    assert "levels of communities + 1" in at.sidebar.select_slider(key="ws:cfg:height").help
+    at.select_slider(key="ws:cfg:height").set_value(2).run()
+    assert_ok(at)
+    levels = set(at.dataframe[0].value["level"])
+    assert levels == {1} == {2 - 1}
+    at.select_slider(key="ws:cfg:height").set_value(4).run()
+    assert max(at.dataframe[0].value["level"]) == 4 - 1
 
 
 def test_hostile_skill_name_is_text_everywhere(tmp_path, monkeypatch):
@@ -97,6 +121,22 @@ def test_hostile_skill_name_is_text_everywhere(tmp_path, monkeypatch):
         assert "<script>" not in piece, piece
     at.radio(key="tax_view").set_value("network").run()            # the network's page: see the test below
     assert_ok(at)
+    assert HOSTILE_IMG in tree.skills
+
+
+def test_network_in_an_iframe_without_deprecated_calls(app_env, monkeypatch):
+    """The network is drawn with st.iframe (components.v1.html is deprecated and past its removal date): the
+    page holds the network's own HTML and no deprecation is reported."""
+    import streamlit.deprecation_util as deprecation
+
+    said = []
+    monkeypatch.setattr(deprecation, "show_deprecation_warning", lambda message, *a, **k: said.append(message))
+    at = new_app("taxonomy")
+    at.radio(key="tax_view").set_value("network").run()
+    assert_ok(at)
+    frames = at.get("iframe")
+    assert len(frames) == 1 and "new vis.DataSet" in frames[0].proto.srcdoc
+    assert said == []
 
 
 def test_figures_escape_names_and_sizes_add_up(tmp_path):

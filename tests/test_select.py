@@ -206,3 +206,33 @@ def test_tiny_trees():
     with pytest.raises(InputError, match="only 2 skill"):
         select_combinations(two, k=3)
     assert select_combinations(two, starts=[["a", "b"]], k=2)[0].gain == 0.0
+
+
+def test_coherence_floor_keeps_feasible_low_gain_combinations(tree):
+    # only one partner of the start is coherent with it, and it is not the best by gain
+    s = tree.skills[0]
+    best = select_combinations(tree, starts=[[s]], k=2, beam=1, scope="global")[0].skills[1]
+    partner = next(x for x in tree.skills if x not in (s, best))
+    emb = np.eye(tree.n_skills)
+    emb[tree.graph.index[partner]] = emb[0]
+    got = select_combinations(tree, starts=[[s]], k=2, beam=1, scope="global", embeddings=emb, min_coherence=0.5)
+    assert [c.skills for c in got] == [(s, partner)] and got[0].coherence == pytest.approx(1.0)
+
+
+def test_locality_widens_per_beam_entry():
+    from steps_core.graph import graph_from_edges
+    from steps_core.tree import EncodingTree
+
+    # tree: root > {community 1.1 = {s, a, b}, p} and root > {x, y}; start s, pin p, k = 4
+    g = graph_from_edges([("s", "a", 1), ("a", "b", 1), ("s", "b", 1), ("b", "p", 1), ("p", "x", 1), ("x", "y", 1)])
+    ix = g.index
+    parent = [0] * 6 + [-1, 8, 6, 6]
+    for v in "sab":
+        parent[ix[v]] = 7
+    parent[ix["p"]] = 8
+    parent[ix["x"]] = parent[ix["y"]] = 9
+    t = EncodingTree.from_parent(g, parent)
+    combos = select_combinations(t, starts=[["s"]], k=4, beam=5, pins=["p"], per_start=5)
+    # step 1 draws from {s, a, b}; step 2 from community 1 = {s, a, b, p}, where each entry still has a free
+    # member (b or a): no entry may jump to the root's x or y
+    assert combos and all(set(c.skills) == {"s", "p", "a", "b"} for c in combos)

@@ -56,7 +56,7 @@ from steps_core.workspace import DEFAULT_ROOT, Workspace, workspace_path
 WORKSPACE_ENV = "STEPS_WORKSPACE"
 #: Global settings of the taxonomy and their defaults.
 BUILD_DEFAULTS = {"height": 3, "weighting": "lift", "min_count": 1, "min_cooccur": 1, "skip_bad": False}
-#: Tree heights offered (levels of communities under the root).
+#: Tree heights offered (k: levels of communities + 1).
 HEIGHTS = (2, 3, 4, 5)
 #: Largest seed offered.
 MAX_SEED = 2**31 - 1
@@ -84,7 +84,8 @@ HELP = {
             "skills; higher = a combination the corpus covers less",
     "coherence": "mean cosine similarity of the skills' descriptions (MiniLM embeddings, −1 to 1); "
                  "higher = the skills belong together",
-    "height": "levels of communities between the root and the skills; more levels = finer nested groups",
+    "height": "tree height k: levels of communities + 1 (k = 2: one level of communities, a flat partition; "
+              "k = 3: communities and their sub-communities); higher = finer nested groups",
     "weighting": "how a co-occurrence count becomes an edge weight: " + "; ".join(
         f"{k}: {v}" for k, v in WEIGHTINGS.items()),
     "min_count": "skills tagged on fewer records than this are left out of the graph",
@@ -384,8 +385,15 @@ def memo_ready(kind: str, key: str) -> bool:
 
 
 def clear_memo() -> None:
-    """Forget every cached result."""
+    """Forget every cached result (of every session: a server restart, for tests)."""
     _slot.clear()
+
+
+def forget(kind: str, key: str) -> None:
+    """Forget the one cached result ``(kind, key)``: the next :func:`memo` computes it again."""
+    slot = _slot(kind, key)
+    with slot.lock:
+        slot.done, slot.value, slot.error = False, None, None
 
 
 def request_rebuild() -> None:
@@ -664,8 +672,10 @@ def base_tree() -> EncodingTree:
     settings = build_settings()
     key = tree_key(source, settings)
     force = st.session_state.pop("_rebuild", False)
-    if force:
-        clear_memo()
+    if force:                     # this source's counts, index and tree only: other sessions keep theirs
+        cooc = _cooc_key(source, settings.skip_bad)
+        for kind, k in (("cooc", cooc), ("support", cooc), ("tree", f"{ws.path}|{key}")):
+            forget(kind, k)
 
     def compute() -> EncodingTree:
         for art in ([] if force else reversed(ws.artefacts("tree"))):

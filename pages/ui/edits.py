@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from steps_core.edits import apply_op, describe_op
+from steps_core.edits import apply_op, describe_op, with_base
 from steps_core.errors import InputError
 from steps_core.tree import EncodingTree
 
@@ -61,14 +61,15 @@ def op_form(tree: EncodingTree) -> dict | None:
         if st.button("Move", key="edit_go", type="primary", icon=":material/drive_file_move:"):
             return {"op": "move", "skill": skill, "to": target}
     elif kind == "merge":
-        with_siblings = [i for i in ids if any(c >= tree.n_skills and c != tree.id_index[i]
-                                              for c in tree.children[int(tree.parent[tree.id_index[i]])])]
+        def sibling_communities(ident: str) -> list[str]:
+            return [tree.ids[c] for c in tree.siblings(tree.id_index[ident]) if c >= tree.n_skills]
+
+        with_siblings = [i for i in ids if sibling_communities(i)]
         if not with_siblings:
             st.caption("No community has a sibling community to merge with.")
             return None
         a = common.tree_selectbox("Community", with_siblings, "edit_a", tree, format_func=name)
-        node = tree.id_index[a]
-        siblings = [tree.ids[c] for c in tree.children[int(tree.parent[node])] if c >= tree.n_skills and c != node]
+        siblings = sibling_communities(a)
         b = common.tree_selectbox("Merge with (a sibling)", siblings, "edit_b", tree, format_func=name)
         if st.button("Merge", key="edit_go", type="primary", icon=":material/merge:"):
             return {"op": "merge", "a": a, "b": b}
@@ -87,7 +88,7 @@ def edit_log(state: common.EditState) -> None:
         st.caption("No edits yet. Every edit is saved in the workspace at once and can be undone.")
     else:
         df = charts.edit_log_frame(log.ops, log.cursor, state.trees if state.applied else None, describe_op)
-        st.dataframe(df, hide_index=True, width="stretch", height=min(320, 35 * (len(df) + 1) + 3),
+        st.dataframe(df, hide_index=True, width="stretch", height=common.table_height(len(df), 320),
                      column_order=["step", "edit", "state", "H^T after (bits)", "ΔH^T (bits)"],
                      column_config={c: st.column_config.NumberColumn(c, format="%.4f", help=common.HELP["ht"])
                                     for c in ("H^T before (bits)", "H^T after (bits)", "ΔH^T (bits)")})
@@ -124,14 +125,14 @@ def edit_view(state: common.EditState) -> None:
             try:
                 after = apply_op(tree, op)               # checked on the tree in use before it is stored
             except InputError as exc:
-                st.error(f"This edit cannot be made: {exc}", icon=":material/error:")
+                st.error(f"This edit cannot be made: {common.md(exc)}", icon=":material/error:")
                 return
             with common.shown_errors("Could not save the edit: "):
-                common.workspace().push_op({**op, "base": state.base.version})
+                common.workspace().push_op(with_base(op, state.base))
                 st.session_state["_edit_label_done"] = op["op"] == "relabel"
                 st.session_state["_edit_done"] = (f"{describe_op(op)}: H^T {tree.entropy:.4f} → "
                                                   f"{after.entropy:.4f} bits")
                 st.rerun()
         done = st.session_state.pop("_edit_done", None)
         if done:
-            st.success(f"Done — {done}.", icon=":material/check:")
+            st.success(f"Done — {common.md(done)}.", icon=":material/check:")
