@@ -143,7 +143,7 @@ def test_coherence_is_the_mean_cosine_of_minilm_embeddings(app_env):
 
 
 def test_hostile_skill_name_is_data_and_escaped_text(tmp_path, monkeypatch):
-    from app_helpers import HOSTILE, write_demo
+    from app_helpers import HOSTILE, HOSTILE_IMG, write_demo
 
     write_demo(tmp_path / "demo", hostile=True)
     monkeypatch.setenv("STEPS_DEMO_DIR", str(tmp_path / "demo"))
@@ -155,9 +155,10 @@ def test_hostile_skill_name_is_data_and_escaped_text(tmp_path, monkeypatch):
     assert_ok(at)
     skills, _ = ranked_rows(at)
     assert skills and all(HOSTILE in c for c in skills)              # the name is table data, shown as text
-    at.multiselect(key="manual_skills").set_value([HOSTILE, "regex"]).run()
+    at.multiselect(key="manual_skills").set_value([HOSTILE, HOSTILE_IMG, "regex"]).run()
+    assert_ok(at)
     for piece in [str(e.value) for e in (*at.markdown, *at.caption, *at.subheader, *at.warning)]:
-        assert "<script>" not in piece, piece                          # markdown source escaped
+        assert HOSTILE not in piece and HOSTILE_IMG not in piece, piece  # markdown source escaped
     at.multiselect(key="ws:marks:pinned").set_value([]).run()
     at.multiselect(key="ws:marks:excluded").set_value([HOSTILE]).run()
     assert all(HOSTILE not in c for c in ranked_rows(at)[0])

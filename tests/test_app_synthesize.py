@@ -179,7 +179,7 @@ def test_no_approved_combinations_points_to_the_combinations_page(app_env):
 
 
 def test_hostile_skill_in_sample_cards(tmp_path, monkeypatch):
-    from app_helpers import HOSTILE, write_demo
+    from app_helpers import HOSTILE, HOSTILE_IMG, write_demo
 
     files = write_demo(tmp_path / "demo", hostile=True)
     monkeypatch.setenv("STEPS_DEMO_DIR", str(tmp_path / "demo"))
@@ -187,12 +187,16 @@ def test_hostile_skill_in_sample_cards(tmp_path, monkeypatch):
     tree = reference_tree(files["corpus"])
     with open_ws(tmp_path / "ws.sqlite") as ws:
         ws.approve_combo([HOSTILE, "regex"], {"skills": [HOSTILE, "regex"]})
+        ws.approve_combo([HOSTILE_IMG, "humour"], {"skills": [HOSTILE_IMG, "humour"]})
     at = new_app("synthesize")
     at.button(key="synth_go").click().run()
     assert_ok(at)
-    assert HOSTILE in tree.skills
+    assert HOSTILE in tree.skills and HOSTILE_IMG in tree.skills
     headers = [str(m.value) for m in at.markdown if "· k=2 ·" in str(m.value)]
-    assert headers and all("<script>" not in h and "\\<script\\>alert\\(1\\)\\</script\\>" in h for h in headers)
+    assert len(headers) == 2
+    assert all(HOSTILE not in h and HOSTILE_IMG not in h for h in headers)
+    assert any("\\<script\\>alert\\(1\\)\\</script\\>" in h for h in headers)
+    assert any("\\<img src=x onerror=alert\\(1\\)\\>" in h for h in headers)
 
 
 def saving_errors(at) -> list[str]:

@@ -107,21 +107,21 @@ def test_hostile_skill_name_is_text_everywhere(tmp_path, monkeypatch):
     monkeypatch.setenv("STEPS_WORKSPACE", str(tmp_path / "ws.sqlite"))
     at = new_app("taxonomy")
     tree = reference_tree(tmp_path / "demo" / "corpus.jsonl")
-    assert HOSTILE in tree.skills
     at.radio(key="tax_view").set_value("skills").run()
-    at.text_input(key="tax_search").input("alert").run()
-    table = at.dataframe[-1].value
-    assert table["skill"].iloc[0] == HOSTILE                          # dataframes hold the name as data
-    select_row(at, "tax_skills", 0)
-    assert_ok(at)
-    heading = at.subheader[0].value
-    assert "<script>" not in heading                                   # markdown source is escaped...
-    assert re.sub(r"\\(.)", r"\1", heading) == f"Skill: {HOSTILE}"     # ...and reads as the name
-    for piece in [str(e.value) for e in (*at.markdown, *at.caption, *at.subheader)]:
-        assert "<script>" not in piece, piece
+    for name, query in ((HOSTILE, "script"), (HOSTILE_IMG, "onerror")):
+        assert name in tree.skills
+        at.text_input(key="tax_search").input(query).run()
+        table = at.dataframe[-1].value
+        assert table["skill"].iloc[0] == name                          # dataframes hold the name as data
+        select_row(at, "tax_skills", 0)
+        assert_ok(at)
+        heading = at.subheader[0].value
+        assert not re.search(r"(?<!\\)<", heading)                     # markdown source is escaped...
+        assert re.sub(r"\\(.)", r"\1", heading) == f"Skill: {name}"    # ...and reads as the name
+        for piece in [str(e.value) for e in (*at.markdown, *at.caption, *at.subheader)]:
+            assert name not in piece and not re.search(r"(?<!\\)<[a-z/]", piece), piece
     at.radio(key="tax_view").set_value("network").run()            # the network's page: see the test below
     assert_ok(at)
-    assert HOSTILE_IMG in tree.skills
 
 
 def test_network_in_an_iframe_without_deprecated_calls(app_env, monkeypatch):
@@ -147,7 +147,8 @@ def test_figures_escape_names_and_sizes_add_up(tmp_path):
     for kind in ("sunburst", "icicle"):
         for colour in charts.COLOUR_OPTIONS:
             trace = charts.tree_figure(tree, kind=kind, colour=colour).data[0]
-            assert html.escape(HOSTILE) in trace.labels and HOSTILE not in trace.labels
+            for name in (HOSTILE, HOSTILE_IMG):
+                assert html.escape(name) in trace.labels and name not in trace.labels
             values = dict(zip(trace.ids, trace.values))
             children: dict[str, int] = {}
             for ident, parent in zip(trace.ids, trace.parents):
@@ -170,13 +171,15 @@ def test_network_is_offline_and_escaped(tmp_path):
     files = write_demo(tmp_path / "demo", hostile=True)
     tree = reference_tree(files["corpus"])
     page = charts.network_html(tree)
-    assert "<script>alert(1)" not in page
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert not re.search(r"(?:src|href)=\"https?://", page)          # nothing fetched from the internet
     data = re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1)
-    assert "\\u003cscript\\u003e" in data
+    assert "\\u003cscript\\u003e" in data and "\\u003cimg src=x onerror=alert(1)\\u003e" in data
     nodes = json.loads(data)
     assert sorted(n["label"] for n in nodes) == sorted(tree.skills)
     hostile = next(n for n in nodes if n["label"] == HOSTILE)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile["title"] and "<script>" not in hostile["title"]
+    img = next(n for n in nodes if n["label"] == HOSTILE_IMG)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in img["title"] and "<img" not in img["title"]
     edges = json.loads(re.search(r"edges = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
     assert len(edges) == tree.graph.n_edges
