@@ -89,7 +89,7 @@ def pipeline_status(tree) -> None:
     exports = ws.exports() if s.exports else []
     step_card(cols[4], 5, "Export", s.exports > 0,
               [f"{s.exports:,} export(s)", f"last: {exports[-1]['manifest'].get('counts', {}).get('total', 0):,} "
-                                          f"samples, {exports[-1]['format']}" if exports else "nothing written yet"],
+                                          f"samples, {common.md(exports[-1]['format'])}" if exports else "nothing written yet"],
               common.page_path("Export"), "Export")
 
 
@@ -97,9 +97,9 @@ def data_details(tree) -> None:
     source = common.current_source()
     with st.expander("About this data"):
         st.markdown(f"- **Source:** {common.md(source.name)} ({source.kind})\n"
-                    f"- **Corpus:** `{source.corpus}`\n"
-                    f"- **Skill catalogue:** {'`' + str(source.catalog) + '`' if source.catalog else 'none'}\n"
-                    f"- **Topics:** {'`' + str(source.topics) + '`' if source.topics else 'none'}")
+                    f"- **Corpus:** {common.md(source.corpus)}\n"
+                    f"- **Skill catalogue:** {common.md(source.catalog) if source.catalog else 'none'}\n"
+                    f"- **Topics:** {common.md(source.topics) if source.topics else 'none'}")
         with common.shown_errors():
             cat, top = common.catalog(source), common.topics(source)
             st.caption(f"{len(cat):,} skills described in the catalogue, {len(top):,} topics.")

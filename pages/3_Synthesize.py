@@ -279,7 +279,7 @@ def sample_card(s: dict, grades: dict) -> None:
     score = f" · grade {g['points'].get('score')}/{g['points'].get('max_score')}" \
         if g and g["points"].get("status") == "ok" else ""
     with st.container(border=True):
-        st.markdown(f"**{' + '.join(common.md(x) for x in s['skills'])}** · k={s['k']} · {s['style']} · "
+        st.markdown(f"**{' + '.join(common.md(x) for x in s['skills'])}** · k={s['k']} · {common.md(s['style'])} · "
                     f"{decision}{' · edited' if s['edited'] else ''}{score}")
         if s["status"] != "ok":
             st.error(f"Synthesis failed: {common.md(s.get('error'))}")

@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import InputError
 from .novelty import SupportIndex
-from .select import coherence as mean_cosine, select_combinations
+from .select import MAX_K, MIN_K, coherence as mean_cosine, conditional_entropy, select_combinations
 from .tree import EncodingTree
 
 Progress = Callable[[int, "int | None"], None]
@@ -150,21 +150,15 @@ def sampler_stats(sampler: str, k: int, combos: Sequence[Sequence[str]], tree: E
                   index: SupportIndex, embeddings: np.ndarray | None = None) -> SamplerStats:
     """The measures of one sampler's combinations (``embeddings``: one row per skill of the tree)."""
     pos = tree.graph.index
-    h = tree.h
     gains, novel, coh = [], 0, []
     covered: set[int] = set()
     usage = np.zeros(tree.n_skills)
     for c in combos:
         idx = [pos[s] for s in c]
-        first = set(tree.path(idx[0]))
-        rest: set[int] = set()
         for i in idx:
-            p = tree.path(i)
-            covered.update(v for v in p if v >= tree.n_skills)
-            if i != idx[0]:
-                rest.update(p)
+            covered.update(v for v in tree.path(i) if v >= tree.n_skills)
             usage[i] += 1
-        gains.append(float(sum(h[v] for v in rest - first)))
+        gains.append(conditional_entropy(tree, c[1:], c[:1]))
         novel += index.support(c) == 0
         if embeddings is not None:
             coh.append(mean_cosine(embeddings, idx))
@@ -180,8 +174,8 @@ def compare_samplers(tree: EncodingTree, index: SupportIndex, *, ks: Sequence[in
     if n < 1:
         raise InputError(f"n must be >= 1, got {n}")
     for k in ks:
-        if not 2 <= k <= 8:
-            raise InputError(f"k must be from 2 to 8, got {k}")
+        if not MIN_K <= k <= MAX_K:
+            raise InputError(f"k must be from {MIN_K} to {MAX_K}, got {k}")
     rows = []
     total = len(ks) * len(samplers)
     for i, k in enumerate(ks):

@@ -113,7 +113,7 @@ def usage_by_community(tree: EncodingTree, samples: Iterable[dict]) -> list[Comm
         idx = [index[x] for x in s.get("skills", ()) if x in index]
         if not idx:
             continue
-        node = tree.lca(idx) if len(idx) > 1 else int(tree.parent[idx[0]])
+        node = tree.lca_community(idx)
         usage = (s.get("provenance") or {}).get("usage") or {}
         row = rows.setdefault(node, [0, 0, 0, 0.0])
         row[0] += 1

@@ -302,8 +302,12 @@ def graph_from_edges(edges: Iterable[tuple[str, str, float]], *, skills: Iterabl
         if not math.isfinite(w) or w < 0:
             raise InputError(f"weight must be a finite number >= 0, got {w!r}", path=source, line=pos,
                              field="weight")
-        if not a or not b:
-            raise InputError("empty skill name", path=source, line=pos, field="source" if not a else "target")
+        for name, fld in ((a, "source"), (b, "target")):
+            if not isinstance(name, str) or not name.strip():
+                raise InputError("empty skill name", path=source, line=pos, field=fld)
+            if name != name.strip():
+                raise InputError(f"skill name {name!r} starts or ends with whitespace (a space after a comma?)",
+                                 path=source, line=pos, field=fld)
         if a == b:
             raise InputError(f"self-loop on {a!r}: a skill cannot co-occur with itself", path=source, line=pos)
         key = (a, b) if a < b else (b, a)
@@ -354,7 +358,7 @@ def write_graph_csv(graph: SkillGraph, path: str | Path) -> tuple[Path, Path]:
 
 def _csv_rows(path: Path, required: Sequence[str]):
     try:
-        fh = path.open("r", encoding="utf-8", newline="")
+        fh = path.open("r", encoding="utf-8-sig", newline="")         # a byte-order mark (Excel) is fine
     except FileNotFoundError:
         raise InputError("file not found", path=str(path)) from None
     with fh:

@@ -160,5 +160,7 @@ def read_json_file(path: str | os.PathLike):
         raise InputError(f"not valid UTF-8 ({exc.reason})", path=str(path)) from None
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InputError("JSON nested too deeply to read", path=str(path)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=exc.lineno) from None

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from .errors import InputError
 from .tree import EncodingTree
@@ -98,8 +97,7 @@ def compress(tree: EncodingTree, a: int) -> EncodingTree:
         raise InputError("only a community (not a skill, not the root) can be compressed")
     parent = tree.parent.tolist()
     for c in tree.children[a]:
-        parent[c] = parent[a]
-    parent[a] = parent[a]            # left empty: canonicalisation drops it
+        parent[c] = parent[a]        # a is left empty: canonicalisation drops it
     return _rebuild(tree, parent)
 
 
@@ -153,6 +151,12 @@ def delta_move_2d(tree: EncodingTree, skill: int, target: int) -> float:
     """
     if tree.height > 2:
         raise InputError("the closed form holds for 2-level trees")
+    if not 0 <= skill < tree.n_skills:
+        raise InputError("only a skill (leaf) can be moved")
+    if target < tree.n_skills:
+        raise InputError("the target must be a community, not a skill")
+    if target == int(tree.parent[skill]):
+        return 0.0
     vol_g = float(tree.vol[tree.root])
     if vol_g <= 0:
         return 0.0
@@ -188,30 +192,15 @@ def relabel(tree: EncodingTree, node: int, label: str) -> EncodingTree:
 
 def split(tree: EncodingTree, node: int, *, refine: bool = True, seed: int = 0) -> EncodingTree:
     """Re-run the optimiser inside community ``node``: group its children into new sub-communities."""
-    from .optimize import LevelProblem, partition_level
-    import scipy.sparse as sp
+    from .optimize import _Builder, _items_problem, partition_level
 
     if node < tree.n_skills:
         raise InputError("only a community can be split")
     kids = list(tree.children[node])
     if len(kids) < 3:
         raise InputError(f"community {tree.ids[node]} has {len(kids)} children: nothing to split")
-    n = tree.n_skills
-    item_of = np.full(n, -1, np.int64)
-    for pos, c in enumerate(kids):
-        item_of[tree.members(c)] = pos
-    rows = np.flatnonzero(item_of >= 0)
-    pmat = sp.csr_array((np.ones(rows.size), (rows, item_of[rows])), shape=(n, len(kids)))
-    q = sp.csr_array(pmat.T @ tree.graph.adjacency @ pmat)
-    q.setdiag(0.0)
-    q.eliminate_zeros()
-    problem = LevelProblem(np.array([tree.vol[c] for c in kids]), q, float(tree.vol[node]))
+    problem = _items_problem(tree.graph, [list(c) for c in tree.children], kids, tree.n_skills)
     labels = partition_level(problem, refine=refine, seed=seed)
-    parent = tree.parent.tolist()
-    for g in np.unique(labels):
-        idx = np.flatnonzero(labels == g)
-        if 1 < idx.size < len(kids):
-            parent.append(node)
-            for i in idx:
-                parent[kids[i]] = len(parent) - 1
-    return _rebuild(tree, parent)
+    builder = _Builder(tree.parent.tolist(), tree.n_skills)
+    builder.insert_groups(node, kids, labels)
+    return _rebuild(tree, builder.parent)

@@ -522,26 +522,13 @@ def _quotient_problem(graph: SkillGraph, item_of_vertex: np.ndarray, n_items: in
     return LevelProblem(vol, q, graph.vol)
 
 
-@dataclass(frozen=True)
-class BuildReport:
-    """How a tree was grown: H^T after the 2-level step and the gain (bits, <= 0) of each inserted level."""
-
-    h2: float
-    above: tuple[float, ...]
-    below: tuple[float, ...]
-    chosen_above: int
-    chosen_below: int
-
-
 def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine: bool = True,
-               n_starts: int = 4, seed: int = 0, progress: Progress | None = None,
-               report: list | None = None) -> EncodingTree:
+               n_starts: int = 4, seed: int = 0, progress: Progress | None = None) -> EncodingTree:
     """Build an encoding tree of height at most ``k`` minimising the structural entropy of ``graph``.
 
     ``method="greedy"`` (default) grows levels by stratification, ``"topdown"`` only inside communities.
     ``refine=False`` uses plain greedy merging at every level. Skills without edges stay as leaves under
-    the root. ``progress(done, total)`` counts level problems solved. If ``report`` is a list, a
-    :class:`BuildReport` is appended to it.
+    the root. ``progress(done, total)`` counts level problems solved.
 
     >>> from steps_core.graph import graph_from_edges
     >>> e = [("a", "b", 1), ("b", "c", 1), ("a", "c", 1), ("d", "e", 1), ("e", "f", 1), ("d", "f", 1)]
@@ -637,9 +624,6 @@ def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine:
     parent = _compose(base.parent, above_steps[a - 1] if a else None, below_steps[b - 1] if b else None, n)
     if refine and method == "greedy" and a + b > 0:
         parent = _polish(graph, parent, n, **kw)
-    if report is not None:
-        h2 = EncodingTree.from_parent(graph, base.parent).entropy
-        report.append(BuildReport(h2, tuple(above_gain), tuple(below_gain), a, b))
     if progress is not None:
         progress(levels_total, levels_total)
     return EncodingTree.from_parent(graph, parent, method=method if refine else f"{method}-norefine", k=k)

@@ -42,16 +42,25 @@ def demo_files() -> DemoFiles:
     return files
 
 
+DEMO_OUTPUTS = ("graph.csv", "graph.nodes.csv", "tree.json", "combos.jsonl", "samples.jsonl")
+
+
 def run_demo(out_dir: str | Path = "steps-demo", *, height: int = 3, k: int = 3, n_combos: int = 20,
-             n_samples: int = 5, progress: Progress | None = None) -> dict[str, Path]:
+             n_samples: int = 5, force: bool = False, progress: Progress | None = None) -> dict[str, Path]:
     """Build the demo's graph, tree, combinations and a few template-backend samples into ``out_dir``.
 
-    Returns the files written, by name. ``progress(step, total)`` counts the five steps.
+    Returns the files written, by name. Refuses to replace existing files unless ``force``.
+    ``progress(step, total)`` counts the five steps.
     """
+    from .errors import InputError
     from .synth import SampleWriter, TemplateBackend, plan_jobs, synthesize
 
     files = demo_files()
     out = Path(out_dir)
+    existing = [name for name in DEMO_OUTPUTS if (out / name).exists()]
+    if existing and not force:
+        raise InputError(f"would replace {', '.join(existing)}; choose another folder or pass --force",
+                         path=str(out))
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
 

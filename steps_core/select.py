@@ -190,7 +190,7 @@ def _pools(tree: EncodingTree, start_idx: list[int]) -> list[np.ndarray]:
 
 
 def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str, str]:
-    node = tree.lca(idx) if len(idx) > 1 else int(tree.parent[idx[0]])
+    node = tree.lca_community(idx)
     return tree.ids[node], tree.labels[node], tree.community_path(node)
 
 
@@ -418,38 +418,56 @@ def read_combos(path: str | Path) -> list[Combination]:
     if not path.exists():
         raise InputError("file not found", path=str(path))
     out = []
-    with path.open("r", encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            where = dict(path=str(path), line=line_no)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not valid UTF-8 ({exc.reason})", **where) from None
             if not line.strip():
                 continue
             try:
                 d = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON: {exc.msg}", path=str(path), line=line_no) from None
+                raise InputError(f"invalid JSON: {exc.msg}", **where) from None
             if not isinstance(d, dict):
-                raise InputError("expected a JSON object", path=str(path), line=line_no)
-
-            def get(name, types, default=None, required=True):
-                if name not in d:
-                    if required:
-                        raise InputError("missing", path=str(path), line=line_no, field=name)
-                    return default
-                v = d[name]
-                if not isinstance(v, types) or isinstance(v, bool):
-                    raise InputError(f"expected {getattr(types, '__name__', types)}, got {type(v).__name__}",
-                                     path=str(path), line=line_no, field=name)
-                return v
-
-            skills = get("skills", list)
-            if not skills or not all(isinstance(s, str) and s for s in skills):
-                raise InputError("expected a non-empty list of skill names", path=str(path), line=line_no,
-                                 field="skills")
-            start = get("start", list, [], required=False)
-            steps = get("step_gains", list, [], required=False)
-            coh = d.get("coherence")
-            out.append(Combination(tuple(skills), tuple(start), float(get("gain", (int, float), 0.0, False)),
-                                   tuple(float(x) for x in steps), str(d.get("lca", "")),
-                                   str(d.get("scope", "")), int(get("k", int, len(skills), False)),
-                                   None if coh is None else float(coh), str(d.get("lca_label", "")),
-                                   str(d.get("lca_path", "")), str(d.get("tree_version", ""))))
+                raise InputError("expected a JSON object", **where)
+            out.append(_combo_from_dict(d, where))
     return out
+
+
+def _combo_from_dict(d: dict, where: dict) -> Combination:
+    def names(key: str, required: bool) -> tuple[str, ...]:
+        v = d.get(key, [])
+        if key not in d and required:
+            raise InputError("missing", field=key, **where)
+        if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v) or (required and not v):
+            raise InputError("expected a " + ("non-empty " if required else "") + "list of skill names",
+                             field=key, **where)
+        return tuple(v)
+
+    def number(key: str, v, optional: bool = False):
+        if optional and v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise InputError(f"expected a number, got {type(v).__name__}", field=key, **where)
+        return float(v)
+
+    def text(key: str) -> str:
+        v = d.get(key, "")
+        if not isinstance(v, str):
+            raise InputError(f"expected text, got {type(v).__name__}", field=key, **where)
+        return v
+
+    skills = names("skills", True)
+    steps = d.get("step_gains", [])
+    if not isinstance(steps, list):
+        raise InputError("expected a list of numbers", field="step_gains", **where)
+    k = d.get("k", len(skills))
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise InputError(f"expected an integer, got {type(k).__name__}", field="k", **where)
+    return Combination(skills, names("start", False), number("gain", d.get("gain", 0.0)),
+                       tuple(number("step_gains", x) for x in steps), text("lca"), text("scope"), k,
+                       number("coherence", d.get("coherence"), optional=True), text("lca_label"),
+                       text("lca_path"), text("tree_version"))

@@ -247,6 +247,8 @@ class EncodingTree:
         labels = _default_labels(graph, parent, children, depth, anc, bfs, src, dst, w)
         for node, text in custom.items():
             labels[node] = text
+        if k is not None and height > k:
+            k = height                     # an edit (split, combine) added a level: k is the height reached
         return cls(graph, parent, children, depth, vol, cut, h, se, tuple(ids), tuple(labels), method, k,
                    dict(custom))
 
@@ -352,6 +354,11 @@ class EncodingTree:
             out.append(node)
             node = int(self.parent[node])
         return out[::-1]
+
+    def lca_community(self, skills: Sequence[int]) -> int:
+        """The community a combination belongs to: the LCA of its skills (a single skill's parent)."""
+        skills = list(skills)
+        return self.lca(skills) if len(skills) > 1 else int(self.parent[skills[0]])
 
     def siblings(self, node: int) -> list[int]:
         """The other children of ``node``'s parent (empty for the root)."""
@@ -493,7 +500,8 @@ def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
     custom: dict[int, str] = {}
     nodes: list[tuple[str, int]] = []                # (skill or "", parent position) in document order
 
-    def walk(node, where: str, parent_pos: int) -> None:
+    def visit(node, where: str, parent_pos: int) -> list:
+        """Check one node, record it; returns its children to visit (iterative: any depth works)."""
         _expect(isinstance(node, dict), "expected a node object", source, where)
         pos = len(nodes)
         if "skill" in node:
@@ -504,24 +512,30 @@ def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
             if isinstance(node.get("count"), int):
                 counts[node["skill"]] = node["count"]
             nodes.append((node["skill"], parent_pos))
-            return
+            return []
         _expect(isinstance(node.get("children"), list) and node["children"],
                 "a community needs a non-empty 'children' list (or a leaf a 'skill')", source, where)
         nodes.append(("", parent_pos))
         if isinstance(node.get("label"), str) and node.get("label_custom") is True:
             custom[pos] = node["label"]
-        for i, c in enumerate(node["children"]):
-            walk(c, f"{where}.children[{i}]", pos)
+        return [(c, f"{where}.children[{i}]", pos) for i, c in enumerate(node["children"])]
 
-    walk(doc["root"], "root", -1)
+    todo = [(doc["root"], "root", -1)]
+    while todo:
+        todo.extend(reversed(visit(*todo.pop())))
     _expect(len(set(skills)) == len(skills), "a skill appears more than once", source, "root")
     known = set(skills)
     for i, (a, b, _) in enumerate(triples):
         _expect(a in known and b in known, f"edge names a skill that is not a leaf of the tree: "
                 f"{a if a not in known else b!r}", source, f"edges[{i}]")
-    graph = graph_from_edges(triples, skills=skills, counts=counts,
-                             weighting=str(doc.get("weighting", "given")))
-    graph = _with_records(graph, int(doc.get("n_records", 0) or 0))
+    n_records = doc.get("n_records", 0)
+    _expect(n_records is None or (isinstance(n_records, int) and not isinstance(n_records, bool) and n_records >= 0),
+            "expected a record count (an integer >= 0)", source, "n_records")
+    try:
+        graph = graph_from_edges(triples, skills=skills, counts=counts, weighting=str(doc.get("weighting", "given")))
+    except InputError as exc:                          # located by position: report the JSON path instead
+        raise InputError(exc.message, path=source, field=f"edges[{(exc.line or 1) - 1}]") from None
+    graph = _with_records(graph, n_records or 0)
     n = graph.n_skills
     index = graph.index
     # map document positions to parent-array nodes: leaves by skill index, communities after
@@ -539,8 +553,9 @@ def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
     _expect(nodes[0][0] == "", "the root must be a community", source, "root")
     labels = {node_id[pos]: text for pos, text in custom.items()}
     k = doc.get("k")
-    return EncodingTree.from_parent(graph, parent, method=str(doc.get("method", "given")),
-                                    k=int(k) if isinstance(k, int) else None, labels=labels)
+    _expect(k is None or (isinstance(k, int) and not isinstance(k, bool) and k >= 1),
+            "expected the tree height as an integer >= 1", source, "k")
+    return EncodingTree.from_parent(graph, parent, method=str(doc.get("method", "given")), k=k, labels=labels)
 
 
 def _with_records(graph: SkillGraph, n_records: int) -> SkillGraph:

@@ -59,3 +59,14 @@ def test_select_help():
     for opt in ("--k", "--beam", "--start", "--pin", "--exclude", "--exclude-combo", "--scope", "--per-start",
                 "--top", "--output"):
         assert opt in out
+
+
+def test_select_with_a_coherence_floor_and_semantic_graph(tmp_path):
+    corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(500, seed=1))
+    run("tree", corpus, "--k", "2", "--semantic", "0.3", "-o", tmp_path / "tree.json")
+    semantic = read_tree_json(tmp_path / "tree.json")
+    run("tree", corpus, "--k", "2", "-o", tmp_path / "plain.json")
+    assert semantic.graph.n_edges > read_tree_json(tmp_path / "plain.json").graph.n_edges
+    run("select", tmp_path / "tree.json", "--k", "3", "--top", "5", "--min-coherence", "0.2", "-o", tmp_path / "c.jsonl")
+    combos = read_combos(tmp_path / "c.jsonl")
+    assert combos and all(c.coherence is not None and c.coherence >= 0.2 for c in combos)

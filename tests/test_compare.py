@@ -30,7 +30,8 @@ def test_gini_by_hand():
 def test_each_sampler_gives_distinct_k_sets(setup, sampler):
     _, tree, _ = setup
     combos = sample_combinations(sampler, tree, 3, 30, seed=1)
-    assert combos and len(combos) <= 30
+    # 12 skills in 3 bundles: local steps allow only a dozen distinct sets; every other sampler has 30
+    assert len(combos) == 30 or (sampler == "steps-local" and len(combos) >= 10)
     assert all(len(set(c)) == 3 and set(c) <= set(tree.skills) for c in combos)
     assert len({frozenset(c) for c in combos}) == len(combos)
     assert combos == sample_combinations(sampler, tree, 3, 30, seed=1)          # reproducible

@@ -77,3 +77,14 @@ def test_exports_say_which_taxonomy_produced_them(tmp_path, demo):
     assert tax["tree_versions"] == [tree.version]
     for c in combos:
         assert tax["communities"][c.lca] == tree.community_path(tree.node_of(c.lca))
+
+
+def test_steps_demo_never_replaces_files_without_force(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "tree.json").write_text("my own work")
+    result = run("demo", "-o", out, "--samples", "0", ok=False)
+    assert "tree.json" in result.output and "--force" in result.output
+    assert (out / "tree.json").read_text() == "my own work"
+    run("demo", "-o", out, "--samples", "0", "--force")
+    assert (out / "tree.json").read_text() != "my own work"

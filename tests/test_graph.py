@@ -156,3 +156,14 @@ def test_semantic_blend():
     assert b.weight("a", "c") == 0.0
     with pytest.raises(InputError):
         blend_semantic(g, emb[:2])
+
+
+def test_edge_list_with_bom_and_padded_names(tmp_path):
+    p = tmp_path / "excel.csv"
+    p.write_bytes("\ufeffsource,target,weight\na,b,1\n".encode("utf-8"))
+    assert read_graph_csv(p).skills == ("a", "b")
+    q = tmp_path / "typo.csv"
+    q.write_text("source,target,weight\na, b,1\n")
+    with pytest.raises(InputError) as err:
+        read_graph_csv(q)
+    assert "typo.csv:2" in str(err.value) and "whitespace" in str(err.value) and err.value.field == "target"

@@ -75,8 +75,6 @@ def test_node_move_closed_form_2d(seed):
     targets = [c for c in t.communities] + [t.root]
     for v in rng.choice(t.n_skills, 10, replace=False):
         for target in targets:
-            if target == t.parent[v]:
-                continue
             moved = move_leaf(t, int(v), target)
             check_tree(moved)
             assert moved.entropy - t.entropy == pytest.approx(delta_move_2d(t, int(v), target), abs=1e-12)
@@ -105,3 +103,11 @@ def test_operator_errors(tree):
         move_leaf(tree, 0, 1)
     with pytest.raises(InputError):
         relabel(tree, tree.n_skills + 1, "   ")
+
+
+def test_move_closed_form_rejects_skills_as_targets():
+    g, _, _ = planted_hierarchy(40, n_groups=2, n_sub=2, p_sub=0.6, p_group=0.2, p_out=0.05, seed=0)
+    t = build_tree(g, k=2)
+    assert delta_move_2d(t, 0, int(t.parent[0])) == 0.0
+    with pytest.raises(InputError):
+        delta_move_2d(t, 0, 1)

@@ -236,3 +236,22 @@ def test_locality_widens_per_beam_entry():
     # step 1 draws from {s, a, b}; step 2 from community 1 = {s, a, b, p}, where each entry still has a free
     # member (b or a): no entry may jump to the root's x or y
     assert combos and all(set(c.skills) == {"s", "p", "a", "b"} for c in combos)
+
+
+@pytest.mark.parametrize("line,field", [
+    ('{"skills": ["a"], "step_gains": ["x"]}', "step_gains"),
+    ('{"skills": ["a"], "coherence": "high"}', "coherence"),
+    ('{"skills": ["a"], "start": [1, null]}', "start"),
+    ('{"skills": ["a"], "k": "two"}', "k"),
+    ('{"skills": []}', "skills"),
+])
+def test_bad_combos_lines(tmp_path, line, field):
+    p = tmp_path / "c.jsonl"
+    p.write_text('{"skills": ["a", "b"]}\n' + line + "\n")
+    with pytest.raises(InputError) as err:
+        read_combos(p)
+    assert (err.value.path, err.value.line, err.value.field) == (str(p), 2, field)
+    q = tmp_path / "latin.jsonl"
+    q.write_bytes(b'{"skills": ["caf\xe9"]}\n')
+    with pytest.raises(InputError, match="UTF-8"):
+        read_combos(q)

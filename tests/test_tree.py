@@ -218,3 +218,38 @@ def test_tied_volumes_keep_ids_and_version_through_a_round_trip():
     back = from_dict(to_dict(t))
     assert back.ids == t.ids and back.version == t.version
     assert t.skills[t.members(t.node_of("1"))[0]].startswith("a")      # equal volumes: smaller skill first
+
+
+@pytest.mark.parametrize("mutate,field", [
+    (lambda d: d.update(n_records="many"), "n_records"),
+    (lambda d: d.update(k=True), "k"),
+    (lambda d: d["edges"].append(["s00", "s01", -1.0]), "edges[7]"),
+    (lambda d: d["edges"].append(list(d["edges"][0])), "edges[7]"),
+])
+def test_tree_json_field_errors_name_the_file(tmp_path, mutate, field):
+    doc = to_dict(partition_tree(graph_of(BRIDGE), [0, 0, 0, 1, 1, 1]))
+    mutate(doc)
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as err:
+        read_tree_json(p)
+    assert err.value.path == str(p) and err.value.field == field
+
+
+def test_deeply_nested_tree_json_is_a_clear_error(tmp_path):
+    depth = 3000
+    text = '{"root": ' + '{"id": "c", "children": [' * depth + '{"id": "x", "skill": "s00"}' + "]}" * depth
+    p = tmp_path / "deep.json"
+    p.write_text(text + ', "edges": []}')
+    with pytest.raises(InputError, match="deep.json"):
+        read_tree_json(p)
+
+
+def test_edits_that_add_a_level_raise_k():
+    from steps_core.operators import combine
+
+    t = partition_tree(graph_of(BRIDGE), [0, 0, 0, 1, 1, 1])
+    t = EncodingTree.from_parent(t.graph, t.parent, k=2)
+    c = t.node_of("1")
+    deeper = combine(t, t.children[c][0], t.children[c][1])
+    assert deeper.height == 3 and deeper.k == 3 and to_dict(deeper)["k"] == 3

@@ -118,7 +118,8 @@ def shown_errors(what: str = "", rename: dict[str, str] | None = None, keep: str
     Code inside the block stops at the error; the page goes on after the block. ``rename`` replaces text in
     the message (e.g. a stored upload's path by the name of the file the user chose); ``keep`` also puts the
     message in ``st.session_state[keep]`` (to repeat it where it will be seen). Anything else (a bug) is
-    also shown, with its traceback folded away, rather than as a traceback page.
+    also shown, with its traceback folded away, rather than as a traceback page. Messages quote data (file
+    names, values, labels): they are escaped, so Markdown in them shows as typed; ``what`` is ours.
     """
     try:
         yield
@@ -126,11 +127,11 @@ def shown_errors(what: str = "", rename: dict[str, str] | None = None, keep: str
         message = str(exc)
         for old, new in (rename or {}).items():
             message = message.replace(old, new)
-        st.error(f"{what}{message}", icon=":material/error:")
+        st.error(f"{what}{md(message)}", icon=":material/error:")
         if keep is not None:
-            st.session_state[keep] = f"{what}{message}"
+            st.session_state[keep] = f"{what}{md(message)}"
     except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the app alive
-        st.error(f"{what}unexpected error: {type(exc).__name__}: {exc}", icon=":material/bug_report:")
+        st.error(f"{what}unexpected error: {md(type(exc).__name__)}: {md(exc)}", icon=":material/bug_report:")
         with st.expander("technical details"):
             st.code(traceback.format_exc(), language=None)
 
@@ -768,7 +769,7 @@ def stale_edits_notice(state: EditState) -> None:
                    "to the data and settings they were made on to use them again, or clear them.",
                    icon=":material/history:")
     elif state.error:
-        st.error(f"The taxonomy edits cannot be replayed ({state.error}); the tree built from the data is shown.",
+        st.error(f"The taxonomy edits cannot be replayed ({md(state.error)}); the tree built from the data is shown.",
                  icon=":material/error:")
     else:
         return

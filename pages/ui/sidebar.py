@@ -108,9 +108,9 @@ def draw_sidebar() -> Workspace | None:
         try:
             ws = common.workspace()
         except StepsError as exc:
-            st.error(f"Cannot open this workspace: {exc}")
+            st.error(f"Cannot open this workspace: {common.md(exc)}")
             return None
-        st.caption(f"Saved in `{ws.path}`")
+        st.caption(f"Saved in {common.md(ws.path)}")
 
         st.subheader("Data")
         current = common.current_source()
@@ -119,6 +119,6 @@ def draw_sidebar() -> Workspace | None:
         kind = st.radio("Source", list(SOURCE_KINDS), format_func=SOURCE_KINDS.get, key=kind_key,
                         horizontal=True, label_visibility="collapsed")
         _choose_source(kind)
-        st.caption(f"Using: **{common.md(current.name)}** (`{current.corpus.name}`)")
+        st.caption(f"Using: **{common.md(current.name)}** ({common.md(current.corpus.name)})")
         _settings()
     return ws

@@ -25,9 +25,25 @@ def graph_options(f):
                      help="Keep an edge only when the two skills share at least this many records.")(f)
     f = click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Keep a skill only when at least this many records are tagged with it.")(f)
+    f = click.option("--semantic", "semantic", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
+                     metavar="ALPHA",
+                     help="Blend in the semantic similarity of the skill names (offline MiniLM, each skill's 10 "
+                          "nearest): w = (1 - ALPHA) w / max(w) + ALPHA max(0, cos). 0 = co-occurrence only.")(f)
     f = click.option("--weighting", type=click.Choice(list(WEIGHTINGS)), default="lift", show_default=True,
                      help=_WEIGHTING_HELP)(f)
     return f
+
+
+def with_semantic(graph: SkillGraph, alpha: float) -> SkillGraph:
+    """The graph blended with the names' embeddings (method.md §1), or unchanged for alpha 0."""
+    if alpha <= 0:
+        return graph
+    from ..embed import embed_texts
+    from ..graph import blend_semantic
+
+    with progress_bar("embedding skills", unit=" skills") as bar:
+        emb = embed_texts(list(graph.skills), progress=bar)
+    return blend_semantic(graph, emb, alpha=alpha)
 
 
 def graph_from_corpus(path: str, weighting: str, min_count: int, min_cooccur: int, options: dict) -> SkillGraph:
@@ -42,7 +58,7 @@ def _is_edge_list(path: str) -> bool:
     p = Path(path)
     if p.suffix.lower() != ".csv" or not p.is_file():
         return False
-    with p.open("r", encoding="utf-8", errors="replace") as fh:
+    with p.open("r", encoding="utf-8-sig", errors="replace") as fh:
         header = fh.readline().strip().lower().replace(" ", "")
     return header == "source,target,weight"
 
@@ -60,13 +76,13 @@ def _summary(graph: SkillGraph) -> list[tuple[str, object]]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="graph.csv", show_default=True,
               help="Edge list to write (source,target,weight); the node list (skill,count) goes beside it "
                    "as <name>.nodes.csv.")
-def graph_cmd(corpus, weighting, min_count, min_cooccur, output, **kwargs):
+def graph_cmd(corpus, weighting, semantic, min_count, min_cooccur, output, **kwargs):
     """Count skill co-occurrences in CORPUS and write the weighted skill graph.
 
     CORPUS holds records tagged with skills (JSONL with a `skills` list per record, or any format the
     corpus options accept). Counting streams: the corpus is never held in memory.
     """
-    graph = graph_from_corpus(corpus, weighting, min_count, min_cooccur, read_options(kwargs))
+    graph = with_semantic(graph_from_corpus(corpus, weighting, min_count, min_cooccur, read_options(kwargs)), semantic)
     edges, nodes = write_graph_csv(graph, ensure_parent(output))
     echo_kv(_summary(graph) + [("edge list", edges), ("node list", nodes)])
 
@@ -91,8 +107,8 @@ def graph_cmd(corpus, weighting, min_count, min_cooccur, output, **kwargs):
                    "tree built from other data or settings.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="tree.json", show_default=True,
               help="Tree file to write (it carries the graph's edges, so it stands alone).")
-def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, min_count, min_cooccur, edits_from,
-             output, **kwargs):
+def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, semantic, min_count, min_cooccur,
+             edits_from, output, **kwargs):
     """Build the encoding tree of minimum structural entropy from INPUT.
 
     INPUT is an edge list written by `steps graph` (source,target,weight) or a corpus, in which case the
@@ -103,6 +119,7 @@ def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, min_co
         graph = read_graph_csv(input_path)
     else:
         graph = graph_from_corpus(input_path, weighting, min_count, min_cooccur, options)
+    graph = with_semantic(graph, semantic)
     with progress_bar("building tree", unit=" levels") as bar:
         tree = build_tree(graph, k=k, method=method, refine=not no_refine, n_starts=n_starts, seed=seed,
                           progress=bar)
@@ -150,9 +167,15 @@ def _split_combo(text: str) -> list[str]:
               help="Best combinations kept from each start.")
 @click.option("--top", type=click.IntRange(min=1), default=None,
               help="Keep only the N best combinations of the global ranking (default: all).")
+@click.option("--min-coherence", type=click.FloatRange(-1.0, 1.0), default=None,
+              help="Keep only combinations whose skills' mean pairwise cosine similarity (offline MiniLM) reaches "
+                   "this floor; also fills the coherence field.")
+@click.option("--catalog", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Skill catalogue CSV: coherence then embeds 'name: definition' instead of the bare name.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="combos.jsonl", show_default=True,
               help="Combinations to write, one JSON object per line, best first.")
-def select_cmd(tree_path, k, beam, starts, pins, excludes, exclude_combos, scope, per_start, top, output):
+def select_cmd(tree_path, k, beam, starts, pins, excludes, exclude_combos, scope, per_start, top, min_coherence,
+               catalog, output):
     """Select skill combinations of maximum conditional structural entropy from TREE (a tree.json).
 
     Each combination adds to its start skills the skills that bring the most new information, H(Y|X):
@@ -160,10 +183,19 @@ def select_cmd(tree_path, k, beam, starts, pins, excludes, exclude_combos, scope
     """
     tree = read_tree_json(tree_path)
     start_sets = [_split_combo(s) for s in starts] or None
+    embeddings = None
+    if min_coherence is not None or catalog is not None:
+        from ..corpus import Skill, read_catalog
+        from ..embed import embed_texts, skill_texts
+
+        known = {s.name: s for s in read_catalog(catalog)} if catalog else {}
+        with progress_bar("embedding skills", unit=" skills") as bar:
+            embeddings = embed_texts(skill_texts([known.get(s, Skill(s)) for s in tree.skills]), progress=bar)
     with progress_bar("searching", unit=" starts") as bar:
         combos = select_combinations(tree, starts=start_sets, k=k, beam=beam, scope=scope, pins=pins,
                                      exclude=excludes, exclude_combos=[_split_combo(c) for c in exclude_combos],
-                                     per_start=per_start, top=top, progress=bar)
+                                     per_start=per_start, top=top, embeddings=embeddings,
+                                     min_coherence=min_coherence, progress=bar)
     if not combos:
         raise InputError("no combination satisfies these settings (too many exclusions, or k larger than the "
                          "skills left)")

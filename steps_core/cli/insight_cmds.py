@@ -9,10 +9,11 @@ from ..corpus import Skill, iter_skill_lists, read_catalog
 from ..errors import InputError
 from ..novelty import SupportIndex
 from ..optimize import build_tree
+from ..select import MAX_K, MIN_K
 from . import cli
 from ._corpus_options import corpus_options, echo_report, read_options
 from ._util import echo_kv, ensure_parent, progress_bar
-from .core_cmds import graph_from_corpus, graph_options
+from .core_cmds import graph_from_corpus, graph_options, with_semantic
 
 
 def _int_list(text: str) -> list[int]:
@@ -20,8 +21,8 @@ def _int_list(text: str) -> list[int]:
         out = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise click.BadParameter(f"expected integers separated by commas, got {text!r}") from None
-    if not out or any(not 2 <= k <= 8 for k in out):
-        raise click.BadParameter("each k must be from 2 to 8")
+    if not out or any(not MIN_K <= k <= MAX_K for k in out):
+        raise click.BadParameter(f"each k must be from {MIN_K} to {MAX_K}")
     return out
 
 
@@ -45,7 +46,7 @@ def _int_list(text: str) -> list[int]:
 @corpus_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="compare.csv", show_default=True,
               help="CSV table to write (one row per k and sampler).")
-def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coherence, weighting, min_count,
+def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coherence, weighting, semantic, min_count,
                 min_cooccur, output, **kwargs):
     """Compare STEPS with random samplers of skill combinations on CORPUS.
 
@@ -54,7 +55,7 @@ def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coheren
     """
     ks_list = _int_list(ks)
     options = read_options(kwargs)
-    graph = graph_from_corpus(corpus, weighting, min_count, min_cooccur, options)
+    graph = with_semantic(graph_from_corpus(corpus, weighting, min_count, min_cooccur, options), semantic)
     read = {k: v for k, v in options.items() if k != "engine"}
     read["report"] = type(options["report"])()
     with progress_bar("indexing", unit=" records") as bar:
@@ -86,7 +87,8 @@ def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coheren
 @click.option("--k", "k", type=click.IntRange(2, 8), default=3, show_default=True, help="Skills per combination.")
 @click.option("--samples", "n_samples", type=click.IntRange(min=0), default=5, show_default=True,
               help="Template-backend samples to render (offline; no model, no key).")
-def demo_cmd(out_dir, height, k, n_samples):
+@click.option("--force", is_flag=True, help="Replace the demo files already in the folder.")
+def demo_cmd(out_dir, height, k, n_samples, force):
     """Run the whole pipeline on the embedded demo data: graph, tree, combinations and a few samples.
 
     Needs no download and no API key; the samples come from the offline template backend and say so.
@@ -95,6 +97,6 @@ def demo_cmd(out_dir, height, k, n_samples):
 
     files = demo_files()
     with progress_bar("demo", unit=" steps") as bar:
-        written = run_demo(out_dir, height=height, k=k, n_samples=n_samples, progress=bar)
+        written = run_demo(out_dir, height=height, k=k, n_samples=n_samples, force=force, progress=bar)
     echo_kv([("corpus", files.corpus), ("catalogue", files.catalog)] +
             [(name, path) for name, path in written.items()])
