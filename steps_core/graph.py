@@ -55,6 +55,10 @@ class Cooccurrence:
     def n_skills(self) -> int:
         return len(self.skills)
 
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.skills)}
+
 
 def _reduce_pairs(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sum ``counts`` over equal ``keys``; returns sorted unique keys and their totals."""

@@ -107,7 +107,7 @@ class SupportIndex:
 
 def min_pair_count(cooc: Cooccurrence, skills: Sequence[str]) -> int:
     """The smallest c_ij over the pairs of ``skills`` (0 when some pair never co-occurs)."""
-    index = {s: i for i, s in enumerate(cooc.skills)}
+    index = cooc.index
     best = None
     for a, b in itertools.combinations(skills, 2):
         ia, ib = index.get(a), index.get(b)
