@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -141,6 +142,11 @@ def open_ws(path: Path):
     from steps_core.workspace import Workspace
 
     return Workspace(path)
+
+
+def plain(markdown: str) -> str:
+    """What escaped Markdown source reads as (backslash escapes removed): ``a\\_b`` -> ``a_b``."""
+    return re.sub(r"\\(.)", r"\1", str(markdown))
 
 
 def markdown_sources(at) -> list[str]:

@@ -8,7 +8,7 @@ import math
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from app_helpers import PAGES, app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+from app_helpers import PAGES, app_env, assert_ok, new_app, open_ws, plain, reference_tree  # noqa: F401
 
 
 def brute_figures(corpus, weighting: str = "lift") -> dict:
@@ -86,7 +86,7 @@ def test_bad_file_is_an_error_message_and_keeps_the_source(app_env):
     [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(bad))
     [b for b in at.button if b.label == "Load"][0].click().run()
     assert_ok(at)
-    errors = [str(e.value) for e in at.error]
+    errors = [plain(e.value) for e in at.error]                       # escaped: the path reads as typed
     assert any(f"{bad}:2" in e and "skills" in e for e in errors), errors
     assert metrics(at)["Records"] == "240"                            # the demo is still shown
     with open_ws(app_env.ws) as ws:
@@ -124,7 +124,7 @@ def test_switching_workspace_and_two_sessions(app_env):
     assert_ok(a)
     assert other.exists()
     assert a.selectbox(key="ws:cfg:weighting").value == "lift"          # the new workspace's own settings
-    assert any(str(other) in str(c.value) for c in a.caption)
+    assert any(str(other) in plain(c.value) for c in a.caption)
     with open_ws(app_env.ws) as ws:
         assert ws.get_setting("weighting") == "npmi"                  # the first one is untouched
 
@@ -224,3 +224,18 @@ def test_two_tabs_pinning_keep_each_others_pins(app_env):
     assert b.multiselect(key="ws:marks:pinned").value == ["metaphor", "regex"]
     a.run()
     assert a.multiselect(key="ws:marks:pinned").value == ["metaphor", "regex"]
+
+
+def test_error_messages_quote_data_as_text(app_env):
+    """An error naming a file whose name holds Markdown shows the name as typed (nothing turns bold, no
+    image is drawn)."""
+    bad = app_env.tmp / "**bold** ![i](x).jsonl"
+    bad.write_text('{"skills": ["a", "b"]}\n{"skills": 3}\n', encoding="utf-8")
+    at = new_app()
+    at.radio(key="ws:src_kind").set_value("path").run()
+    [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(bad))
+    [b for b in at.button if b.label == "Load"][0].click().run()
+    assert_ok(at)
+    errors = [str(e.value) for e in at.error]
+    assert any(f"{bad}:2" in plain(e) for e in errors), errors
+    assert all("**bold**" not in e and "![i]" not in e for e in errors), errors
