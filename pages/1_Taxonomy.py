@@ -94,7 +94,7 @@ def chart_controls(tree: EncodingTree) -> tuple[str, str, bool]:
                       key=common.bind("tax.colour", "h", lambda v: v in COLOURS),
                       on_change=common.save, args=("tax.colour",))
     show = c3.toggle("Skills ring", help="Show every skill as the outer ring (off: communities only).",
-                     key=common.bind("tax.skills", tree.n_skills <= 400, lambda v: isinstance(v, bool)),
+                     key=common.bind_bool("tax.skills", tree.n_skills <= 400),
                      on_change=common.save, args=("tax.skills",))
     c4.button("Rebuild", key="tax_rebuild", icon=":material/refresh:", on_click=common.request_rebuild,
               help="Read the data again and rebuild the tree (it is rebuilt by itself when a setting changes).")

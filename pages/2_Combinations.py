@@ -49,7 +49,7 @@ def search_controls(tree: EncodingTree) -> dict:
                             "global: any skill at any step")
     top = c[3].number_input("Show top", 5, 2000, step=5, key=common.bind_int("combo.top", 100, 5, 2000),
                             on_change=common.save, args=("combo.top",), help="how many combinations to rank")
-    coh = c[4].toggle("Coherence", key=common.bind("combo.coherence", True, lambda v: isinstance(v, bool)),
+    coh = c[4].toggle("Coherence", key=common.bind_bool("combo.coherence", True),
                       on_change=common.save, args=("combo.coherence",),
                       help="compute how well the skills fit together (MiniLM embeddings of the skill "
                            "descriptions; the model loads in a few seconds the first time)")

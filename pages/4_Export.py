@@ -27,11 +27,11 @@ def options() -> dict:
                          key=common.bind("export.format", "openai", FORMATS.__contains__),
                          on_change=common.save, args=("export.format",))
     include_all = c[1].toggle("Include unreviewed", help="also export ok samples nobody has accepted or rejected yet",
-                              key=common.bind("export.include_all", False, lambda v: isinstance(v, bool)),
+                              key=common.bind_bool("export.include_all", False),
                               on_change=common.save, args=("export.include_all",))
     curriculum = c[2].toggle("Curriculum order", help="order from fewer to more skills per sample over three epochs "
                                                       "(the reference weights for k = 2..7)",
-                             key=common.bind("export.curriculum", True, lambda v: isinstance(v, bool)),
+                             key=common.bind_bool("export.curriculum", True),
                              on_change=common.save, args=("export.curriculum",))
     seed = c[3].number_input("Seed", 0, common.MAX_SEED, step=1, help="for the curriculum's draws and shuffles",
                              key=common.bind_int("export.seed", 0, 0, common.MAX_SEED),

@@ -28,14 +28,14 @@ def controls() -> dict:
                                           lambda v: isinstance(v, list) and set(v) <= set(KS)),
                           on_change=common.save, args=("compare.ks",))
     n = c[1].number_input("Combinations per sampler", 10, 5000, step=50,
-                          key=common.bind("compare.n", 500, lambda v: isinstance(v, int) and 10 <= v <= 5000),
+                          key=common.bind_int("compare.n", 500, 10, 5000),
                           on_change=common.save, args=("compare.n",),
                           help="how many combinations every sampler draws for every k")
-    seed = c[2].number_input("Seed", 0, 2**31 - 1, step=1,
-                             key=common.bind("compare.seed", 0, lambda v: isinstance(v, int) and v >= 0),
+    seed = c[2].number_input("Seed", 0, common.MAX_SEED, step=1,
+                             key=common.bind_int("compare.seed", 0, 0, common.MAX_SEED),
                              on_change=common.save, args=("compare.seed",),
                              help="the random samplers' seed: the same seed gives the same table")
-    coherence = c[3].toggle("Coherence", key=common.bind("compare.coherence", True, lambda v: isinstance(v, bool)),
+    coherence = c[3].toggle("Coherence", key=common.bind_bool("compare.coherence", True),
                             on_change=common.save, args=("compare.coherence",),
                             help="also measure coherence (MiniLM embeddings; the model loads once, a few seconds)")
     samplers = st.multiselect("Samplers", SAMPLERS, help="; ".join(f"{k}: {v}" for k, v in SAMPLER_HELP.items()),
@@ -57,11 +57,7 @@ def run(tree: EncodingTree, opts: dict, key: str, compute: bool):
         embeddings = common.skill_embeddings(tree, source) if opts["coherence"] else None
         index = common.support_index(source, skip_bad)
         with st.spinner("Comparing samplers…"):
-            bar = st.progress(0.0, text="Sampler runs")
-
-            def update(done: int, total: int | None) -> None:
-                bar.progress(done / (total or 1), text=f"Sampler runs: {done} / {total}")
-
+            bar, update = common.progress_bar("Sampler runs")
             rows = compare_samplers(tree, index, ks=opts["ks"], n=opts["n"], samplers=opts["samplers"],
                                     seed=opts["seed"], embeddings=embeddings, progress=update)
             bar.empty()
@@ -84,7 +80,7 @@ def results(rows) -> None:
     df = charts.compare_frame(rows)
     if "mean_coherence" not in measures:
         df = df.drop(columns=["mean_coherence"])
-    st.dataframe(df, hide_index=True, width="stretch", height=min(600, 35 * (len(df) + 1) + 3),
+    st.dataframe(df, hide_index=True, width="stretch", height=common.table_height(len(df), 600),
                  column_config={
                      "n": st.column_config.NumberColumn("n", help="distinct combinations drawn (fewer when the "
                                                                   "sampler cannot find more)"),
@@ -110,7 +106,7 @@ def main() -> None:
         st.info("Choose at least one k and one sampler.", icon=":material/info:")
         return
     source = common.current_source()
-    key = common.cache_key(tree.version, opts, str(source.catalog), common.fingerprint(source.catalog),
+    key = common.cache_key(tree.version, opts, str(source.catalog), common.content_key(source.catalog),
                       str(source.corpus), common.fingerprint(source.corpus), common.build_settings().skip_bad)
     pressed = st.button("Compare", key="cmp_go", type="primary", icon=":material/play_arrow:")
     rows = None

@@ -309,6 +309,11 @@ def bind_float(key: str, default: float, lo: float, hi: float) -> str:
     return bind(key, default, lambda v: isinstance(v, float) and lo <= v <= hi)
 
 
+def bind_bool(key: str, default: bool) -> str:
+    """:func:`bind` for a yes/no setting."""
+    return bind(key, default, lambda v: isinstance(v, bool))
+
+
 def bind_text(key: str, default: str = "") -> str:
     """:func:`bind` for a text setting."""
     return bind(key, default, lambda v: isinstance(v, str))

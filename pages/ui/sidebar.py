@@ -91,7 +91,7 @@ def _settings() -> None:
                     on_change=common.save, args=("min_cooccur",))
     st.checkbox("Skip bad records", help="Count and skip records that cannot be read instead of stopping at "
                                          "the first one.",
-                key=common.bind("skip_bad", d["skip_bad"], lambda v: isinstance(v, bool)),
+                key=common.bind_bool("skip_bad", d["skip_bad"]),
                 on_change=common.save, args=("skip_bad",))
 
 
