@@ -1,10 +1,12 @@
 """The app in a real browser: ``streamlit run app.py`` on a free port, headless Chromium driven by Playwright.
 
-One walk through Home -> Taxonomy (a click on a sunburst sector, the network, renaming a community and undoing
-it) -> Combinations (approve) -> Synthesize (template samples, accept one) -> Export (write a file that reads
-back), on a corpus with a skill named ``<script>alert(1)</script>``: any alert dialog fails the test, and the
-name must show as text. A fresh server whose first request is the Taxonomy page's URL shows the page in its
-frame. Screenshots of every step are saved in the test's tmp folder.
+One walk through Home -> Taxonomy (a click on a sunburst sector, the network with a hover over each hostile
+skill, renaming a community with Markdown in the label and undoing it) -> Combinations (approve) -> Synthesize
+(template samples, accept one) -> Export (write a file that reads back, download the zip of data and
+manifest), on a corpus with skills named ``<script>alert(1)</script>`` and ``<img src=x onerror=alert(1)>``
+(the second runs even when inserted with ``innerHTML``): any alert dialog fails the test, the names must show
+as text, and the label's image must never be fetched. A fresh server whose first request is the Taxonomy
+page's URL shows the page in its frame. Screenshots of every step are saved in the test's tmp folder.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from app_helpers import HOSTILE, write_demo
+from app_helpers import HOSTILE, HOSTILE_IMG, MARKDOWN, write_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
@@ -110,11 +113,14 @@ def test_walk_through_every_page(server):
     shots = tmp / "screenshots"
     shots.mkdir()
     dialogs: list[str] = []
+    leaks: list[str] = []
+    label = f"Renamed by hand {MARKDOWN}"
     with sync_playwright() as p:
         browser = launch(p)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1800})
+            page = browser.new_page(viewport={"width": 1500, "height": 1800}, accept_downloads=True)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("request", lambda r: leaks.append(r.url) if "leak.png" in r.url else None)
             page.set_default_timeout(60_000)
 
             # Home: the demo loads and the cards show its figures
@@ -137,7 +143,7 @@ def test_walk_through_every_page(server):
             page.get_by_role("radiogroup", name="View").get_by_text("Skills", exact=True).click()
             page.get_by_label("Search skills").fill("script")
             page.get_by_label("Search skills").press("Enter")
-            expect(page.get_by_text(re.compile(r"^\d+ of 25 skills"))).to_be_visible()
+            expect(page.get_by_text(re.compile(r"^\d+ of 26 skills"))).to_be_visible()
             grid = page.get_by_test_id("stDataFrame").last
             grid.wait_for()
             page.wait_for_timeout(500)
@@ -153,9 +159,19 @@ def test_walk_through_every_page(server):
             frame = frame_el.content_frame
             frame.locator("canvas").first.wait_for()
             html = frame.locator("html").inner_html()
-            assert "<script>alert(1)" not in html
+            assert "<script>alert(1)" not in html and "<img src=x" not in html
             assert "\\u003cscript\\u003ealert(1)" in html
-            page.wait_for_timeout(1500)
+            page.wait_for_timeout(3000)                                  # let the layout settle
+            for name in (HOSTILE, HOSTILE_IMG):                          # the tooltip is set with innerHTML
+                at = frame_el.element_handle().content_frame().evaluate("""(label) => {
+                    const node = nodes.get().find(n => n.label === label);
+                    return network.canvasToDOM(network.getPositions([node.id])[node.id]); }""", name)
+                box = frame_el.bounding_box()
+                page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+                popup = frame.locator("div.popup")
+                expect(popup).to_be_visible(timeout=10_000)
+                expect(popup).to_contain_text(name)                      # the name, as text
+                page.mouse.move(box["x"] + 5, box["y"] + 5)
             page.screenshot(path=shots / "4-taxonomy-network.png")
 
             # Edit: rename a community; the sunburst shows the new label; Undo takes it away again
@@ -166,13 +182,16 @@ def test_walk_through_every_page(server):
             page.keyboard.press("Enter")
             settle(page)
             expect(box).to_have_value(re.compile(rf"^{community} · "))
-            page.get_by_label("New label", exact=True).fill("Renamed by hand")
+            page.get_by_label("New label", exact=True).fill(label)
             page.get_by_label("New label", exact=True).press("Enter")
             settle(page)
             page.get_by_role("button", name="Rename").click()
             renamed = page.locator(".js-plotly-plot text", has_text="Renamed by hand")
             expect(renamed.first).to_be_visible(timeout=30_000)
-            expect(page.get_by_text(f"Done — rename community {community} to 'Renamed by hand'")).to_be_visible()
+            done = page.get_by_test_id("stAlertContentSuccess")
+            expect(done).to_contain_text(f"Done — rename community {community} to '{label}'")   # as typed
+            expect(done.locator("strong")).to_have_count(0)
+            expect(done.locator("img")).to_have_count(0)
             expect(page.get_by_label("New label", exact=True)).to_have_value("")
             page.screenshot(path=shots / "4b-taxonomy-renamed.png")
             page.get_by_role("button", name="Undo").click()
@@ -199,14 +218,25 @@ def test_walk_through_every_page(server):
             go_to(page, "Export")
             page.get_by_role("button", name="Write file").click()
             expect(page.get_by_text(re.compile(r"Wrote 1 sample\(s\) to"))).to_be_visible()
-            expect(page.get_by_text(re.compile("Manifest of the last file written"))).to_be_visible()
-            expect(page.get_by_role("button", name="Download browser-openai.jsonl")).to_be_visible()
+            expect(page.get_by_text(re.compile("Manifest of the last export"))).to_be_visible()
+            with page.expect_download() as download:                     # the zip is built on the click
+                page.get_by_role("button", name="Download browser-openai.zip").click()
+            with zipfile.ZipFile(download.value.path()) as z:
+                assert sorted(z.namelist()) == ["browser-openai.jsonl", "browser-openai.manifest.json"]
+                zipped = json.loads(z.read("browser-openai.manifest.json"))
+                assert len(z.read("browser-openai.jsonl").decode().splitlines()) == 1
             page.screenshot(path=shots / "7-export.png")
             body = page.inner_text("body")
             assert "Traceback" not in body
         finally:
             browser.close()
     assert dialogs == [], f"a script ran in the page: {dialogs}"
+    assert leaks == [], f"Markdown from data fetched an image: {leaks}"
+    from steps_core.workspace import Workspace
+
+    with Workspace(tmp / "ws" / "browser.sqlite") as ws:              # the download recorded its manifest
+        recorded = {e["path"]: e["manifest"] for e in ws.exports()}
+    assert recorded["download:browser-openai.zip"] == zipped and zipped["counts"]["total"] == 1
     files = list((tmp / "ws" / "exports").glob("*.jsonl"))
     assert len(files) == 1
     rows = [json.loads(line) for line in files[0].read_text(encoding="utf-8").splitlines()]
