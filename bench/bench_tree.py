@@ -24,6 +24,7 @@ GRAPHS = {
     "planted-2000": dict(kind="planted", n=2000, n_groups=4, n_sub=4, p_sub=0.5, p_group=0.1, p_out=0.01),
     "planted-20000": dict(kind="planted", n=20000, n_groups=8, n_sub=8, p_sub=0.15, p_group=0.015, p_out=0.001),
     "er-2000": dict(kind="er", n=2000, m=100_000),
+    "er-10000-sparse": dict(kind="er", n=10_000, m=20_000),
 }
 
 
