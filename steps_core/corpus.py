@@ -798,6 +798,8 @@ def _fast_skill_lists(path: str | Path, spec: ReadSpec, report: ReadReport, prog
                 if not skills:
                     report.n_untagged += 1
                 done += 1
+                if progress is not None and done % _PROGRESS_EVERY == 0:
+                    progress(done, None)
                 yield skills
     if progress is not None:
         progress(done, None)

@@ -208,3 +208,11 @@ def skill_texts(skills: Sequence) -> list[str]:
         definition = (getattr(s, "definition", "") or "").strip()
         out.append(f"{name}: {definition}" if definition else str(name))
     return out
+
+
+def skill_embeddings(names: Sequence[str], catalog: Sequence = (), *, cache_dir: str | Path | None = None,
+                     progress: Progress | None = None) -> np.ndarray:
+    """One embedding row per skill name, in order: ``"name: definition"`` for skills the catalogue defines,
+    the bare name otherwise (what coherence and the semantic graph weighting compare)."""
+    by_name = {getattr(s, "name", s): s for s in catalog}
+    return embed_texts(skill_texts([by_name.get(n, n) for n in names]), cache_dir=cache_dir, progress=progress)

@@ -80,10 +80,14 @@ def combine(tree: EncodingTree, a: int, b: int) -> EncodingTree:
     return _rebuild(tree, parent)
 
 
-def delta_compress(tree: EncodingTree, a: int) -> float:
-    """ΔH of COMPRESS(a), closed form."""
+def _check_compressible(tree: EncodingTree, a: int) -> None:
     if a < tree.n_skills or a == tree.root:
         raise InputError("only a community (not a skill, not the root) can be compressed")
+
+
+def delta_compress(tree: EncodingTree, a: int) -> float:
+    """ΔH of COMPRESS(a), closed form."""
+    _check_compressible(tree, a)
     vol_g = float(tree.vol[tree.root])
     if vol_g <= 0:
         return 0.0
@@ -93,8 +97,7 @@ def delta_compress(tree: EncodingTree, a: int) -> float:
 
 def compress(tree: EncodingTree, a: int) -> EncodingTree:
     """Remove community ``a``; its children move up to its parent."""
-    if a < tree.n_skills or a == tree.root:
-        raise InputError("only a community (not a skill, not the root) can be compressed")
+    _check_compressible(tree, a)
     parent = tree.parent.tolist()
     for c in tree.children[a]:
         parent[c] = parent[a]        # a is left empty: canonicalisation drops it

@@ -361,3 +361,12 @@ def test_a_new_embedding_cache_opens_while_another_process_holds_a_lock(tmp_path
         assert len(cache) == 0
     finally:
         t.join()
+
+
+def test_skill_embeddings_use_catalogue_definitions():
+    from steps_core.corpus import Skill
+    from steps_core.embed import embed_texts, skill_embeddings
+
+    emb = skill_embeddings(["metaphor", "debugging"], [Skill("metaphor", definition="a figure of speech")])
+    ref = embed_texts(["metaphor: a figure of speech", "debugging"])
+    assert np.allclose(emb, ref)

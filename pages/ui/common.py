@@ -817,22 +817,19 @@ def skill_embeddings(tree: EncodingTree, source: DataSource, *, compute_now: boo
     """MiniLM embeddings of the tree's skills (``name: definition`` when the catalogue has one), one row per
     skill, cached; the first call loads the model (a few seconds) and shows progress. With
     ``compute_now=False`` returns None instead of computing (draw the page first, compute at its end)."""
-    from steps_core.embed import skill_texts
+    from steps_core.embed import skill_embeddings, skill_texts
 
     by_name = catalog_by_name(source)
-    texts = skill_texts([by_name.get(s, s) for s in tree.skills])
-    key = cache_key(texts)
+    key = cache_key(skill_texts([by_name.get(s, s) for s in tree.skills]))
     if not compute_now and not memo_ready("embeddings", key):
         return None
 
     def compute():
-        from steps_core.embed import embed_texts
-
         with st.status("Embedding the skills with MiniLM (first time only)…") as status:
             bar, update = progress_bar("Skills embedded")
-            vectors = embed_texts(texts, progress=update)
+            vectors = skill_embeddings(tree.skills, list(by_name.values()), progress=update)
             bar.empty()
-            status.update(label=f"Embedded {len(texts):,} skills", state="complete")
+            status.update(label=f"Embedded {tree.n_skills:,} skills", state="complete")
         return vectors
 
     return memo("embeddings", key, compute)

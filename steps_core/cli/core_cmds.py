@@ -38,11 +38,11 @@ def with_semantic(graph: SkillGraph, alpha: float) -> SkillGraph:
     """The graph blended with the names' embeddings (method.md §1), or unchanged for alpha 0."""
     if alpha <= 0:
         return graph
-    from ..embed import embed_texts
+    from ..embed import skill_embeddings
     from ..graph import blend_semantic
 
     with progress_bar("embedding skills", unit=" skills") as bar:
-        emb = embed_texts(list(graph.skills), progress=bar)
+        emb = skill_embeddings(graph.skills, progress=bar)
     return blend_semantic(graph, emb, alpha=alpha)
 
 
@@ -185,12 +185,11 @@ def select_cmd(tree_path, k, beam, starts, pins, excludes, exclude_combos, scope
     start_sets = [_split_combo(s) for s in starts] or None
     embeddings = None
     if min_coherence is not None or catalog is not None:
-        from ..corpus import Skill, read_catalog
-        from ..embed import embed_texts, skill_texts
+        from ..corpus import read_catalog
+        from ..embed import skill_embeddings
 
-        known = {s.name: s for s in read_catalog(catalog)} if catalog else {}
         with progress_bar("embedding skills", unit=" skills") as bar:
-            embeddings = embed_texts(skill_texts([known.get(s, Skill(s)) for s in tree.skills]), progress=bar)
+            embeddings = skill_embeddings(tree.skills, read_catalog(catalog) if catalog else (), progress=bar)
     with progress_bar("searching", unit=" starts") as bar:
         combos = select_combinations(tree, starts=start_sets, k=k, beam=beam, scope=scope, pins=pins,
                                      exclude=excludes, exclude_combos=[_split_combo(c) for c in exclude_combos],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..compare import SAMPLERS, compare_samplers, format_compare_table, write_compare_csv
-from ..corpus import Skill, iter_skill_lists, read_catalog
+from ..corpus import iter_skill_lists, read_catalog
 from ..errors import InputError
 from ..novelty import SupportIndex
 from ..optimize import build_tree
@@ -65,11 +65,10 @@ def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coheren
         tree = build_tree(graph, k=height, progress=bar)
     embeddings = None
     if not no_coherence:
-        from ..embed import embed_texts, skill_texts
+        from ..embed import skill_embeddings
 
-        known = {s.name: s for s in read_catalog(catalog)} if catalog else {}
         with progress_bar("embedding skills", unit=" skills") as bar:
-            embeddings = embed_texts(skill_texts([known.get(s, Skill(s)) for s in tree.skills]), progress=bar)
+            embeddings = skill_embeddings(tree.skills, read_catalog(catalog) if catalog else (), progress=bar)
     with progress_bar("sampling", unit=" runs") as bar:
         rows = compare_samplers(tree, index, ks=ks_list, n=n, samplers=samplers or SAMPLERS, seed=seed,
                                 beam=beam, embeddings=embeddings, progress=bar)
