@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
-from .errors import InputError
-from .io import atomic_output, read_json_file, same_file
+from .errors import InputError, StepsError
+from .io import check_output, guarded_output, is_open_database, json_text, read_json_file, same_file
 
 FORMATS = ("openai", "sharegpt", "alpaca", "parquet")
 
@@ -298,7 +298,11 @@ class ExportResult:
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 (hex) of a file's bytes."""
+    """SHA-256 (hex) of a file's bytes. Refuses an SQLite file this process holds open (opening it again
+    would drop the process's locks on it): hash a workspace with :meth:`Workspace.content_sha256`."""
+    if is_open_database(path):
+        raise StepsError(f"{path}: refusing to open a database this process holds open; hash it through its "
+                         "connection")
     h = hashlib.sha256()
     with Path(path).open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -306,23 +310,14 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-#: Files SQLite keeps beside a database while it is open: never to be overwritten either.
-SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
-
-
-def check_outputs_spare_inputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:
-    """Raise :class:`InputError` when an output would overwrite an input (the same file by path, link or
-    hard link, whether the output exists yet or not), or one of an input's SQLite side files
-    (``-wal``, ``-shm``, ``-journal``: a workspace is more than its main file)."""
-    protected = []
-    for p in inputs:
-        protected.append(Path(p))
-        protected.extend(Path(f"{p}{suffix}") for suffix in SQLITE_SIDE_FILES)
+def check_outputs_spare_inputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path], *,
+                               replace: bool = True) -> None:
+    """:func:`steps_core.io.check_output` for each of ``outputs`` (before anything is written): none may
+    replace an input or its SQLite side files, a database, a device or other special file, nor (without
+    ``replace``) an existing file."""
+    inputs = list(inputs)
     for out in outputs:
-        for p in protected:
-            if same_file(out, p):
-                raise InputError(f"this output would overwrite the input {p}; choose another output file",
-                                 path=str(out), field="output")
+        check_output(out, inputs, replace=replace)
 
 
 def _ordered(chosen: list[dict], curriculum: Curriculum | None, seed: int) -> list[tuple[int | None, dict]]:
@@ -367,15 +362,18 @@ def taxonomy_of(samples: Iterable[Mapping]) -> dict:
 def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, include_all: bool = False,
                    curriculum: Curriculum | None = DEFAULT_CURRICULUM, seed: int = 0,
                    inputs: Sequence[str | Path] = (), manifest_path: str | Path | None = None,
-                   settings: Mapping[str, Any] | None = None) -> ExportResult:
+                   settings: Mapping[str, Any] | None = None, workspace: Any = None,
+                   force: bool = False) -> ExportResult:
     """Write the accepted samples (every ``ok`` one not rejected with ``include_all``) to ``out`` in ``fmt``.
 
     ``curriculum`` orders them (None keeps the given order); ``inputs`` are files whose hashes go into the
-    manifest (e.g. the samples file); ``settings`` extra settings to record. The data file and then the
-    manifest (default ``manifest.json`` in the output's folder) are each written atomically. Raises
-    :class:`InputError` when there is nothing to export, a sample's messages are malformed, or the data
-    file or the manifest would overwrite one of ``inputs`` (:func:`check_outputs_spare_inputs`): pass
-    every file the samples were read from, e.g. the samples file or the workspace.
+    manifest (e.g. the samples file); ``workspace`` the open :class:`~steps_core.workspace.Workspace` the
+    samples came from (hashed through its own connection: its file is never opened again); ``settings``
+    extra settings to record. The data file and then the manifest (default ``manifest.json`` in the output's
+    folder) are each written with :func:`steps_core.io.guarded_output`, both checked before either is
+    written: neither may replace an input, the workspace, a database or a special file, nor, unless
+    ``force``, an existing file (an earlier export). Raises :class:`InputError` when there is nothing to
+    export, a sample's messages are malformed or hold a value JSON cannot (NaN, a lone surrogate).
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", field="format")
@@ -383,29 +381,35 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     manifest_path = Path(manifest_path) if manifest_path is not None else out.parent / "manifest.json"
     if same_file(manifest_path, out):
         raise InputError("the manifest would overwrite the data file", path=str(out))
-    check_outputs_spare_inputs([out, manifest_path], inputs)
+    protected = [*inputs, *([workspace.path] if workspace is not None else [])]
+    check_outputs_spare_inputs([out, manifest_path], protected, replace=force)
     chosen = select_samples(samples, include_all=include_all)
     if not chosen:
         raise InputError("no samples to export: none is both ok and accepted"
                          + ("" if include_all else " (pass --all to include every ok sample nobody rejected)"))
     rows = _ordered(chosen, curriculum, seed)
+    for _, s in rows:                                     # validate all before writing anything
+        json_text(s, field=f"sample {s.get('id')!r}")
     if fmt == "parquet":
-        with atomic_output(out, "wb") as fh:
+        with guarded_output(out, "wb", inputs=protected, replace=force) as fh:
             _write_parquet(fh, rows)
     else:
         convert = _CONVERTERS[fmt]
-        lines = [json.dumps(convert(s), ensure_ascii=False) for _, s in rows]  # validate all before writing
-        with atomic_output(out) as fh:
+        lines = [json_text(convert(s)) for _, s in rows]
+        with guarded_output(out, inputs=protected, replace=force) as fh:
             for line in lines:
                 fh.write(line + "\n")
     counts = _counts(rows, curriculum)
+    hashed = [{"path": str(p), "sha256": file_sha256(p)} for p in inputs]
+    if workspace is not None:
+        hashed.append({"path": str(workspace.path), "sha256": workspace.content_sha256(), "kind": "workspace"})
     manifest = {
         "tool": "steps-studio",
         "version": __version__,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "format": fmt,
         "output": {"path": out.name, "sha256": file_sha256(out), "bytes": out.stat().st_size, "rows": len(rows)},
-        "inputs": [{"path": str(p), "sha256": file_sha256(p)} for p in inputs],
+        "inputs": hashed,
         "settings": {"include_all": include_all, "seed": seed,
                      "curriculum": curriculum.to_dict() if curriculum is not None else None, **(settings or {})},
         "counts": counts,
@@ -414,9 +418,9 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
         "notes": _curriculum_notes(curriculum, {int(k): n for k, n in counts["per_k"].items()})
         if curriculum is not None else [],
     }
-    with atomic_output(manifest_path) as fh:
-        json.dump(manifest, fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
+    text = json_text(manifest, field="manifest", indent=2)
+    with guarded_output(manifest_path, inputs=[*protected, out], replace=force) as fh:
+        fh.write(text + "\n")
     return ExportResult(path=out, manifest_path=manifest_path, rows=len(rows), manifest=manifest)
 
 

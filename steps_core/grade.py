@@ -32,7 +32,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .corpus import Skill
 from .errors import InputError
-from .llm import ChatRequest, EndpointError, LLMClient, Price, Progress, Usage, run_concurrently
+from .llm import ChatRequest, LLMClient, Price, Progress, Usage, raise_fatal, run_concurrently
 from .synth import (Backend, ParseError, PromptTemplate, build_job, fence_text, fingerprint, iter_json_values,
                     job_fingerprint, load_template, max_sentences, run_job, skill_list_text)
 
@@ -394,7 +394,7 @@ class Judge:
                               max_tokens=self.max_tokens, seed=self.seed + r)
             res = self.client.complete(req)
             if res.fatal:
-                raise EndpointError(res.error or "the judge endpoint refused the request")
+                raise_fatal(res, "the judge endpoint refused the request")
             usage = usage + res.usage
             vote = None
             error = res.error

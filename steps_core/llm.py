@@ -11,6 +11,13 @@ is never an exception for a fault of the endpoint:
   error is ``insufficient_quota`` (no credit left: waiting does not help), are also marked ``fatal``
   because every further request to the same endpoint would fail the same way.
 
+Every answer is checked before anything keeps it: an answer that echoes the API key (of 8 characters or
+more) has it replaced by ``[redacted]`` (text and raw body), and an answer that is not valid text (a lone
+surrogate, a NaN or infinite number in the body) is a failure that is never cached, so a rerun asks again.
+After :data:`MAX_UNREACHABLE` requests in a row that got no answer at all (connection errors and timeouts,
+after their retries) the endpoint is taken to be down: every further request fails at once with
+``fatal=True`` and ``unreachable=True`` (:class:`EndpointUnreachable` for the callers, exit code 1).
+
 Answers are cached in an SQLite file (:class:`ResponseCache`) keyed by the SHA-256 of the request (messages,
 model, temperature, max_tokens, seed and other parameters) and of the endpoint (:func:`endpoint_id`: host,
 port and path of the base URL), so a rerun never pays twice and two servers that serve a model of the same
@@ -48,7 +55,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit
 
 from .errors import InputError, StepsError
-from .io import connect_sqlite, read_json_file
+from .io import bad_json_value, connect_sqlite, read_json_file, register_database
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +67,26 @@ RETRY_STATUSES = frozenset({408, 409, 425, 429})
 FATAL_STATUSES = frozenset({401, 403, 404})
 #: Placeholder key sent when no key is configured (local servers such as vLLM accept any key).
 NO_KEY = "no-key-set"
+#: Requests in a row without any answer (connection errors, timeouts) after which the endpoint counts as down.
+MAX_UNREACHABLE = 3
+#: What replaces the API key in an answer that echoes it.
+REDACTED = "[redacted]"
 
 
 class EndpointError(StepsError):
     """The endpoint refuses every request (bad key, no permission, unknown model or URL)."""
+
+
+class EndpointUnreachable(EndpointError):
+    """The endpoint did not answer :data:`MAX_UNREACHABLE` requests in a row: a fault of the environment."""
+
+    exit_code = 1
+
+
+def raise_fatal(result: "ChatResult", default: str) -> None:
+    """Raise the :class:`EndpointError` (or :class:`EndpointUnreachable`) a fatal result stands for."""
+    cls = EndpointUnreachable if result.unreachable else EndpointError
+    raise cls(result.error or default)
 
 
 class Interrupted(StepsError):
@@ -100,6 +123,12 @@ class Price:
     input_per_1m: float
     output_per_1m: float
 
+    def __post_init__(self) -> None:
+        for name, value in (("input", self.input_per_1m), ("output", self.output_per_1m)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or value < 0:
+                raise InputError(f"the {name} price must be a finite number >= 0, got {value!r}", field="price")
+
     def cost(self, usage: Usage) -> float:
         """Cost of ``usage``: ``(prompt * input + completion * output) / 1e6``.
 
@@ -125,10 +154,10 @@ def read_price_table(path: str | Path) -> dict[str, Price]:
                              path=str(path), field=model)
         try:
             price = Price(float(entry["input"]), float(entry["output"]))
+        except InputError as exc:
+            raise InputError(exc.message, path=str(path), field=model) from None
         except (TypeError, ValueError):
             raise InputError("prices must be numbers", path=str(path), field=model) from None
-        if price.input_per_1m < 0 or price.output_per_1m < 0:
-            raise InputError("prices must be >= 0", path=str(path), field=model)
         table[str(model)] = price
     return table
 
@@ -179,7 +208,8 @@ class ChatResult:
     ``ok`` tells whether the endpoint answered; ``text`` is the first choice's content ("" when the model
     returned none); ``raw`` the decoded response body (or, when it could not be decoded, its text);
     ``error`` says why it failed; ``fatal`` marks failures that every further request would repeat;
-    ``cached`` that the answer came from the cache (no request made); ``attempts`` the requests made.
+    ``cached`` that the answer came from the cache (no request made); ``attempts`` the requests made;
+    ``unreachable`` that the endpoint is taken to be down (no answer to several requests in a row).
     """
 
     ok: bool
@@ -192,6 +222,7 @@ class ChatResult:
     cached: bool = False
     finish_reason: str | None = None
     key: str = ""
+    unreachable: bool = False
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -308,6 +339,8 @@ class ResponseCache:
         except sqlite3.DatabaseError as exc:
             self.close()
             raise InputError(f"not a usable cache file ({exc})", path=str(self.path)) from None
+        register_database(self.path)
+        self._registered = True
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -320,9 +353,16 @@ class ResponseCache:
 
     def get(self, key: str) -> ChatResult | None:
         """The cached answer for ``key`` (with ``cached=True``), or None."""
-        row = self._con().execute(
-            "SELECT text, prompt_tokens, completion_tokens, finish_reason, raw FROM responses WHERE key = ?",
-            (key,)).fetchone()
+        try:
+            row = self._con().execute(
+                "SELECT text, prompt_tokens, completion_tokens, finish_reason, raw FROM responses WHERE key = ?",
+                (key,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "decode" not in str(exc):
+                raise
+            row = None                       # text that is not UTF-8 (written by something else): ask again
+            log.warning("cache entry %s is not valid text; dropping it", key[:12])
+            self.delete(key)
         if row is None:
             return None
         text, pt, ct, finish, raw = row
@@ -330,12 +370,15 @@ class ResponseCache:
             raw_obj = json.loads(raw) if raw is not None else None
         except json.JSONDecodeError:
             raw_obj = raw
+        if bad_json_value([text, raw_obj]) is not None:
+            self.delete(key)
+            return None
         return ChatResult(ok=True, text=text, usage=Usage(pt, ct), raw=raw_obj, attempts=0, cached=True,
                           finish_reason=finish, key=key)
 
     def put(self, key: str, model: str, result: ChatResult) -> None:
         """Store a successful answer (failures are never cached, so a rerun retries them)."""
-        if not result.ok:
+        if not result.ok or bad_json_value([result.text, result.raw]) is not None:
             return
         con = self._con()
         raw = json.dumps(result.raw, ensure_ascii=False) if result.raw is not None else None
@@ -363,6 +406,9 @@ class ResponseCache:
                     pass
             self._conns.clear()
         self._local = threading.local()
+        if getattr(self, "_registered", False):
+            self._registered = False
+            register_database(self.path, opened=False)
 
     def __enter__(self) -> "ResponseCache":
         return self
@@ -383,11 +429,48 @@ class _TransientFault(Exception):
         self.raw = raw
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _valid_raw(raw: Any) -> Any:
+    """A raw body that JSON can hold: as it is, or (NaN, lone surrogates inside) as escaped text."""
+    if bad_json_value(raw) is None:
+        return raw
+    text = raw if isinstance(raw, str) else repr(raw)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def redact(value: Any, secret: str | None) -> Any:
+    """``value`` with every occurrence of ``secret`` in its strings (and dict keys) replaced by
+    :data:`REDACTED`; unchanged when there is no secret or it is shorter than 8 characters.
+
+    >>> redact({"text": "key=sk-abcdefgh1"}, "sk-abcdefgh1")
+    {'text': 'key=[redacted]'}
+    """
+    if not secret or len(secret) < 8:
+        return value
+    if isinstance(value, str):
+        return value.replace(secret, REDACTED)
+    if isinstance(value, dict):
+        return {redact(k, secret): redact(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, secret) for v in value]
+    return value
+
+
 def _decode_completion(body: str) -> tuple[str, Usage, Any, str | None]:
     """Extract (text, usage, raw body, finish reason) from a chat-completion body or raise _TransientFault."""
     try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, TypeError) as exc:
+        raw = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
+    except (ValueError, TypeError) as exc:
         raise _TransientFault(f"malformed response body ({exc})", raw=body[:2000] if isinstance(body, str) else None)
     if not isinstance(raw, dict):
         raise _TransientFault("response body is not a JSON object", raw=raw)
@@ -460,7 +543,8 @@ class LLMClient:
     in the app for the session) or read from the environment variable ``api_key_env``; ``timeout`` per
     request in seconds; ``retry`` the :class:`RetryPolicy`; ``cache`` a :class:`ResponseCache` or None;
     ``sleep`` and ``rng`` can be replaced (tests record the waits instead of sleeping; by default a wait
-    ends early when the client is stopped).
+    ends early when the client is stopped); ``max_unreachable`` requests in a row without any answer make the
+    endpoint count as down (see the module docstring).
 
     :meth:`complete` never raises for endpoint faults; see the module docstring for what is retried. After
     :meth:`stop` it raises :class:`Interrupted` instead of sending or retrying.
@@ -469,7 +553,8 @@ class LLMClient:
     def __init__(self, *, base_url: str | None = None, api_key: str | None = None,
                  api_key_env: str = "OPENAI_API_KEY", timeout: float = 120.0,
                  retry: RetryPolicy | None = None, cache: ResponseCache | None = None,
-                 sleep: Callable[[float], None] | None = None, rng: random.Random | None = None):
+                 sleep: Callable[[float], None] | None = None, rng: random.Random | None = None,
+                 max_unreachable: int = MAX_UNREACHABLE):
         import openai  # imported here: the rest of steps_core works without it
 
         if timeout <= 0:
@@ -492,6 +577,9 @@ class LLMClient:
         self._client = openai.OpenAI(base_url=base_url, api_key=key or NO_KEY, timeout=self.timeout,
                                      max_retries=0)
         self._stats_lock = threading.Lock()
+        self.max_unreachable = max_unreachable
+        self._unreachable = 0                # requests in a row that got no answer at all
+        self._down: str | None = None        # why the endpoint counts as down
         self.requests = 0
         self.cache_hits = 0
         self.in_flight = 0
@@ -501,9 +589,10 @@ class LLMClient:
         return f"LLMClient(host={self.host!r}, timeout={self.timeout}, cache={self.cache.path if self.cache is not None else None})"
 
     def _scrub(self, message: str) -> str:
+        """An error message without the key, shortened, and valid text (lone surrogates escaped)."""
         if self._secret:
             message = message.replace(self._secret, "***")
-        return message[:500]
+        return message[:500].encode("utf-8", "backslashreplace").decode("utf-8")
 
     def _count(self, *, requests: int = 0, hit: bool = False, usage: Usage | None = None) -> None:
         with self._stats_lock:
@@ -545,6 +634,8 @@ class LLMClient:
             if hit is not None:
                 self._count(hit=True)
                 return hit
+        if self._down is not None:
+            return ChatResult(ok=False, error=self._down, fatal=True, unreachable=True, key=key)
         openai = self._openai
         import httpx2  # the HTTP library of the openai package
 
@@ -555,6 +646,7 @@ class LLMClient:
             status: int | None = None
             raw: Any = None
             fatal = False
+            no_answer = False
             self._check_stop()
             self._count(requests=1)
             try:
@@ -576,10 +668,11 @@ class LLMClient:
                     detail = body.get("message") if isinstance(body.get("message"), str) else str(exc.message)
                     error = f"HTTP {status}: {self._scrub(detail)}"
             except openai.APITimeoutError:
-                retryable, error = True, f"timed out after {self.timeout:g} s"
+                retryable, no_answer, error = True, True, f"timed out after {self.timeout:g} s"
             except openai.APIConnectionError as exc:
                 cause = exc.__cause__ or exc
-                retryable, error = True, f"connection error: {self._scrub(str(cause) or type(cause).__name__)}"
+                retryable, no_answer = True, True
+                error = f"connection error: {self._scrub(str(cause) or type(cause).__name__)}"
             except httpx2.TransportError as exc:  # e.g. a body cut short while reading it
                 retryable, error = True, f"transport error: {self._scrub(str(exc) or type(exc).__name__)}"
             except _TransientFault as exc:
@@ -587,23 +680,51 @@ class LLMClient:
             except (openai.APIError, ValueError) as exc:  # response that does not validate, undecodable data
                 retryable, error = True, f"bad response: {self._scrub(str(exc))}"
             else:
+                self._answered()
+                text, raw = redact(text, self._secret), redact(raw, self._secret)
+                self._count(usage=usage)
+                bad = bad_json_value({"text": text, "raw": raw})
+                if bad is not None:        # never cached, never written: a rerun asks again
+                    error = f"the answer is not valid text: {bad[1]} in {bad[0]}"
+                    log.warning("request failed: %s", error)
+                    return ChatResult(ok=False, usage=usage, raw=_valid_raw(raw), error=error,
+                                      attempts=failures + 1, key=key)
                 result = ChatResult(ok=True, text=text, usage=usage, raw=raw, attempts=failures + 1,
                                     finish_reason=finish, key=key)
-                self._count(usage=usage)
                 if self.cache is not None:
                     self.cache.put(key, request.model, result)
                 return result
+            if not no_answer:
+                self._answered()
+            raw = _valid_raw(redact(raw, self._secret))
             failures += 1
             if not retryable or failures >= self.retry.max_attempts:
                 if retryable:
                     error = f"{error} (gave up after {failures} attempts)"
                 log.warning("request failed: %s", error)
-                return ChatResult(ok=False, raw=raw, error=error, fatal=fatal, attempts=failures, key=key)
+                unreachable = no_answer and self._no_answer(error)
+                if unreachable:
+                    error, fatal = self._down, True
+                return ChatResult(ok=False, raw=raw, error=error, fatal=fatal, attempts=failures, key=key,
+                                  unreachable=unreachable)
             with self._rng_lock:
                 delay = self.retry.delay(failures, retry_after, self._rng)
             log.info("attempt %d/%d failed (%s); retrying in %.2f s", failures, self.retry.max_attempts,
                      error, delay)
             self._sleep(delay)
+
+    def _answered(self) -> None:
+        with self._stats_lock:
+            self._unreachable = 0
+
+    def _no_answer(self, error: str) -> bool:
+        """Count a request that got no answer after its retries; True once the endpoint counts as down."""
+        with self._stats_lock:
+            self._unreachable += 1
+            if self._down is None and self._unreachable >= self.max_unreachable:
+                self._down = (f"the endpoint at {self.host} did not answer {self._unreachable} requests in a row "
+                              f"(last: {error}); is the server running and the --base-url right?")
+            return self._down is not None
 
     def _send(self, payload: dict) -> str:
         """One HTTP request; returns the response body text. Counts the requests on the wire."""

@@ -44,7 +44,7 @@ from .corpus import ROLE_ALIASES, Record, Skill, read_topics
 from .errors import InputError
 from .io import atomic_output
 from .llm import (ChatRequest, ChatResult, EndpointError, Interrupted, LLMClient, Price, Progress, Usage,
-                  estimate_tokens, run_concurrently)
+                  estimate_tokens, raise_fatal, run_concurrently)
 
 log = logging.getLogger(__name__)
 
@@ -823,7 +823,7 @@ def run_job(job: SynthJob, backend: Backend) -> dict:
         nonlocal usage, paid
         result = backend.complete(job, prompt, round_index)
         if result.fatal:
-            raise EndpointError(result.error or "the endpoint refused the request")
+            raise_fatal(result, "the endpoint refused the request")
         usage = usage + result.usage
         if not result.cached:
             paid = paid + result.usage

@@ -24,7 +24,19 @@ Files that are not workspaces
     empty file (zero bytes, or an SQLite file with no tables) becomes a new workspace; any other file
     (not SQLite, or an SQLite database of something else) raises :class:`~steps_core.errors.InputError`
     naming the path and is left untouched. A file written by a newer STEPS Studio raises
-    :class:`~steps_core.errors.StepsError`.
+    :class:`~steps_core.errors.StepsError`. Every open runs ``PRAGMA quick_check``: a damaged file is an
+    ``InputError`` naming it, never a traceback later.
+
+Read-only files
+    A file this process may not write (or whose folder it may not write, so that SQLite cannot make its
+    ``-wal``/``-shm`` files) is opened read-only: :attr:`Workspace.read_only` is True, everything can be read,
+    and every change raises :class:`~steps_core.errors.EnvironmentFault` saying so.
+
+One connection per file and process
+    The workspace's file is only ever opened by SQLite: opening it a second time with ``open()`` and closing
+    it would drop the process's POSIX locks on it, and with them SQLite's protection against other processes
+    (concurrent writes were lost that way). Hash a workspace with :meth:`Workspace.content_sha256`; an open
+    workspace is registered (:func:`steps_core.io.register_database`), so no output may replace it.
 
 Secrets
     Nothing here stores an API key: :meth:`Workspace.set_setting` refuses setting names (and keys of
@@ -48,6 +60,7 @@ import os
 import re
 import sqlite3
 import threading
+import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -55,8 +68,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal
 
 from . import __version__
-from .errors import InputError, StepsError
-from .io import enable_wal
+from .errors import EnvironmentFault, InputError, StepsError, from_os_error
+from .io import enable_wal, register_database
 
 #: ``PRAGMA application_id`` of a STEPS workspace (the bytes "STEP").
 APPLICATION_ID = 0x53544550
@@ -67,7 +80,6 @@ DEFAULT_ROOT = "./steps-workspace"
 #: Seconds a writer waits for another process's write to finish before giving up.
 BUSY_TIMEOUT = 30.0
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _ANY = "any"
 
 
@@ -286,6 +298,13 @@ def workspace_path(name_or_path: str | os.PathLike, root: str | os.PathLike = DE
     return Path(root) / f"{text}.sqlite"
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write the file at ``path`` and create its ``-wal``/``-shm`` files beside it."""
+    side = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    return os.access(path, os.W_OK) and (os.access(path.parent, os.W_OK | os.X_OK)
+                                         or all(os.access(f, os.W_OK) for f in side))
+
+
 def open_workspace(name_or_path: str | os.PathLike, root: str | os.PathLike = DEFAULT_ROOT, *,
                    create: bool = True) -> "Workspace":
     """Open (by default creating, with parent folders) the workspace named or located by ``name_or_path``.
@@ -390,17 +409,49 @@ class Workspace:
     ``create=False``. All methods are safe to call from several threads (one connection behind a lock).
     """
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = True):
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, read_only: bool | None = None):
         self.path = Path(path)
         self._lock = threading.RLock()
         self._guarded: set[str] = set()
         self._secrets: dict[str, str] = {}
         self._conn: sqlite3.Connection | None = None
         self._check_file(create)
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None,
-                               check_same_thread=False)
+        #: True when the file is opened read-only (it, or its folder, cannot be written): every change then
+        #: raises :class:`~steps_core.errors.EnvironmentFault`.
+        self.read_only = (self.path.exists() and not _writable(self.path)) if read_only is None else read_only
+        try:
+            conn = self._connect()
+        except sqlite3.OperationalError as exc:
+            if read_only is not None or self.read_only or "readonly" not in str(exc):
+                raise self._open_error(exc) from exc
+            self.read_only = True          # e.g. a read-only file system, or a folder we may not write in
+            try:
+                conn = self._connect()
+            except sqlite3.DatabaseError as exc2:
+                raise self._open_error(exc2) from exc2
+        except sqlite3.DatabaseError as exc:
+            raise self._open_error(exc) from exc
+        self._conn = conn
+        register_database(self.path)
+        self.schema_version = schema_version()
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open, check (:meth:`_inspect`, ``PRAGMA quick_check``), switch to WAL and migrate; read-only with
+        :attr:`read_only` (a WAL file in a folder we cannot write is opened as immutable)."""
+        if not self.read_only:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None,
+                                   check_same_thread=False)
+        else:
+            conn = self._connect_read_only()
         try:
             self._inspect(conn, initial=True)
+            self._quick_check(conn)
+            if self.read_only:
+                if self._inspect(conn, initial=True) < schema_version():
+                    raise EnvironmentFault("read-only and written by an older STEPS Studio: it cannot be "
+                                           "upgraded; open a writable copy", path=self.path)
+                conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+                return conn
             mode = self._enable_wal(conn)
             if mode != "wal":
                 raise StepsError(f"{self.path}: cannot use WAL journaling here (got {mode!r}); "
@@ -409,14 +460,44 @@ class Workspace:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
             self._migrate(conn)
-        except sqlite3.DatabaseError as exc:  # I/O errors, a lock held for longer than the timeout
-            conn.close()
-            raise StepsError(f"{self.path}: cannot open workspace: {exc}") from exc
         except BaseException:
             conn.close()
             raise
-        self._conn = conn
-        self.schema_version = schema_version()
+        return conn
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = "file:" + urllib.parse.quote(os.fspath(self.path.resolve()))
+        conn = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:   # WAL without a -shm file we could create: read the file as it is
+            conn.close()
+            return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+
+    def _quick_check(self, conn: sqlite3.Connection) -> None:
+        """``PRAGMA quick_check``: a damaged file is an :class:`InputError` naming it, never a traceback later."""
+        try:
+            result = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            result = str(exc)
+        if result != "ok":
+            raise InputError(f"the workspace file is damaged ({result}); restore it from a backup, or move it "
+                             "aside to start a new one", path=self.path)
+
+    def _open_error(self, exc: sqlite3.DatabaseError) -> StepsError:
+        """A located error for a failure to open the file (locked, unreadable, damaged)."""
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return StepsError(f"{self.path}: cannot open workspace: {exc}")
+        if "unable to open" in text or "readonly" in text or "disk I/O" in text:
+            return EnvironmentFault(f"cannot open workspace: {exc}", path=self.path)
+        if isinstance(exc, sqlite3.OperationalError):
+            return StepsError(f"{self.path}: cannot open workspace: {exc}")
+        return InputError(f"the workspace file is damaged ({exc}); restore it from a backup, or move it aside "
+                          "to start a new one", path=self.path)
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True) -> "Workspace":
@@ -426,19 +507,19 @@ class Workspace:
     # -- opening ----------------------------------------------------------------------------------
 
     def _check_file(self, create: bool) -> None:
-        """Refuse a path that is a folder or not SQLite; create parent folders of a new file."""
+        """Refuse a path that is a folder; create parent folders of a new file. The file itself is never
+        opened outside SQLite (that would drop the locks of another connection of this process to it)."""
         if self.path.is_dir():
             raise InputError("is a folder, not a workspace file", path=self.path)
+        if self.path.exists() and not self.path.is_file():
+            raise InputError("not a regular file, not a workspace", path=self.path)
         if not self.path.exists():
             if not create:
                 raise InputError("no workspace here (file not found)", path=self.path)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            return
-        with open(self.path, "rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
-        if head and head != _SQLITE_MAGIC:
-            raise InputError("not a STEPS workspace (not an SQLite file); refusing to touch it",
-                             path=self.path)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise from_os_error(exc, "cannot create the workspace's folder") from None
 
     def _inspect(self, conn: sqlite3.Connection, *, initial: bool) -> int:
         """Check the open file is ours (or empty) and not newer than this code; return its version.
@@ -457,6 +538,8 @@ class Workspace:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StepsError(f"{self.path}: workspace is locked by another process ({exc})") from exc
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                raise
             raise InputError(f"not a STEPS workspace ({exc}); refusing to touch it", path=self.path) from None
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a STEPS workspace ({exc}); refusing to touch it", path=self.path) from None
@@ -508,6 +591,7 @@ class Workspace:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                register_database(self.path, opened=False)
 
     @property
     def closed(self) -> bool:
@@ -534,6 +618,9 @@ class Workspace:
         """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``); rolled back on any exception."""
         with self._lock:
             conn = self._connection()
+            if self.read_only:
+                raise EnvironmentFault("the workspace is read-only here (the file or its folder cannot be "
+                                       "written): changes cannot be saved", path=self.path)
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -543,9 +630,11 @@ class Workspace:
             try:
                 yield conn
                 conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.DatabaseError):
+                    raise self._db_error(exc) from exc
                 raise
 
     @contextmanager
@@ -553,11 +642,27 @@ class Workspace:
         """One read transaction: a consistent snapshot for the queries inside it."""
         with self._lock:
             conn = self._connection()
-            conn.execute("BEGIN")
             try:
-                yield conn
-            finally:
-                conn.execute("COMMIT")
+                conn.execute("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                raise self._db_error(exc) from exc
+
+    def _db_error(self, exc: sqlite3.DatabaseError) -> StepsError:
+        """A located error for a failed statement: damaged file (exit 2) or a fault of the machine (exit 1)."""
+        text = str(exc)
+        if "malformed" in text or "not a database" in text:
+            return InputError(f"the workspace file is damaged ({exc}); restore it from a backup", path=self.path)
+        return EnvironmentFault(f"workspace error: {exc}", path=self.path)
+
+    def content_sha256(self) -> str:
+        """SHA-256 (hex) of the database's content, read through this connection (``serialize``) in one
+        consistent snapshot: the file is never opened a second time (which would drop this process's locks)."""
+        with self._read() as conn:
+            return hashlib.sha256(conn.serialize()).hexdigest()
 
     def _dumps(self, value: Any, what: str) -> str:
         """``value`` as JSON text; refuses NaN, non-JSON values and anything containing a known secret."""

@@ -72,7 +72,8 @@ def test_failed_samples_are_retried_by_a_rerun(tmp_path, inputs):
     with FakeOpenAI() as server:
         server.inject("500", times=4, match="red herring")
         r = _synth(inputs, server, out)
-        assert r.exit_code == 0 and "2 ok, 1 failed" in r.output and "rerun the command" in r.output
+        assert r.exit_code == 1 and "2 ok, 1 failed" in r.output and "1 of 3 sample(s) failed" in r.output
+        assert "run the same command again" in r.output
         failed = [s for s in read_samples(out) if s["status"] == "failed"]
         assert len(failed) == 1 and "HTTP 500" in failed[0]["error"]
         r = _synth(inputs, server, out)
@@ -247,7 +248,7 @@ def test_an_unparseable_answer_is_retried_by_a_rerun_despite_the_cache(tmp_path,
 
     with FakeOpenAI(responder) as server:
         r = _synth(inputs, server, out)
-        assert r.exit_code == 0 and "2 ok, 1 failed" in r.output
+        assert r.exit_code == 1 and "2 ok, 1 failed" in r.output
         r = _synth(inputs, server, out)
         assert r.exit_code == 0 and "1 ok, 0 failed" in r.output and server.n_requests == 4
     assert all(s["status"] == "ok" for s in read_samples(out))

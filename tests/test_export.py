@@ -68,7 +68,7 @@ def test_unweighted_k_goes_to_the_last_epoch_and_custom_weights(tmp_path):
     assert res.manifest["notes"] == ["k=9 has no weight in any epoch of the curriculum: its 2 sample(s) are in the "
                                      "last epoch (3)"]
     assert res.manifest["counts"]["per_epoch"] == {"1": 2, "2": 2, "3": 2}
-    assert export_samples(samples[:4], tmp_path / "t.jsonl", "openai").manifest["notes"] == []
+    assert export_samples(samples[:4], tmp_path / "t.jsonl", "openai", force=True).manifest["notes"] == []
 
     path = tmp_path / "cur.json"
     path.write_text(json.dumps({"epochs": [{"3": 1.0}, {"2": 1}]}))
@@ -188,10 +188,10 @@ def test_nothing_to_export_and_bad_messages_leave_files_untouched(tmp_path, samp
     out = tmp_path / "train.jsonl"
     out.write_text("previous export\n")
     with pytest.raises(InputError, match="--all"):
-        export_samples([_sample(1, accepted=None)], out, "openai")
+        export_samples([_sample(1, accepted=None)], out, "openai", force=True)
     broken = samples + [_sample(99, messages=[{"role": "user", "content": "unanswered"}])]
     with pytest.raises(InputError) as err:
-        export_samples(broken, out, "openai")
+        export_samples(broken, out, "openai", force=True)
     assert "id99" in str(err.value) and err.value.field == "messages"
     assert out.read_text() == "previous export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]     # no temporary files left

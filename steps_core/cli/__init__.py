@@ -1,14 +1,22 @@
 """The ``steps`` command line: a thin mirror of :mod:`steps_core`'s functions.
 
 Each subcommand lives in its own module and registers itself on :data:`cli`. Exit codes: 0 success,
-2 bad input (the message names file, line and field), 1 any other failure.
+2 bad input or a refused output path (the message names file, line and field), 1 a fault of the environment
+(permission denied, disk full, an endpoint that does not answer) or a run in which some items failed. Errors
+are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import click
 
-from ..errors import StepsError
+from ..errors import StepsError, from_os_error
+
+
+def echo_error(message: str) -> None:
+    """``error: <message>`` on stderr; text that is not valid Unicode (a lone surrogate from a file name or a
+    field) is shown escaped instead of failing to print."""
+    click.echo("error: " + message.encode("utf-8", "backslashreplace").decode("utf-8"), err=True)
 
 
 class _Group(click.Group):
@@ -16,8 +24,12 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except StepsError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
+            echo_error(str(exc))
+            ctx.exit(exc.exit_code)
+        except OSError as exc:                 # a path or a fault of the machine: a message, not a traceback
+            error = from_os_error(exc)
+            echo_error(str(error))
+            ctx.exit(error.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -1,4 +1,4 @@
-"""Small helpers shared by the command modules: progress bars and output paths."""
+"""Small helpers shared by the command modules: progress bars, output folders and finite-number options."""
 
 from __future__ import annotations
 
@@ -30,6 +30,22 @@ def progress_bar(desc: str, unit: str = "it", total: int | None = None) -> Itera
         yield update
     finally:
         bar.close()
+
+
+def finite_float(min: float | None = None, max: float | None = None) -> click.FloatRange:
+    """A click float option type in ``[min, max]`` that also refuses ``nan`` and ``inf`` (which
+    ``click.FloatRange`` lets through), so that no NaN reaches a request or a file."""
+    return _FiniteFloat(min=min, max=max)
+
+
+class _FiniteFloat(click.FloatRange):
+    def convert(self, value, param, ctx):
+        import math
+
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return super().convert(number, param, ctx)
 
 
 def ensure_parent(path: str | Path) -> Path:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,13 +11,12 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 import click
 
 from ..corpus import iter_records, read_catalog
-from ..errors import InputError
-from ..export import check_outputs_spare_inputs
-from ..io import atomic_output
+from ..errors import InputError, StepsError
+from ..io import check_output, guarded_output, json_text
 from ..llm import LLMClient, Price, ResponseCache, RetryPolicy, default_cache_path, read_price_table
 from . import cli
 from ._corpus_options import corpus_options, read_options
-from ._util import ensure_parent, progress_bar
+from ._util import ensure_parent, finite_float, progress_bar
 
 _DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 
@@ -47,9 +45,9 @@ def client_options(f):
     """--workers, --timeout, --max-retries, --cache, --no-cache, --prices, --price-input/--price-output, --log."""
     f = click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
                      help="Append a log of the run (retries, failures; never the API key) to this file.")(f)
-    f = click.option("--price-output", type=click.FloatRange(min=0), default=None, metavar="USD",
+    f = click.option("--price-output", type=finite_float(min=0), default=None, metavar="USD",
                      help="Price of output tokens in USD per 1M tokens (with --price-input; overrides --prices).")(f)
-    f = click.option("--price-input", type=click.FloatRange(min=0), default=None, metavar="USD",
+    f = click.option("--price-input", type=finite_float(min=0), default=None, metavar="USD",
                      help="Price of input tokens in USD per 1M tokens (with --price-output; overrides --prices).")(f)
     f = click.option("--prices", "prices_path", type=click.Path(dir_okay=False), default=None,
                      help='Price table, JSON {"<model>": {"input": <USD/1M>, "output": <USD/1M>}}. Without '
@@ -62,9 +60,9 @@ def client_options(f):
     f = click.option("--max-retries", type=click.IntRange(min=0), default=5, show_default=True,
                      help="Retries per request after 429, 5xx, timeouts, connection errors or a malformed "
                           "answer body (exponential backoff with jitter, honouring Retry-After).")(f)
-    f = click.option("--backoff", type=click.FloatRange(min=0), default=1.0, show_default=True, metavar="SECONDS",
+    f = click.option("--backoff", type=finite_float(min=0, max=3600), default=1.0, show_default=True, metavar="SECONDS",
                      help="First retry wait; it doubles with each retry (capped at 30 s) and gets random jitter.")(f)
-    f = click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
+    f = click.option("--timeout", type=finite_float(min=0.1, max=86400), default=120.0, show_default=True,
                      help="Seconds to wait for one answer before retrying.")(f)
     f = click.option("--workers", type=click.IntRange(min=1, max=256), default=4, show_default=True,
                      help="Requests in flight at once.")(f)
@@ -76,6 +74,7 @@ def _run_log(path: str | None) -> Iterator[None]:
     if path is None:
         yield
         return
+    check_output(path)
     handler = logging.FileHandler(ensure_parent(path), encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("steps_core")
@@ -194,11 +193,34 @@ def _stream_to_file(out: Path, produce: Callable[[Callable], Iterable[dict]], *,
                    + "; run the same command again to continue (answers already received come from the cache).",
                    err=True)
         raise SystemExit(1)
+    except StepsError:              # e.g. the endpoint refuses every request or stopped answering
+        for c in clients:
+            c.stop()
+        click.echo(f"stopped early: {len(written)} {what} written to {out} "
+                   f"({sum(1 for r in written if _failed(r))} failed); fix the cause below and run the same "
+                   "command again to continue.", err=True)
+        raise
     finally:
         for c in clients:
             if not c.stopped:
                 c.close()
     return written
+
+
+def _failed(record: Mapping) -> bool:
+    """Whether a result record is a failure: a sample, a graded sample or an eval draw that is not ok."""
+    grade = record.get("grade")
+    if isinstance(grade, Mapping):
+        return grade.get("status") != "ok"
+    return record.get("status") != "ok"
+
+
+def _exit_if_failed(failed: int, total: int, what: str) -> None:
+    """Exit 1 (after the summary) when ``failed`` of ``total`` items of the run failed."""
+    if failed:
+        click.echo(f"error: {failed} of {total} {what} failed (see their `error` field); run the same command "
+                   "again to retry them.", err=True)
+        raise SystemExit(1)
 
 
 def _finish(out: Path, *, validate: bool = True) -> list[dict]:
@@ -234,7 +256,7 @@ def _finish(out: Path, *, validate: bool = True) -> list[dict]:
                    "labelled as template output (for demos and tests).")
 @click.option("--model", default=None, help="Model name for the openai backend.")
 @endpoint_options()
-@click.option("--temperature", type=click.FloatRange(min=0), default=0.7, show_default=True,
+@click.option("--temperature", type=finite_float(min=0), default=0.7, show_default=True,
               help="Sampling temperature.")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Maximum answer length in tokens.")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -307,8 +329,9 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
         click.echo(f"cost             {_money(est.cost_usd) if backend == 'openai' else '$0 (template backend)'}")
         click.echo("(tokens estimated at 4 characters per token; nothing sent)")
         return
-    out = ensure_parent(output)
-    check_outputs_spare_inputs([out], [p for p in (combos, corpus, catalog, topics, template_path) if p])
+    out = Path(output)
+    check_output(out, [p for p in (combos, corpus, catalog, topics, template_path, cache_path, log_path) if p])
+    ensure_parent(out)
     with _session(cache_path, no_cache, log_path, use_cache=backend == "openai") as cache:
         log = logging.getLogger("steps_core.cli")
         clients = []
@@ -328,7 +351,8 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
         written = _stream_to_file(out, lambda bar: synthesize(todo, be, workers=workers, progress=bar),
                                   desc="synth", unit=" samples", total=len(todo), clients=clients,
                                   what="sample(s)")
-        total = len(_finish(out))
+        final = {r["id"]: r for r in _finish(out)}
+        total = len(final)
     s = summarize(written)
     click.echo(f"wrote {len(written)} sample(s) to {out} ({s.ok} ok, {s.failed} failed); "
                f"{len(done)} already done; {total} in the file")
@@ -337,8 +361,7 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
                f" ({s.cached.total_tokens} from cache)")
     if backend == "openai":
         click.echo(f"cost     {_money(s.cost_usd)}")
-    if s.failed:
-        click.echo(f"{s.failed} sample(s) failed: see their `error` field; rerun the command to retry them.")
+    _exit_if_failed(sum(1 for j in jobs if j.id not in final or _failed(final[j.id])), len(jobs), "sample(s)")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -350,7 +373,7 @@ def judge_options(f):
                      help="Your own judge prompt template (copy steps_core/prompts/grade.txt).")(f)
     f = click.option("--judge-max-tokens", type=click.IntRange(min=1), default=None,
                      help="Maximum length of a judge answer in tokens.")(f)
-    f = click.option("--judge-temperature", type=click.FloatRange(min=0), default=0.3, show_default=True,
+    f = click.option("--judge-temperature", type=finite_float(min=0), default=0.3, show_default=True,
                      help="Judge sampling temperature (each round sends seed + round, so rounds differ).")(f)
     f = click.option("--rounds", type=click.IntRange(min=1), default=3, show_default=True,
                      help="Judge rounds per text; each point is the majority vote of the rounds (a tie gives 0).")(f)
@@ -358,11 +381,11 @@ def judge_options(f):
     return f
 
 
-def _write_report(report: dict, path: str | None) -> None:
+def _write_report(report: dict, path: str | None, inputs: Sequence[str | Path]) -> None:
     if path:
-        with atomic_output(ensure_parent(path)) as fh:
-            json.dump(report, fh, indent=2)
-            fh.write("\n")
+        text = json_text(report, path=path, indent=2)
+        with guarded_output(path, inputs=inputs) as fh:
+            fh.write(text + "\n")
 
 
 @cli.command("grade")
@@ -391,9 +414,12 @@ def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens,
     from ..synth import load_template, read_samples
 
     items = read_samples(samples)
-    out = ensure_parent(output or str(Path(samples).with_suffix("")) + ".graded.jsonl")
-    check_outputs_spare_inputs([out, *([report_path] if report_path else [])],
-                               [p for p in (samples, catalog, judge_template_path) if p])
+    out = Path(output or str(Path(samples).with_suffix("")) + ".graded.jsonl")
+    inputs = [p for p in (samples, catalog, judge_template_path, cache_path, log_path) if p]
+    for path in (out, report_path):
+        if path:
+            check_output(path, [*inputs, *([out] if path == report_path else [])])
+    ensure_parent(out)
     price = _price(judge_model, prices_path, price_input, price_output)
     template = load_template("grade", judge_template_path)
     with _session(cache_path, no_cache, log_path) as cache:
@@ -415,7 +441,8 @@ def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens,
     click.echo(format_metrics_table(report))
     click.echo(f"graded {n} sample(s) now, {len(done)} before; {failed} could not be graded, {skipped} skipped "
                f"(synthesis failed); written to {out}")
-    _write_report(report, report_path)
+    _write_report(report, report_path, [*inputs, out])
+    _exit_if_failed(failed, len(final) - skipped, "sample(s) to grade")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -441,7 +468,7 @@ def _ks(value: str) -> list[int]:
               help="Random (skills, topic) draws per k.")
 @click.option("--student-model", required=True, help="The model evaluated (writes the Skill-Mix texts).")
 @endpoint_options(what="the student model")
-@click.option("--temperature", type=click.FloatRange(min=0), default=0.7, show_default=True,
+@click.option("--temperature", type=finite_float(min=0), default=0.7, show_default=True,
               help="Student sampling temperature.")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Maximum student answer length.")
 @click.option("--template", "template_path", type=click.Path(dir_okay=False), default=None,
@@ -453,7 +480,7 @@ def _ks(value: str) -> list[int]:
 @click.option("--split", type=click.Choice(["all", "train", "heldout"]), default="all", show_default=True,
               help="Draw from all skills and topics, or only the train / held-out part (skills split within "
                    "each category, topics split at random).")
-@click.option("--heldout-fraction", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+@click.option("--heldout-fraction", type=finite_float(0, 1), default=0.5, show_default=True,
               help="Share of each category's skills (and of the topics) held out.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws, the split and requests.")
 @client_options
@@ -481,9 +508,12 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
         train_t, held_t = split_topics(topic_list, heldout_fraction, seed=seed)
         skills, topic_list = (train_s, train_t) if split == "train" else (held_s, held_t)
     draw_list = draw_eval(skills, topic_list, _ks(k_values), draws, seed=seed, prefix=f"eval-{split}-s{seed}")
-    out = ensure_parent(output)
-    check_outputs_spare_inputs([out, *([report_path] if report_path else [])],
-                               [p for p in (catalog, topics, template_path, judge_template_path) if p])
+    out = Path(output)
+    inputs = [p for p in (catalog, topics, template_path, judge_template_path, cache_path, log_path) if p]
+    for path in (out, report_path):
+        if path:
+            check_output(path, [*inputs, *([out] if path == report_path else [])])
+    ensure_parent(out)
     student_template = load_template("skillmix", template_path)
     judge_template = load_template("grade", judge_template_path)
     with _session(cache_path, no_cache, log_path) as cache:
@@ -515,7 +545,8 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
     report["failed_draws"] = sum(1 for r in records if r.get("status") != "ok")
     click.echo(format_metrics_table(report, with_se=True))
     click.echo(f"{len(records)} draw(s), {report['failed_draws']} could not be graded; raw records in {out}")
-    _write_report(report, report_path)
+    _write_report(report, report_path, [*inputs, out])
+    _exit_if_failed(report["failed_draws"], len(records), "draw(s)")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -540,7 +571,9 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the curriculum draws and shuffles.")
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False), default=None,
               help="Manifest file (default: manifest.json beside the output).")
-def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, seed, manifest_path):
+@click.option("--force", is_flag=True, default=False,
+              help="Replace an existing export (the data file or the manifest); without it they are refused.")
+def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, seed, manifest_path, force):
     """Export the accepted samples of SAMPLES (samples.jsonl) or of a --workspace for training, with a
     manifest.json of counts, settings and file hashes."""
     from ..export import DEFAULT_CURRICULUM, export_samples, read_curriculum
@@ -554,20 +587,24 @@ def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, se
         cur = None
     else:
         cur = read_curriculum(curriculum)
+    extra = [curriculum] if cur is not None and curriculum != "default" else []
+    options = dict(include_all=include_all, curriculum=cur, seed=seed, manifest_path=manifest_path, force=force)
     if workspace_path is not None:
         from ..workspace import open_workspace
 
         with open_workspace(workspace_path, create=False) as ws:
             rows = ws.samples()
             versions = sorted({s["tree_version"] for s in rows if s.get("tree_version")})
-            result = export_samples(rows, ensure_parent(output), fmt, include_all=include_all, curriculum=cur,
-                                    seed=seed, inputs=[workspace_path], manifest_path=manifest_path,
+            result = export_samples(rows, output, fmt, workspace=ws, inputs=extra, **options,
                                     settings={"workspace": str(workspace_path), "tree_versions": versions})
-            ws.record_export(str(result.path), fmt, result.manifest,
-                             tree_version=versions[0] if len(versions) == 1 else None)
+            if ws.read_only:
+                click.echo(f"note: the workspace {workspace_path} is read-only here: this export is not recorded "
+                           "in it", err=True)
+            else:
+                ws.record_export(str(result.path), fmt, result.manifest,
+                                 tree_version=versions[0] if len(versions) == 1 else None)
     else:
-        result = export_samples(read_samples(samples), ensure_parent(output), fmt, include_all=include_all,
-                                curriculum=cur, seed=seed, inputs=[samples], manifest_path=manifest_path)
+        result = export_samples(read_samples(samples), output, fmt, inputs=[samples, *extra], **options)
     counts = result.manifest["counts"]
     click.echo(f"wrote {result.rows} sample(s) to {result.path} ({fmt})")
     click.echo("per k:         " + ", ".join(f"k={k}: {n}" for k, n in counts["per_k"].items()))
