@@ -7,11 +7,14 @@ of shard files, in one of :data:`FORMATS`:
 - ``json``: one JSON list of objects (read element by element, never whole);
 - ``csv``: a header row, then one record per row; cells holding JSON (``messages``, ``conversations``,
   ``label``, ``instances``) are decoded;
+- ``tsv``: the same with tab-separated fields;
 - ``parquet``: read batch by batch with pyarrow (only the skills column when only skills are needed).
 
-The format comes from the file name (``.jsonl``/``.ndjson``, ``.json``, ``.csv``, ``.parquet``/``.pq``) or, when
-that is unknown, from the content; ``format=`` overrides it. A ``.json`` file whose first character is ``{``
-is read as JSONL.
+The format comes from the file name (``.jsonl``/``.ndjson``, ``.json``, ``.csv``, ``.tsv``/``.tab``,
+``.parquet``/``.pq``) or, when that is unknown, from the content; ``format=`` overrides it. A ``.json`` file
+whose first character is ``{`` is read as JSONL. A name ending in ``.gz`` (``c.jsonl.gz``, ``c.csv.gz``) is a
+gzip-compressed file of the format its name means without the ``.gz``; it is decompressed as it is read,
+never whole (Parquet compresses inside and cannot be gzipped).
 
 Record shapes understood (text and messages are taken from the first that matches):
 
@@ -23,31 +26,41 @@ Record shapes understood (text and messages are taken from the first that matche
 
 Skills come from the field ``skills_field`` (default ``skills``; a dotted name such as ``label.ability_en``
 reaches into nested objects). When that field is absent and ``skills_field`` is the default, Infinity-Instruct's
-``label.ability_<lang>`` is used. The value is a list of strings, or a string holding a JSON list or names
-delimited by ``;`` (when the string has one) or else ``,``. Names are deduplicated in order; in a delimited
-string each name is stripped of surrounding whitespace and empty parts are dropped.
+``label.ability_<lang>`` is used. The value is a list of strings, or a string holding a JSON list, Stack
+Exchange's tags (``<ubuntu><bash>``: a string made only of ``<...>`` groups) or names delimited by ``;`` (when
+the string has one) or else ``,``. Names are deduplicated in order; in a string each name is stripped of
+surrounding whitespace and empty parts are dropped.
+
+A record whose skills are missing, null or hold no name (``[]``, ``""``, what ``steps tag`` writes when no
+skill reached its threshold) is *untagged*: it is skipped and counted (:attr:`ReadReport.n_untagged`), or
+yielded with ``skills=()`` when ``require_skills=False``. It is not an error.
 
 Every problem is an :class:`~steps_core.errors.InputError` naming file, line (or row, for Parquet and JSON
 lists: the record's 1-based position; for JSON lists the line where the element starts) and field. With
 ``skip_bad=True`` bad *records* are skipped and counted in a :class:`ReadReport`; problems with a whole file
-(not found, unknown format, missing column, unreadable Parquet, broken JSON list syntax) always stop.
+(not found, unknown format, missing column, unreadable Parquet, broken JSON list syntax, a broken gzip
+stream) always stop.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.jsonl"
->>> _ = p.write_text('{"skills": ["a", "b"]}\\n{"skills": "b; c"}\\n')
->>> [r.skills for r in iter_records(p)]
-[('a', 'b'), ('b', 'c')]
+>>> _ = p.write_text('{"skills": ["a", "b"]}\\n{"skills": "<b><c>"}\\n{"skills": []}\\n')
+>>> report = ReadReport()
+>>> [r.skills for r in iter_records(p, report=report)], report.n_untagged
+([('a', 'b'), ('b', 'c')], 1)
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import json
+import re
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from .errors import InputError
 
@@ -62,12 +75,16 @@ except ImportError:  # pragma: no cover - orjson is installed here
 Progress = Callable[[int, "int | None"], None]
 
 #: Corpus formats :func:`iter_records` reads.
-FORMATS = ("jsonl", "json", "csv", "parquet")
+FORMATS = ("jsonl", "json", "csv", "tsv", "parquet")
 #: Languages of Infinity-Instruct's ``label.ability_<lang>`` lists.
 LANGS = ("en", "zh")
-#: File name endings and the format they mean.
-EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet",
-              ".pq": "parquet"}
+#: File name endings and the format they mean (each may be followed by :data:`GZIP_SUFFIX`).
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+              ".parquet": "parquet", ".pq": "parquet"}
+#: The name ending of a gzip-compressed corpus file (``c.jsonl.gz``).
+GZIP_SUFFIX = ".gz"
+#: Field separators of the delimited formats.
+DELIMITERS = {"csv": ",", "tsv": "\t"}
 #: Whitespace stripped from skill names (ASCII only, so that the DuckDB path strips exactly the same).
 WHITESPACE = " \t\n\r\f\v"
 #: CSV columns whose cells are decoded when they hold a JSON object or list.
@@ -75,6 +92,11 @@ STRUCTURED_COLUMNS = ("messages", "conversations", "label", "instances")
 
 _BOM = b"\xef\xbb\xbf"
 _MISSING = object()
+#: Stack Exchange's tags column: nothing but ``<...>`` groups (the DuckDB engine uses the same pattern).
+SE_TAGS = r"(?:<[^<>]*>)+"
+_SE_TAGS = re.compile(SE_TAGS)
+#: What a broken gzip stream raises while it is read.
+_READ_ERRORS = (OSError, EOFError, zlib.error)
 _PROGRESS_EVERY = 20_000
 
 
@@ -108,10 +130,13 @@ class Skill:
 
 @dataclass
 class ReadReport:
-    """What a read saw: records yielded, bad records skipped (with the first few messages), notes.
+    """What a read saw: records yielded, untagged records skipped, bad records skipped (with the first few
+    messages), notes.
 
     Pass one to :func:`iter_records` (or :func:`load_cooccurrence`) and read it afterwards; it is filled as
-    the stream is consumed.
+    the stream is consumed. ``n_untagged`` counts records without skills that were skipped (reading for
+    skills); ``n_without_skills`` those yielded with ``skills=()`` (``require_skills=False``, as ``steps tag``
+    reads); ``n_records`` includes the latter, not the former.
 
     >>> r = ReadReport(); r.skip(InputError("bad", path="c.jsonl", line=3)); r.n_skipped, r.errors
     (1, ['c.jsonl:3: bad'])
@@ -120,6 +145,7 @@ class ReadReport:
     n_records: int = 0
     n_skipped: int = 0
     n_untagged: int = 0
+    n_without_skills: int = 0
     files: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -134,7 +160,8 @@ class ReadReport:
     def summary(self) -> str:
         """A few plain lines for a person: counts, the first bad records, notes."""
         lines = [f"read {self.n_records:,} record(s) from {len(self.files)} file(s)"
-                 + (f", {self.n_untagged:,} without skills" if self.n_untagged else "")
+                 + (f", {self.n_without_skills:,} without skills" if self.n_without_skills else "")
+                 + (f"; {self.n_untagged:,} untagged record(s) skipped" if self.n_untagged else "")
                  + (f"; skipped {self.n_skipped:,} bad record(s)" if self.n_skipped else "")]
         if self.n_skipped:
             lines += [f"  {m}" for m in self.errors]
@@ -153,7 +180,7 @@ class ReadSpec:
     skills_field: str = "skills"
     lang: str = "en"
     skip_bad: bool = False
-    require_skills: bool = True
+    require_skills: bool = True     # False: untagged records are yielded (with skills=()) rather than skipped
 
     @property
     def field_parts(self) -> tuple[str, ...]:
@@ -185,20 +212,70 @@ def read_spec(*, format: str | None = None, skills_field: str = "skills", lang: 
 
 
 # --------------------------------------------------------------------------------------------- files
+def is_gzip(path: str | Path) -> bool:
+    """True when the file's name says it is gzip-compressed (ends in :data:`GZIP_SUFFIX`)."""
+    return Path(path).suffix.lower() == GZIP_SUFFIX
+
+
+def name_format(path: str | Path) -> str | None:
+    """The format a file's name means (a ``.gz`` ending looked through), or ``None``.
+
+    >>> name_format("q.jsonl.gz"), name_format("t.TAB"), name_format("notes.gz")
+    ('jsonl', 'tsv', None)
+    """
+    path = Path(path)
+    if is_gzip(path):
+        path = path.with_suffix("")
+    return EXTENSIONS.get(path.suffix.lower())
+
+
+def open_corpus_file(path: str | Path) -> BinaryIO:
+    """Open a corpus file for reading bytes, decompressing as it is read when it is gzipped (:func:`is_gzip`).
+
+    A broken gzip stream shows when the data is read: :func:`_numbered_lines` and :class:`_TextChunks` turn
+    that into an :class:`InputError` naming the line.
+    """
+    try:
+        return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror or exc})", path=str(path)) from None
+
+
+def _read_error(exc: BaseException, path: str, line: int) -> InputError:
+    what = "cannot decompress" if is_gzip(path) else "cannot read"
+    return InputError(f"{what} ({exc})", path=path, line=line)
+
+
+def _numbered_lines(fh: BinaryIO, path: str) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` of a file opened with :func:`open_corpus_file`; read errors are located."""
+    line = 0
+    try:
+        for line, raw in enumerate(fh, 1):
+            yield line, raw
+    except _READ_ERRORS as exc:
+        raise _read_error(exc, path, line + 1) from None
+
+
+def read_head(path: str | Path, size: int) -> bytes:
+    """The first ``size`` bytes of a corpus file (decompressed when gzipped)."""
+    with open_corpus_file(path) as fh:
+        try:
+            return fh.read(size)
+        except _READ_ERRORS as exc:
+            raise _read_error(exc, str(path), 1) from None
+
+
 def detect_format(path: str | Path) -> str:
-    """The format of one corpus file, from its name, else from its first bytes.
+    """The format of one corpus file, from its name (a ``.gz`` ending looked through), else from its first
+    (decompressed) bytes.
 
     A ``.json`` file starting with ``{`` is JSONL; a file starting with ``PAR1`` is Parquet.
     """
     path = Path(path)
-    ext = EXTENSIONS.get(path.suffix.lower())
-    if ext in ("jsonl", "csv", "parquet"):
+    ext = name_format(path)
+    if ext in ("jsonl", "csv", "tsv", "parquet"):
         return ext
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-    except OSError as exc:
-        raise InputError(f"cannot read file ({exc.strerror})", path=str(path)) from None
+    head = read_head(path, 4096)
     if head.startswith(b"PAR1"):
         return "parquet"
     first = head.removeprefix(_BOM).lstrip()[:1]
@@ -216,7 +293,8 @@ def corpus_files(path: str | Path, format: str | None = None) -> list[tuple[Path
     """The files of a corpus with their formats: ``path`` itself, or the shard files in a folder.
 
     A folder is searched recursively (hive-style ``key=value/`` folders work) for files with a known
-    extension, skipping names starting with ``.`` or ``_``; files are taken in sorted path order.
+    extension (also gzipped: ``part-0.jsonl.gz``), skipping names starting with ``.`` or ``_``; files are taken
+    in sorted path order.
     """
     path = Path(path)
     if format is not None and format not in FORMATS:
@@ -230,7 +308,7 @@ def corpus_files(path: str | Path, format: str | None = None) -> list[tuple[Path
         rel = p.relative_to(path).parts
         if not p.is_file() or any(part.startswith((".", "_")) for part in rel):
             continue
-        fmt = EXTENSIONS.get(p.suffix.lower())
+        fmt = name_format(p)
         if fmt is None or (format is not None and fmt != format and not (format == "jsonl" and fmt == "json")):
             continue
         found.append((p, format or detect_format(p)))
@@ -280,21 +358,27 @@ def check_unicode(text: str, *, path: str, line: int, field: str) -> str:
 
 
 def split_skills(text: str) -> list[str]:
-    """Split a delimited skill string: on ``;`` when it has one, else on ``,``; parts stripped, empties dropped.
+    """Split a skill string: Stack Exchange's ``<a><b>`` when the string is nothing but ``<...>`` groups, else
+    on ``;`` when it has one, else on ``,``; parts stripped, empties dropped.
 
-    >>> split_skills("python, debugging ,"), split_skills("a, b; c")
-    (['python', 'debugging'], ['a, b', 'c'])
+    >>> split_skills("python, debugging ,"), split_skills("a, b; c"), split_skills(" <ubuntu><grub2> ")
+    (['python', 'debugging'], ['a, b', 'c'], ['ubuntu', 'grub2'])
     """
-    sep = ";" if ";" in text else ","
-    return [p for p in (part.strip(WHITESPACE) for part in text.split(sep)) if p]
+    text = text.strip(WHITESPACE)
+    if _SE_TAGS.fullmatch(text):
+        parts = text[1:-1].split("><")
+    else:
+        parts = text.split(";" if ";" in text else ",")
+    return [p for p in (part.strip(WHITESPACE) for part in parts) if p]
 
 
 def coerce_skills(value: Any, *, path: str, line: int, field: str = "skills",
                   require: bool = True) -> tuple[str, ...]:
-    """A record's skills from a list, a JSON-list string or a delimited string (see the module docs).
+    """A record's skills from a list, a JSON-list string, a ``<a><b>`` string or a delimited string (see the
+    module docs).
 
-    ``None`` (or a missing field, passed as ``None``) and empty lists are an error when ``require`` is true,
-    else give ``()``.
+    ``None`` (or a missing field, passed as ``None``) and values holding no name (``[]``, ``""``, ``"[]"``) are
+    an error when ``require`` is true, else give ``()`` (the readers call it so, and skip untagged records).
 
     >>> coerce_skills('["a", "b"]', path="x", line=1), coerce_skills("a;b;a", path="x", line=1)
     (('a', 'b'), ('a', 'b'))
@@ -340,8 +424,7 @@ def _skills_of(obj: dict, spec: ReadSpec, path: str, line: int) -> tuple[str, ..
     name = spec.skills_field
     if (value is _MISSING or value is None) and spec.uses_label_fallback and isinstance(obj.get("label"), dict):
         value, name = obj["label"].get(f"ability_{spec.lang}"), spec.label_field
-    return coerce_skills(None if value is _MISSING else value, path=path, line=line, field=name,
-                         require=spec.require_skills)
+    return coerce_skills(None if value is _MISSING else value, path=path, line=line, field=name, require=False)
 
 
 # --------------------------------------------------------------------------------------------- text
@@ -442,8 +525,8 @@ def _parse_line(raw: bytes, path: str, line: int) -> Any:
 
 def _rows_jsonl(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows:
     sp = str(path)
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
+    with open_corpus_file(path) as fh:
+        for lineno, raw in _numbered_lines(fh, sp):
             if lineno == 1 and raw.startswith(_BOM):
                 raw = raw[3:]
             if not raw.strip():
@@ -460,16 +543,34 @@ def _json_type(obj: Any) -> str:
 
 
 class _TextChunks:
-    """UTF-8 text of a binary file, chunk by chunk, with decoding errors located by line."""
+    """UTF-8 text of a binary file, chunk by chunk, with decoding and read errors located by line."""
 
     def __init__(self, fh, path: str, size: int = 1 << 20):
         self.fh, self.path, self.size = fh, path, size
         self.dec = codecs.getincrementaldecoder("utf-8-sig")()
         self.lines_before = 0
         self.eof = False
+        self.error: BaseException | None = None     # a read error, raised after the data read before it
+
+    def _bytes(self) -> bytes:
+        if self.error is not None:
+            raise _read_error(self.error, self.path, self.lines_before + 1)
+        parts, n = [], 0
+        try:
+            while n < self.size:     # read1: a broken gzip stream still gives the data before the break
+                piece = self.fh.read1(self.size - n)
+                if not piece:
+                    break
+                parts.append(piece)
+                n += len(piece)
+        except _READ_ERRORS as exc:
+            if not parts:
+                raise _read_error(exc, self.path, self.lines_before + 1) from None
+            self.error = exc
+        return b"".join(parts)
 
     def read(self) -> str:
-        data = self.fh.read(self.size)
+        data = self._bytes()
         self.eof = not data
         try:
             text = self.dec.decode(data, final=self.eof)
@@ -484,7 +585,7 @@ def _rows_json(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Row
     """Stream the elements of a JSON list without loading the file (elements located by their first line)."""
     sp = str(path)
     decoder = json.JSONDecoder()
-    with path.open("rb") as fh:
+    with open_corpus_file(path) as fh:
         src = _TextChunks(fh, sp)
         buf, pos, line, counted = "", 0, 1, 0
 
@@ -552,8 +653,8 @@ def _rows_json(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Row
                 buf, pos, counted = buf[pos:], 0, 0
 
 
-def _csv_lines(fh, bad: dict[int, str]) -> Iterator[str]:
-    for n, raw in enumerate(fh, 1):
+def _csv_lines(fh, bad: dict[int, str], path: str = "") -> Iterator[str]:
+    for n, raw in _numbered_lines(fh, path):
         if n == 1 and raw.startswith(_BOM):
             raw = raw[3:]
         try:
@@ -577,25 +678,27 @@ def _decode_cell(value: str) -> Any:
     return value
 
 
-def _csv_header(path: Path) -> list[str]:
-    with path.open("rb") as fh:
-        reader = csv.reader(_csv_lines(fh, {}))
+def _csv_header(path: Path, fmt: str = "csv") -> list[str]:
+    """The header row of a CSV or TSV file (``fmt``), names stripped."""
+    with open_corpus_file(path) as fh:
+        reader = csv.reader(_csv_lines(fh, {}, str(path)), delimiter=DELIMITERS[fmt])
         try:
             header = next(reader, None)
         except csv.Error as exc:
-            raise InputError(f"malformed CSV header: {exc}", path=str(path), line=1) from None
+            raise InputError(f"malformed {fmt.upper()} header: {exc}", path=str(path), line=1) from None
     if not header:
         raise InputError("empty file: expected a header row", path=str(path), line=1)
     return [h.strip(WHITESPACE) for h in header]
 
 
-def _rows_csv(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows:
+def _rows_csv(path: Path, spec: ReadSpec, columns: Sequence[str] | None, fmt: str = "csv") -> Rows:
+    """Rows of a CSV file, or of a TSV file with ``fmt="tsv"`` (the same rules, tab-separated)."""
     sp = str(path)
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     structured = set(STRUCTURED_COLUMNS) | ({spec.field_parts[0]} if len(spec.field_parts) > 1 else set())
     bad: dict[int, str] = {}
-    with path.open("rb") as fh:
-        reader = csv.reader(_csv_lines(fh, bad))
+    with open_corpus_file(path) as fh:
+        reader = csv.reader(_csv_lines(fh, bad, sp), delimiter=DELIMITERS[fmt])
         header = None
         before = 0
         while True:
@@ -604,7 +707,7 @@ def _rows_csv(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows
             except StopIteration:
                 break
             except csv.Error as exc:
-                raise InputError(f"malformed CSV: {exc}", path=sp, line=reader.line_num) from None
+                raise InputError(f"malformed {fmt.upper()}: {exc}", path=sp, line=reader.line_num) from None
             start, before = before + 1, reader.line_num
             if header is None:
                 header = [h.strip(WHITESPACE) for h in row]
@@ -625,7 +728,7 @@ def _rows_csv(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows
 
 
 def _check_columns(names: Sequence[str], spec: ReadSpec, path: str, *, kind: str) -> None:
-    """A tabular file (CSV, Parquet) must have the skills column when skills are required."""
+    """A tabular file (CSV, TSV, Parquet) must have the skills column when skills are required."""
     if not spec.require_skills:
         return
     top = spec.field_parts[0]
@@ -640,6 +743,9 @@ def _parquet_file(path: Path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if is_gzip(path):
+        raise InputError("a gzip-compressed Parquet file cannot be read: Parquet compresses inside; "
+                         "decompress it (gunzip) first", path=str(path))
     try:
         return pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
@@ -664,7 +770,11 @@ def _rows_parquet(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> 
         raise InputError(f"cannot read Parquet data ({exc})", path=sp, line=row + 1) from None
 
 
-_READERS = {"jsonl": _rows_jsonl, "json": _rows_json, "csv": _rows_csv, "parquet": _rows_parquet}
+def _rows_tsv(path: Path, spec: ReadSpec, columns: Sequence[str] | None) -> Rows:
+    return _rows_csv(path, spec, columns, "tsv")
+
+
+_READERS = {"jsonl": _rows_jsonl, "json": _rows_json, "csv": _rows_csv, "tsv": _rows_tsv, "parquet": _rows_parquet}
 
 
 def _parquet_rows(files: Sequence[tuple[Path, str]]) -> int | None:
@@ -690,6 +800,9 @@ def _records(path: str | Path, spec: ReadSpec, report: ReadReport | None, progre
                 if isinstance(obj, InputError):
                     raise obj
                 skills = _skills_of(obj, spec, sp, line)
+                if not skills and spec.require_skills:
+                    report.n_untagged += 1
+                    continue
                 item = make(obj, skills, file, line)
             except InputError as exc:
                 if not spec.skip_bad:
@@ -698,7 +811,7 @@ def _records(path: str | Path, spec: ReadSpec, report: ReadReport | None, progre
                 continue
             report.n_records += 1
             if not skills:
-                report.n_untagged += 1
+                report.n_without_skills += 1
             yield item
             done += 1
             if progress is not None and done % _PROGRESS_EVERY == 0:
@@ -739,9 +852,10 @@ def iter_records(path: str | Path, *, format: str | None = None, skills_field: s
 
     ``format`` is one of :data:`FORMATS` (``None``: detect), ``skills_field`` where the skills are,
     ``lang`` the Infinity-Instruct label language. The first bad record raises :class:`InputError` naming
-    file, line and field, unless ``skip_bad`` (then it is counted in ``report``). With ``require_skills=False``
-    records without skills are yielded with ``skills=()``. ``progress(records_done, total_or_None)`` is called
-    every few thousand records (the total is known for Parquet only).
+    file, line and field, unless ``skip_bad`` (then it is counted in ``report``). Untagged records (no skills)
+    are skipped and counted in ``report.n_untagged``; with ``require_skills=False`` they are yielded with
+    ``skills=()`` instead. ``progress(records_done, total_or_None)`` is called every few thousand records (the
+    total is known for Parquet only).
     """
     spec = read_spec(format=format, skills_field=skills_field, lang=lang, skip_bad=skip_bad,
                      require_skills=require_skills)
@@ -759,8 +873,8 @@ def _fast_skill_lists(path: str | Path, spec: ReadSpec, report: ReadReport, prog
     for file, _ in files:
         report.files.append(str(file))
         sp = str(file)
-        with file.open("rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
+        with open_corpus_file(file) as fh:
+            for lineno, raw in _numbered_lines(fh, sp):
                 try:
                     obj = _loads_fast(raw)
                     value = obj[key] if type(obj) is dict else None
@@ -794,9 +908,12 @@ def _fast_skill_lists(path: str | Path, spec: ReadSpec, report: ReadReport, prog
                         raise
                     report.skip(exc)
                     continue
+                if not skills and spec.require_skills:
+                    report.n_untagged += 1
+                    continue
                 report.n_records += 1
                 if not skills:
-                    report.n_untagged += 1
+                    report.n_without_skills += 1
                 done += 1
                 if progress is not None and done % _PROGRESS_EVERY == 0:
                     progress(done, None)
@@ -837,8 +954,9 @@ def load_cooccurrence(path: str | Path, *, engine: str = "memory", progress: Pro
 
     ``engine="memory"`` streams :func:`iter_skill_lists` into :func:`~steps_core.graph.count_cooccurrences`;
     ``engine="duckdb"`` has DuckDB read the files and count (:mod:`steps_core.duck`), spilling to disk when the
-    pair table outgrows memory. Both give the same result and reject the same bad records. ``read_options``
-    are those of :func:`iter_records` (``format``, ``skills_field``, ``lang``, ``skip_bad``, ``report``).
+    pair table outgrows memory. Both give the same result, skip and count the same untagged records and reject
+    the same bad records. ``read_options`` are those of :func:`iter_records` (``format``, ``skills_field``,
+    ``lang``, ``skip_bad``, ``report``).
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}", field="engine")
@@ -869,7 +987,7 @@ def read_catalog(path: str | Path) -> tuple[Skill, ...]:
     seen: set[str] = set()
     with path.open("rb") as fh:
         bad: dict[int, str] = {}
-        reader = csv.DictReader(_csv_lines(fh, bad))
+        reader = csv.DictReader(_csv_lines(fh, bad, str(path)))
         try:
             names = reader.fieldnames or []
         except csv.Error as exc:

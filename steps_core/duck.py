@@ -1,10 +1,11 @@
 """Co-occurrence counting with DuckDB, for corpora larger than memory.
 
-DuckDB reads the corpus files itself (``read_json_objects``, ``read_csv``, ``read_parquet``), extracts and
-validates each record's skills in SQL with exactly the rules of :mod:`steps_core.corpus`, and counts skills and
-skill pairs with joins and aggregations that spill to disk when they outgrow memory. The result is the same
-:class:`~steps_core.graph.Cooccurrence` as the in-memory path: same skills (sorted by name), counts, pairs and
-number of records.
+DuckDB reads the corpus files itself (``read_json_objects``, ``read_csv``, ``read_parquet``; gzipped ``.gz``
+files decompressed by DuckDB), extracts and validates each record's skills in SQL with exactly the rules of
+:mod:`steps_core.corpus` (lists, JSON-list strings, ``<a><b>`` tags, delimited strings; untagged records
+skipped and counted), and counts skills and skill pairs with joins and aggregations that spill to disk when
+they outgrow memory. The result is the same :class:`~steps_core.graph.Cooccurrence` as the in-memory path:
+same skills (sorted by name), counts, pairs and number of records, and the same counts in the report.
 
 Errors: the SQL marks every bad record; the in-memory reader then re-reads only the files holding bad records
 to produce the same located message (file, line, field) as ``engine="memory"``. With ``skip_bad`` the bad
@@ -35,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import corpus
-from .corpus import WHITESPACE, ReadReport, ReadSpec, read_spec
+from .corpus import DELIMITERS, SE_TAGS, WHITESPACE, ReadReport, ReadSpec, read_spec
 from .errors import StepsError
 from .graph import Cooccurrence, Progress, count_cooccurrences
 
@@ -74,7 +75,10 @@ def _value_sql(spec: ReadSpec) -> str:
 
 
 def _lists_sql(source: str, spec: ReadSpec) -> str:
-    """SQL turning ``source`` (columns ``filename``, ``j`` JSON object) into ``filename, ok, sk``."""
+    """SQL turning ``source`` (columns ``filename``, ``j`` JSON object) into ``filename, state, sk``.
+
+    ``state`` is ``'ok'`` (``sk`` holds the skills), ``'untagged'`` (missing, null or no names) or ``'bad'``.
+    """
     return f"""
     WITH v AS (
         SELECT filename, (j IS NOT NULL AND json_type(j) = 'OBJECT') AS obj, {_value_sql(spec)} AS v
@@ -89,23 +93,28 @@ def _lists_sql(source: str, spec: ReadSpec) -> str:
                CASE WHEN t = 'ARRAY' THEN v
                     WHEN starts_with(st, '[') AND json_valid(st) THEN st::JSON END AS arr,
                CASE WHEN t = 'VARCHAR' AND NOT starts_with(st, '[') THEN
-                    list_filter(list_transform(string_split(raw, CASE WHEN contains(raw, ';') THEN ';' ELSE ',' END),
-                                               lambda p: trim(p, {_WS})), lambda p: p <> '') END AS parts
+                    list_filter(list_transform(
+                        CASE WHEN regexp_full_match(st, {_q(SE_TAGS)}) THEN regexp_extract_all(st, '<([^<>]*)>', 1)
+                             ELSE string_split(st, CASE WHEN contains(st, ';') THEN ';' ELSE ',' END) END,
+                        lambda p: trim(p, {_WS})), lambda p: p <> '') END AS parts
         FROM s
     ), c AS (
         SELECT filename,
                coalesce(obj AND CASE
-                   WHEN arr IS NOT NULL THEN json_type(arr) = 'ARRAY' AND json_array_length(arr) > 0
-                        AND list_bool_and(list_transform(json_extract(arr, '$[*]'),
-                            lambda x: json_type(x) = 'VARCHAR' AND trim(json_extract_string(x, '$'), {_WS}) <> ''))
-                   WHEN parts IS NOT NULL THEN len(parts) > 0
-                   ELSE false END, false) AS ok,
+                   WHEN arr IS NOT NULL THEN json_type(arr) = 'ARRAY' AND (json_array_length(arr) = 0
+                        OR list_bool_and(list_transform(json_extract(arr, '$[*]'),
+                            lambda x: json_type(x) = 'VARCHAR' AND trim(json_extract_string(x, '$'), {_WS}) <> '')))
+                   WHEN parts IS NOT NULL THEN true
+                   ELSE coalesce(t, 'NULL') = 'NULL' END, false) AS valid,
+               CASE WHEN arr IS NOT NULL THEN json_array_length(arr) WHEN parts IS NOT NULL THEN len(parts)
+                    ELSE 0 END AS n,
                arr, parts
         FROM a
     )
-    SELECT filename, ok,
-           CASE WHEN ok THEN list_distinct(CASE WHEN arr IS NOT NULL THEN json_extract_string(arr, '$[*]')
-                                                ELSE parts END) END AS sk
+    SELECT filename,
+           CASE WHEN NOT valid THEN 'bad' WHEN n = 0 THEN 'untagged' ELSE 'ok' END AS state,
+           CASE WHEN valid AND n > 0 THEN list_distinct(CASE WHEN arr IS NOT NULL THEN json_extract_string(arr, '$[*]')
+                                                             ELSE parts END) END AS sk
     FROM c"""
 
 
@@ -114,14 +123,18 @@ def _files_sql(files: Sequence[Path]) -> str:
 
 
 def _has_bom(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(3) == b"\xef\xbb\xbf"
+    return corpus.read_head(path, 3) == b"\xef\xbb\xbf"
 
 
-def _csv_source(files: Sequence[Path], spec: ReadSpec) -> str:
+#: Longest row DuckDB reads from a gzipped CSV/TSV file (it allocates a buffer this big per reader).
+GZIP_CSV_MAX_LINE = 1 << 25
+
+
+def _csv_source(files: Sequence[Path], spec: ReadSpec, fmt: str) -> str:
+    """SQL reading CSV or TSV files (``fmt``) into ``filename, j``."""
     raw_headers = []
     for f in files:
-        header = corpus._csv_header(f)
+        header = corpus._csv_header(f, fmt)
         corpus._check_columns(header, spec, str(f), kind="column")
         raw_headers.append(header)
     present = set().union(*map(set, raw_headers))
@@ -131,7 +144,7 @@ def _csv_source(files: Sequence[Path], spec: ReadSpec) -> str:
     structured = set(corpus.STRUCTURED_COLUMNS) | ({top} if len(spec.field_parts) > 1 else set())
     # corpus reads a header name stripped of surrounding spaces; DuckDB keeps it: only plain names here
     for f in files:
-        with f.open("rb") as fh:
+        with corpus.open_corpus_file(f) as fh:
             first = fh.readline().decode("utf-8", "replace")
         if any(f" {c}" in first or f"{c} " in first for c in cols):
             raise _CannotRead("a CSV header name has surrounding spaces")
@@ -145,9 +158,15 @@ def _csv_source(files: Sequence[Path], spec: ReadSpec) -> str:
             val = f"to_json({ref})"
         pairs.append(f"{_q(c)}, {val}")
     obj = f"json_object({', '.join(pairs)})" if pairs else "json_object()"
+    # DuckDB decompresses into a buffer of at least max_line_size: a smaller limit for gzipped files (a longer
+    # row makes DuckDB fail, and the in-memory reader counts instead)
+    if any(corpus.is_gzip(f) for f in files):
+        sizes = f"max_line_size = {GZIP_CSV_MAX_LINE}, buffer_size = {GZIP_CSV_MAX_LINE}"
+    else:
+        sizes = "max_line_size = 1073741824"
     return (f"SELECT filename, {obj} AS j FROM read_csv({_files_sql(files)}, header = true, all_varchar = true, "
-            "delim = ',', quote = '\"', escape = '\"', comment = '', union_by_name = true, filename = true, "
-            "strict_mode = true, null_padding = false, max_line_size = 1073741824)")
+            f"delim = {_q(DELIMITERS[fmt])}, quote = '\"', escape = '\"', comment = '', union_by_name = true, "
+            f"filename = true, strict_mode = true, null_padding = false, {sizes})")
 
 
 def _parquet_source(files: Sequence[Path], spec: ReadSpec) -> str:
@@ -185,8 +204,9 @@ def _sources(files: Sequence[tuple[Path, str]], spec: ReadSpec) -> str:
     if "json" in by_fmt:
         parts.append(f"SELECT filename, json AS j FROM read_json_objects({_files_sql(by_fmt['json'])}, "
                      f"format = 'array', filename = true, {big})")
-    if "csv" in by_fmt:
-        parts.append(_csv_source(by_fmt["csv"], spec))
+    for fmt in DELIMITERS:
+        if fmt in by_fmt:
+            parts.append(_csv_source(by_fmt[fmt], spec, fmt))
     if "parquet" in by_fmt:
         parts.append(_parquet_source(by_fmt["parquet"], spec))
     return " UNION ALL ".join(parts)
@@ -272,6 +292,7 @@ def count_cooccurrences_duckdb(path: str | Path, *, format: str | None = None, s
                                                            lang=lang, skip_bad=skip_bad, report=sub),
                                    progress=progress)
         report.n_records += sub.n_records
+        report.n_untagged += sub.n_untagged
         report.n_skipped += sub.n_skipped
         report.files.extend(sub.files)
         report.errors.extend(sub.errors[: max(0, report.max_errors - len(report.errors))])
@@ -301,13 +322,15 @@ def count_cooccurrences_duckdb(path: str | Path, *, format: str | None = None, s
             except duckdb.Error as exc:
                 con.close()
                 return fallback(str(exc).splitlines()[0])
-            bad = dict(con.execute("SELECT filename, count(*) FROM lists WHERE NOT ok GROUP BY filename").fetchall())
+            bad = dict(con.execute("SELECT filename, count(*) FROM lists WHERE state = 'bad' "
+                                   "GROUP BY filename").fetchall())
             # DuckDB reports file names as given; map them back to ours
             bad = {str(Path(k)): int(v) for k, v in bad.items()}
             if bad:
                 _explain_bad(files, bad, spec, report)
-            n_records = con.execute("SELECT count(*) FROM lists WHERE ok").fetchone()[0]
-            rows = con.execute("SELECT s, count(*) FROM (SELECT unnest(sk) AS s FROM lists WHERE ok) "
+            n_records, n_untagged = con.execute("SELECT count(*) FILTER (state = 'ok'), "
+                                                "count(*) FILTER (state = 'untagged') FROM lists").fetchone()
+            rows = con.execute("SELECT s, count(*) FROM (SELECT unnest(sk) AS s FROM lists WHERE state = 'ok') "
                                "GROUP BY s").fetchall()
             names = sorted(r[0] for r in rows)
             by_name = dict(rows)
@@ -320,7 +343,7 @@ def count_cooccurrences_duckdb(path: str | Path, *, format: str | None = None, s
             con.execute("CREATE TABLE ids AS SELECT * FROM ids_arrow")
             con.unregister("ids_arrow")
             con.execute("CREATE TABLE ex AS SELECT l.rid, i.idx FROM (SELECT rowid AS rid, unnest(sk) AS s "
-                        "FROM lists WHERE ok) l JOIN ids i ON l.s = i.name")
+                        "FROM lists WHERE state = 'ok') l JOIN ids i ON l.s = i.name")
             res = con.execute("SELECT a.idx AS i, b.idx AS j, count(*) AS c FROM ex a JOIN ex b "
                               "ON a.rid = b.rid AND a.idx < b.idx GROUP BY ALL").fetchnumpy()
         finally:
@@ -332,5 +355,6 @@ def count_cooccurrences_duckdb(path: str | Path, *, format: str | None = None, s
     lo, hi, c = lo[order], hi[order], c[order]
     mat = sp.coo_array((np.r_[c, c], (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n))
     report.n_records += int(n_records)
+    report.n_untagged += int(n_untagged)
     report.files.extend(str(f) for f, _ in files)
     return Cooccurrence(tuple(names), counts, sp.csr_array(mat), int(n_records))

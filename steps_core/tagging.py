@@ -312,7 +312,8 @@ def tag_records(records: Iterable[Record], tagger: Tagger, *, catalog: Sequence[
 
     ``skills`` holds catalogue names only. A record's own skills that name catalogue skills (compared after
     :func:`normalize_tag`) are kept (their ``skill_scores`` are ``None``) unless ``retag``; a record with none
-    is tagged by ``tagger`` (scores from the tagger; an empty list when no skill reaches the threshold).
+    is tagged by ``tagger`` (scores from the tagger; an empty list when no skill reaches the threshold: the
+    corpus readers, hence ``steps graph``, skip such untagged records and count them).
     Records are handled in batches of ``batch_size`` and come out in input order. A record that must be
     tagged but has no text raises :class:`InputError` (or, with ``skip_bad``, is left out and counted).
     ``progress(records_done, None)`` is called per batch.

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+from collections import Counter
+from itertools import combinations
 
 import click
 import pytest
@@ -64,6 +67,22 @@ def test_corpus_options_decorator(tmp_path, count_cli):
     assert res.exit_code == 2
 
 
+@pytest.mark.parametrize("engine", ["memory", "duckdb"])
+def test_corpus_options_read_gzipped_tsv_with_se_tags_and_report_untagged(tmp_path, count_cli, engine):
+    path = tmp_path / "posts.tsv.gz"
+    path.write_bytes(gzip.compress(b"Id\tTags\n1\t<ubuntu><bash>\n2\t\n3\t<bash>\n4\t<>\n"))
+    res = CliRunner().invoke(count_cli, [str(path), "--skills-field", "Tags", "--engine", engine])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout.splitlines()[0]) == {"skills": ["bash", "ubuntu"], "counts": [2, 1], "records": 2,
+                                                      "engine": engine}
+    assert res.stderr == "read 2 record(s) from 1 file(s); 2 untagged record(s) skipped\n"
+    plain = tmp_path / "posts.data"
+    plain.write_bytes(gzip.decompress(path.read_bytes()))
+    res = CliRunner().invoke(count_cli, [str(plain), "--skills-field", "Tags", "--format", "tsv", "--engine", engine])
+    assert res.exit_code == 0 and json.loads(res.stdout.splitlines()[0])["counts"] == [2, 1]
+    assert "tsv" in CliRunner().invoke(count_cli, ["--help"]).output
+
+
 def test_tag_command(tmp_path):
     cat = write_catalog(tmp_path / "skills.csv")
     corpus = tmp_path / "c.jsonl"
@@ -87,6 +106,54 @@ def test_tag_command(tmp_path):
     assert res.exit_code == 0
     assert all(g["skill_scores"] and None not in g["skill_scores"]
                for g in map(json.loads, out.read_text(encoding="utf-8").splitlines()))
+
+
+def read_graph_files(edges_path):
+    """``({skill: count}, {(a, b): cooccur})`` from the edge and node lists `steps graph` wrote."""
+    nodes_path = edges_path.with_name(edges_path.stem + ".nodes.csv")
+    with nodes_path.open(encoding="utf-8") as fh:
+        nodes = {r["skill"]: int(r["count"]) for r in csv.DictReader(fh)}
+    with edges_path.open(encoding="utf-8") as fh:
+        pairs = {tuple(sorted((r["source"], r["target"]))): int(r["cooccur"]) for r in csv.DictReader(fh)}
+    return nodes, pairs
+
+
+def test_tag_output_feeds_graph_untagged_records_skipped_and_counted(tmp_path):
+    cat = write_catalog(tmp_path / "skills.csv")
+    corpus = tmp_path / "c.jsonl"
+    rows = [{"id": 1, "text": "My Python script crashes with a KeyError; please fix the bug."},
+            {"id": 2, "text": "Describe the ocean as a restless animal, using a metaphor."},
+            {"id": 3, "text": "The lamp is left of the sofa and the cat is under the lamp. Where is the cat?"},
+            {"id": 4, "text": "qwzx vvbn 4471"},                        # nothing reaches the threshold
+            {"id": 5, "text": "Fix the bug in my Python code that computes where two boxes are relative to each "
+                              "other."},
+            {"id": 6, "text": "Bake a loaf of sourdough bread.", "skills": ["baking"]},   # not in the catalogue
+            {"id": 7, "text": "Anything.", "skills": "<metaphor><python debugging>"}]      # its own, kept
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    for name in ("tagged.jsonl", "tagged.jsonl.gz"):          # a .gz output is gzipped, and read back as such
+        tagged = tmp_path / name
+        res = run(["tag", str(corpus), "--catalog", str(cat), "-o", str(tagged), "--top-m", "2",
+                   "--cache-dir", str(tmp_path / "cache")])
+        assert res.exit_code == 0, res.output
+        with (gzip.open if name.endswith(".gz") else open)(tagged, "rt", encoding="utf-8") as fh:
+            out = [json.loads(line) for line in fh]
+        assert [o["id"] for o in out] == [1, 2, 3, 4, 5, 6, 7]
+        assert out[6]["skills"] == ["metaphor", "python debugging"] and out[6]["skill_scores"] == [None, None]
+        # counts by hand from what `steps tag` wrote
+        lists = [o["skills"] for o in out]
+        untagged = sum(1 for s in lists if not s)
+        assert untagged >= 1 and out[3]["skills"] == []                  # the test's premise
+        counts = Counter(x for s in lists for x in s)
+        pairs = Counter(tuple(sorted(p)) for s in lists for p in combinations(s, 2))
+        assert pairs                                                    # at least record 7 has a pair
+        for engine in ("memory", "duckdb"):
+            graph = tmp_path / engine / "graph.csv"
+            res = run(["graph", str(tagged), "-o", str(graph), "--weighting", "count", "--engine", engine])
+            assert res.exit_code == 0, res.output
+            assert f"read {7 - untagged} record(s) from 1 file(s); {untagged} untagged record(s) skipped" \
+                in res.stderr
+            assert f"records          {7 - untagged}" in res.stdout
+            assert read_graph_files(graph) == (dict(counts), dict(pairs))
 
 
 def test_tag_command_with_llm(tmp_path, monkeypatch):

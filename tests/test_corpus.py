@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import itertools
 import json
 from pathlib import Path
@@ -11,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from steps_core.corpus import (ReadReport, Record, Skill, coerce_skills, corpus_files, detect_format,
-                               iter_records, iter_skill_lists, load_cooccurrence, parse_skills, read_catalog,
-                               read_topics, split_skills, text_of)
+from steps_core.corpus import (FORMATS, ReadReport, Record, Skill, coerce_skills, corpus_files, detect_format,
+                               iter_records, iter_skill_lists, load_cooccurrence, name_format, parse_skills,
+                               read_catalog, read_topics, split_skills, text_of)
 from steps_core.errors import InputError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -24,11 +25,17 @@ def write_jsonl(path: Path, rows) -> Path:
     return path
 
 
-def write_csv(path: Path, header, rows) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+def write_csv(path: Path, header, rows, delimiter: str = ",") -> Path:
+    """Write a CSV (or, with ``delimiter="\\t"``, TSV) file; gzip-compressed when the name ends in .gz."""
+    with (gzip.open if path.suffix.lower() == ".gz" else open)(path, "wt", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=delimiter)
         w.writerow(header)
         w.writerows(rows)
+    return path
+
+
+def write_gz(path: Path, data: bytes) -> Path:
+    path.write_bytes(gzip.compress(data))
     return path
 
 
@@ -46,6 +53,15 @@ def test_parse_skills_keeps_its_documented_behaviour():
     ("a, b; c", ("a, b", "c")),                       # ';' wins: names may hold commas
     ('["x", "y", "x"]', ("x", "y")),                  # a JSON list in a string (CSV cells)
     ("  solo ", ("solo",)),
+    ("<ubuntu><bash><grub2>", ("ubuntu", "bash", "grub2")),     # Stack Exchange's Tags column
+    (" <c++><c#><c++>\n", ("c++", "c#")),
+    ("<a;b><c,d>", ("a;b", "c,d")),                 # delimiters inside <...> are part of the name
+    ("<solo>", ("solo",)),
+    ("< x ><><y>", ("x", "y")),                     # names stripped, empty groups dropped
+    ("<a> <b>", ("<a> <b>",)),                      # not only <...> groups: the old rules
+    ("<a>;<b>", ("<a>", "<b>")),
+    ("a<b>, <c>", ("a<b>", "<c>")),
+    ("<a<b>>", ("<a<b>>",)),
 ])
 def test_skill_values(value, expected):
     assert coerce_skills(value, path="f", line=1) == expected
@@ -77,6 +93,7 @@ def test_empty_skills_allowed_when_not_required():
 
 
 def test_split_skills():
+    assert split_skills("<tex><latex>") == ["tex", "latex"]
     assert split_skills("a;b;;c ") == ["a", "b", "c"]
     assert split_skills("") == []
 
@@ -121,20 +138,23 @@ def test_infinity_language_choice(tmp_path):
         next(iter_records(path, lang="fr"))
 
 
-def test_infinity_missing_language_names_the_label_field(tmp_path):
-    path = write_jsonl(tmp_path / "inf.jsonl", [{"label": {"ability_zh": ["数学"]}}])
+def test_infinity_missing_language_is_untagged_and_wrong_type_names_the_label_field(tmp_path):
+    path = write_jsonl(tmp_path / "inf.jsonl", [{"label": {"ability_zh": ["数学"]}}, {"label": {"ability_en": 5}}])
+    report = ReadReport()
     with pytest.raises(InputError) as e:
-        next(iter_records(path))
-    assert e.value.field == "label.ability_en" and e.value.line == 1
+        next(iter_records(path, report=report))
+    assert e.value.field == "label.ability_en" and e.value.line == 2
+    assert report.n_untagged == 1                    # line 1 has no English labels: skipped, not an error
 
 
 def test_custom_and_dotted_skills_field(tmp_path):
     path = write_jsonl(tmp_path / "c.jsonl", [{"meta": {"tags": ["a", "b"]}, "tags": "x"}])
     assert next(iter_records(path, skills_field="meta.tags")).skills == ("a", "b")
     assert next(iter_records(path, skills_field="tags")).skills == ("x",)
-    with pytest.raises(InputError) as e:
-        next(iter_records(path, skills_field="nope"))
-    assert e.value.field == "nope" and "missing" in str(e.value)
+    report = ReadReport()
+    assert list(iter_records(path, skills_field="nope", report=report)) == []
+    assert (report.n_records, report.n_untagged) == (0, 1)
+    assert "0 record(s) from 1 file(s); 1 untagged record(s) skipped" in report.summary()
 
 
 def test_self_instruct_instances_shape():
@@ -192,10 +212,29 @@ def test_jsonl_wrong_type_and_empty_skills(tmp_path, reader):
     with pytest.raises(InputError, match="got int") as e:
         list(reader(path))
     assert (e.value.line, e.value.field) == (2, "skills")
-    path = write_jsonl(tmp_path / "d.jsonl", [{"skills": ["a"]}, {"skills": ["b"]}, {"skills": []}])
-    with pytest.raises(InputError, match="empty skill list") as e:
+    path = write_jsonl(tmp_path / "d.jsonl", [{"skills": ["a"]}, {"skills": ["b"]}, {"skills": [""]}])
+    with pytest.raises(InputError, match="empty skill name") as e:
         list(reader(path))
-    assert e.value.line == 3
+    assert (e.value.line, e.value.field) == (3, "skills")
+
+
+UNTAGGED = [{"skills": []}, {"skills": None}, {"text": "no skills field"}, {"skills": ""}, {"skills": " ; "},
+            {"skills": "[]"}, {"skills": "<>"}, {"label": {"ability_zh": ["甲"]}}]
+
+
+@pytest.mark.parametrize("reader", [iter_records, iter_skill_lists])
+def test_untagged_records_are_skipped_and_counted_not_errors(tmp_path, reader):
+    path = write_jsonl(tmp_path / "c.jsonl", [{"skills": ["a", "b"]}] + UNTAGGED + [{"skills": "<b><c>"}])
+    report = ReadReport()
+    got = [r.skills if isinstance(r, Record) else r for r in reader(path, report=report)]   # no --skip-bad
+    assert got == [("a", "b"), ("b", "c")]
+    assert (report.n_records, report.n_untagged, report.n_skipped) == (2, 8, 0)
+    assert report.summary() == "read 2 record(s) from 1 file(s); 8 untagged record(s) skipped"
+    report = ReadReport()
+    assert [r.skills for r in iter_records(path, report=report, require_skills=False)] == [("a", "b")] + [()] * 8 + [
+        ("b", "c")]
+    assert (report.n_records, report.n_without_skills, report.n_untagged) == (10, 8, 0)
+    assert report.summary() == "read 10 record(s) from 1 file(s), 8 without skills"
 
 
 def test_skip_bad_counts_and_reports(tmp_path):
@@ -206,9 +245,13 @@ def test_skip_bad_counts_and_reports(tmp_path):
         report = ReadReport(max_errors=3)
         got = [r.skills if isinstance(r, Record) else r for r in reader(path, skip_bad=True, report=report)]
         assert got == [("a", "b"), ("c",)]
-        assert (report.n_records, report.n_skipped) == (2, 5)
-        assert [m.split(":")[1] for m in report.errors] == ["2", "3", "5"]
-        assert "skipped 5 bad record(s)" in report.summary() and "... and 2 more" in report.summary()
+        assert (report.n_records, report.n_skipped, report.n_untagged) == (2, 3, 2)    # lines 5 and 7 untagged
+        assert [m.split(":")[1] for m in report.errors] == ["2", "3", "6"]
+        assert report.summary().splitlines()[0] == ("read 2 record(s) from 1 file(s); 2 untagged record(s) "
+                                                     "skipped; skipped 3 bad record(s)")
+        report = ReadReport(max_errors=2)
+        list(reader(path, skip_bad=True, report=report))
+        assert "... and 1 more" in report.summary()
 
 
 def test_without_required_skills_records_come_with_empty_skills(tmp_path):
@@ -216,7 +259,10 @@ def test_without_required_skills_records_come_with_empty_skills(tmp_path):
                                               {"text": "t3", "skills": "a"}])
     report = ReadReport()
     assert [r.skills for r in iter_records(path, require_skills=False, report=report)] == [(), (), ("a",)]
-    assert report.n_untagged == 2
+    assert (report.n_records, report.n_without_skills, report.n_untagged) == (3, 2, 0)
+    report = ReadReport()
+    assert [r.skills for r in iter_records(path, report=report)] == [("a",)]
+    assert (report.n_records, report.n_without_skills, report.n_untagged) == (1, 0, 2)
 
 
 def test_reading_is_lazy(tmp_path):
@@ -292,6 +338,141 @@ def test_json_list_encoding_error(tmp_path):
     assert e.value.line == 3
 
 
+# ----------------------------------------------------------------------------------------------- <a><b> tags
+SE_ROWS = [("1", "<ubuntu><bash><grub2>"), ("2", "<bash>"), ("3", "")]
+
+
+@pytest.mark.parametrize("name", ["se.jsonl", "se.json", "se.csv", "se.tsv", "se.parquet", "se.jsonl.gz",
+                                  "se.csv.gz", "se.tsv.gz"])
+def test_stack_exchange_tags_in_every_format(tmp_path, name):
+    path = tmp_path / name
+    if ".jsonl" in name or ".json" in name:
+        objs = [{"Id": i, "Tags": t} for i, t in SE_ROWS]
+        text = "".join(json.dumps(o) + "\n" for o in objs) if ".jsonl" in name else json.dumps(objs)
+        (write_gz if name.endswith(".gz") else Path.write_bytes)(path, text.encode())
+    elif ".parquet" in name:
+        pq.write_table(pa.table({"Id": [i for i, _ in SE_ROWS], "Tags": [t for _, t in SE_ROWS]}), path)
+    else:
+        write_csv(path, ["Id", "Tags"], SE_ROWS, delimiter="\t" if ".tsv" in name else ",")
+    for reader in (iter_records, iter_skill_lists):
+        report = ReadReport()
+        got = [r.skills if isinstance(r, Record) else r for r in reader(path, skills_field="Tags", report=report)]
+        assert got == [("ubuntu", "bash", "grub2"), ("bash",)]
+        assert (report.n_records, report.n_untagged) == (2, 1)
+    c = load_cooccurrence(path, skills_field="Tags")
+    assert c.skills == ("bash", "grub2", "ubuntu") and c.counts.tolist() == [2, 1, 1]
+    assert c.pairs.toarray().tolist() == [[0, 1, 1], [1, 0, 1], [1, 1, 0]]
+
+
+# ----------------------------------------------------------------------------------------------- gzip
+@pytest.mark.parametrize("name, fmt", [("c.jsonl.gz", "jsonl"), ("c.ndjson.gz", "jsonl"), ("c.json.gz", "json"),
+                                       ("c.csv.gz", "csv"), ("c.tsv.gz", "tsv"), ("c.TAB.GZ", "tsv")])
+def test_gzipped_files_are_read_by_their_inner_format(tmp_path, name, fmt):
+    path = tmp_path / name
+    if fmt == "jsonl":
+        write_gz(path, b'{"skills": ["a", "b"], "text": "t1"}\n\n{"skills": "b;c", "text": "t2"}\n')
+    elif fmt == "json":
+        write_gz(path, b'[{"skills": ["a", "b"], "text": "t1"},\n {"skills": "b;c", "text": "t2"}]')
+    else:
+        write_csv(path, ["skills", "text"], [["a,b", "t1"], ["b;c", "t2"]], delimiter="\t" if fmt == "tsv" else ",")
+    assert detect_format(path) == fmt and name_format(path) == fmt
+    recs = list(iter_records(path))
+    assert [(r.skills, r.text) for r in recs] == [(("a", "b"), "t1"), (("b", "c"), "t2")]
+    assert recs[0].id == f"{name}:{'2' if fmt in ('csv', 'tsv') else '1'}"
+    assert list(iter_skill_lists(path)) == [("a", "b"), ("b", "c")]
+
+
+def test_gzip_content_sniffing_and_folders(tmp_path):
+    write_gz(tmp_path / "x.gz", b'{"skills": ["a"]}\n')                 # no inner extension: sniffed
+    write_gz(tmp_path / "y.data.gz", b'\n [{"skills": ["b"]}]')
+    assert [detect_format(tmp_path / n) for n in ("x.gz", "y.data.gz")] == ["jsonl", "json"]
+    assert [r.skills for r in iter_records(tmp_path / "y.data.gz")] == [("b",)]
+    write_gz(tmp_path / "z.gz", b"skills\na\n")
+    with pytest.raises(InputError, match="unknown format") as e:
+        detect_format(tmp_path / "z.gz")
+    assert e.value.path == str(tmp_path / "z.gz")
+    assert list(iter_skill_lists(tmp_path / "z.gz", format="csv")) == [("a",)]
+    d = tmp_path / "shards"
+    (d / "year=2024").mkdir(parents=True)
+    write_gz(d / "a.jsonl.gz", b'{"skills": ["a"]}\n')
+    write_jsonl(d / "b.jsonl", [{"skills": ["b"]}])
+    write_csv(d / "year=2024" / "c.tsv.gz", ["skills"], [["c;d"]], delimiter="\t")
+    write_gz(d / "notes.gz", b"not a corpus")                           # unknown inner extension: skipped
+    assert [(f.name, fmt) for f, fmt in corpus_files(d)] == [("a.jsonl.gz", "jsonl"), ("b.jsonl", "jsonl"),
+                                                            ("c.tsv.gz", "tsv")]
+    assert list(iter_skill_lists(d)) == [("a",), ("b",), ("c", "d")]
+    assert [f.name for f, _ in corpus_files(d, "tsv")] == ["c.tsv.gz"]
+
+
+def test_gzip_errors_name_the_file_and_line(tmp_path):
+    path = write_gz(tmp_path / "c.jsonl.gz", b'{"skills": ["a"]}\n{"skills": ["b"]}\n{broken\n')
+    for reader in (iter_records, iter_skill_lists):
+        with pytest.raises(InputError, match="invalid JSON") as e:
+            list(reader(path))
+        assert (e.value.path, e.value.line) == (str(path), 3)
+    path = write_csv(tmp_path / "c.csv.gz", ["skills", "text"], [["a", "x"], ["b", "y", "extra"]])
+    with pytest.raises(InputError, match="expected 2 fields") as e:
+        list(iter_records(path))
+    assert (e.value.path, e.value.line) == (str(path), 3)
+    # a file named .gz that is not gzip, and a gzip stream cut short: records before the cut still come first
+    plain = tmp_path / "plain.jsonl.gz"
+    plain.write_text('{"skills": ["a"]}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="cannot decompress .*Not a gzipped file") as e:
+        list(iter_skill_lists(plain))
+    assert (e.value.path, e.value.line) == (str(plain), 1)
+    objs = [json.dumps({"skills": [f"s{i}"]}) for i in range(20000)]
+    bodies = {"cut.jsonl.gz": "\n".join(objs), "cut.json.gz": "[" + ",\n".join(objs) + "]",
+              "cut.csv.gz": "skills\n" + "".join(f"s{i}\n" for i in range(20000))}
+    for name, body in bodies.items():
+        full = gzip.compress(body.encode())
+        cut = tmp_path / name
+        cut.write_bytes(full[: len(full) // 2])
+        got = []
+        with pytest.raises(InputError, match="cannot decompress") as e:
+            for skills in iter_skill_lists(cut):
+                got.append(skills)  # noqa: PERF402 - keep what came before the error
+        assert e.value.path == str(cut) and e.value.line == len(got) + 1 + (name == "cut.csv.gz")
+        assert got[0] == ("s0",) and len(got) > 1000                   # streamed up to the cut
+    (tmp_path / "p.parquet.gz").write_bytes(gzip.compress(b"PAR1"))
+    with pytest.raises(InputError, match="gzip-compressed Parquet") as e:
+        list(iter_records(tmp_path / "p.parquet.gz"))
+    assert e.value.path == str(tmp_path / "p.parquet.gz")
+
+
+def test_gzipped_jsonl_is_streamed_not_read_whole(tmp_path):
+    lines = [json.dumps({"skills": ["a"]}) + "\n"] * 3 + ["{broken\n"]
+    path = write_gz(tmp_path / "c.jsonl.gz", "".join(lines).encode())
+    assert [r.skills for r in itertools.islice(iter_records(path), 3)] == [("a",)] * 3
+
+
+# ----------------------------------------------------------------------------------------------- TSV
+def test_tsv_records_and_detection(tmp_path):
+    assert "tsv" in FORMATS
+    path = write_csv(tmp_path / "c.tsv", ["id", "skills", "instruction"], [
+        ["1", "a; b", "Do\tit"],                       # a tab inside a quoted field
+        ["2", '["c", "d"]', "line one\nline two"],
+        ["3", "e,f", "x"],
+    ], delimiter="\t")
+    assert path.read_text(encoding="utf-8").splitlines()[1] == '1\ta; b\t"Do\tit"'
+    recs = list(iter_records(path))
+    assert [r.skills for r in recs] == [("a", "b"), ("c", "d"), ("e", "f")]
+    assert recs[0].text == "Do\tit" and recs[1].text == "line one\nline two"
+    assert [int(r.source.rsplit(":", 1)[1]) for r in recs] == [2, 3, 5]
+    (tmp_path / "c.tab").write_bytes(path.read_bytes())
+    (tmp_path / "c.txt").write_bytes(path.read_bytes())
+    assert detect_format(tmp_path / "c.tab") == "tsv"
+    with pytest.raises(InputError, match=r"unknown format.*jsonl\|json\|csv\|tsv\|parquet"):
+        detect_format(tmp_path / "c.txt")
+    assert [r.skills for r in iter_records(tmp_path / "c.txt", format="tsv")] == [("a", "b"), ("c", "d"), ("e", "f")]
+    # read as CSV, the tab-separated header is one column named "id\tskills\tinstruction"
+    with pytest.raises(InputError, match="missing column 'skills'"):
+        list(iter_records(path, format="csv"))
+    bad = write_csv(tmp_path / "bad.tsv", ["skills", "text"], [["a", "x"], ["b", "y", "z"]], delimiter="\t")
+    with pytest.raises(InputError, match="expected 2 fields") as e:
+        list(iter_skill_lists(bad))
+    assert (e.value.path, e.value.line) == (str(bad), 3)
+
+
 # ----------------------------------------------------------------------------------------------- CSV
 def test_csv_records(tmp_path):
     msgs = json.dumps([{"role": "user", "content": "Hi there"}])
@@ -324,9 +505,9 @@ def test_csv_bad_rows(tmp_path):
     assert e.value.line == 3
     report = ReadReport()
     assert [r.skills for r in iter_records(path, skip_bad=True, report=report)] == [("a", "b"), ("e",)]
-    assert report.n_skipped == 3
-    assert [m.split(":")[1] for m in report.errors] == ["3", "4", "5"]
-    assert "empty skill list" in report.errors[1] and "not valid UTF-8" in report.errors[2]
+    assert (report.n_skipped, report.n_untagged) == (2, 1)              # row 4 has an empty skills cell
+    assert [m.split(":")[1] for m in report.errors] == ["3", "5"]
+    assert "not valid UTF-8" in report.errors[1]
 
 
 def test_csv_infinity_label_column(tmp_path):
@@ -360,13 +541,14 @@ def test_parquet_errors(tmp_path):
     with pytest.raises(InputError, match="missing column 'skills'") as e:
         list(iter_skill_lists(tmp_path / "a.parquet"))
     assert e.value.path == str(tmp_path / "a.parquet")
-    pq.write_table(pa.table({"skills": pa.array([["a"], [], None], pa.list_(pa.string()))}), tmp_path / "b.parquet")
-    with pytest.raises(InputError, match="empty skill list") as e:
+    pq.write_table(pa.table({"skills": pa.array([["a"], [], None, ["b", ""]], pa.list_(pa.string()))}),
+                   tmp_path / "b.parquet")
+    with pytest.raises(InputError, match="empty skill name") as e:
         list(iter_records(tmp_path / "b.parquet"))
-    assert e.value.line == 2                        # the row
+    assert e.value.line == 4                        # the row
     report = ReadReport()
     assert list(iter_skill_lists(tmp_path / "b.parquet", skip_bad=True, report=report)) == [("a",)]
-    assert report.n_skipped == 2
+    assert (report.n_skipped, report.n_untagged) == (1, 2)
     pq.write_table(pa.table({"skills": pa.array([1, 2])}), tmp_path / "c.parquet")
     with pytest.raises(InputError, match="got int") as e:
         list(iter_records(tmp_path / "c.parquet"))
@@ -482,8 +664,9 @@ def test_shared_self_instruct_reads_untagged():
     recs = list(iter_records(path, require_skills=False))
     assert len(recs) == sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     assert all(r.skills == () and r.text for r in recs)
-    with pytest.raises(InputError, match="missing"):
-        next(iter_records(path))
+    report = ReadReport()
+    assert list(iter_records(path, report=report)) == []
+    assert report.n_untagged == len(recs)
 
 
 # ----------------------------------------------------------------------------------------------------------

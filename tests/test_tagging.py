@@ -163,6 +163,25 @@ def test_tag_records_keeps_fields_order_and_catalogue_only():
     assert [o["skills"] for o in retagged] == [[], ["red herring"], [], ["red herring"]]
 
 
+@pytest.mark.parametrize("engine", ["memory", "duckdb"])
+def test_tag_records_output_is_a_corpus_whose_untagged_records_are_skipped_and_counted(tmp_path, engine):
+    from steps_core.corpus import ReadReport, iter_json_lines, load_cooccurrence
+
+    recs = [Record("1", ("Metaphor", "made-up"), text="x", raw={"id": "1"}),
+            Record("2", (), text="tag me please", raw={"id": "2"}),
+            Record("3", ("unknown",), text="nothing here", raw={"id": "3"}),
+            Record("4", ("metaphor", "Red Herring"), text="y", raw={"id": "4"})]
+    out = list(tag_records(recs, FixedTagger("red herring"), catalog=CATALOG))
+    assert [o["skills"] for o in out] == [["metaphor"], ["red herring"], [], ["metaphor", "red herring"]]
+    path = tmp_path / "tagged.jsonl"
+    path.write_bytes(b"".join(iter_json_lines(out)))
+    report = ReadReport()
+    c = load_cooccurrence(path, engine=engine, report=report)
+    assert (c.n_records, report.n_untagged, report.n_skipped) == (3, 1, 0)
+    assert c.skills == ("metaphor", "red herring") and c.counts.tolist() == [2, 2]
+    assert c.pairs.toarray().tolist() == [[0, 1], [1, 0]]
+
+
 def test_tag_records_without_text():
     recs = [Record("1", (), text="  ", source="c.jsonl:4", raw={})]
     with pytest.raises(InputError, match="no text to tag") as e:

@@ -37,23 +37,24 @@ def corpus_options(f=None, *, engine: bool = True):
                      "same result.")(func)
         func = click.option(
             "--skip-bad", is_flag=True, default=False,
-            help="Skip bad records (invalid JSON, wrong types, empty or missing skills, undecodable text) "
-                 "and report how many were skipped, with the first few messages. Without it the first bad "
-                 "record stops the command with its file, line and field.")(func)
+            help="Skip bad records (invalid JSON, wrong types, undecodable text) and report how many were "
+                 "skipped, with the first few messages. Without it the first bad record stops the command with "
+                 "its file, line and field. Untagged records (skills missing, null or empty, as steps tag leaves "
+                 "them) are not bad: they are always skipped and counted.")(func)
         func = click.option(
             "--lang", type=click.Choice(list(LANGS)), default="en", show_default=True,
             help="Language of Infinity-Instruct skill labels: the skills come from label.ability_en or "
                  "label.ability_zh when the records have no skills field.")(func)
         func = click.option(
             "--skills-field", default="skills", show_default=True, metavar="NAME",
-            help="Field (JSON) or column (CSV, Parquet) holding each record's skills: a list of names, or a "
-                 "string of names separated by ';' (or ',' when there is no ';'). Use dots for nested "
-                 "fields, e.g. label.ability_en.")(func)
+            help="Field (JSON) or column (CSV, TSV, Parquet) holding each record's skills: a list of names, "
+                 "or a string: Stack Exchange tags '<a><b>', or names separated by ';' (or ',' when there is no "
+                 "';'). Use dots for nested fields, e.g. label.ability_en.")(func)
         func = click.option(
             "--format", "format", type=click.Choice(list(FORMATS)), default=None,
             help="Corpus format. Default: detected from the file extension (.jsonl/.ndjson, .json, .csv, "
-                 ".parquet/.pq) or, failing that, from the content. A folder is read as shards of these "
-                 "formats.")(func)
+                 ".tsv/.tab, .parquet/.pq; each also gzipped, e.g. .jsonl.gz) or, failing that, from the "
+                 "content. A folder is read as shards of these formats.")(func)
         return func
 
     return decorate(f) if f is not None else decorate
@@ -71,6 +72,7 @@ def read_options(kwargs: dict) -> dict:
 
 
 def echo_report(report: ReadReport, *, always: bool = False) -> None:
-    """Print the reading summary to stderr when records were skipped or notes were made (or ``always``)."""
-    if always or report.n_skipped or report.notes:
+    """Print the reading summary to stderr when records were skipped (bad or untagged) or notes were made (or
+    ``always``)."""
+    if always or report.n_skipped or report.n_untagged or report.notes:
         click.echo(report.summary(), err=True)

