@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui import common
+from steps_core.workspace import READ_ONLY_NOTE
 
 frame = common.frame("Home")
 
@@ -114,6 +115,8 @@ def main() -> None:
     common.page_intro("STEPS Studio", "Find the skill combinations your instruction data is missing, synthesise "
                                       "training samples for them and export them; this page shows your data at a "
                                       "glance and where you are.")
+    if common.workspace().read_only:
+        st.warning(common.md(READ_ONLY_NOTE.format(path=common.workspace().path)), icon=":material/lock:")
     tree = common.tree_or_none("Could not build the taxonomy from this data: ")
     if tree is not None:
         metrics(tree)

@@ -13,6 +13,7 @@ from steps_core.grade import Judge, grade_sample, graded_points, metrics_report
 from steps_core.llm import LLMClient, Price, ResponseCache, default_cache_path, resolve_api_key
 from steps_core.synth import (STYLES, OpenAIBackend, TemplateBackend, estimate_run, format_prompt, plan_jobs,
                               synthesize)
+from steps_core.workspace import READ_ONLY_NOTE
 
 frame = common.frame("Synthesize")
 
@@ -376,6 +377,8 @@ def spending(tree) -> None:
 def main() -> None:
     common.page_intro("Synthesize", "Turn the approved combinations into training samples with an LLM (or the "
                                     "offline template backend), then accept, reject or edit each one.")
+    if common.workspace().read_only:
+        st.warning(common.md(READ_ONLY_NOTE.format(path=common.workspace().path)), icon=":material/lock:")
     tree = common.tree_or_none()
     cfg = endpoint_settings()
     st.divider()

@@ -1,7 +1,13 @@
-"""Export: what will be written (per k, per community), the format and curriculum, download or write to a path."""
+"""Export: what will be written (per k, per community), the format and curriculum, download or write to a path.
+
+*Write file* writes only inside the workspace's folder or the folder named by ``$STEPS_EXPORT_DIR`` (a relative
+path is taken inside the workspace's folder), through :func:`steps_core.io.guarded_output`: never over the
+workspace (or its ``-wal``/``-shm`` files), a database, a device or a folder, and never over an earlier export
+unless *Replace existing files* is on."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -9,9 +15,14 @@ import streamlit as st
 
 from pages.ui import charts, common
 from pages.ui.download import export_zip, extension
+from steps_core.errors import OutputError
 from steps_core.export import DEFAULT_CURRICULUM, FORMATS, export_counts, export_samples, select_samples, taxonomy_of
+from steps_core.workspace import READ_ONLY_NOTE
 
 frame = common.frame("Export")
+
+#: An extra folder the app may write exports to (besides the workspace's folder).
+EXPORT_DIR_ENV = "STEPS_EXPORT_DIR"
 
 FORMAT_HELP = {
     "openai": "JSONL, one {\"messages\": [...]} per line (OpenAI chat fine-tuning)",
@@ -84,14 +95,37 @@ def record(path: str, opts: dict, manifest: dict, version: str | None) -> None:
         common.workspace().record_export(path, opts["fmt"], manifest, tree_version=version)
 
 
-def write_file(samples: list[dict], opts: dict, settings: dict, version: str | None, target: str) -> None:
+def export_folders() -> list[Path]:
+    """The folders *Write file* may write in: the workspace's folder and ``$STEPS_EXPORT_DIR`` if set."""
+    folders = [common.workspace_folder()]
+    if os.environ.get(EXPORT_DIR_ENV):
+        folders.append(Path(os.environ[EXPORT_DIR_ENV]).expanduser())
+    return [Path(os.path.realpath(f)) for f in folders]
+
+
+def export_target(text: str) -> Path:
+    """The file a typed path names (relative: inside the workspace's folder); an :class:`OutputError` when it
+    lies outside :func:`export_folders` (symbolic links followed)."""
+    path = Path(text.strip()).expanduser()
+    if not path.is_absolute():
+        path = common.workspace_folder() / path
+    folders = export_folders()
+    if not any(Path(os.path.realpath(path)).is_relative_to(f) for f in folders):
+        raise OutputError("outside the folders the app writes to (" + ", ".join(map(str, folders))
+                          + f"); write there, or start the app with {EXPORT_DIR_ENV} set to another folder",
+                          path=text.strip())
+    return path
+
+
+def write_file(samples: list[dict], opts: dict, settings: dict, version: str | None, target: str,
+               replace: bool) -> None:
     """Write the file and its manifest to ``target`` and record the export."""
     with common.shown_errors("Export failed: "):
-        path = Path(target.strip()).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = export_target(target)
         result = export_samples(samples, path, opts["fmt"], include_all=opts["include_all"],
                                 curriculum=opts["curriculum"], seed=opts["seed"],
-                                manifest_path=path.with_name(path.stem + ".manifest.json"), settings=settings)
+                                manifest_path=path.with_name(path.stem + ".manifest.json"), settings=settings,
+                                workspace=common.workspace(), force=replace)
         record(str(result.path.resolve()), opts, result.manifest, version)
         st.success(f"Wrote {result.rows:,} sample(s) to {common.md(result.path)} and the manifest to "
                    f"{common.md(result.manifest_path)}.")
@@ -125,9 +159,12 @@ def outputs(samples: list[dict], opts: dict, version: str | None) -> None:
         target = st.text_input("Path", key=common.bind(f"export.path.{opts['fmt']}", default,
                                                        lambda v: isinstance(v, str) and bool(v.strip())),
                                on_change=common.save, args=(f"export.path.{opts['fmt']}",),
-                               help="the manifest is written beside it as <name>.manifest.json")
+                               help="the manifest is written beside it as <name>.manifest.json; the file must be "
+                                    f"inside the workspace's folder (or ${EXPORT_DIR_ENV})")
+        replace = st.checkbox("Replace existing files", value=False, key="export_replace",
+                              help="without it, an existing file (an earlier export) is never overwritten")
         if st.button("Write file", type="primary", icon=":material/save:", key="export_write"):
-            write_file(samples, opts, settings, version, target)
+            write_file(samples, opts, settings, version, target, replace)
     with right:
         st.markdown("**Download**")
         download(samples, opts, settings, version)
@@ -151,6 +188,8 @@ def history() -> None:
 def main() -> None:
     common.page_intro("Export", "Write the accepted samples as a training file for your trainer, with a manifest "
                                 "that records how they were made.")
+    if common.workspace().read_only:
+        st.warning(common.md(READ_ONLY_NOTE.format(path=common.workspace().path)), icon=":material/lock:")
     opts = options()
     samples = common.workspace().samples()
     chosen = select_samples(samples, include_all=opts["include_all"])

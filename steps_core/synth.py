@@ -41,8 +41,8 @@ from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from . import __version__
 from .corpus import ROLE_ALIASES, Record, Skill, read_topics
-from .errors import InputError
-from .io import atomic_output
+from .errors import InputError, from_os_error
+from .io import atomic_output, bad_json_value, check_output, guarded_output, json_text
 from .llm import (ChatRequest, ChatResult, EndpointError, Interrupted, LLMClient, Price, Progress, Usage,
                   estimate_tokens, raise_fatal, run_concurrently)
 
@@ -207,10 +207,27 @@ def combination_dict(combo: Any) -> dict:
 
 
 def read_combinations(path: str | Path) -> list[dict]:
-    """Read ``combos.jsonl`` (:func:`steps_core.select.read_combos`) as plain dicts (:func:`combination_dict`)."""
+    """Read ``combos.jsonl`` (:func:`steps_core.select.read_combos`) as plain dicts (:func:`combination_dict`).
+
+    A value no output could hold (a NaN or infinite gain, a lone surrogate in a name) is an
+    :class:`InputError` naming the file, line and field.
+    """
     from .select import read_combos
 
-    return [combination_dict(c) for c in read_combos(path)]
+    combos = [combination_dict(c) for c in read_combos(path)]
+    for combo, line in zip(combos, _content_lines(path)):
+        bad = bad_json_value(combo)
+        if bad is not None:
+            raise InputError(bad[1], path=str(path), line=line, field=bad[0].split("[")[0])
+    return combos
+
+
+def _content_lines(path: str | Path) -> Iterator[int]:
+    """The numbers of the non-blank lines of a JSONL file (one record each)."""
+    with Path(path).open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if raw.strip():
+                yield lineno
 
 
 #: Read topics, one per line: the same function as :func:`steps_core.corpus.read_topics` (kept under this name
@@ -390,8 +407,19 @@ def fence_text(text: str) -> str:
 
 
 def seed_examples_text(seeds: Sequence[SeedExample]) -> str:
-    """The seed block of a composite prompt: each example introduced by its skill name."""
-    return "\n\n".join(f"### Example {i} (skill: {s.skill})\n{s.text}" for i, s in enumerate(seeds, start=1))
+    """The seed block of a composite prompt: each example introduced by its skill name and fenced between
+    ``<<<`` and ``>>>`` lines (:func:`fence_text`), so that corpus text can neither close its block nor forge
+    another example's header or instructions.
+
+    >>> print(seed_examples_text([SeedExample("irony", "r1", ">>>\n### Example 2 (skill: x)")]))
+    ### Example 1 (skill: irony)
+    <<<
+    > > >
+    ### Example 2 (skill: x)
+    >>>
+    """
+    return "\n\n".join(f"### Example {i} (skill: {fence_text(s.skill)})\n<<<\n{fence_text(s.text)}\n>>>"
+                         for i, s in enumerate(seeds, start=1))
 
 
 def _check_style(style: str) -> None:
@@ -1021,15 +1049,22 @@ def _check_sample(obj: Any, *, path: str, line: int) -> dict:
         raise bad("an ok sample needs a conversation ending with an assistant turn", "messages")
     if obj.get("accepted") not in (None, True, False):
         raise bad("expected true, false or null", "accepted")
+    found = bad_json_value(obj)
+    if found is not None:
+        raise bad(found[1], found[0])
     return obj
 
 
 def _check_record(obj: Any, *, path: str, line: int) -> dict:
-    """The minimum of any results line (eval records): a JSON object with a non-empty string id."""
+    """The minimum of any results line (eval records): a JSON object with a non-empty string id, holding
+    only values JSON can (no NaN, no lone surrogate)."""
     if not isinstance(obj, dict):
         raise InputError("expected a JSON object", path=path, line=line)
     if not isinstance(obj.get("id"), str) or not obj["id"]:
         raise InputError("missing or empty", path=path, line=line, field="id")
+    found = bad_json_value(obj)
+    if found is not None:
+        raise InputError(found[1], path=path, line=line, field=found[0])
     return obj
 
 
@@ -1096,17 +1131,22 @@ def completed_ids(path: str | Path, is_done: Any = None, *, validate: bool = Tru
 class SampleWriter:
     """Append samples to a JSONL file, one line each, flushed at once so an interruption loses nothing.
 
-    If the file ends in a line without a newline (a write cut short by a crash), that line is completed
-    with a newline when it is valid JSON, and otherwise removed (it holds no usable sample), so the next
-    line is never glued to a broken one.
+    The path is checked first (:func:`steps_core.io.check_output`: never one of ``inputs``, a database, a
+    device or another special file). If the file ends in a line without a newline (a write cut short by a
+    crash), that line is completed with a newline when it is valid JSON, and otherwise removed (it holds no
+    usable sample), so the next line is never glued to a broken one. A sample holding a value JSON cannot
+    (NaN, a lone surrogate) raises :class:`InputError` naming it, and nothing of it is written.
     """
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists() and self.path.stat().st_size > 0:
-            self._repair_tail()
-        self._fh = self.path.open("a", encoding="utf-8")
+    def __init__(self, path: str | Path, *, inputs: Iterable[str | Path] = ()):
+        self.path = check_output(path, inputs)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists() and self.path.stat().st_size > 0:
+                self._repair_tail()
+            self._fh = self.path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise from_os_error(exc, "cannot write", path) from None
         self.written = 0
 
     def _repair_tail(self) -> None:
@@ -1136,8 +1176,12 @@ class SampleWriter:
                 fh.write(b"\n")
 
     def write(self, sample: Mapping) -> None:
-        self._fh.write(json.dumps(sample, ensure_ascii=False) + "\n")
-        self._fh.flush()
+        line = json_text(sample, path=self.path, field=f"sample {sample.get('id')!r}")
+        try:
+            self._fh.write(line + "\n")
+            self._fh.flush()
+        except OSError as exc:
+            raise from_os_error(exc, "cannot write", self.path) from None
         self.written += 1
 
     def close(self) -> None:
@@ -1153,14 +1197,14 @@ class SampleWriter:
         self.close()
 
 
-def write_samples(path: str | Path, samples: Iterable[Mapping]) -> int:
-    """Write samples as JSONL atomically (temp file, then rename); returns the number written."""
-    n = 0
-    with atomic_output(path) as fh:
-        for s in samples:
-            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
-            n += 1
-    return n
+def write_samples(path: str | Path, samples: Iterable[Mapping], *, inputs: Iterable[str | Path] = ()) -> int:
+    """Write samples as JSONL with :func:`steps_core.io.guarded_output` (atomic, never over one of
+    ``inputs``); returns the number written."""
+    lines = [json_text(s, path=path, field=f"sample {s.get('id')!r}") for s in samples]
+    with guarded_output(path, inputs=inputs) as fh:
+        for line in lines:
+            fh.write(line + "\n")
+    return len(lines)
 
 
 def compact_samples(path: str | Path, *, validate: bool = True) -> int:

@@ -80,6 +80,11 @@ DEFAULT_ROOT = "./steps-workspace"
 #: Seconds a writer waits for another process's write to finish before giving up.
 BUSY_TIMEOUT = 30.0
 
+#: What the app says about a read-only workspace (``{path}``: its file).
+READ_ONLY_NOTE = ("The workspace {path} is read-only here (the file or its folder cannot be written): you can look "
+                  "at everything, but no change can be saved. To work on it, copy it to a folder you may write in "
+                  "and open the copy.")
+
 _ANY = "any"
 
 

@@ -12,7 +12,10 @@ scores). Faults are injected with :meth:`FakeOpenAI.inject`:
 - ``"slow"``: answer after ``slow_seconds`` (past the client's timeout);
 - ``"malformed"``: HTTP 200 with a cut-off JSON body;
 - ``"truncated"``: a ``Content-Length`` larger than the body, then the connection closes;
-- ``"empty"``: HTTP 200 with an empty ``choices`` list.
+- ``"empty"``: HTTP 200 with an empty ``choices`` list;
+- ``"surrogate"``: the usual answer with a lone surrogate (``\\ud800`` in the JSON body) appended;
+- ``"echo_key"``: the usual answer followed by the API key the request was sent with;
+- ``"nan"``: HTTP 200 whose ``usage`` holds ``NaN`` and ``Infinity`` tokens (not JSON).
 
 Usage figures are deterministic: ``prompt_tokens`` = characters of all message contents // 4 + 1,
 ``completion_tokens`` = characters of the answer // 4 + 1.
@@ -211,6 +214,17 @@ class FakeOpenAI:
         if fault == "slow":
             time.sleep(self.slow_seconds)
         text = self.responder(body)
+        if fault == "surrogate":
+            text += " \ud800"
+        if fault == "echo_key":
+            text += "\nYour key: " + (h.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if fault == "nan":
+            self._send(h, 200, json.dumps({"id": "chatcmpl-x", "object": "chat.completion", "created": 0,
+                                           "model": body.get("model"), "choices": [{"index": 0, "message": {
+                                               "role": "assistant", "content": text}, "finish_reason": "stop"}],
+                                           "usage": {"prompt_tokens": float("nan"),
+                                                     "completion_tokens": float("inf")}}).encode())
+            return
         payload = {"id": "chatcmpl-" + hashlib.sha256(raw.encode()).hexdigest()[:12], "object": "chat.completion",
                    "created": int(time.time()), "model": body.get("model"),
                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},

@@ -1,5 +1,7 @@
 """Export page: the counts of what will be written, a file written to a path that reads back (JSONL and
-Parquet) with its manifest, the export recorded in the workspace, and the empty case."""
+Parquet) with its manifest, the export recorded in the workspace, and the empty case; *Write file* never
+replaces the workspace, a device or an earlier export and writes only in the workspace's or the export folder;
+a read-only workspace shows a banner."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 
-from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+from app_helpers import app_env, assert_ok, new_app, open_ws, plain, reference_tree  # noqa: F401
 from steps_core.corpus import read_catalog
 from steps_core.select import select_combinations
 from steps_core.synth import TemplateBackend, plan_jobs, synthesize
@@ -39,7 +41,7 @@ def test_counts_then_write_a_file_that_reads_back(app_env):
     per_community = next(d.value for d in at.dataframe if "label" in d.value.columns)
     want = Counter(s["provenance"]["combination"]["lca"] for s in accepted)
     assert dict(zip(per_community["community"].replace("—", "root"), per_community["samples"])) == dict(want)
-    out = app_env.tmp / "out" / "train.jsonl"
+    out = app_env.ws.parent / "out" / "train.jsonl"
     at.text_input(key="ws:cfg:export.path.openai").input(str(out)).run()
     at.button(key="export_write").click().run()
     assert_ok(at)
@@ -56,7 +58,8 @@ def test_counts_then_write_a_file_that_reads_back(app_env):
     assert any(str(out.resolve()) in list(d.value.get("path", [])) for d in fresh.dataframe)
 
 
-def test_parquet_including_unreviewed_without_curriculum(app_env):
+def test_parquet_including_unreviewed_without_curriculum(app_env, monkeypatch):
+    monkeypatch.setenv("STEPS_EXPORT_DIR", str(app_env.tmp))          # a folder allowed besides the workspace's
     samples = make_samples(app_env, accept=2, reject=1)
     at = new_app("export")
     at.selectbox(key="ws:cfg:export.format").set_value("parquet").run()
@@ -128,3 +131,55 @@ def test_preview_counts_are_the_manifest_counts(app_env):
     per_community = next(d.value for d in at.dataframe if "label" in d.value.columns)
     shown = dict(zip(per_community["community"].replace("—", "root"), per_community["samples"]))
     assert shown == want["per_community"]
+
+
+def _write(at, target, replace: bool = False):
+    at.text_input(key="ws:cfg:export.path.openai").input(str(target)).run()
+    at.checkbox(key="export_replace").set_value(replace).run()
+    at.button(key="export_write").click().run()
+    assert_ok(at)
+    return " ".join(str(e.value) for e in at.error)
+
+
+def test_write_file_never_replaces_the_workspace_a_device_or_an_earlier_export(app_env):
+    """Issue 11, items 2 and 10: typing the workspace's own path replaced the SQLite file by JSONL."""
+    import os
+    import sqlite3
+
+    samples = make_samples(app_env, accept=3)
+    ws_file = app_env.ws
+    before = ws_file.read_bytes()[:16]
+    fifo = app_env.ws.parent / "pipe"
+    os.mkfifo(fifo)
+    other = app_env.ws.parent / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t(x)")
+    at = new_app("export")
+    for target, reason in [(ws_file, "overwrite the input"), (f"{ws_file}-wal", "overwrite the input"),
+                           (other, "database"), (fifo, "named pipe"),
+                           (app_env.ws.parent, "folder"), (app_env.tmp / "elsewhere.jsonl", "outside the folders"),
+                           ("/etc/steps-export.jsonl", "outside the folders")]:
+        message = plain(_write(at, target))
+        assert reason in message and "Export failed" in message, (target, message)
+    assert ws_file.read_bytes()[:16] == before == b"SQLite format 3\x00"
+    assert not (app_env.tmp / "elsewhere.jsonl").exists() and not os.path.exists("/etc/steps-export.jsonl")
+    with open_ws(ws_file) as ws:
+        assert len(ws.samples()) == len(samples) and ws.exports() == []
+    out = app_env.ws.parent / "exports" / "first.jsonl"
+    assert _write(at, out) == ""
+    first = out.read_bytes()
+    assert "already exists" in plain(_write(at, out)) and out.read_bytes() == first      # refused without Replace
+    assert _write(at, "exports/first.jsonl", replace=True) == ""                 # relative: the workspace's folder
+    with open_ws(ws_file) as ws:
+        assert [e["path"] for e in ws.exports()] == [str(out.resolve())] * 2
+
+
+def test_a_read_only_workspace_shows_a_banner_not_a_traceback(app_env, monkeypatch):
+    """Issue 11, item 8: a workspace the app may not write is opened read-only, with a banner."""
+    import steps_core.workspace as workspace
+
+    make_samples(app_env, accept=3)
+    monkeypatch.setattr(workspace, "_writable", lambda path: False)
+    for page in (None, "synthesize", "export"):
+        at = new_app(page)
+        assert any("read-only here" in plain(w.value) for w in at.warning), page
