@@ -180,11 +180,6 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = 
     if st is not None and not replace:
         raise OutputError("already exists; refusing to replace it (choose another path, or pass --force)",
                           path=shown)
-    for parent in target.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputError(f"cannot be written: {parent} is not a folder", path=shown)
-            break
     return target
 
 

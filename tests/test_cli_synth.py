@@ -378,3 +378,18 @@ def test_ctrl_c_returns_at_once_although_requests_are_in_flight(tmp_path, inputs
     assert proc.returncode == 1, err
     assert "interrupted: 0 sample(s) written" in err and "abandoned 2 request(s)" in err
     assert "Traceback" not in err
+
+
+def test_grade_exits_1_when_a_sample_could_not_be_graded(tmp_path, inputs):
+    """Issue 11, item 9: a grade run with failures exits 1 after its summary; the rerun that grades them exits 0."""
+    sm = tmp_path / "sm.jsonl"
+    graded_path = tmp_path / "graded.jsonl"
+    with FakeOpenAI(mixed_judge) as server:
+        assert _synth(inputs, server, sm, style="skillmix").exit_code == 0
+        grade = ["grade", sm, "--rounds", "1", "--cache", tmp_path / "cache.sqlite", "-o", graded_path,
+                 "--base-url", server.base_url, "--judge-model", "judge", "--max-retries", "0"]
+        server.inject("500", match="Score each")
+        r = run(grade)
+        assert r.exit_code == 1 and "1 could not be graded" in r.output and "1 of 3 sample(s) to grade failed" in r.output
+        r = run(grade)
+        assert r.exit_code == 0 and "graded 1 sample(s) now, 2 before" in r.output

@@ -437,3 +437,55 @@ def test_run_concurrently_does_not_wait_for_running_calls_when_the_consumer_stop
     workers = [t for t in threading.enumerate() if t.name.startswith("steps-llm-")]
     assert workers and all(t.daemon for t in workers)
     release.set()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Issue 11: echoed keys, answers that are not valid text, an endpoint that is down, prices
+# ----------------------------------------------------------------------------------------------------------
+
+def test_an_echoed_key_is_redacted_before_the_cache(fake_openai, tmp_path):
+    with ResponseCache(tmp_path / "c.sqlite") as cache:
+        client = _client(fake_openai, cache=cache)
+        fake_openai.inject("echo_key")
+        res = client.complete(_req())
+        assert res.ok and KEY not in res.text and "[redacted]" in res.text
+        assert KEY not in json.dumps(res.raw) and client.complete(_req()).cached
+    assert KEY.encode() not in (tmp_path / "c.sqlite").read_bytes()
+
+
+def test_an_answer_with_a_lone_surrogate_fails_and_is_not_cached(fake_openai, tmp_path):
+    with ResponseCache(tmp_path / "c.sqlite") as cache:
+        client = _client(fake_openai, cache=cache)
+        fake_openai.inject("surrogate")
+        res = client.complete(_req())
+        assert not res.ok and not res.fatal and "not valid text" in res.error and len(cache) == 0
+        json.dumps(res.raw).encode("utf-8")                       # what is kept of it is valid text
+        again = client.complete(_req())
+        assert again.ok and not again.cached and len(cache) == 1
+
+
+def test_an_endpoint_that_does_not_answer_counts_as_down():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = LLMClient(base_url=f"http://127.0.0.1:{port}/v1", api_key=KEY, max_unreachable=2,
+                       retry=RetryPolicy(max_attempts=2, base_delay=0.0), sleep=lambda s: None)
+    first = client.complete(_req("a"))
+    assert not first.ok and not first.fatal and "connection error" in first.error
+    second = client.complete(_req("b"))
+    assert second.fatal and second.unreachable and "did not answer 2 requests in a row" in second.error
+    n = client.requests
+    third = client.complete(_req("c"))
+    assert third.unreachable and client.requests == n                 # nothing more is sent
+
+
+def test_prices_must_be_finite(tmp_path):
+    with pytest.raises(InputError, match="finite"):
+        Price(float("nan"), 1.0)
+    table = tmp_path / "p.json"
+    table.write_text('{"m": {"input": Infinity, "output": 1}}')
+    with pytest.raises(InputError, match="finite") as err:
+        read_price_table(table)
+    assert err.value.path == str(table) and err.value.field == "m"

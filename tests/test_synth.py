@@ -615,3 +615,27 @@ def test_results_files_without_sample_fields_read_with_validate_false(tmp_path):
     assert completed_ids(path, validate=False) == set()
     assert completed_ids(path, lambda r: r["id"] == "d2", validate=False) == {"d2"}
     assert compact_samples(path, validate=False) == 2 and len(path.read_text().splitlines()) == 2
+
+
+def test_sample_writer_refuses_special_files_and_values_json_cannot_hold(tmp_path):
+    """Issue 11: a FIFO output would block (or /dev/full fail) forever; NaN would be written as an invalid token."""
+    import os
+
+    from steps_core.errors import OutputError
+    from steps_core.synth import SampleWriter
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputError, match="named pipe"):
+        SampleWriter(fifo)
+    src = tmp_path / "combos.jsonl"
+    src.write_text("{}\n")
+    with pytest.raises(OutputError, match="input"):
+        SampleWriter(src, inputs=[src])
+    out = tmp_path / "s.jsonl"
+    with SampleWriter(out) as writer:
+        writer.write({"id": "a", "status": "ok"})
+        with pytest.raises(InputError, match="finite") as err:
+            writer.write({"id": "b", "provenance": {"combination": {"gain": float("inf")}}})
+        assert err.value.field == "sample 'b'.provenance.combination.gain"
+    assert out.read_text() == '{"id": "a", "status": "ok"}\n'

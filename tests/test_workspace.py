@@ -711,3 +711,47 @@ def test_set_skill_marks_and_guard_lifecycle(tmp_path):
         ws.unguard_secret("sk-long-secret-123")
         ws.set_setting("note", "fine now")
         assert ws.get_setting("model") == "my-test-model"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Issue 11: hashing through the connection, damaged and read-only files
+# ----------------------------------------------------------------------------------------------------------
+
+def test_content_sha256_reads_through_the_connection(tmp_path):
+    from steps_core.io import is_open_database
+
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        assert is_open_database(ws.path)
+        first = ws.content_sha256()
+        assert ws.content_sha256() == first and len(first) == 64
+        ws.pin_skill("a")
+        assert ws.content_sha256() != first
+    assert not is_open_database(tmp_path / "w.sqlite")
+
+
+def test_a_damaged_file_is_refused_on_open_with_its_path(tmp_path):
+    path = tmp_path / "w.sqlite"
+    with Workspace(path) as ws:
+        ws.add_samples([{"id": f"s{i}", "skills": ["a", "b"], "messages": [], "status": "failed"}
+                        for i in range(200)])
+    data = bytearray(path.read_bytes())
+    data[3 * 4096:6 * 4096] = b"\x07" * (3 * 4096)
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="damaged") as err:
+        Workspace(path)
+    assert err.value.path == str(path)
+
+
+def test_a_read_only_workspace_reads_and_refuses_changes(tmp_path):
+    from steps_core.errors import EnvironmentFault
+
+    path = tmp_path / "w.sqlite"
+    with Workspace(path) as ws:
+        ws.pin_skill("a")
+    with Workspace(path, read_only=True) as ws:
+        assert ws.read_only and ws.skill_marks()["pinned"] == ["a"]
+        with pytest.raises(EnvironmentFault, match="read-only") as err:
+            ws.pin_skill("b")
+        assert err.value.exit_code == 1 and str(path) in str(err.value)
+    with Workspace(path) as ws:
+        assert not ws.read_only and ws.skill_marks()["pinned"] == ["a"]
