@@ -183,3 +183,14 @@ def test_a_read_only_workspace_shows_a_banner_not_a_traceback(app_env, monkeypat
     for page in (None, "synthesize", "export"):
         at = new_app(page)
         assert any("read-only here" in plain(w.value) for w in at.warning), page
+
+
+def test_a_damaged_workspace_is_a_message_not_a_traceback(app_env):
+    """Issue 11, item 8: a damaged workspace file is named in a message (``PRAGMA quick_check`` on open)."""
+    make_samples(app_env, accept=3)
+    data = bytearray(app_env.ws.read_bytes())
+    data[2 * 4096:5 * 4096] = b"\x5a" * (3 * 4096)
+    app_env.ws.write_bytes(bytes(data))
+    at = new_app(None)
+    assert any("damaged" in plain(e.value) and app_env.ws.name in plain(e.value) for e in at.error), \
+        [e.value for e in at.error]

@@ -74,7 +74,6 @@ def _run_log(path: str | None) -> Iterator[None]:
     if path is None:
         yield
         return
-    check_output(path)
     handler = logging.FileHandler(ensure_parent(path), encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("steps_core")
@@ -87,6 +86,15 @@ def _run_log(path: str | None) -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
         handler.close()
+
+
+def _check_outputs(outputs: Sequence[str | Path | None], inputs: Sequence[str | Path | None]) -> None:
+    """Before anything is sent or written: no output may replace an input, another output, a database or a
+    special file (:func:`steps_core.io.check_output`)."""
+    outs = [o for o in outputs if o]
+    ins = [i for i in inputs if i]
+    for i, o in enumerate(outs):
+        check_output(o, ins + outs[:i] + outs[i + 1:])
 
 
 def _price(model: str, prices_path: str | None, price_input: float | None,
@@ -330,7 +338,7 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
         click.echo("(tokens estimated at 4 characters per token; nothing sent)")
         return
     out = Path(output)
-    check_output(out, [p for p in (combos, corpus, catalog, topics, template_path, cache_path, log_path) if p])
+    _check_outputs([out, log_path], [combos, corpus, catalog, topics, template_path, cache_path])
     ensure_parent(out)
     with _session(cache_path, no_cache, log_path, use_cache=backend == "openai") as cache:
         log = logging.getLogger("steps_core.cli")
@@ -415,10 +423,8 @@ def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens,
 
     items = read_samples(samples)
     out = Path(output or str(Path(samples).with_suffix("")) + ".graded.jsonl")
-    inputs = [p for p in (samples, catalog, judge_template_path, cache_path, log_path) if p]
-    for path in (out, report_path):
-        if path:
-            check_output(path, [*inputs, *([out] if path == report_path else [])])
+    inputs = [p for p in (samples, catalog, judge_template_path, cache_path) if p]
+    _check_outputs([out, report_path, log_path], inputs)
     ensure_parent(out)
     price = _price(judge_model, prices_path, price_input, price_output)
     template = load_template("grade", judge_template_path)
@@ -509,10 +515,8 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
         skills, topic_list = (train_s, train_t) if split == "train" else (held_s, held_t)
     draw_list = draw_eval(skills, topic_list, _ks(k_values), draws, seed=seed, prefix=f"eval-{split}-s{seed}")
     out = Path(output)
-    inputs = [p for p in (catalog, topics, template_path, judge_template_path, cache_path, log_path) if p]
-    for path in (out, report_path):
-        if path:
-            check_output(path, [*inputs, *([out] if path == report_path else [])])
+    inputs = [p for p in (catalog, topics, template_path, judge_template_path, cache_path) if p]
+    _check_outputs([out, report_path, log_path], inputs)
     ensure_parent(out)
     student_template = load_template("skillmix", template_path)
     judge_template = load_template("grade", judge_template_path)
