@@ -1,25 +1,22 @@
-"""Compare ways of choosing skill combinations, before a token is spent.
+"""Compare ways of choosing skill combinations, before a token is spent (docs/core.md, "Comparing samplers").
 
-Samplers (each returns combinations as tuples of skill names, the first skill being the start):
+Samplers (each returns combinations as tuples of skill names, the first skill being the start) are listed in
+:data:`SAMPLERS` with a one-line description. The STEPS samplers return the first ``n`` combinations of the list
+:func:`~steps_core.select.select_combinations` chooses; ``gain-only`` is the plain ranking by gain that came before
+the list-level objective, kept to show what that objective changes.
 
-* ``steps-local`` / ``steps-global``: the STEPS sweep (every skill a start, beam search on H(Y|X)), the
-  ``n`` best combinations of the global ranking;
-* ``uniform``: uniformly random k-subsets of the skills (SKILL-MIX style);
-* ``pair-extend``: a uniformly random co-occurring pair (an edge of the graph) extended by uniformly random
-  skills (Instruct-SkillMix style);
-* ``random-walk``: a walk on the skill graph that moves along edges with probability proportional to their
-  weight, collecting k distinct skills.
-
-Measures per sampler and k: mean conditional-entropy gain H(rest | first skill), novelty rate (share of
-combinations no record is tagged with: support 0), mean coherence (mean pairwise cosine of the skills'
-embeddings), distinct communities covered (internal tree nodes on the skills' paths, over all combinations)
-and the Gini coefficient of skill usage (0 = every skill used equally often, 1 = one skill only).
+Measures per sampler and k (:class:`SamplerStats`): mean conditional-entropy gain H(rest | first skill); novelty
+rate (share of combinations no record is tagged with); connected share (skills connected through attested pairs,
+:mod:`steps_core.evidence`); mean coherence (mean pairwise cosine of the skills' embeddings); the largest share of
+combinations holding any one skill; distinct skills over slots; distinct communities covered; the Gini
+coefficient of skill usage (0 = every skill used equally often).
 """
 
 from __future__ import annotations
 
 import csv
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, Sequence
@@ -27,12 +24,24 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .errors import InputError
+from .evidence import pair_evidence
 from .novelty import SupportIndex
-from .select import MAX_K, MIN_K, coherence as mean_cosine, conditional_entropy, select_combinations
+from .select import MAX_K, MIN_K, PLAIN, coherence as mean_cosine, conditional_entropy, select_combinations
 from .tree import EncodingTree
 
 Progress = Callable[[int, "int | None"], None]
-SAMPLERS = ("steps-local", "steps-global", "uniform", "pair-extend", "random-walk")
+
+#: The samplers, with what each does.
+SAMPLERS = {
+    "steps": "STEPS as it ships: every skill a start, searched near the start first, connected through attested "
+             "pairs, never seen together, the list chosen with diminishing returns for reused skills",
+    "steps-global": "the same with any skill allowed at any step (no locality)",
+    "gain-only": "the plain ranking by gain: each start's best combination, no coherence, novelty or diversity "
+                 "requirement (what STEPS did before)",
+    "uniform": "random k-subsets of the skills (SKILL-MIX style)",
+    "pair-extend": "a random pair seen together in the corpus plus random skills (Instruct-SkillMix style)",
+    "random-walk": "a walk on the skill graph along co-occurrence edges, collecting k skills",
+}
 
 
 def gini(counts: Sequence[float]) -> float:
@@ -65,9 +74,12 @@ def _distinct(draw: Callable[[], tuple[int, ...] | None], n: int) -> list[tuple[
     return out
 
 
-def sample_combinations(sampler: str, tree: EncodingTree, k: int, n: int, *, seed: int = 0,
-                        beam: int = 20) -> list[tuple[str, ...]]:
-    """Up to ``n`` distinct combinations of ``k`` skills from one sampler (fewer if the graph is too small)."""
+def sample_combinations(sampler: str, tree: EncodingTree, k: int, n: int, *, seed: int = 0, beam: int = 20,
+                        index: SupportIndex | None = None) -> list[tuple[str, ...]]:
+    """Up to ``n`` distinct combinations of ``k`` skills from one sampler (fewer if the graph is too small).
+
+    ``index`` (the corpus's support index) makes the STEPS samplers' novelty test exact.
+    """
     if sampler not in SAMPLERS:
         raise InputError(f"unknown sampler {sampler!r}; choose from {', '.join(SAMPLERS)}")
     names = tree.skills
@@ -75,17 +87,12 @@ def sample_combinations(sampler: str, tree: EncodingTree, k: int, n: int, *, see
     if k > n_skills:
         return []
     rng = np.random.default_rng(seed)
-    if sampler.startswith("steps"):
-        scope = sampler.split("-")[1]
+    if sampler.startswith("steps") or sampler == "gain-only":
+        settings = dict(PLAIN) if sampler == "gain-only" else {}
         per_start = max(1, math.ceil(n / max(n_skills, 1)))
-        combos = []
-        while True:                      # starts share combinations: widen until n distinct or saturated
-            found = select_combinations(tree, k=k, beam=max(beam, per_start), scope=scope,
-                                        per_start=per_start, top=n)
-            if len(found) >= n or len(found) <= len(combos) or per_start >= 4 * max(beam, n):
-                combos = max(combos, found, key=len)
-                break
-            combos, per_start = found, per_start * 2
+        combos = select_combinations(tree, k=k, beam=max(beam, per_start), per_start=per_start, top=n,
+                                     scope="global" if sampler == "steps-global" else "local", index=index,
+                                     **settings)
         return [c.skills for c in combos]
     adj = tree.graph.adjacency
     if sampler == "uniform":
@@ -141,16 +148,37 @@ class SamplerStats:
     n: int
     mean_gain: float
     novelty_rate: float
+    connected_share: float
     mean_coherence: float | None
+    max_skill_share: float
+    distinct_share: float
     communities: int
     gini: float
 
 
+#: What each measure means, for tables and charts: name -> (title, unit, meaning).
+MEASURES = {
+    "mean_gain": ("Mean gain", "bits", "new structure a combination adds to its first skill, H(rest | first); "
+                                       "higher = rarer, more informative combinations"),
+    "novelty_rate": ("Novel", "", "share of combinations that no record of the corpus is tagged with"),
+    "connected_share": ("Attested", "", "share of combinations whose skills are connected through pairs the "
+                                        "corpus attests (seen together more often than chance)"),
+    "mean_coherence": ("Coherence", "cosine", "mean pairwise similarity of the skills' meanings (MiniLM)"),
+    "max_skill_share": ("Top skill share", "", "the largest share of combinations holding one same skill; "
+                                               "lower = less repetitive"),
+    "distinct_share": ("Distinct skills", "", "distinct skills over skill slots; higher = more varied"),
+    "communities": ("Communities", "", "distinct communities of the tree the combinations touch"),
+    "gini": ("Gini of skill use", "", "0 = every skill used equally often, 1 = one skill only"),
+}
+
+
 def sampler_stats(sampler: str, k: int, combos: Sequence[Sequence[str]], tree: EncodingTree,
-                  index: SupportIndex, embeddings: np.ndarray | None = None) -> SamplerStats:
-    """The measures of one sampler's combinations (``embeddings``: one row per skill of the tree)."""
+                  index: SupportIndex, embeddings: np.ndarray | None = None, evidence=None) -> SamplerStats:
+    """The measures of one sampler's combinations (``embeddings``: one row per skill of the tree; ``evidence``:
+    the tree graph's :func:`~steps_core.evidence.pair_evidence`, built when not given)."""
     pos = tree.graph.index
-    gains, novel, coh = [], 0, []
+    ev = evidence if evidence is not None else pair_evidence(tree.graph)
+    gains, novel, connected, coh = [], 0, 0, []
     covered: set[int] = set()
     usage = np.zeros(tree.n_skills)
     for c in combos:
@@ -160,15 +188,20 @@ def sampler_stats(sampler: str, k: int, combos: Sequence[Sequence[str]], tree: E
             usage[i] += 1
         gains.append(conditional_entropy(tree, c[1:], c[:1]))
         novel += index.support(c) == 0
+        connected += ev.is_connected(idx)
         if embeddings is not None:
             coh.append(mean_cosine(embeddings, idx))
     m = len(combos)
+    slots = sum(len(c) for c in combos)
+    top = max(Counter(s for c in combos for s in set(c)).values(), default=0)
     return SamplerStats(k, sampler, m, float(np.mean(gains)) if m else 0.0, novel / m if m else 0.0,
-                        float(np.mean(coh)) if coh else None, len(covered), gini(usage))
+                        connected / m if m else 0.0, float(np.mean(coh)) if coh else None,
+                        top / m if m else 0.0, int((usage > 0).sum()) / slots if slots else 0.0, len(covered),
+                        gini(usage))
 
 
 def compare_samplers(tree: EncodingTree, index: SupportIndex, *, ks: Sequence[int] = (3, 4, 5), n: int = 500,
-                     samplers: Sequence[str] = SAMPLERS, seed: int = 0, beam: int = 20,
+                     samplers: Sequence[str] = tuple(SAMPLERS), seed: int = 0, beam: int = 20,
                      embeddings: np.ndarray | None = None, progress: Progress | None = None) -> list[SamplerStats]:
     """The comparison table: every sampler draws ``n`` combinations for every k. Seeded, reproducible."""
     if n < 1:
@@ -178,10 +211,11 @@ def compare_samplers(tree: EncodingTree, index: SupportIndex, *, ks: Sequence[in
             raise InputError(f"k must be from {MIN_K} to {MAX_K}, got {k}")
     rows = []
     total = len(ks) * len(samplers)
+    evidence = pair_evidence(tree.graph)
     for i, k in enumerate(ks):
         for j, sampler in enumerate(samplers):
-            combos = sample_combinations(sampler, tree, k, n, seed=seed + 1000 * k + j, beam=beam)
-            rows.append(sampler_stats(sampler, k, combos, tree, index, embeddings))
+            combos = sample_combinations(sampler, tree, k, n, seed=seed + 1000 * k + j, beam=beam, index=index)
+            rows.append(sampler_stats(sampler, k, combos, tree, index, embeddings, evidence))
             if progress is not None:
                 progress(i * len(samplers) + j + 1, total)
     return rows
@@ -199,10 +233,12 @@ def write_compare_csv(rows: Sequence[SamplerStats], path: str | Path) -> Path:
 
 def format_compare_table(rows: Sequence[SamplerStats]) -> str:
     """A plain-text table, one block per k."""
-    head = f"{'k':>2}  {'sampler':<13}{'n':>5}{'mean gain':>11}{'novel':>8}{'coherence':>11}{'communities':>13}{'gini':>7}"
+    head = (f"{'k':>2}  {'sampler':<13}{'n':>5}{'gain':>8}{'novel':>8}{'attested':>10}{'coherence':>11}"
+            f"{'top skill':>11}{'distinct':>10}{'communities':>13}{'gini':>7}")
     lines = [head, "-" * len(head)]
     for r in rows:
         coh = f"{r.mean_coherence:11.3f}" if r.mean_coherence is not None else f"{'-':>11}"
-        lines.append(f"{r.k:>2}  {r.sampler:<13}{r.n:>5}{r.mean_gain:11.4f}{r.novelty_rate:8.1%}{coh}"
+        lines.append(f"{r.k:>2}  {r.sampler:<13}{r.n:>5}{r.mean_gain:8.4f}{r.novelty_rate:8.1%}"
+                     f"{r.connected_share:10.1%}{coh}{r.max_skill_share:11.1%}{r.distinct_share:10.1%}"
                      f"{r.communities:>13}{r.gini:7.3f}")
     return "\n".join(lines)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -173,12 +174,48 @@ def count_cooccurrences(skill_lists: Iterable[Sequence[str]], *, chunk_size: int
     return Cooccurrence(tuple(names[i] for i in order), counts, sp.csr_array(mat), n_records)
 
 
+@dataclass(frozen=True)
+class Pruning:
+    """Which skills :func:`build_graph` left out, and why (reported to the user).
+
+    ``min_count`` is the threshold used (``auto`` says whether it was chosen from the data), ``rare`` the skills
+    below it, ``versions`` the version-number tags dropped (``14.04``, ``v2.1``).
+    """
+
+    min_count: int
+    auto: bool
+    rare: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ()
+    rare_tags: int = 0
+    total_tags: int = 0
+
+    def summary(self) -> list[str]:
+        """Plain-words lines for a terminal or a page (empty when nothing was dropped)."""
+        out = []
+        if self.rare:
+            how = "chosen from the data" if self.auto else "as set"
+            share = f", {self.rare_tags / self.total_tags:.2%} of all tags" if self.total_tags else ""
+            out.append(f"dropped {len(self.rare):,} rare skill(s) tagged on fewer than {self.min_count} records "
+                       f"(min count {how}{share}), e.g. {_examples(self.rare)}")
+        if self.versions:
+            out.append(f"dropped {len(self.versions):,} version-number tag(s), e.g. {_examples(self.versions)}")
+        return out
+
+
+def _examples(names: Sequence[str], n: int = 5) -> str:
+    shown = ", ".join(repr(x) for x in names[:n])
+    return shown + (f" and {len(names) - n:,} more" if len(names) > n else "")
+
+
 @dataclass(frozen=True, eq=False)
 class SkillGraph:
     """A weighted skill graph: symmetric sparse ``adjacency`` (zero diagonal) over ``skills``.
 
     ``counts[i]`` is n_i (0 when unknown), ``weighting`` says how weights were made, ``n_records`` how many
-    records were counted (0 when the graph came from an edge list).
+    records were counted (0 when the graph came from an edge list). ``cooccur`` holds c_ij, the records tagged
+    with both skills, for every pair seen together at least once (None when the graph did not come from
+    counts); it is the corpus's evidence that two skills belong together (docs/core.md, "Choosing a list").
+    ``pruning`` says which skills of the corpus were left out.
     """
 
     skills: tuple[str, ...]
@@ -186,6 +223,8 @@ class SkillGraph:
     counts: np.ndarray
     weighting: str = "lift"
     n_records: int = 0
+    cooccur: sp.csr_array | None = None
+    pruning: Pruning | None = None
 
     @property
     def n_skills(self) -> int:
@@ -251,54 +290,134 @@ def check_weighting(weighting: str) -> str:
     return weighting
 
 
-def build_graph(cooc: Cooccurrence, *, weighting: str = "lift", min_count: int = 1,
-                min_cooccur: int = 1) -> SkillGraph:
+#: A tag that is only a version number: ``14.04``, ``12.04.5``, ``v2.1``, ``3.x`` (not ``python-3`` or ``ext4``).
+VERSION_TAG = re.compile(r"[vV]?\d+(?:\.(?:\d+|x))+[a-z]?")
+
+#: ``min_count="auto"``: the rarest skills that together hold at most this share of all tag assignments are
+#: dropped (the long tail) ...
+AUTO_TAIL_SHARE = 0.005
+#: ... but never a skill tagged on at least this share of the records, and a skill on one record always.
+AUTO_KEEP_SHARE = 0.001
+
+
+def auto_min_count(counts: np.ndarray, n_records: int) -> int:
+    """The ``min_count`` chosen from the data: drop the long tail of rare skills.
+
+    The rarest skills that together hold at most 0.5% of all tag assignments are dropped, except that a
+    skill tagged on at least 0.1% of the records is always kept, and a skill seen on a single record is always
+    dropped (it cannot show what it is combined with). Returns the threshold (>= 2).
+
+    >>> auto_min_count(np.array([1, 2, 3, 500, 500]), 5000)      # 1 and 2 hold 3 of 1,006 tags (0.3%)
+    3
+    >>> auto_min_count(np.array([3, 40, 50, 60]), 1500)          # 0.1% of 1,500 records is 1.5: keep the 3
+    2
+    """
+    c = np.sort(np.asarray(counts, np.int64))
+    c = c[c > 0]
+    if c.size == 0:
+        return 2
+    tail = np.cumsum(c) <= AUTO_TAIL_SHARE * c.sum()
+    by_tail = int(c[tail.sum()]) if tail.sum() < c.size else int(c[-1]) + 1
+    never_above = max(1, math.ceil(AUTO_KEEP_SHARE * n_records))
+    return max(2, min(by_tail, never_above))
+
+
+def _no_edges_error(cooc: Cooccurrence, kept: np.ndarray) -> InputError:
+    """Why a corpus gave a graph without edges, in words a user can act on."""
+    glued = [s for s in cooc.skills if re.search(r"[<>|;,]|\s{2,}", s) or len(s.split()) > 6][:3]
+    if cooc.pairs.nnz == 0:
+        why = (f"no record has two or more skills ({cooc.n_records:,} records, {cooc.n_skills:,} distinct skills), so "
+               "no two skills are ever seen together")
+    else:
+        why = (f"no two of the {kept.size:,} skills kept are ever tagged on the same record (the filters "
+               "--min-count / --min-cooccur removed every pair)")
+    hint = ""
+    if glued:
+        hint = (f"; skill names such as {', '.join(repr(g[:60]) for g in glued)} look like several tags glued into "
+                "one string: give the skills as a list, or as a string separated by ';' or ',' or as <a><b><c>")
+    return InputError(f"the skill graph has no edges: {why}{hint}")
+
+
+def build_graph(cooc: Cooccurrence, *, weighting: str = "lift", min_count: int | str = "auto",
+                min_cooccur: int = 1, drop_versions: bool = True) -> SkillGraph:
     """Weight the co-occurrence counts into a :class:`SkillGraph`.
 
-    Skills with ``n_i < min_count`` are dropped; an edge exists when ``c_ij >= min_cooccur`` (and its weight
-    is positive: npmi clips anti-correlated pairs to 0, which removes them). Skills left without edges stay as
-    isolated nodes.
+    Skills with ``n_i < min_count`` are dropped (``"auto"``: :func:`auto_min_count` chooses it from the data),
+    and so are tags that are only version numbers (:data:`VERSION_TAG`) unless ``drop_versions`` is false; the
+    graph's ``pruning`` says what was dropped. An edge exists when ``c_ij >= min_cooccur`` (and its weight is
+    positive: npmi clips anti-correlated pairs to 0, which removes them). Skills left without edges stay as
+    isolated nodes; a graph with no edge at all is an error that says why.
 
-    >>> g = build_graph(count_cooccurrences([["a", "b"], ["a", "c"], ["a"]]), weighting="lift")
+    >>> g = build_graph(count_cooccurrences([["a", "b"], ["a", "c"], ["a"]]), weighting="lift", min_count=1)
     >>> round(g.weight("a", "b"), 6)   # (1 + 2) / ((3 + 1) (1 + 1))
     0.375
     """
     check_weighting(weighting)
-    for name, v in (("min_count", min_count), ("min_cooccur", min_cooccur)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise InputError(f"{name} must be an integer >= 1, got {v!r}")
+    auto = min_count == "auto"
+    if not auto and (not isinstance(min_count, (int, np.integer)) or isinstance(min_count, bool) or min_count < 1):
+        raise InputError(f"min_count must be an integer >= 1 or 'auto', got {min_count!r}")
+    if not isinstance(min_cooccur, (int, np.integer)) or isinstance(min_cooccur, bool) or min_cooccur < 1:
+        raise InputError(f"min_cooccur must be an integer >= 1, got {min_cooccur!r}")
     if cooc.n_records == 0:
         raise InputError("the corpus has no records")
-    keep = np.flatnonzero(cooc.counts >= min_count)
-    up = sp.triu(cooc.pairs, k=1).tocoo()
+    threshold = auto_min_count(cooc.counts, cooc.n_records) if auto else int(min_count)
+    is_version = np.array([drop_versions and VERSION_TAG.fullmatch(s) is not None for s in cooc.skills], bool)
+    rare = (cooc.counts < threshold) & ~is_version
+    keep = np.flatnonzero(~rare & ~is_version)
+    pruning = Pruning(threshold, auto, tuple(cooc.skills[i] for i in np.flatnonzero(rare)),
+                      tuple(cooc.skills[i] for i in np.flatnonzero(is_version)),
+                      int(cooc.counts[rare].sum()), int(cooc.counts.sum()))
     new = np.full(cooc.n_skills, -1, np.int64)
     new[keep] = np.arange(keep.size)
-    mask = (up.data >= min_cooccur) & (new[up.row] >= 0) & (new[up.col] >= 0)
-    r, c, cnt = up.row[mask], up.col[mask], up.data[mask]
-    w = _weights(weighting, cnt, cooc.counts[r], cooc.counts[c], cooc.n_records)
-    pos = w > 0
-    r, c, w = new[r[pos]], new[c[pos]], w[pos]
+    up = sp.triu(cooc.pairs, k=1).tocoo()
+    both = (new[up.row] >= 0) & (new[up.col] >= 0)
+    r, c, cnt = up.row[both], up.col[both], up.data[both]
     n = keep.size
-    adj = sp.csr_array(sp.coo_array((np.r_[w, w], (np.r_[r, c], np.r_[c, r])), shape=(n, n)))
-    adj.sort_indices()
+    cooccur = _symmetric(new[r], new[c], cnt.astype(np.int64), n)
+    edge = cnt >= min_cooccur
+    w = _weights(weighting, cnt[edge], cooc.counts[r[edge]], cooc.counts[c[edge]], cooc.n_records)
+    pos = w > 0
+    er, ec = new[r[edge][pos]], new[c[edge][pos]]
+    if er.size == 0 and n > 1:
+        raise _no_edges_error(cooc, keep)
+    adj = _symmetric(er, ec, w[pos], n)
     return SkillGraph(tuple(cooc.skills[i] for i in keep), adj, cooc.counts[keep].copy(), weighting,
-                      cooc.n_records)
+                      cooc.n_records, cooccur, pruning)
 
 
-def graph_from_edges(edges: Iterable[tuple[str, str, float]], *, skills: Iterable[str] = (),
+def _symmetric(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> sp.csr_array:
+    """The symmetric sparse matrix with ``values`` at (rows, cols) and (cols, rows), indices sorted."""
+    out = sp.csr_array(sp.coo_array((np.r_[values, values], (np.r_[rows, cols], np.r_[cols, rows])), shape=(n, n)))
+    out.sort_indices()
+    return out
+
+
+def graph_from_edges(edges: Iterable[Sequence], *, skills: Iterable[str] = (),
                      counts: dict[str, int] | None = None, weighting: str = "given",
                      source: str | None = None, lines: Sequence[int] | None = None) -> SkillGraph:
     """Build a graph from ``(source, target, weight)`` triples (plus optional extra, isolated ``skills``).
 
-    Weights must be finite and non-negative; zero-weight edges are dropped. A self-loop or an edge listed
-    twice is an error naming ``source`` (a file) and the line: ``lines[i]`` for the i-th triple when given,
-    else its position (1-based).
+    Weights must be finite and non-negative; zero-weight edges are dropped. Each triple may carry a fourth
+    value, the pair's co-occurrence count c_ij (an integer >= 0): then the graph keeps them as ``cooccur``,
+    also for pairs of weight 0. A self-loop or an edge listed twice is an error naming ``source`` (a file) and
+    the line: ``lines[i]`` for the i-th triple when given, else its position (1-based).
+
+    >>> g = graph_from_edges([("a", "b", 0.5, 3), ("b", "c", 0.0, 1)])
+    >>> g.n_edges, int(g.cooccur[1, 2])
+    (1, 1)
     """
     names: dict[str, None] = dict.fromkeys(skills)
     rows: list[tuple[str, str, float]] = []
+    pairs: list[tuple[str, str, int]] = []
     seen: dict[tuple[str, str], int] = {}
-    for i, (a, b, w) in enumerate(edges):
+    with_counts = None
+    for i, edge in enumerate(edges):
         pos = lines[i] if lines is not None else i + 1
+        if len(edge) not in (3, 4) or (with_counts is not None and (len(edge) == 4) != with_counts):
+            raise InputError("expected source, target, weight" + (", cooccur" if with_counts else ""),
+                             path=source, line=pos)
+        with_counts = len(edge) == 4
+        a, b, w = edge[:3]
         try:
             w = float(w)
         except (TypeError, ValueError):
@@ -323,16 +442,29 @@ def graph_from_edges(edges: Iterable[tuple[str, str, float]], *, skills: Iterabl
         names.setdefault(b)
         if w > 0:
             rows.append((a, b, w))
+        if with_counts:
+            c = edge[3]
+            try:
+                c = int(c) if not isinstance(c, (bool, float)) else None
+            except (TypeError, ValueError):
+                c = None
+            if c is None or c < 0:
+                raise InputError(f"cooccur must be an integer >= 0, got {edge[3]!r}", path=source, line=pos,
+                                 field="cooccur")
+            if c > 0:
+                pairs.append((a, b, c))
     ordered = tuple(sorted(names))
     index = {s: i for i, s in enumerate(ordered)}
     n = len(ordered)
-    r = np.fromiter((index[a] for a, _, _ in rows), np.int64, len(rows))
-    c = np.fromiter((index[b] for _, b, _ in rows), np.int64, len(rows))
-    w = np.fromiter((x for _, _, x in rows), float, len(rows))
-    adj = sp.csr_array(sp.coo_array((np.r_[w, w], (np.r_[r, c], np.r_[c, r])), shape=(n, n)))
-    adj.sort_indices()
+
+    def matrix(items, dtype) -> sp.csr_array:
+        r = np.fromiter((index[x[0]] for x in items), np.int64, len(items))
+        c = np.fromiter((index[x[1]] for x in items), np.int64, len(items))
+        return _symmetric(r, c, np.fromiter((x[2] for x in items), dtype, len(items)), n)
+
     cnt = np.array([(counts or {}).get(s, 0) for s in ordered], np.int64)
-    return SkillGraph(ordered, adj, cnt, weighting)
+    return SkillGraph(ordered, matrix(rows, float), cnt, weighting,
+                      cooccur=matrix(pairs, np.int64) if with_counts else None)
 
 
 def nodes_path(edges_path: str | Path) -> Path:
@@ -341,26 +473,52 @@ def nodes_path(edges_path: str | Path) -> Path:
     return p.with_name(p.stem + ".nodes.csv")
 
 
-def write_graph_csv(graph: SkillGraph, path: str | Path) -> tuple[Path, Path]:
-    """Write the edge list ``source,target,weight`` and the node list ``skill,count`` beside it.
-
-    Weights are written with ``repr`` so that reading them back gives the same floats.
-    """
-    path = Path(path)
+def pair_rows(graph: SkillGraph) -> Iterator[tuple[int, int, float, int | None]]:
+    """Every pair of the graph once, as ``(i, j, weight, c_ij)`` with i < j, sorted: the edges and, when the
+    graph knows its co-occurrence counts, the pairs seen together that are not edges (weight 0). c_ij is
+    None when the counts are unknown."""
     src, dst, w = graph.edges()
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(["source", "target", "weight"])
-        out.writerows((graph.skills[a], graph.skills[b], repr(float(x))) for a, b, x in zip(src, dst, w))
+    if graph.cooccur is None:
+        yield from ((int(a), int(b), float(x), None) for a, b, x in zip(src, dst, w))
+        return
+    up = sp.triu(graph.cooccur, k=1).tocoo()
+    n = graph.n_skills
+    keys = np.union1d(src * n + dst, up.row.astype(np.int64) * n + up.col)
+    weight = np.zeros(keys.size)
+    weight[np.searchsorted(keys, src * n + dst)] = w
+    count = np.zeros(keys.size, np.int64)
+    count[np.searchsorted(keys, up.row.astype(np.int64) * n + up.col)] = up.data
+    yield from ((int(k // n), int(k % n), float(x), int(c)) for k, x, c in zip(keys, weight, count))
+
+
+def write_graph_csv(graph: SkillGraph, path: str | Path) -> tuple[Path, Path]:
+    """Write the edge list ``source,target,weight[,cooccur]`` and the node list ``skill,count`` beside it.
+
+    Weights are written with ``repr`` so that reading them back gives the same floats. When the graph knows
+    its co-occurrence counts, a fourth column holds c_ij and pairs seen together without an edge are rows of
+    weight 0. Each file is written atomically, the node list first.
+    """
+    from .io import atomic_output
+
+    path = Path(path)
     npath = nodes_path(path)
-    with npath.open("w", encoding="utf-8", newline="") as fh:
+    with atomic_output(npath, newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["skill", "count"])
         out.writerows((s, int(c)) for s, c in zip(graph.skills, graph.counts))
+    names = graph.skills
+    with atomic_output(path, newline="") as fh:
+        out = csv.writer(fh)
+        if graph.cooccur is None:
+            out.writerow(["source", "target", "weight"])
+            out.writerows((names[a], names[b], repr(x)) for a, b, x, _ in pair_rows(graph))
+        else:
+            out.writerow(["source", "target", "weight", "cooccur"])
+            out.writerows((names[a], names[b], repr(x), c) for a, b, x, c in pair_rows(graph))
     return path, npath
 
 
-def _csv_rows(path: Path, required: Sequence[str]):
+def _csv_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ()):
     try:
         fh = path.open("r", encoding="utf-8-sig", newline="")         # a byte-order mark (Excel) is fine
     except FileNotFoundError:
@@ -376,7 +534,7 @@ def _csv_rows(path: Path, required: Sequence[str]):
             if missing:
                 raise InputError(f"missing column(s) {', '.join(missing)}; the header must be "
                                  f"{','.join(required)} (found {','.join(header)})", path=str(path), line=1)
-            cols = [header.index(c) for c in required]
+            cols = [header.index(c) for c in required] + [header.index(c) for c in optional if c in header]
             for row in reader:
                 if not row or all(not x.strip() for x in row):
                     continue
@@ -402,7 +560,7 @@ def read_graph_csv(path: str | Path) -> SkillGraph:
             except ValueError:
                 raise InputError(f"count {count!r} is not an integer", path=str(npath), line=line,
                                  field="count") from None
-    rows = list(_csv_rows(path, ("source", "target", "weight")))
+    rows = list(_csv_rows(path, ("source", "target", "weight"), ("cooccur",)))
     return graph_from_edges((r for _, r in rows), skills=counts, counts=counts, source=str(path),
                             lines=[line for line, _ in rows])
 
@@ -444,4 +602,4 @@ def blend_semantic(graph: SkillGraph, embeddings: np.ndarray, *, alpha: float = 
     adj.setdiag(0)
     adj.eliminate_zeros()
     adj.sort_indices()
-    return SkillGraph(graph.skills, adj, graph.counts, f"{graph.weighting}+semantic({alpha})", graph.n_records)
+    return replace(graph, adjacency=adj, weighting=f"{graph.weighting}+semantic({alpha})")

@@ -1,4 +1,4 @@
-"""Conditional structural entropy and the search for skill combinations (method.md §3).
+"""Conditional structural entropy and the search for skill combinations (docs/core.md).
 
 Let A(S) be the non-root tree nodes on the paths from the skills in S to the root. Then
 
@@ -10,9 +10,17 @@ is a start set X plus skills Y chosen (by beam search) to maximise H(Y | X) unde
 
 * locality (``scope="local"``, the default): step t may only draw from the t-th lowest ancestor community
   of X that has more members than X (local subtree first, widening one level per step, ending at the
-  root); if that community has no free member left, the next larger one is used;
+  root); if that community has no usable member left, the next larger one is used;
+* coherence the corpus vouches for (``connect="attested"``, the default): each added skill is linked to a skill
+  already chosen through an attested pair (:mod:`steps_core.evidence`), so the combination is connected; at
+  k = 2 the two skills must share a linked neighbour (a linked pair was seen together, so it is never new);
+* novelty (``novel=True``): no record holds the whole combination;
 * pins (always in the combination, right after the start skills), excluded skills (never), excluded
-  combinations (never returned), an optional coherence floor.
+  combinations (never returned), an optional floor on the embeddings' mean cosine.
+
+The sweep (every skill a start) gives a pool of candidates; the list returned is chosen as a whole by
+:func:`steps_core.shortlist.shortlist`: a coverage value with diminishing returns, so one skill or one community
+cannot fill the list (``diversity``, ``max_per_skill``). Every combination keeps its exact gain H(Y | X).
 
 >>> from steps_core.graph import graph_from_edges
 >>> from steps_core.tree import EncodingTree
@@ -26,17 +34,24 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from .errors import InputError
+from .beam import Found, Resolved, beam_search, resolve
+from .evidence import MIN_PAIR_COUNT, mean_cosine, pair_evidence
+from .shortlist import DIVERSITY, auto_max_per_skill, shortlist
 from .tree import EncodingTree
 
 Progress = Callable[[int, "int | None"], None]
 SCOPES = ("local", "global")
+#: How a combination must hang together: through attested pairs, or not at all (the plain search).
+CONNECT = {"attested": "every skill is linked to the others through pairs the corpus attests (or semantic links)",
+           "none": "no coherence requirement (the plain search, for comparison)"}
 MIN_K, MAX_K = 2, 8
 
 
@@ -50,6 +65,11 @@ class Combination:
     ``lca_path`` the labels from the top community down to it, ``coherence`` the mean pairwise cosine of the
     skills' embeddings (None when no embeddings were given) and ``tree_version`` the content hash of the tree
     it was selected in, so a dataset says exactly which taxonomy produced it.
+
+    Why it is there: ``pairs`` lists every pair as ``(skill, skill, records with both or None, linked)``,
+    ``novel`` whether no record holds all the skills (None: not known), ``communities`` how many top-level
+    communities the skills span, ``value`` what the combination added to the list when it was chosen (its gain,
+    less the discount for skills and communities already used; 0 when it was not chosen as part of a list).
     """
 
     skills: tuple[str, ...]
@@ -63,14 +83,36 @@ class Combination:
     lca_label: str = ""
     lca_path: str = ""
     tree_version: str = ""
+    pairs: tuple[tuple[str, str, int | None, bool], ...] = ()
+    novel: bool | None = None
+    communities: int = 0
+    value: float = 0.0
 
     @property
     def key(self) -> frozenset[str]:
         return frozenset(self.skills)
 
+    @property
+    def connected(self) -> bool:
+        """Whether the skills are connected through linked pairs (from ``pairs``)."""
+        if len(self.skills) < 2:
+            return True
+        adj: dict[str, set[str]] = {s: set() for s in self.skills}
+        for a, b, _, linked in self.pairs:
+            if linked:
+                adj[a].add(b)
+                adj[b].add(a)
+        seen, todo = {self.skills[0]}, [self.skills[0]]
+        while todo:
+            for nb in adj[todo.pop()] - seen:
+                seen.add(nb)
+                todo.append(nb)
+        return len(seen) == len(self.skills)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["skills"], d["start"], d["step_gains"] = list(self.skills), list(self.start), list(self.step_gains)
+        d["pairs"] = [list(p) for p in self.pairs]
         return d
 
 
@@ -107,16 +149,7 @@ def conditional_entropy(tree: EncodingTree, y: Iterable[str], x: Iterable[str] =
     return float(sum(tree.h[v] for v in cov_y - cov_x))
 
 
-def coherence(embeddings: np.ndarray, idx: Sequence[int]) -> float:
-    """Mean pairwise cosine similarity of the rows ``idx`` of ``embeddings`` (1.0 for fewer than 2)."""
-    if len(idx) < 2:
-        return 1.0
-    e = np.asarray(embeddings, float)[list(idx)]
-    norm = np.linalg.norm(e, axis=1, keepdims=True)
-    e = e / np.where(norm > 0, norm, 1.0)
-    sims = e @ e.T
-    m = len(idx)
-    return float((sims.sum() - np.trace(sims)) / (m * (m - 1)))
+coherence = mean_cosine          # mean pairwise cosine of the skills' embeddings (the name used across the app)
 
 
 # ------------------------------------------------------------------------------------ settings
@@ -133,12 +166,24 @@ class SelectionSettings:
     per_start: int = 1
     top: int | None = None
     min_coherence: float | None = None
+    connect: str = "attested"
+    min_pair_count: int = MIN_PAIR_COUNT
+    semantic_links: float | None = None
+    novel: bool = True
+    diversity: float = DIVERSITY
+    max_per_skill: int | str | None = "auto"
+
+
+#: The settings that reproduce the plain ranking by gain (no coherence, novelty or diversity requirement).
+PLAIN = dict(connect="none", novel=False, diversity=0.0, max_per_skill=None)
 
 
 def make_settings(tree: EncodingTree, *, k: int = 4, beam: int = 20, scope: str = "local",
                   pins: Iterable[str] = (), exclude: Iterable[str] = (),
                   exclude_combos: Iterable[Iterable[str]] = (), per_start: int = 1, top: int | None = None,
-                  min_coherence: float | None = None) -> SelectionSettings:
+                  min_coherence: float | None = None, connect: str = "attested",
+                  min_pair_count: int = MIN_PAIR_COUNT, semantic_links: float | None = None, novel: bool = True,
+                  diversity: float = DIVERSITY, max_per_skill: int | str | None = "auto") -> SelectionSettings:
     """Validate search settings against a tree once, at the boundary."""
     def pos_int(name, v, lo=1, hi=None):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo or (hi is not None and v > hi):
@@ -155,6 +200,15 @@ def make_settings(tree: EncodingTree, *, k: int = 4, beam: int = 20, scope: str 
         top = pos_int("top", top)
     if scope not in SCOPES:
         raise InputError(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
+    if connect not in CONNECT:
+        raise InputError(f"unknown connect {connect!r}; choose one of {', '.join(CONNECT)}")
+    min_pair_count = pos_int("min_pair_count", min_pair_count)
+    if max_per_skill not in ("auto", None):
+        max_per_skill = pos_int("max_per_skill", max_per_skill)
+    if isinstance(diversity, bool) or not isinstance(diversity, (int, float)) or not 0.0 <= diversity <= 1.0:
+        raise InputError(f"diversity must be a number from 0 to 1, got {diversity!r}")
+    if semantic_links is not None and not -1.0 <= float(semantic_links) <= 1.0:
+        raise InputError(f"semantic_links must be a cosine threshold in [-1, 1], got {semantic_links}")
     pins = tuple(dict.fromkeys(pins))
     exclude = tuple(dict.fromkeys(exclude))
     _indices(tree, pins, "pinned skill")
@@ -172,21 +226,54 @@ def make_settings(tree: EncodingTree, *, k: int = 4, beam: int = 20, scope: str 
     if min_coherence is not None and not -1.0 <= float(min_coherence) <= 1.0:
         raise InputError(f"min_coherence must be in [-1, 1], got {min_coherence}")
     return SelectionSettings(k, beam, scope, pins, exclude, tuple(combos), per_start, top,
-                             None if min_coherence is None else float(min_coherence))
+                             None if min_coherence is None else float(min_coherence), connect, min_pair_count,
+                             None if semantic_links is None else float(semantic_links), bool(novel),
+                             float(diversity), max_per_skill)
 
 
 # ------------------------------------------------------------------------------------ search
-def _pools(tree: EncodingTree, start_idx: list[int]) -> list[np.ndarray]:
-    """Member arrays of the ancestor communities of the start set that have more members than it."""
-    node = tree.lca(start_idx) if len(start_idx) > 1 else start_idx[0]
-    out = []
-    while True:
-        if tree.n_members(node) > len(start_idx):
-            out.append(tree.members(node))
-        if node == tree.root:
-            break
-        node = int(tree.parent[node])
-    return out or [tree.members(tree.root)]      # the start holds every skill: nothing to add
+def _resolve(tree: EncodingTree, s: SelectionSettings, embeddings: np.ndarray | None = None, index=None) -> Resolved:
+    blocked = np.zeros(tree.n_skills, bool)
+    blocked[_indices(tree, s.exclude)] = True
+    evidence = pair_evidence(tree.graph, min_pair_count=s.min_pair_count, embeddings=embeddings,
+                             semantic_links=s.semantic_links, index=index)
+    return resolve(tree, evidence, blocked=blocked, pins=_indices(tree, s.pins),
+                   excluded_sets=[frozenset(_indices(tree, c)) for c in s.exclude_combos], scope=s.scope, k=s.k,
+                   beam=s.beam, connect=s.connect != "none", novel=s.novel, min_coherence=s.min_coherence)
+
+
+def _start_indices(tree: EncodingTree, start: Sequence[str], res: Resolved) -> list[int]:
+    start_idx = list(dict.fromkeys(_indices(tree, start, "start skill")))
+    bad = [tree.skills[i] for i in start_idx if res.blocked[i]]
+    if bad:
+        raise InputError(f"start skill(s) excluded: {', '.join(bad)}")
+    n_fixed = len(set(start_idx) | set(res.pins))
+    if n_fixed > res.k:
+        raise InputError(f"start and pinned skills ({n_fixed}) exceed k={res.k}")
+    return start_idx
+
+
+def search(tree: EncodingTree, start: Sequence[str], settings: SelectionSettings,
+           embeddings: np.ndarray | None = None, resolved: Resolved | None = None,
+           n_keep: int | None = None) -> list[Combination]:
+    """Beam search from one start set (:func:`steps_core.beam.beam_search`); returns up to ``n_keep`` (default
+    ``settings.per_start``) combinations, best gain first."""
+    res = resolved or _resolve(tree, settings, embeddings)
+    start_idx = _start_indices(tree, start, res)
+    found = beam_search(tree, start_idx, res, settings.per_start if n_keep is None else n_keep, embeddings)
+    return [_combination(tree, f, start_idx, res, embeddings) for f in found]
+
+
+def _combination(tree: EncodingTree, found: Found, start_idx: Sequence[int], res: Resolved,
+                 embeddings: np.ndarray | None, scope: str | None = None, value: float = 0.0) -> Combination:
+    skills = list(found.skills)
+    lca, label, path = _lca_id(tree, skills)
+    coh = coherence(embeddings, skills) if embeddings is not None else None
+    ev = res.evidence
+    return Combination(tuple(tree.skills[i] for i in skills), tuple(tree.skills[i] for i in start_idx),
+                       float(found.total), tuple(found.steps), lca, scope or res.scope, len(skills), coh, label, path,
+                       tree.version, ev.pairs(skills), ev.is_novel(skills),
+                       len(set(res.top_community[skills].tolist())), value)
 
 
 def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str, str]:
@@ -194,164 +281,33 @@ def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str, str]:
     return tree.ids[node], tree.labels[node], tree.community_path(node)
 
 
-def _best_first(values: np.ndarray, want: int):
-    """Positions of ``values`` from the largest down (ties: smaller position first), in two rounds.
-
-    The first round sorts only a few times ``want`` candidates (argpartition); the second, needed only
-    when duplicates used them up, sorts the rest.
-    """
-    m = values.size
-    head = min(m, 3 * want + 8)
-    if head < m:
-        part = np.argpartition(-values, head - 1)[:head]
-        cutoff = values[part].min()
-        first = np.flatnonzero(values >= cutoff)          # every tie of the cutoff, for determinism
-        yield first[np.lexsort((first, -values[first]))]
-        rest = np.flatnonzero(values < cutoff)
-        yield rest[np.lexsort((rest, -values[rest]))]
-    else:
-        yield np.lexsort((np.arange(m), -values))
-
-
-@dataclass(frozen=True, eq=False)
-class _Resolved:
-    """Settings resolved against a tree once per selection: skill indices and the arrays the search reads."""
-
-    blocked: np.ndarray
-    pins: tuple[int, ...]
-    excluded_sets: frozenset
-    h_ext: np.ndarray
-    anc: np.ndarray
-
-
-def _resolve(tree: EncodingTree, settings: SelectionSettings) -> _Resolved:
-    blocked = np.zeros(tree.n_skills, bool)
-    blocked[_indices(tree, settings.exclude)] = True
-    return _Resolved(blocked, tuple(_indices(tree, settings.pins)),
-                     frozenset(frozenset(_indices(tree, c)) for c in settings.exclude_combos),
-                     np.r_[tree.h, 0.0], tree.ancestors)
-
-
-def search(tree: EncodingTree, start: Sequence[str], settings: SelectionSettings,
-           embeddings: np.ndarray | None = None, resolved: _Resolved | None = None) -> list[Combination]:
-    """Beam search from one start set; returns up to ``settings.per_start`` combinations, best first.
-
-    Each beam entry draws its next skill from its own pool: the step's ancestor community of the start or,
-    when that entry has used every free member of it, the next larger one. A coherence floor (with
-    ``embeddings``) is applied to the candidates of the last step, so feasible combinations are kept.
-    """
-    res = resolved or _resolve(tree, settings)
-    start_idx = list(dict.fromkeys(_indices(tree, start, "start skill")))
-    bad = [tree.skills[i] for i in start_idx if res.blocked[i]]
-    if bad:
-        raise InputError(f"start skill(s) excluded: {', '.join(bad)}")
-    fixed = start_idx + [i for i in res.pins if i not in start_idx]
-    k = settings.k
-    if len(fixed) > k:
-        raise InputError(f"start and pinned skills ({len(fixed)}) exceed k={k}")
-    h_ext, anc = res.h_ext, res.anc
-    mask0 = np.zeros(tree.n_nodes + 1, bool)
-    mask0[tree.n_nodes] = True
-    for i in start_idx:
-        mask0[anc[i]] = True
-    gains0: list[float] = []
-    for i in fixed[len(start_idx):]:
-        gains0.append(float(h_ext[anc[i]][~mask0[anc[i]]].sum()))
-        mask0[anc[i]] = True
-    # beam: list of (skills tuple, total gain, step gains tuple, covered mask)
-    beam = [(tuple(fixed), float(sum(gains0)), tuple(gains0), mask0)]
-    pools = _pools(tree, start_idx) if settings.scope == "local" else [tree.members(tree.root)]
-    pools = [p[~res.blocked[p]] for p in pools]
-    floor = settings.min_coherence if embeddings is not None else None
-    n_steps = k - len(fixed)
-    for step in range(n_steps):
-        last = step == n_steps - 1
-        taken = np.zeros((len(beam), tree.n_skills), bool)
-        for r, b in enumerate(beam):
-            taken[r, list(b[0])] = True
-        by_level: dict[int, list[int]] = {}
-        for r in range(len(beam)):
-            level = min(step, len(pools) - 1)
-            while level < len(pools) - 1 and not np.any(~taken[r, pools[level]]):
-                level += 1                             # this entry used every free member: widen
-            by_level.setdefault(level, []).append(r)
-        tot_parts, row_parts, y_parts, gain_parts = [], [], [], []
-        for level in sorted(by_level):
-            rows = np.asarray(by_level[level])
-            pool = pools[level]
-            if pool.size == 0:
-                continue
-            pa = anc[pool]                                                     # (P, H)
-            masks = np.stack([beam[r][3] for r in rows])                       # (R, nodes + 1)
-            gains = (h_ext[pa][None, :, :] * ~masks[:, pa]).sum(axis=2)        # (R, P)
-            gains[taken[rows][:, pool]] = -np.inf
-            tot_parts.append((gains + np.array([beam[r][1] for r in rows])[:, None]).ravel())
-            row_parts.append(np.repeat(rows, pool.size))
-            y_parts.append(np.tile(pool, rows.size))
-            gain_parts.append(gains.ravel())
-        if not tot_parts:
-            return []
-        flat, row_of, y_of, gain_of = (np.concatenate(x) for x in (tot_parts, row_parts, y_parts, gain_parts))
-        want = settings.beam if not last else max(settings.beam, settings.per_start) * 4
-        new_beam = []
-        seen: set[frozenset] = set()
-        for order in _best_first(flat, want):
-            for pos in order:
-                if not np.isfinite(flat[pos]):
-                    break
-                skills, _, steps, mask = beam[row_of[pos]]
-                y = int(y_of[pos])
-                key = frozenset(skills + (y,))
-                if key in seen:
-                    continue
-                seen.add(key)
-                if last and (key in res.excluded_sets or
-                             (floor is not None and coherence(embeddings, skills + (y,)) < floor)):
-                    continue
-                m = mask.copy()
-                m[anc[y]] = True
-                new_beam.append((skills + (y,), float(flat[pos]), steps + (float(gain_of[pos]),), m))
-                if len(new_beam) >= want:
-                    break
-            else:
-                continue
-            break
-        beam = new_beam
-        if not beam:
-            return []
-    out = []
-    for skills, total, steps, _ in beam:
-        coh = coherence(embeddings, skills) if embeddings is not None else None
-        if frozenset(skills) in res.excluded_sets or (floor is not None and coh < floor):
-            continue                                  # only when no step was searched (start + pins = k)
-        if len(out) >= settings.per_start:
-            break
-        lca, label, path = _lca_id(tree, skills)
-        out.append(Combination(tuple(tree.skills[i] for i in skills), tuple(tree.skills[i] for i in start_idx),
-                               total, steps, lca, settings.scope, k, coh, label, path, tree.version))
-    return out
-
-
 def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] | None = None,
-                        embeddings: np.ndarray | None = None, progress: Progress | None = None,
+                        embeddings: np.ndarray | None = None, index=None, progress: Progress | None = None,
                         **settings) -> list[Combination]:
-    """Combinations maximising H(Y | X), from given start sets or from every skill (the sweep).
+    """A list of combinations maximising H(Y | X), chosen as a whole, from given start sets or from every skill.
 
     ``starts`` is a list of start sets (each a list of skills); None runs the sweep: every skill that is
-    not excluded is a start. Keyword settings: ``k`` (2-8), ``beam``, ``scope`` ("local"/"global"), ``pins``,
-    ``exclude``, ``exclude_combos``, ``per_start`` (best combinations kept per start), ``top`` (keep the N
-    best overall), ``min_coherence`` (needs ``embeddings``, one row per skill of the tree). The result is
-    ranked by gain (ties: skill names), with a combination found from several starts kept once, at its best.
+    not excluded is a start. Each start's final beam is a pool of candidates; the list is then chosen by
+    :func:`steps_core.shortlist.shortlist` (diminishing returns for skills and communities already used).
+    Keyword settings: ``k`` (2-8), ``beam``, ``scope`` ("local"/"global"), ``pins``, ``exclude``,
+    ``exclude_combos``, ``per_start`` (combinations one start may place in the list), ``top`` (list length;
+    None: as long as the pool allows), ``min_coherence`` (needs ``embeddings``, one row per skill of the tree),
+    ``connect`` ("attested"/"none"), ``min_pair_count``, ``semantic_links`` (a cosine threshold; needs
+    ``embeddings``), ``novel``, ``diversity`` (0-1), ``max_per_skill`` (an int, "auto" or None). ``index``, a
+    :class:`~steps_core.novelty.SupportIndex` of the corpus, makes novelty exact. ``PLAIN`` settings give the plain
+    ranking by gain.
 
     >>> from steps_core.graph import graph_from_edges
     >>> from steps_core.optimize import build_tree
     >>> t = build_tree(graph_from_edges([("a", "b", 1), ("b", "c", 1), ("c", "d", 1)]), k=2)
-    >>> [c.skills for c in select_combinations(t, starts=[["a"]], k=2)]
-    [('a', 'b')]
+    >>> [c.skills for c in select_combinations(t, starts=[["a"]], k=3)]     # a-b, b-c linked; a, c never met
+    [('a', 'b', 'c')]
     """
     s = make_settings(tree, **settings)
     if s.min_coherence is not None and embeddings is None:
         raise InputError("a coherence floor needs skill embeddings")
+    if s.semantic_links is not None and embeddings is None:
+        raise InputError("semantic links need skill embeddings")
     if starts is None:
         excluded = set(s.exclude)
         start_sets = [[name] for name in tree.skills if name not in excluded]
@@ -359,22 +315,86 @@ def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] |
         start_sets = [list(st) for st in starts]
         if not start_sets or any(not st for st in start_sets):
             raise InputError("each start set needs at least one skill")
-    found: dict[frozenset, Combination] = {}
-    resolved = _resolve(tree, s)
+    res = _resolve(tree, s, embeddings, index)
+    n_keep = s.beam if s.diversity > 0 else s.per_start
+    best: dict[frozenset, tuple[Found, tuple[int, ...]]] = {}      # each set once, from its best start
     for done, st in enumerate(start_sets, start=1):
-        for combo in search(tree, st, s, embeddings, resolved):
-            old = found.get(combo.key)
-            if old is None or combo.gain > old.gain + 1e-12:
-                found[combo.key] = combo
+        start_idx = _start_indices(tree, st, res)
+        for f in beam_search(tree, start_idx, res, n_keep, embeddings):
+            key = frozenset(f.skills)
+            old = best.get(key)
+            if old is None or f.total > old[0].total + 1e-12:
+                best[key] = (f, tuple(start_idx))
         if progress is not None and (done % 50 == 0 or done == len(start_sets)):
             progress(done, len(start_sets))
-    ranked = sorted(found.values(), key=lambda c: (-round(c.gain, 12), c.skills))
-    return ranked[: s.top] if s.top is not None else ranked
+    names = tree.skills
+    pool = sorted(best.values(), key=lambda p: (-round(p[0].total, 12), tuple(names[i] for i in p[0].skills)))
+    cap = s.max_per_skill
+    if cap == "auto":
+        cap = auto_max_per_skill(s.top if s.top is not None else len(start_sets) * s.per_start)
+    chosen = shortlist(_brought(tree, res.anc, pool), [f.skills for f, _ in pool],
+                       [st for _, st in pool], [f.total for f, _ in pool], tree.h, n_skills=tree.n_skills,
+                       n=s.top, diversity=s.diversity, max_per_skill=cap, per_start=s.per_start)
+    return [_combination(tree, pool[i][0], pool[i][1], res, embeddings, value=v) for i, v in chosen]
+
+
+def _brought(tree: EncodingTree, anc: np.ndarray, pool: Sequence[tuple[Found, tuple[int, ...]]]) -> sp.csr_array:
+    """Incidence (candidate x node) of N(c), the nodes on each candidate's added skills' paths that its start's
+    paths do not hold: the nodes whose h makes up its gain."""
+    rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    by_start_size: dict[int, list[int]] = {}
+    for p, (_, start) in enumerate(pool):
+        by_start_size.setdefault(len(start), []).append(p)
+    for s0, members in by_start_size.items():
+        members = np.asarray(members)
+        skills = np.asarray([pool[p][0].skills for p in members], np.int64)
+        added = anc[skills[:, s0:]].reshape(members.size, -1)
+        start = anc[skills[:, :s0]].reshape(members.size, -1)
+        ok = (added < tree.n_nodes) & ~(added[:, :, None] == start[:, None, :]).any(axis=2)
+        added = np.sort(np.where(ok, added, -1), axis=1)
+        keep = added >= 0
+        keep[:, 1:] &= added[:, 1:] != added[:, :-1]                 # a node shared by two added skills, once
+        r, c = np.nonzero(keep)
+        rows.append(members[r])
+        cols.append(added[r, c])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    return sp.csr_array((np.ones(r.size, bool), (r, c)), shape=(len(pool), tree.n_nodes))
+
+
+def why(c: Combination) -> str:
+    """Why a combination is in the list, in one line: its attested pairs (with their record counts), its pairs
+    never seen together, the communities it bridges and what it added to the list.
+
+    >>> why(Combination(("a", "b", "c"), ("a",), 0.5, (0.2, 0.3), "root", "local", 3,
+    ...                 pairs=(("a", "b", 4, True), ("a", "c", 0, False), ("b", "c", 2, True)), novel=True,
+    ...                 communities=2, value=0.4))
+    'attested: a + b (4 records), b + c (2) · never seen together: a + c · bridges 2 communities · adds 0.400 bits'
+    """
+    parts = []
+    attested = [(a, b, n) for a, b, n, linked in c.pairs if linked]
+    if attested:
+        parts.append("attested: " + ", ".join(f"{a} + {b}" + (f" ({n} records)" if i == 0 and n is not None else
+                                                                (f" ({n})" if n is not None else ""))
+                                               for i, (a, b, n) in enumerate(attested)))
+    unseen = [(a, b) for a, b, n, _ in c.pairs if n == 0]
+    if unseen:
+        parts.append("never seen together: " + ", ".join(f"{a} + {b}" for a, b in unseen))
+    elif c.novel:
+        parts.append("every pair seen, never all together")
+    elif c.novel is False:
+        parts.append("already in the corpus")
+    if c.communities > 1:
+        parts.append(f"bridges {c.communities} communities")
+    if c.value:
+        parts.append(f"adds {c.value:.3f} bits")
+    return " · ".join(parts)
 
 
 def evaluate_combination(tree: EncodingTree, skills: Sequence[str], *, start: Sequence[str] | None = None,
-                         scope: str = "manual", embeddings: np.ndarray | None = None) -> Combination:
-    """Score a combination typed by hand: gains of the skills in the given order after ``start``.
+                         scope: str = "manual", embeddings: np.ndarray | None = None, index=None,
+                         min_pair_count: int = MIN_PAIR_COUNT) -> Combination:
+    """Score a combination typed by hand: gains of the skills in the given order after ``start``, and the
+    corpus's evidence about its pairs and novelty (exact with ``index``).
 
     ``start`` defaults to the first skill. The gain is H(rest | start).
     """
@@ -392,12 +412,10 @@ def evaluate_combination(tree: EncodingTree, skills: Sequence[str], *, start: Se
         new = _covered(tree, [i]) - cov
         steps.append(float(sum(tree.h[v] for v in new)))
         cov |= new
-    ordered = [tree.skills[i] for i in st_idx] + [tree.skills[i] for i in idx if i not in st_idx]
     all_idx = st_idx + [i for i in idx if i not in st_idx]
-    lca, label, path = _lca_id(tree, all_idx)
-    coh = coherence(embeddings, all_idx) if embeddings is not None else None
-    return Combination(tuple(ordered), tuple(tree.skills[i] for i in st_idx), float(sum(steps)), tuple(steps),
-                       lca, scope, len(ordered), coh, label, path, tree.version)
+    res = _resolve(tree, SelectionSettings(k=max(len(all_idx), MIN_K), min_pair_count=min_pair_count), None, index)
+    return _combination(tree, Found(tuple(all_idx), float(sum(steps)), tuple(steps)), st_idx, res, embeddings,
+                        scope=scope)
 
 
 # ------------------------------------------------------------------------------------ files
@@ -460,14 +478,32 @@ def _combo_from_dict(d: dict, where: dict) -> Combination:
             raise InputError(f"expected text, got {type(v).__name__}", field=key, **where)
         return v
 
+    def pairs() -> tuple:
+        v = d.get("pairs", [])
+        ok = isinstance(v, list) and all(
+            isinstance(p, list) and len(p) == 4 and isinstance(p[0], str) and isinstance(p[1], str)
+            and (p[2] is None or (isinstance(p[2], int) and not isinstance(p[2], bool) and p[2] >= 0))
+            and isinstance(p[3], bool) for p in v)
+        if not ok:
+            raise InputError("expected a list of [skill, skill, records with both or null, linked]", field="pairs",
+                             **where)
+        return tuple(tuple(p) for p in v)
+
+    def integer(key: str, default: int) -> int:
+        v = d.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise InputError(f"expected an integer, got {type(v).__name__}", field=key, **where)
+        return v
+
     skills = names("skills", True)
     steps = d.get("step_gains", [])
     if not isinstance(steps, list):
         raise InputError("expected a list of numbers", field="step_gains", **where)
-    k = d.get("k", len(skills))
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise InputError(f"expected an integer, got {type(k).__name__}", field="k", **where)
+    novel = d.get("novel")
+    if novel is not None and not isinstance(novel, bool):
+        raise InputError(f"expected true, false or null, got {type(novel).__name__}", field="novel", **where)
     return Combination(skills, names("start", False), number("gain", d.get("gain", 0.0)),
-                       tuple(number("step_gains", x) for x in steps), text("lca"), text("scope"), k,
-                       number("coherence", d.get("coherence"), optional=True), text("lca_label"),
-                       text("lca_path"), text("tree_version"))
+                       tuple(number("step_gains", x) for x in steps), text("lca"), text("scope"),
+                       integer("k", len(skills)), number("coherence", d.get("coherence"), optional=True),
+                       text("lca_label"), text("lca_path"), text("tree_version"), pairs(), novel,
+                       integer("communities", 0), number("value", d.get("value", 0.0)))

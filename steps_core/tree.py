@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -36,7 +36,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from .errors import InputError
-from .graph import SkillGraph, graph_from_edges
+from .graph import SkillGraph, graph_from_edges, pair_rows
 from .io import read_json_file
 
 ROOT_ID = "root"
@@ -405,16 +405,23 @@ class EncodingTree:
 
     @cached_property
     def version(self) -> str:
-        """A content hash of the tree: its graph (:attr:`SkillGraph.fingerprint`), structure and labels; 12 hex
-        digits. The same tree however made (method, k, weighting name) has the same version."""
-        payload = json.dumps([self.graph.fingerprint, self.parent.tolist(), self.labels[self.n_skills:]],
+        """A content hash of the tree: its graph (:attr:`SkillGraph.fingerprint`), structure and custom labels;
+        12 hex digits. The same tree however made (method, k, weighting name) has the same version; default
+        labels are derived from the graph and the structure, so they are not hashed again."""
+        custom = sorted((int(v), text) for v, text in self.custom_labels.items())
+        payload = json.dumps([self.graph.fingerprint, self.parent.tolist(), custom],
                              ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def _default_labels(graph: SkillGraph, parent: np.ndarray, children, depth: np.ndarray, anc: np.ndarray,
                     bfs: list[int], src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> list[str]:
-    """Label each community by its three skills of highest degree inside it (ties: overall degree, name)."""
+    """Label each community by the three skills that best represent it: frequent and central.
+
+    A member's score is its record count n_v times the share of its edge weight that stays inside the community
+    (a frequent skill that mostly links elsewhere is a poor name; a rare one is a poor name too). Without
+    counts (an edge list without a node list) the score is the weight inside. Ties: degree, then name.
+    """
     n = graph.n_skills
     n_nodes = parent.size
     height = anc.shape[1] - 1
@@ -430,6 +437,11 @@ def _default_labels(graph: SkillGraph, parent: np.ndarray, children, depth: np.n
         np.add.at(inner, (dst, lca_depth), w)
     inner = np.cumsum(inner[:, ::-1], axis=1)[:, ::-1]
     deg = graph.degree
+    counts = np.asarray(graph.counts, float)
+    if counts.sum() > 0:
+        score = counts[:, None] * inner / np.where(deg > 0, deg, 1.0)[:, None]
+    else:
+        score = inner
     # leaves under each community
     under: list[list[int]] = [[] for _ in range(n_nodes)]
     for v in range(n):
@@ -438,7 +450,7 @@ def _default_labels(graph: SkillGraph, parent: np.ndarray, children, depth: np.n
     for c in range(n + 1, n_nodes):
         j = depth[c]
         members = under[c]
-        top = sorted(members, key=lambda v: (-inner[v, j], -deg[v], graph.skills[v]))[:3]
+        top = sorted(members, key=lambda v: (-score[v, j], -deg[v], graph.skills[v]))[:3]
         labels[c] = " / ".join(graph.skills[v] for v in top)
     return labels
 
@@ -462,8 +474,9 @@ def to_dict(tree: EncodingTree, *, include_edges: bool = True) -> dict:
            "entropy": tree.entropy, "theta": tree.theta, "weighting": tree.graph.weighting,
            "n_records": tree.graph.n_records, "root": node(tree.root)}
     if include_edges:
-        src, dst, w = tree.graph.edges()
-        out["edges"] = [[tree.skills[a], tree.skills[b], float(x)] for a, b, x in zip(src, dst, w)]
+        names = tree.skills
+        out["edges"] = [[names[a], names[b], x] if c is None else [names[a], names[b], x, c]
+                        for a, b, x, c in pair_rows(tree.graph)]
     return out
 
 
@@ -490,9 +503,9 @@ def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
     _expect(isinstance(edges, list), "expected a list of [source, target, weight]", source, "edges")
     triples = []
     for i, e in enumerate(edges):
-        _expect(isinstance(e, list) and len(e) == 3 and all(isinstance(x, str) for x in e[:2])
-                and isinstance(e[2], (int, float)) and not isinstance(e[2], bool),
-                "expected [source, target, weight]", source, f"edges[{i}]")
+        _expect(isinstance(e, list) and len(e) in (3, 4) and all(isinstance(x, str) for x in e[:2])
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in e[2:]),
+                "expected [source, target, weight] or [source, target, weight, cooccur]", source, f"edges[{i}]")
         triples.append(tuple(e))
     # collect leaves and structure
     skills: list[str] = []
@@ -525,7 +538,7 @@ def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
         todo.extend(reversed(visit(*todo.pop())))
     _expect(len(set(skills)) == len(skills), "a skill appears more than once", source, "root")
     known = set(skills)
-    for i, (a, b, _) in enumerate(triples):
+    for i, (a, b, *_) in enumerate(triples):
         _expect(a in known and b in known, f"edge names a skill that is not a leaf of the tree: "
                 f"{a if a not in known else b!r}", source, f"edges[{i}]")
     n_records = doc.get("n_records", 0)
@@ -559,7 +572,7 @@ def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
 
 
 def _with_records(graph: SkillGraph, n_records: int) -> SkillGraph:
-    return SkillGraph(graph.skills, graph.adjacency, graph.counts, graph.weighting, n_records)
+    return replace(graph, n_records=n_records)
 
 
 def read_tree_json(path: str | Path) -> EncodingTree:

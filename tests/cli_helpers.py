@@ -43,3 +43,18 @@ def bundled_records(n: int = 400, seed: int = 0) -> list[list[str]]:
             rec.append(rng.choice(rng.choice(BUNDLES)))
         out.append(rec)
     return out
+
+
+def chain_records(n_skills: int, n: int, seed: int = 0, width: int = 2) -> list[list[str]]:
+    """Records tagged with two skills at most ``width - 1`` apart on a ring of skills ``s00, s01, ...``: those
+    pairs are common, no other pair is ever seen, and no record holds three skills. With width 2 every path of
+    three neighbours is attested and new; with width 3, every run of four."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        i = rng.randrange(n_skills)
+        j = i + rng.randrange(1, width)
+        out.append([f"s{i:02d}", f"s{j % n_skills:02d}"])
+    return out

@@ -5,7 +5,7 @@ import csv
 import numpy as np
 import pytest
 
-from cli_helpers import bundled_records, run, write_corpus
+from cli_helpers import bundled_records, chain_records, run, write_corpus
 from steps_core.compare import (SAMPLERS, compare_samplers, gini, sample_combinations, sampler_stats)
 from steps_core.graph import build_graph, count_cooccurrences
 from steps_core.novelty import SupportIndex
@@ -26,15 +26,28 @@ def test_gini_by_hand():
     assert gini([1, 2, 3, 4]) == pytest.approx(0.25)          # sum|xi-xj| = 20, / (2 * 16 * 2.5)
 
 
+@pytest.fixture(scope="module")
+def ring():
+    records = chain_records(80, 8000, seed=2, width=3)
+    tree = build_tree(build_graph(count_cooccurrences(records)), k=3)
+    return records, tree, SupportIndex.from_skill_lists(records)
+
+
 @pytest.mark.parametrize("sampler", SAMPLERS)
-def test_each_sampler_gives_distinct_k_sets(setup, sampler):
+def test_each_sampler_gives_distinct_k_sets(setup, ring, sampler):
     _, tree, _ = setup
     combos = sample_combinations(sampler, tree, 3, 30, seed=1)
-    # 12 skills in 3 bundles: local steps allow only a dozen distinct sets; every other sampler has 30
-    assert len(combos) == 30 or (sampler == "steps-local" and len(combos) >= 10)
+    # 12 skills in 3 bundles: the plain local ranking allows only a dozen distinct sets; no set of the bundles is
+    # both attested and new, so the STEPS samplers find nothing; every other sampler has 30
+    steps = sampler in ("steps", "steps-global")
+    assert len(combos) == 30 or (sampler == "gain-only" and len(combos) >= 10) or (steps and combos == [])
+    if steps:                                    # on a ring of skills (neighbours tagged together) they find 30
+        _, tree, index = ring
+        combos = sample_combinations(sampler, tree, 3, 30, seed=1, index=index)
+        assert len(combos) == 30
     assert all(len(set(c)) == 3 and set(c) <= set(tree.skills) for c in combos)
     assert len({frozenset(c) for c in combos}) == len(combos)
-    assert combos == sample_combinations(sampler, tree, 3, 30, seed=1)          # reproducible
+    assert combos == sample_combinations(sampler, tree, 3, 30, seed=1, index=ring[2] if steps else None)
 
 
 def test_pair_extend_starts_with_an_edge_and_walk_follows_edges(setup):
@@ -57,6 +70,17 @@ def test_stats_by_hand(setup):
     assert st.mean_gain == pytest.approx(np.mean(gains))
     novel = [all(not set(c) <= set(r) for r in records) for c in combos]
     assert st.novelty_rate == pytest.approx(np.mean(novel))
+    assert st.max_skill_share == 0.5 and st.distinct_share == 1.0             # no skill twice: each in 1 of 2
+    # connected through attested pairs, by hand: python-debugging is a bundle pair, metaphor joins neither
+    n = {s: sum(s in r for r in records) for c in combos for s in c}
+    both = lambda a, b: sum(a in r and b in r for r in records)             # noqa: E731
+    attested = lambda a, b: both(a, b) >= 2 and both(a, b) > n[a] * n[b] / len(records)   # noqa: E731
+    assert attested("python", "debugging") and not attested("python", "metaphor")
+    assert not attested("debugging", "metaphor")
+    assert st.connected_share == pytest.approx(np.mean([
+        all(any(attested(a, b) for b in c if b != a) for a in c) and
+        (attested(c[0], c[1]) or attested(c[0], c[2])) and (attested(c[1], c[2]) or attested(c[0], c[2]) or
+                                                           attested(c[0], c[1])) for c in combos]))
     usage = np.zeros(tree.n_skills)
     for c in combos:
         for s in c:
@@ -66,18 +90,25 @@ def test_stats_by_hand(setup):
     assert st.communities == len(comms)
 
 
-def test_steps_global_has_the_highest_gain(setup):
-    _, tree, index = setup
-    rows = compare_samplers(tree, index, ks=(3, 4), n=40, seed=0)
+def test_list_objective_trades_gain_for_variety(ring):
+    _, tree, index = ring
+    rows = compare_samplers(tree, index, ks=(3, 4), n=30, seed=0)
     for k in (3, 4):
         by = {r.sampler: r for r in rows if r.k == k}
-        assert by["steps-global"].mean_gain >= max(r.mean_gain for r in by.values()) - 1e-12
+        for name in ("steps", "steps-global"):
+            r = by[name]
+            assert r.n == 30 and r.novelty_rate == 1.0 and r.connected_share == 1.0
+            assert r.max_skill_share <= 0.1 + 1e-12                      # the auto cap: 10% of the list
+        # the plain ranking maximises each start's gain, so it has the most gain among the STEPS samplers,
+        # and repeats skills more
+        assert by["gain-only"].mean_gain >= by["steps"].mean_gain - 1e-12
+        assert by["uniform"].connected_share < 0.5
 
 
 def test_compare_command(tmp_path):
     corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(800, seed=9))
     out = run("compare", corpus, "--k", "3", "--n", "20", "--no-coherence", "-o", tmp_path / "cmp.csv").output
-    assert "steps-global" in out and "random-walk" in out
+    assert "steps-global" in out and "random-walk" in out and "attested" in out
     rows = list(csv.DictReader(open(tmp_path / "cmp.csv")))
     assert {r["sampler"] for r in rows} == set(SAMPLERS) and all(r["k"] == "3" for r in rows)
     bad = run("compare", corpus, "--k", "3,12", ok=False)

@@ -107,14 +107,19 @@ def test_empty_corpus():
 
 
 def test_csv_round_trip_is_exact(tmp_path):
-    g = build_graph(count_cooccurrences(RECORDS + [["a,b \"quoted\"", "python"]]), weighting="lift")
+    g = build_graph(count_cooccurrences(RECORDS + [["a,b \"quoted\"", "python"]]), weighting="lift", min_count=1)
     edges, nodes = write_graph_csv(g, tmp_path / "graph.csv")
     assert nodes == tmp_path / "graph.nodes.csv" == nodes_path(edges)
-    assert edges.read_text().splitlines()[0] == "source,target,weight"
+    assert edges.read_text().splitlines()[0] == "source,target,weight,cooccur"
     assert nodes.read_text().splitlines()[0] == "skill,count"
     back = read_graph_csv(edges)
     assert back.skills == g.skills and np.array_equal(back.counts, g.counts)
     assert (back.adjacency != g.adjacency).nnz == 0
+    assert (back.cooccur != g.cooccur).nnz == 0
+    # an edge list without counts still reads (a graph made elsewhere): no co-occurrence evidence then
+    plain = tmp_path / "plain.csv"
+    plain.write_text("source,target,weight\na,b,1.5\n")
+    assert read_graph_csv(plain).cooccur is None
 
 
 @pytest.mark.parametrize("body,line,message", [

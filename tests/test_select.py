@@ -9,7 +9,7 @@ from brute import best_extension
 from steps_core.errors import InputError
 from steps_core.generators import planted_hierarchy
 from steps_core.optimize import build_tree
-from steps_core.select import (Combination, conditional_entropy, evaluate_combination, read_combos, search,
+from steps_core.select import (PLAIN, Combination, conditional_entropy, evaluate_combination, read_combos, search,
                                make_settings, select_combinations, subset_entropy, write_combos)
 
 
@@ -60,11 +60,11 @@ def test_global_beam_finds_brute_force_optimum(tree, k):
     for s in range(0, n, 7):
         cands = [v for v in range(n) if v != s]
         n_sets = len(list(itertools.combinations(cands, k - 1)))
-        got = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=n_sets, scope="global")
+        got = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=n_sets, scope="global", **PLAIN)
         best = best_extension(h, paths, [s], cands, k - 1)
         assert got[0].gain == pytest.approx(best, abs=1e-12)
         # a narrow beam can only do worse or equal
-        narrow = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=1, scope="global")
+        narrow = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=1, scope="global", **PLAIN)
         assert narrow[0].gain <= best + 1e-12
 
 
@@ -93,12 +93,12 @@ def test_local_beam_matches_brute_force_over_local_sequences(tree, k):
         for q in seqs:
             nodes = set().union(*(paths[v] for v in q)) - set(paths[s])
             best = max(best, sum(h[x] for x in nodes))
-        got = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=10_000)
+        got = select_combinations(tree, starts=[[tree.skills[s]]], k=k, beam=10_000, **PLAIN)
         assert got[0].gain == pytest.approx(best, abs=1e-12)
 
 
 def test_local_scope_never_leaves_the_t_th_ancestor(tree):
-    combos = select_combinations(tree, k=5, beam=8, per_start=3)
+    combos = select_combinations(tree, k=5, beam=8, per_start=3, **PLAIN)
     assert combos
     for c in combos:
         s = tree.graph.index[c.start[0]]
@@ -118,32 +118,32 @@ def test_step_gains_add_up_and_match_conditional_entropy(tree):
 
 def test_pins_excludes_and_excluded_combinations(tree):
     pin, banned = tree.skills[3], tree.skills[10]
-    base = select_combinations(tree, k=4, beam=6, top=30)
-    assert any(banned in c.skills for c in select_combinations(tree, k=4, beam=6))
-    combos = select_combinations(tree, k=4, beam=6, pins=[pin], exclude=[banned])
+    base = select_combinations(tree, k=4, beam=6, top=30, **PLAIN)
+    assert any(banned in c.skills for c in select_combinations(tree, k=4, beam=6, **PLAIN))
+    combos = select_combinations(tree, k=4, beam=6, pins=[pin], exclude=[banned], **PLAIN)
     assert combos
     for c in combos:
         assert pin in c.skills and banned not in c.skills
         assert c.skills[len(c.start)] == pin or pin in c.start
     blocked = [list(c.skills) for c in base[:5]]
-    again = select_combinations(tree, k=4, beam=6, exclude_combos=blocked)
+    again = select_combinations(tree, k=4, beam=6, exclude_combos=blocked, **PLAIN)
     keys = {frozenset(b) for b in blocked}
     assert not any(c.key in keys for c in again)
     assert len(again) > 0
 
 
 def test_sweep_ranks_and_deduplicates(tree):
-    combos = select_combinations(tree, k=3, beam=4, per_start=2)
+    combos = select_combinations(tree, k=3, beam=4, per_start=2, **PLAIN)
     keys = [c.key for c in combos]
     assert len(keys) == len(set(keys))
     gains = [c.gain for c in combos]
     assert gains == sorted(gains, reverse=True)
-    assert len(select_combinations(tree, k=3, beam=4, per_start=2, top=7)) == 7
+    assert len(select_combinations(tree, k=3, beam=4, per_start=2, top=7, **PLAIN)) == 7
 
 
 def test_multi_skill_start_and_lca(tree):
     a, b = tree.skills[0], tree.skills[1]
-    (c,) = select_combinations(tree, starts=[[a, b]], k=4, beam=5)
+    (c,) = select_combinations(tree, starts=[[a, b]], k=4, beam=5, **PLAIN)
     assert c.skills[:2] == (a, b) and c.start == (a, b)
     idx = [tree.graph.index[s] for s in c.skills]
     assert c.lca == tree.ids[tree.lca(idx)]
@@ -202,20 +202,21 @@ def test_tiny_trees():
     with pytest.raises(InputError, match="only 1 skill"):
         select_combinations(one, k=2)
     two = build_tree(graph_from_edges([("a", "b", 1.0)]), k=2)
-    assert [c.skills for c in select_combinations(two, starts=[["a"]], k=2)] == [("a", "b")]
+    assert [c.skills for c in select_combinations(two, starts=[["a"]], k=2, **PLAIN)] == [("a", "b")]
     with pytest.raises(InputError, match="only 2 skill"):
         select_combinations(two, k=3)
-    assert select_combinations(two, starts=[["a", "b"]], k=2)[0].gain == 0.0
+    assert select_combinations(two, starts=[["a", "b"]], k=2, **PLAIN)[0].gain == 0.0
 
 
 def test_coherence_floor_keeps_feasible_low_gain_combinations(tree):
     # only one partner of the start is coherent with it, and it is not the best by gain
     s = tree.skills[0]
-    best = select_combinations(tree, starts=[[s]], k=2, beam=1, scope="global")[0].skills[1]
+    best = select_combinations(tree, starts=[[s]], k=2, beam=1, scope="global", **PLAIN)[0].skills[1]
     partner = next(x for x in tree.skills if x not in (s, best))
     emb = np.eye(tree.n_skills)
     emb[tree.graph.index[partner]] = emb[0]
-    got = select_combinations(tree, starts=[[s]], k=2, beam=1, scope="global", embeddings=emb, min_coherence=0.5)
+    got = select_combinations(tree, starts=[[s]], k=2, beam=1, scope="global", embeddings=emb, min_coherence=0.5,
+                              **PLAIN)
     assert [c.skills for c in got] == [(s, partner)] and got[0].coherence == pytest.approx(1.0)
 
 
@@ -232,7 +233,7 @@ def test_locality_widens_per_beam_entry():
     parent[ix["p"]] = 8
     parent[ix["x"]] = parent[ix["y"]] = 9
     t = EncodingTree.from_parent(g, parent)
-    combos = select_combinations(t, starts=[["s"]], k=4, beam=5, pins=["p"], per_start=5)
+    combos = select_combinations(t, starts=[["s"]], k=4, beam=5, pins=["p"], per_start=5, **PLAIN)
     # step 1 draws from {s, a, b}; step 2 from community 1 = {s, a, b, p}, where each entry still has a free
     # member (b or a): no entry may jump to the root's x or y
     assert combos and all(set(c.skills) == {"s", "p", "a", "b"} for c in combos)

@@ -31,10 +31,9 @@ def _int_list(text: str) -> list[int]:
 @click.option("--k", "ks", default="3,4,5", show_default=True, help="Combination sizes to compare, comma-separated.")
 @click.option("--n", "n", type=click.IntRange(min=1), default=500, show_default=True,
               help="Combinations drawn by every sampler for every k.")
-@click.option("--sampler", "samplers", multiple=True, type=click.Choice(SAMPLERS),
-              help="Samplers to compare (repeatable; default: all). steps-local/steps-global: the STEPS sweep; "
-                   "uniform: random k-subsets (SKILL-MIX style); pair-extend: a random co-occurring pair plus "
-                   "random skills (Instruct-SkillMix style); random-walk: a weighted walk on the skill graph.")
+@click.option("--sampler", "samplers", multiple=True, type=click.Choice(list(SAMPLERS)),
+              help="Samplers to compare (repeatable; default: all). " +
+                   "; ".join(f"{k}: {v}" for k, v in SAMPLERS.items()) + ".")
 @click.option("--height", type=click.IntRange(2, 8), default=3, show_default=True,
               help="Height of the encoding tree built from the corpus.")
 @click.option("--beam", type=click.IntRange(min=1), default=20, show_default=True, help="Beam width of the STEPS samplers.")
@@ -47,15 +46,17 @@ def _int_list(text: str) -> list[int]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="compare.csv", show_default=True,
               help="CSV table to write (one row per k and sampler).")
 def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coherence, weighting, semantic, min_count,
-                min_cooccur, output, **kwargs):
+                keep_versions, min_cooccur, output, **kwargs):
     """Compare STEPS with random samplers of skill combinations on CORPUS.
 
     For every k and sampler: mean conditional-entropy gain, novelty rate (combinations no record is tagged
-    with), mean coherence (MiniLM cosine of the skills), distinct communities covered, Gini of skill usage.
+    with), share connected through attested pairs, mean coherence (MiniLM cosine of the skills), the largest
+    share of combinations holding one skill, distinct skills over slots, communities covered, Gini of skill use.
     """
     ks_list = _int_list(ks)
     options = read_options(kwargs)
-    graph = with_semantic(graph_from_corpus(corpus, weighting, min_count, min_cooccur, options), semantic)
+    graph = with_semantic(graph_from_corpus(corpus, weighting, min_count, min_cooccur, options, keep_versions),
+                          semantic)
     read = {k: v for k, v in options.items() if k != "engine"}
     read["report"] = type(options["report"])()
     with progress_bar("indexing", unit=" records") as bar:
@@ -70,7 +71,7 @@ def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coheren
         with progress_bar("embedding skills", unit=" skills") as bar:
             embeddings = skill_embeddings(tree.skills, read_catalog(catalog) if catalog else (), progress=bar)
     with progress_bar("sampling", unit=" runs") as bar:
-        rows = compare_samplers(tree, index, ks=ks_list, n=n, samplers=samplers or SAMPLERS, seed=seed,
+        rows = compare_samplers(tree, index, ks=ks_list, n=n, samplers=samplers or tuple(SAMPLERS), seed=seed,
                                 beam=beam, embeddings=embeddings, progress=bar)
     if not rows:
         raise InputError("nothing to compare")
