@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from steps_core.errors import InputError
-from steps_core.graph import (blend_semantic, build_graph, count_cooccurrences, graph_from_edges, nodes_path,
-                              read_graph_csv, write_graph_csv)
+from steps_core.graph import (VERSION_TAG, auto_min_count, blend_semantic, build_graph, count_cooccurrences,
+                              graph_from_edges, nodes_path, pair_rows, read_graph_csv, write_graph_csv)
 
 RECORDS = [["python", "debugging", "explain"], ["python", "debugging"], ["metaphor", "persuasion"],
            ["persuasion", "python", "persuasion"], ["explain"], ["metaphor", "persuasion", "explain"]]
@@ -172,3 +172,52 @@ def test_edge_list_with_bom_and_padded_names(tmp_path):
     with pytest.raises(InputError) as err:
         read_graph_csv(q)
     assert "typo.csv:2" in str(err.value) and "whitespace" in str(err.value) and err.value.field == "target"
+
+
+def test_auto_min_count_drops_the_long_tail_and_says_so():
+    # 4 common skills over 20,000 records, a tail of rare ones: 1 x 'once', 3 x 'thrice', 'v2.1' a version tag
+    records = [["alpha", "beta"]] * 6000 + [["gamma", "delta"]] * 6000 + [["alpha", "gamma"]] * 7990 + \
+              [["alpha", "once"]] + [["beta", "thrice"]] * 3 + [["alpha", "v2.1"]] * 6
+    cooc = count_cooccurrences(records)
+    total = int(cooc.counts.sum())
+    # by hand: sorted counts 1, 3, 6, ...: the tail holding <= 0.5% of the tags is 1 + 3 + 6 (versions still count
+    # as tags before they are dropped), so min_count is the next count; 0.1% of 20,000 records = 20 caps it
+    assert (1 + 3 + 6) <= 0.005 * total
+    g = build_graph(cooc)
+    assert g.pruning.auto and g.pruning.min_count == 20
+    assert set(g.pruning.rare) == {"once", "thrice"} and g.pruning.versions == ("v2.1",)
+    assert g.skills == ("alpha", "beta", "delta", "gamma")
+    text = " ".join(g.pruning.summary())
+    assert "dropped 2 rare skill(s)" in text and "fewer than 20 records" in text and "'v2.1'" in text
+    kept = build_graph(cooc, min_count=1, drop_versions=False)
+    assert "v2.1" in kept.skills and "once" in kept.skills and kept.pruning.summary() == []
+    # a small curated corpus keeps every skill seen twice or more
+    small = count_cooccurrences([["a", "b"], ["a", "b", "c"], ["c", "a"]])
+    assert build_graph(small).skills == ("a", "b", "c") and auto_min_count(small.counts, 3) == 2
+
+
+@pytest.mark.parametrize("tag,version", [("14.04", True), ("12.04.5", True), ("v2.1", True), ("3.x", True),
+                                         ("python-3", False), ("ext4", False), ("802", False), ("2.7-dev", False)])
+def test_version_tags(tag, version):
+    assert bool(VERSION_TAG.fullmatch(tag)) is version
+
+
+def test_zero_edges_is_an_error_that_says_why():
+    glued = count_cooccurrences([["<ubuntu><bash><grub2>"], ["<ubuntu><apt>"], ["<bash>"]] * 3)
+    with pytest.raises(InputError) as err:
+        build_graph(glued)
+    msg = str(err.value)
+    assert "no edges" in msg and "no record has two or more skills" in msg and "glued" in msg and "<a><b><c>" in msg
+    filtered = count_cooccurrences([["a", "b"]] * 3 + [["c"]] * 5)
+    with pytest.raises(InputError, match="min-cooccur"):
+        build_graph(filtered, min_cooccur=4)
+
+
+def test_graph_keeps_pair_counts_also_below_min_cooccur():
+    cooc = count_cooccurrences(RECORDS)
+    g = build_graph(cooc, weighting="count", min_count=1, min_cooccur=2)
+    n, c = brute_counts(RECORDS)
+    for (a, b), cab in c.items():
+        assert g.cooccur[g.index[a], g.index[b]] == cab                 # every pair seen, edge or not
+        assert g.weight(a, b) == (cab if cab >= 2 else 0)
+    assert pair_rows(g) is not None and len(list(pair_rows(g))) == len(c)

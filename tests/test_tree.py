@@ -253,3 +253,27 @@ def test_edits_that_add_a_level_raise_k():
     c = t.node_of("1")
     deeper = combine(t, t.children[c][0], t.children[c][1])
     assert deeper.height == 3 and deeper.k == 3 and to_dict(deeper)["k"] == 3
+
+
+def test_community_labels_name_frequent_central_members():
+    from steps_core.graph import graph_from_edges
+
+    # community X = {freq, mid, rare, hub}, community Y = {y1, y2}; 'rare' has the heaviest edges (lift favours
+    # rare tags), 'hub' is frequent but mostly linked to Y
+    edges = [("freq", "mid", 1.0), ("freq", "rare", 5.0), ("mid", "rare", 5.0), ("hub", "freq", 0.2),
+             ("hub", "y1", 3.0), ("hub", "y2", 3.0), ("y1", "y2", 4.0)]
+    counts = {"freq": 500, "mid": 100, "rare": 2, "hub": 900, "y1": 50, "y2": 40}
+    g = graph_from_edges(edges, counts=counts)
+    ix = g.index
+    parent = [0] * 6 + [-1, 6, 6]
+    for s in ("freq", "mid", "rare", "hub"):
+        parent[ix[s]] = 7
+    for s in ("y1", "y2"):
+        parent[ix[s]] = 8
+    t = EncodingTree.from_parent(g, parent)
+    x = next(c for c in t.communities if t.n_members(c) == 4)
+    # score = count x share of the skill's weight inside X: freq 500 * 6.2/6.2, mid 100, hub 900 * 0.2/6.2 = 29,
+    # rare 2 * 10/10 = 2
+    assert t.labels[x] == "freq / mid / hub"
+    no_counts = EncodingTree.from_parent(graph_from_edges(edges), parent)      # no counts: weight inside
+    assert no_counts.labels[x].startswith("rare / freq")
