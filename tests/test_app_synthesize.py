@@ -286,3 +286,20 @@ def test_model_output_and_errors_are_plain_text(app_env):
     assert MARKDOWN in [t.value for t in at.text]                       # the answer, as plain text
     assert any("endpoint said" in str(e.value) for e in at.error)
     assert_escaped(at)
+
+
+def test_an_endpoint_echoing_the_typed_key_gets_it_redacted_and_saved(app_env, server):
+    """Issue 11, item 7: an answer holding the key is saved with ``[redacted]`` in its place (the workspace,
+    guarding the key, used to refuse the whole batch), and the key is nowhere on disk."""
+    approve_top(app_env, 2)
+    server.inject("echo_key", times=10)
+    at = new_app("synthesize")
+    use_endpoint(at, server)
+    at.button(key="synth_go").click().run()
+    assert_ok(at)
+    with open_ws(app_env.ws) as ws:
+        samples = ws.samples()
+    assert len(samples) == 2 and all(s["status"] == "ok" for s in samples)
+    assert all("[redacted]" in s["provenance"]["requests"][0]["response_text"] for s in samples)
+    del at
+    assert files_containing(app_env.ws.parent, KEY) == []
