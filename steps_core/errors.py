@@ -71,12 +71,12 @@ class EnvironmentFault(StepsError):
 
 #: ``errno`` values that mean a path the user gave is wrong (exit 2), not that the machine failed.
 _BAD_PATH_ERRNOS = frozenset({errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP,
-                              errno.EINVAL})
+                              errno.EINVAL, errno.EEXIST, errno.ENXIO})
 
 
 def from_os_error(exc: OSError, action: str = "", path: str | os.PathLike | None = None) -> StepsError:
     """A located :class:`StepsError` for an ``OSError``: an :class:`InputError` (exit 2) when the path is wrong
-    (not found, a folder, a name too long), else an :class:`EnvironmentFault` (exit 1: permission denied, disk
+    (not found, a folder, a file where a folder should be, a name too long), else an :class:`EnvironmentFault` (exit 1: permission denied, disk
     full, read-only file system, I/O error). ``action`` says what was being done (``"cannot write"``).
 
     >>> str(from_os_error(PermissionError(13, "Permission denied", "/x/y"), "cannot write"))

@@ -449,12 +449,13 @@ class Workspace:
         else:
             conn = self._connect_read_only()
         try:
-            self._inspect(conn, initial=True)
+            version = self._inspect(conn, initial=True)
             self._quick_check(conn)
             if self.read_only:
-                if self._inspect(conn, initial=True) < schema_version():
-                    raise EnvironmentFault("read-only and written by an older STEPS Studio: it cannot be "
-                                           "upgraded; open a writable copy", path=self.path)
+                if version < schema_version():
+                    raise EnvironmentFault(f"read-only, and at schema version {version} (this STEPS Studio uses "
+                                           f"{schema_version()}): it cannot be set up or upgraded here; open a "
+                                           "writable copy", path=self.path)
                 conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
                 return conn
             mode = self._enable_wal(conn)
