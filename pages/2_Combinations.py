@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui import common
-from steps_core.select import MAX_K, MIN_K, SCOPES, evaluate_combination, select_combinations
+from steps_core.select import CONNECT, MAX_K, MIN_K, SCOPES, evaluate_combination, select_combinations
+from steps_core.shortlist import DIVERSITY
 from steps_core.tree import EncodingTree
 
 frame = common.frame("Combinations")
@@ -25,14 +26,21 @@ COLUMNS = {
                                                            "combination (— : only the root)"),
     "coherence": st.column_config.Column("coherence", help=common.HELP["coherence"]),
     "mark": st.column_config.Column("mark", help="approved: will be synthesised; excluded: never proposed again"),
+    "adds (bits)": st.column_config.Column("adds (bits)", help="what the combination added to the list when it was "
+                                                               "chosen: its gain, less a discount for skills and "
+                                                               "communities the list already holds"),
+    "why": st.column_config.Column("why", help="pairs the corpus attests (records holding both), pairs never seen "
+                                               "together, and how many top communities it bridges"),
 }
 
 
 @st.cache_data(show_spinner="Searching combinations…", max_entries=64)
 def ranked(_tree: EncodingTree, version: str, starts: tuple, k: int, beam: int, scope: str, top: int, pins: tuple,
-           exclude: tuple, exclude_combos: tuple, _embeddings, embeddings_key: str | None):
+           exclude: tuple, exclude_combos: tuple, diversity: float, connect: str, _embeddings,
+           embeddings_key: str | None, _index, index_key: str):
     return select_combinations(_tree, starts=[[s] for s in starts] or None, k=k, beam=beam, scope=scope, top=top,
-                               pins=pins, exclude=exclude, exclude_combos=exclude_combos, embeddings=_embeddings)
+                               pins=pins, exclude=exclude, exclude_combos=exclude_combos, embeddings=_embeddings,
+                               diversity=diversity, connect=connect, index=_index)
 
 
 def search_controls(tree: EncodingTree) -> dict:
@@ -53,13 +61,27 @@ def search_controls(tree: EncodingTree) -> dict:
                       on_change=common.save, args=("combo.coherence",),
                       help="compute how well the skills fit together (MiniLM embeddings of the skill "
                            "descriptions; the model loads in a few seconds the first time)")
+    d = st.columns([2, 1.4], vertical_alignment="bottom")
+    diversity = d[0].slider("Variety", 0.0, 1.0, step=0.05,
+                            key=common.bind("combo.diversity", DIVERSITY,
+                                            lambda v: isinstance(v, (int, float)) and 0 <= v <= 1),
+                            on_change=common.save, args=("combo.diversity",),
+                            help="how much a skill already in the list is worth less the next time (its second use "
+                                 "counts 1 − variety of its gain; communities half as much); 0 = rank by gain alone")
+    connect = d[1].radio("Skills must hang together", list(CONNECT), horizontal=True,
+                         format_func={"attested": "yes", "none": "no"}.get,
+                         key=common.bind("combo.connect", "attested", CONNECT.__contains__),
+                         on_change=common.save, args=("combo.connect",),
+                         help="yes: " + CONNECT["attested"] + ", at most two links apart, and never seen all "
+                              "together; no: " + CONNECT["none"])
     skills = list(tree.skills)
     starts = st.multiselect("Start from", skills, placeholder="every skill (the sweep)",
                             key=common.bind("combo.starts", [], lambda v: isinstance(v, list)
                                             and all(s in tree.graph.index for s in v)),
                             on_change=common.save, args=("combo.starts",),
                             help="each chosen skill starts its own search; leave empty to start from every skill")
-    return dict(k=int(k), beam=int(beam), scope=scope, top=int(top), coherence=bool(coh), starts=tuple(starts))
+    return dict(k=int(k), beam=int(beam), scope=scope, top=int(top), coherence=bool(coh), starts=tuple(starts),
+                diversity=float(diversity), connect=connect)
 
 
 #: The widget keys of the pinned and excluded skills (workspace-derived: cleared on a workspace switch).
@@ -203,10 +225,16 @@ def main() -> None:
     combos = None
     if k_fits(tree, opts["k"]):
         with common.shown_errors("Could not search: "):
+            skip_bad = common.build_settings().skip_bad
             combos = ranked(tree, tree.version, tuple(s for s in opts["starts"] if s not in marks["excluded"]),
                             opts["k"], opts["beam"], opts["scope"], opts["top"], tuple(marks["pinned"]),
-                            tuple(marks["excluded"]), common.excluded_combos(tree), embeddings,
-                            None if embeddings is None else common.array_key(embeddings))
+                            tuple(marks["excluded"]), common.excluded_combos(tree), opts["diversity"],
+                            opts["connect"], embeddings, None if embeddings is None else common.array_key(embeddings),
+                            common.support_index(source, skip_bad), common.corpus_key(source, skip_bad))
+            if not combos and opts["connect"] == "attested":
+                st.info("No new combination whose skills hang together through pairs the corpus attests: set "
+                        "**Skills must hang together** to *no*, lower k, or remove pins and exclusions.",
+                        icon=":material/info:")
     if combos is not None:
         novelty = None
         with common.shown_errors("Novelty is not available: "):

@@ -11,13 +11,6 @@ from steps_core.tree import EncodingTree
 
 frame = common.frame("Compare samplers")
 
-SAMPLER_HELP = {
-    "steps-local": "STEPS: every skill a start, beam search on the gain, looking near the start skill first",
-    "steps-global": "STEPS: the same search with any skill allowed at any step",
-    "uniform": "random k-subsets of the skills (SKILL-MIX style)",
-    "pair-extend": "a random pair seen together in the corpus plus random skills (Instruct-SkillMix style)",
-    "random-walk": "a walk on the skill graph along co-occurrence edges, collecting k skills",
-}
 KS = list(range(2, 9))
 
 
@@ -38,7 +31,7 @@ def controls() -> dict:
     coherence = c[3].toggle("Coherence", key=common.bind_bool("compare.coherence", True),
                             on_change=common.save, args=("compare.coherence",),
                             help="also measure coherence (MiniLM embeddings; the model loads once, a few seconds)")
-    samplers = st.multiselect("Samplers", SAMPLERS, help="; ".join(f"{k}: {v}" for k, v in SAMPLER_HELP.items()),
+    samplers = st.multiselect("Samplers", list(SAMPLERS), help="; ".join(f"{k}: {v}" for k, v in SAMPLERS.items()),
                               key=common.bind("compare.samplers", list(SAMPLERS),
                                               lambda v: isinstance(v, list) and set(v) <= set(SAMPLERS)),
                               on_change=common.save, args=("compare.samplers",))
@@ -66,6 +59,26 @@ def run(tree: EncodingTree, opts: dict, key: str, compute: bool):
     return common.memo("compare", key, work)
 
 
+def summary_sentence(rows) -> str:
+    """One plain sentence on what the table shows, for the largest k compared."""
+    k = max(r.k for r in rows)
+    by = {r.sampler: r for r in rows if r.k == k}
+    steps = by.get("steps") or by.get("steps-global")
+    if steps is None:
+        return f"At k = {k}: no STEPS sampler was compared."
+    text = (f"At k = {k}, {steps.novelty_rate:.0%} of STEPS's combinations are new to the corpus and "
+            f"{steps.connected_share:.0%} hang together through pairs the corpus attests")
+    others = [f"{name} {r.connected_share:.0%}" for name, r in by.items() if name in ("uniform", "pair-extend")]
+    if others:
+        text += f" (random choices: {', '.join(others)})"
+    text += f"; no skill is in more than {steps.max_skill_share:.0%} of them."
+    plain = by.get("gain-only")
+    if plain is not None:
+        text += (f" Ranking by gain alone would add {plain.mean_gain - steps.mean_gain:+.3f} bits per combination "
+                 f"but put one skill in {plain.max_skill_share:.0%} of them.")
+    return text
+
+
 def results(rows) -> None:
     measures = charts.COMPARE_MEASURES
     if all(r.mean_coherence is None for r in rows):
@@ -75,6 +88,7 @@ def results(rows) -> None:
     if measure not in measures:
         measure = next(iter(measures))
     title, unit, meaning = measures[measure]
+    st.markdown(summary_sentence(rows))
     st.markdown(f"**{title}**{f' ({unit})' if unit else ''}: {meaning}.")
     st.plotly_chart(charts.compare_figure(rows, measure), key="cmp_chart", width="stretch")
     df = charts.compare_frame(rows)
@@ -84,11 +98,11 @@ def results(rows) -> None:
                  column_config={
                      "n": st.column_config.NumberColumn("n", help="distinct combinations drawn (fewer when the "
                                                                   "sampler cannot find more)"),
-                     **{m: st.column_config.NumberColumn(t, help=d, format="percent" if m == "novelty_rate" else
-                                                         ("%d" if m == "communities" else "%.3f"))
+                     **{m: st.column_config.NumberColumn(t, help=d, format="percent" if m in charts.SHARE_MEASURES
+                                                         else ("%d" if m == "communities" else "%.3f"))
                         for m, (t, _u, d) in measures.items()}})
     with st.expander("What the samplers and the measures mean", icon=":material/help:"):
-        st.markdown("**Samplers**\n\n" + "\n".join(f"- **{k}**: {v}." for k, v in SAMPLER_HELP.items()) +
+        st.markdown("**Samplers**\n\n" + "\n".join(f"- **{k}**: {v}." for k, v in SAMPLERS.items()) +
                     "\n\n**Measures** (over the n combinations of one sampler and one k)\n\n" +
                     "\n".join(f"- **{t}**{f' ({u})' if u else ''}: {d}." for t, u, d in measures.values()))
 

@@ -39,9 +39,9 @@ import scipy.sparse as sp
 from .errors import InputError
 from .graph import SkillGraph
 
-#: A pair is attested only if chance alone would show it this often with probability below this
+#: A pair is attested only if chance alone would show it this often with a probability below this
 #: (one-sided Poisson test on c_ij with mean n_i n_j / N).
-CHANCE = 0.001
+CHANCE = 0.01
 #: Default of ``min_pair_count``: a pair seen together on this many records (beyond chance) is attested.
 MIN_PAIR_COUNT = 2
 

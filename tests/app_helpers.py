@@ -39,8 +39,13 @@ TOPICS = ["gardening", "a train journey", "the city library", "a football match"
           "a rainy weekend", "moving house", "a job interview"]
 
 
-def write_demo(folder: str | Path, *, n_records: int = 240, seed: int = 7, hostile: bool = False) -> dict[str, Path]:
-    """Write a small demo data set into ``folder``; returns the paths by name (corpus, catalog, topics)."""
+def write_demo(folder: str | Path, *, n_records: int = 240, seed: int = 7, hostile: bool = False,
+               rings: bool = False) -> dict[str, Path]:
+    """Write a small demo data set into ``folder``; returns the paths by name (corpus, catalog, topics).
+
+    With ``rings`` each area is a ring of skills and a record holds one or two neighbours on it: skills that
+    belong together (a run of three neighbours) are then never all tagged together, so new combinations whose
+    pairs the corpus attests exist (by default every combination inside an area has been seen)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -53,8 +58,11 @@ def write_demo(folder: str | Path, *, n_records: int = 240, seed: int = 7, hosti
     for i in range(n_records):
         area = names[i % len(names)]
         pool = areas[area]
-        size = rng.choice([1, 2, 2, 3, 3, 3, 4])
-        skills = rng.sample(pool, min(size, len(pool)))
+        if rings:
+            first = rng.randrange(len(pool))
+            skills = [pool[(first + j) % len(pool)] for j in range(rng.choice([1, 2, 2, 2]))]
+        else:
+            skills = rng.sample(pool, min(rng.choice([1, 2, 2, 3, 3, 3, 4]), len(pool)))
         if area in planted and planted[area] not in skills and i % 3 == 0:
             skills[-1] = planted[area]
         if rng.random() < 0.12:                                   # a bridge to another area

@@ -15,7 +15,11 @@ from steps_core.select import conditional_entropy, select_combinations
 
 @pytest.fixture()
 def no_coherence(app_env):
-    """The app env with the coherence column switched off (no model to load) unless a test turns it on."""
+    """The app env with the coherence column switched off (no model to load) unless a test turns it on, on data
+    where new combinations whose skills hang together exist (areas as rings of skills)."""
+    from app_helpers import write_demo
+
+    write_demo(app_env.tmp / "demo", rings=True)
     with open_ws(app_env.ws) as ws:
         ws.set_setting("combo.coherence", False)
     return app_env
@@ -41,13 +45,26 @@ def test_ranked_table_is_the_core_ranking(no_coherence):
                 for c in skills]
     assert list(df["support"]) == support and list(df["min pair"]) == min_pair
     assert [bool(m) for m in df["novel"]] == [n == 0 for n in support]
-    assert 0 < support.count(0) < len(support)                          # both kinds are in the table
+    assert skills and support.count(0) == len(support)                  # the default list holds only new sets
     assert any(f"{support.count(0)} of {len(skills)} never seen together" in str(c.value) for c in at.caption)
-    at.number_input(key="ws:cfg:combo.k").set_value(4).run()
+    # why each row is there: its attested pairs with their record counts, by brute force
+    pair = lambda a, b: sum(1 for r in records if {a, b} <= r)          # noqa: E731
+    for c, why in zip(skills, df["why"]):
+        shown = [p for p in why.split(" · ")[0].removeprefix("attested: ").split(", ")]
+        a, b = shown[0].split(" (")[0].split(" + ")
+        assert f"({pair(a, b)} records)" in shown[0]
+    at.number_input(key="ws:cfg:combo.k").set_value(2).run()
     at.radio(key="ws:cfg:combo.scope").set_value("global").run()
     assert_ok(at)
     skills, _ = ranked_rows(at)
-    assert skills == [c.skills for c in select_combinations(tree, k=4, beam=20, scope="global", top=100)]
+    assert skills and skills == [c.skills for c in select_combinations(tree, k=2, beam=20, scope="global", top=100)]
+    # the plain ranking when the skills need not hang together: seen and new sets both appear
+    at.radio(key="ws:cfg:combo.connect").set_value("none").run()
+    at.slider(key="ws:cfg:combo.diversity").set_value(0.0).run()
+    assert_ok(at)
+    skills, _ = ranked_rows(at)
+    assert skills == [c.skills for c in select_combinations(tree, k=2, beam=20, scope="global", top=100,
+                                                             connect="none", diversity=0.0)]
 
 
 def test_pin_changes_the_ranking_and_persists(no_coherence):
@@ -130,6 +147,8 @@ def test_coherence_is_the_mean_cosine_of_minilm_embeddings(app_env):
     from steps_core.corpus import read_catalog
     from steps_core.embed import embed_texts, skill_texts
 
+    with open_ws(app_env.ws) as ws:
+        ws.set_setting("combo.connect", "none")       # in these data every set that hangs together was seen
     at = new_app("combinations")                                      # computes the embeddings, then reruns
     assert_ok(at)
     df = next(d.value for d in at.dataframe if "coherence" in d.value.columns)
@@ -150,6 +169,7 @@ def test_hostile_skill_name_is_data_and_escaped_text(tmp_path, monkeypatch):
     monkeypatch.setenv("STEPS_WORKSPACE", str(tmp_path / "ws.sqlite"))
     with open_ws(tmp_path / "ws.sqlite") as ws:
         ws.set_setting("combo.coherence", False)
+        ws.set_setting("combo.connect", "none")       # in these data every set that hangs together was seen
     at = new_app("combinations")
     at.multiselect(key="ws:marks:pinned").set_value([HOSTILE]).run()
     assert_ok(at)
@@ -200,7 +220,8 @@ def test_more_skills_per_combination_than_skills_is_explained(app_env):
     assert any("larger than the number of skills (2)" in str(i.value) for i in at.info)
     at.number_input(key="ws:cfg:combo.k").set_value(2).run()
     assert_ok(at)
-    assert ranked_rows(at)[0] == [("a", "b")] or ranked_rows(at)[0] == [("b", "a")]
+    # the only pair was seen together: nothing is new, and the page says what to change
+    assert any("No new combination" in str(i.value) for i in at.info) and not at.error
 
 
 def test_coherence_follows_a_catalogue_edited_in_place(app_env):
@@ -209,6 +230,8 @@ def test_coherence_follows_a_catalogue_edited_in_place(app_env):
     from steps_core.corpus import read_catalog
 
     catalog = app_env.files["catalog"]
+    with open_ws(app_env.ws) as ws:
+        ws.set_setting("combo.connect", "none")       # in these data every set that hangs together was seen
     at = new_app("combinations")
     tree = reference_tree(app_env.files["corpus"])
     lines = catalog.read_text(encoding="utf-8").splitlines()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app_helpers import app_env, assert_ok, corpus_skill_sets, figures, new_app, open_ws, reference_tree  # noqa: F401
-from steps_core.compare import compare_samplers, sample_combinations
+from steps_core.compare import SAMPLERS, compare_samplers, sample_combinations
 from steps_core.corpus import iter_skill_lists
 from steps_core.novelty import SupportIndex
 
@@ -26,14 +26,14 @@ def test_compare_on_demand_matches_the_core(app_env):
     want = compare_samplers(tree, index, ks=(2, 3), n=40, seed=5)
     table = at.dataframe[-1].value
     assert list(zip(table["k"], table["sampler"], table["n"])) == [(r.k, r.sampler, r.n) for r in want]
-    for col in ("mean_gain", "novelty_rate", "gini"):
+    for col in ("mean_gain", "novelty_rate", "connected_share", "max_skill_share", "distinct_share", "gini"):
         assert list(table[col]) == pytest.approx([getattr(r, col) for r in want])
     assert list(table["communities"]) == [r.communities for r in want]
     assert "mean_coherence" not in table.columns                       # not computed: no column of blanks
 
     # the novelty rate of one sampler, by brute force over the records
     records = corpus_skill_sets(app_env.files["corpus"])
-    drawn = sample_combinations("uniform", tree, 3, 40, seed=5 + 1000 * 3 + 2)
+    drawn = sample_combinations("uniform", tree, 3, 40, seed=5 + 1000 * 3 + list(SAMPLERS).index("uniform"))
     novel = sum(1 for c in drawn if not any(set(c) <= r for r in records)) / len(drawn)
     row = table[(table["k"] == 3) & (table["sampler"] == "uniform")]
     assert row["novelty_rate"].iloc[0] == pytest.approx(novel)
@@ -45,6 +45,8 @@ def test_compare_on_demand_matches_the_core(app_env):
     bars = figures(at)[0]["data"]
     assert bars[-1]["y"] == pytest.approx([r.gini for r in want if r.sampler == bars[-1]["name"]])
     assert any("Gini of skill use" in str(m.value) for m in at.markdown)
+    steps3 = next(r for r in want if r.k == 3 and r.sampler == "steps")           # the plain sentence, from the rows
+    assert any(f"{steps3.connected_share:.0%} hang together" in str(m.value) for m in at.markdown)
 
     fresh = new_app("compare")                                          # cached: shown at once, settings kept
     assert fresh.multiselect(key="ws:cfg:compare.ks").value == [2, 3]

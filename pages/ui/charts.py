@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from steps_core.compare import MEASURES
 from steps_core.tree import EncodingTree
 
 #: The plotly name of the entropy colour scale (sequential, colour-blind safe, readable in grey).
@@ -373,14 +374,18 @@ def network_html(tree: EncodingTree, *, max_edges: int = 1500, height_px: int = 
 # ------------------------------------------------------------------------------------------------ combinations
 def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelty: Sequence | None = None
                       ) -> pd.DataFrame:
-    """The ranked combinations as a table: rank, skills, gain and step gains (bits), LCA community,
+    """The ranked combinations as a table: rank, skills, gain, what it added to the list and why it is there,
+    step gains (bits), LCA community,
     coherence (when computed), novelty (when ``novelty`` gives one :class:`steps_core.novelty.Novelty` per
     combination: ``support``, the records tagged with all the skills; ``min pair``, the smallest pairwise
     co-occurrence count; ``novel`` when the skills were never seen together) and the curator's mark
     (``approved``/``excluded``/empty) looked up by ``key_of(skills)``."""
+    from steps_core.select import why
+
     rows = []
     for rank, c in enumerate(combos, start=1):
         row = {"rank": rank, "skills": " + ".join(c.skills), "gain (bits)": float(c.gain),
+               "adds (bits)": float(c.value), "why": why(c),
                "step gains (bits)": ", ".join(f"{g:.3f}" for g in c.step_gains),
                "community": c.lca if c.lca != "root" else "—", "community label": c.lca_label,
                "coherence": math.nan if c.coherence is None else float(c.coherence),
@@ -390,10 +395,12 @@ def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelt
             row.update({"novel": NOVEL_MARK if nov.support == 0 else "", "support": int(nov.support),
                         "min pair": int(nov.min_pair)})
         rows.append(row)
-    columns = ["rank", "skills", "gain (bits)", "step gains (bits)", "community", "community label", "coherence",
-               "mark"]
+    columns = ["rank", "skills", "gain (bits)", "adds (bits)", "why", "step gains (bits)", "community",
+               "community label", "coherence", "mark"]
     if novelty is not None:
-        columns[3:3] = ["novel", "support", "min pair"]
+        columns[5:5] = ["novel", "support", "min pair"]
+    if not any(c.value for c in combos):
+        columns.remove("adds (bits)")                    # not chosen as a list (e.g. typed by hand)
     if all(c.coherence is None for c in combos):
         columns.remove("coherence")                      # not computed: no column of blanks
     return pd.DataFrame(rows, columns=columns)
@@ -402,7 +409,8 @@ def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelt
 #: The marker of a combination no record is tagged with (support 0).
 NOVEL_MARK = "✦ novel"
 #: Number formats of the combination tables.
-COMBINATION_FORMATS = {"gain (bits)": "{:.3f}", "coherence": "{:.2f}", "support": "{:,}", "min pair": "{:,}"}
+COMBINATION_FORMATS = {"gain (bits)": "{:.3f}", "adds (bits)": "{:.3f}", "coherence": "{:.2f}", "support": "{:,}",
+                       "min pair": "{:,}"}
 
 
 def combination_styler(df: pd.DataFrame, colours: Mapping[str, str]):
@@ -451,31 +459,19 @@ def edit_log_frame(ops: Sequence[Mapping], cursor: int, trees: Sequence[Encoding
 
 # ------------------------------------------------------------------------------------------------ samplers
 #: Measures of the sampler comparison: column -> (title, unit or "", plain-words meaning).
-COMPARE_MEASURES = {
-    "mean_gain": ("mean gain", "bits", "how much structure the combinations add beyond their first skill "
-                                       "(conditional structural entropy H(rest | first)); higher = further from "
-                                       "what the corpus already combines"),
-    "novelty_rate": ("novelty rate", "", "share of the combinations that no record of the corpus is tagged with "
-                                         "(support 0): genuinely new combinations"),
-    "mean_coherence": ("mean coherence", "", "mean cosine similarity of the skills' descriptions (MiniLM); higher "
-                                             "= the skills make sense together"),
-    "communities": ("communities covered", "", "distinct communities of the taxonomy touched by the combinations; "
-                                               "higher = a broader spread"),
-    "gini": ("Gini of skill use", "", "0 = every skill used equally often, 1 = one skill in everything; "
-                                      "lower = a more even use of the skills"),
-}
+COMPARE_MEASURES = MEASURES
+#: The measures shown as percentages.
+SHARE_MEASURES = ("novelty_rate", "connected_share", "max_skill_share", "distinct_share")
 #: A colour per sampler (Okabe-Ito): the STEPS samplers in blues, the random baselines in warm colours.
-SAMPLER_COLOURS = {"steps-local": "#0072B2", "steps-global": "#56B4E9", "uniform": "#E69F00",
+SAMPLER_COLOURS = {"steps": "#0072B2", "steps-global": "#56B4E9", "gain-only": "#009E73", "uniform": "#E69F00",
                    "pair-extend": "#D55E00", "random-walk": "#CC79A7"}
 
 
 def compare_frame(rows: Sequence) -> pd.DataFrame:
     """The comparison rows (:class:`steps_core.compare.SamplerStats`) as a table, one row per k and sampler."""
-    return pd.DataFrame([{"k": r.k, "sampler": r.sampler, "n": r.n, "mean_gain": r.mean_gain,
-                          "novelty_rate": r.novelty_rate,
-                          "mean_coherence": math.nan if r.mean_coherence is None else r.mean_coherence,
-                          "communities": r.communities, "gini": r.gini} for r in rows],
-                        columns=["k", "sampler", "n", *COMPARE_MEASURES])
+    return pd.DataFrame([{"k": r.k, "sampler": r.sampler, "n": r.n,
+                          **{m: (math.nan if getattr(r, m) is None else getattr(r, m)) for m in COMPARE_MEASURES}}
+                         for r in rows], columns=["k", "sampler", "n", *COMPARE_MEASURES])
 
 
 def compare_figure(rows: Sequence, measure: str, *, height: int = 420) -> go.Figure:
@@ -494,7 +490,7 @@ def compare_figure(rows: Sequence, measure: str, *, height: int = 420) -> go.Fig
                                   f"{' ' + unit if unit else ''}<extra></extra>")
     fig.update_layout(barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10),
                       yaxis_title=f"{title} ({unit})" if unit else title,
-                      yaxis_tickformat=".0%" if measure == "novelty_rate" else None,
+                      yaxis_tickformat=".0%" if measure in SHARE_MEASURES else None,
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), plot_bgcolor="#ffffff")
     fig.update_yaxes(gridcolor="#e6e6e6", rangemode="tozero")
     return fig

@@ -55,7 +55,8 @@ from steps_core.workspace import DEFAULT_ROOT, Workspace, workspace_path
 #: Environment variable naming the workspace (a name or a path); the sidebar can override it.
 WORKSPACE_ENV = "STEPS_WORKSPACE"
 #: Global settings of the taxonomy and their defaults.
-BUILD_DEFAULTS = {"height": 3, "weighting": "lift", "min_count": 1, "min_cooccur": 1, "skip_bad": False}
+BUILD_DEFAULTS = {"height": 3, "weighting": "lift", "min_count_auto": True, "min_count": 2, "min_cooccur": 1,
+                  "keep_versions": False, "skip_bad": False}
 #: Tree heights offered (k: levels of communities + 1).
 HEIGHTS = (2, 3, 4, 5)
 #: Largest seed offered.
@@ -89,6 +90,10 @@ HELP = {
     "weighting": "how a co-occurrence count becomes an edge weight: " + "; ".join(
         f"{k}: {v}" for k, v in WEIGHTINGS.items()),
     "min_count": "skills tagged on fewer records than this are left out of the graph",
+    "min_count_auto": "drop the long tail of rare skills: the rarest skills that together hold 0.5% of all tags "
+                      "(never one on 0.1% of the records or more; always one seen on a single record)",
+    "keep_versions": "keep tags that are only version numbers (14.04, v2.1); they say which release, not which "
+                     "skill, so they are dropped by default",
     "min_cooccur": "two skills are linked only if they are tagged together on at least this many records",
 }
 
@@ -509,9 +514,10 @@ class BuildSettings:
 
     height: int = 3
     weighting: str = "lift"
-    min_count: int = 1
+    min_count: int | str = "auto"
     min_cooccur: int = 1
     skip_bad: bool = False
+    keep_versions: bool = False
 
 
 def build_settings() -> BuildSettings:
@@ -521,8 +527,9 @@ def build_settings() -> BuildSettings:
     weighting = s["weighting"] if s["weighting"] in WEIGHTINGS else BUILD_DEFAULTS["weighting"]
 
     count = valid_int(1, MAX_COUNT)
-    return BuildSettings(int(height), weighting, s["min_count"] if count(s["min_count"]) else 1,
-                         s["min_cooccur"] if count(s["min_cooccur"]) else 1, s["skip_bad"] is True)
+    min_count = "auto" if s["min_count_auto"] is not False else (s["min_count"] if count(s["min_count"]) else 1)
+    return BuildSettings(int(height), weighting, min_count, s["min_cooccur"] if count(s["min_cooccur"]) else 1,
+                         s["skip_bad"] is True, s["keep_versions"] is True)
 
 
 def cache_key(*parts: Any) -> str:
@@ -616,6 +623,11 @@ def support_index(source: DataSource, skip_bad: bool = False):
     return memo("support", _cooc_key(source, skip_bad), compute)
 
 
+def corpus_key(source: DataSource, skip_bad: bool = False) -> str:
+    """The key of what is cached from reading the corpus (counts, support index)."""
+    return _cooc_key(source, skip_bad)
+
+
 def novelty_of(combos, source: DataSource, skip_bad: bool = False) -> list:
     """:func:`steps_core.novelty.novelty` of every combination (support and smallest pair count)."""
     from steps_core.novelty import novelty
@@ -657,8 +669,10 @@ def build_tree_now(source: DataSource, settings: BuildSettings) -> EncodingTree:
         counts = cooccurrence(source, settings.skip_bad)
         status.write(f"Counted {counts.cooc.n_records:,} records, {counts.cooc.n_skills:,} skills.")
         graph = build_graph(counts.cooc, weighting=settings.weighting, min_count=settings.min_count,
-                            min_cooccur=settings.min_cooccur)
+                            min_cooccur=settings.min_cooccur, drop_versions=not settings.keep_versions)
         status.write(f"Graph: {graph.n_skills:,} skills, {graph.n_edges:,} edges ({settings.weighting}).")
+        for line in graph.pruning.summary():
+            status.write(md(line[0].upper() + line[1:]) + ".")
         bar, update = progress_bar("Optimising the encoding tree (levels)")
         tree = build_tree(graph, k=settings.height, progress=update)
         bar.empty()

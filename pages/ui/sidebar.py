@@ -81,14 +81,20 @@ def _settings() -> None:
     st.selectbox("Edge weighting", list(WEIGHTINGS), help=common.HELP["weighting"],
                  key=common.bind("weighting", d["weighting"], lambda v: v in WEIGHTINGS),
                  on_change=common.save, args=("weighting",))
+    auto = st.checkbox("Drop rare skills automatically", help=common.HELP["min_count_auto"],
+                       key=common.bind_bool("min_count_auto", d["min_count_auto"]),
+                       on_change=common.save, args=("min_count_auto",))
     c1, c2 = st.columns(2)
     top = common.MAX_COUNT
     c1.number_input("Min skill count", min_value=1, max_value=top, step=1, help=common.HELP["min_count"],
-                    key=common.bind_int("min_count", d["min_count"], 1, top),
+                    key=common.bind_int("min_count", d["min_count"], 1, top), disabled=auto,
                     on_change=common.save, args=("min_count",))
     c2.number_input("Min pair count", min_value=1, max_value=top, step=1, help=common.HELP["min_cooccur"],
                     key=common.bind_int("min_cooccur", d["min_cooccur"], 1, top),
                     on_change=common.save, args=("min_cooccur",))
+    st.checkbox("Keep version tags", help=common.HELP["keep_versions"],
+                key=common.bind_bool("keep_versions", d["keep_versions"]),
+                on_change=common.save, args=("keep_versions",))
     st.checkbox("Skip bad records", help="Count and skip records that cannot be read instead of stopping at "
                                          "the first one.",
                 key=common.bind_bool("skip_bad", d["skip_bad"]),

@@ -209,7 +209,7 @@ def _split_combo(text: str) -> list[str]:
                    "at most two links apart.")
 @click.option("--min-pair-count", type=click.IntRange(min=1), default=MIN_PAIR_COUNT, show_default=True,
               help="A pair is attested when at least this many records hold both skills, more often than chance "
-                   "would explain (one-sided Poisson test, p < 0.001).")
+                   "would explain (one-sided Poisson test, p < 0.01).")
 @click.option("--semantic-links", type=click.FloatRange(-1.0, 1.0), default=None, metavar="COSINE",
               help="Also link skills whose meanings are this similar (offline MiniLM cosine), where the corpus is "
                    "silent. Off by default.")
