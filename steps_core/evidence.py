@@ -4,11 +4,14 @@ A combination should hang together, and it should be new (docs/core.md, "Choosin
 the pair counts c_ij (records tagged with both skills), which a graph built from a corpus carries
 (:attr:`~steps_core.graph.SkillGraph.cooccur`):
 
-* a pair is **attested** when ``c_ij >= min_pair_count`` and the two skills meet more often than chance
-  (``c_ij * N > n_i * n_j``, lift above 1: a hub tag that meets everything a few times does not vouch for
-  anything); where the corpus is silent, two skills whose embeddings have a cosine of at least
-  ``semantic_links`` may be linked too;
-* a combination is **connected** when its skills form one connected graph through linked pairs;
+* a pair is **attested** when ``c_ij >= min_pair_count`` and the two skills meet more often than chance can
+  explain: under independence c_ij would be about Poisson with mean ``n_i * n_j / N``, and the chance of seeing
+  c_ij or more must be below :data:`CHANCE` (a hub tag that meets everything a few times, or two tags that
+  meet twice where 1.5 meetings are expected, vouch for nothing); where the corpus is silent, two skills whose
+  embeddings have a cosine of at least ``semantic_links`` may be linked too;
+* a combination is **connected** when its skills form one connected graph through linked pairs, and **close**
+  when every two of its skills are linked or both linked to a third skill of the combination (no chains that
+  drift from one topic to another);
 * a combination is **novel** when no record is tagged with all its skills. One pair never seen together
   proves it; otherwise a :class:`~steps_core.novelty.SupportIndex` over the corpus decides, and without one
   the combination is "maybe seen" (``None``).

@@ -64,7 +64,7 @@ MAX_SEED = 2**31 - 1
 #: Largest minimum count offered (skills and pairs).
 MAX_COUNT = 1_000_000
 #: Data files a user may upload as a corpus.
-UPLOAD_TYPES = ["jsonl", "ndjson", "json", "csv", "parquet", "pq"]
+UPLOAD_TYPES = sorted({x.lstrip(".") for x in EXTENSIONS} | {"gz"})
 
 #: Plain-words explanations shown as tooltips next to numbers.
 HELP = {
@@ -492,10 +492,13 @@ def save_upload(data: bytes, filename: str) -> Path:
 
     The same content always lands in the same file, so uploading it again costs nothing.
     """
-    ext = Path(filename).suffix.lower()
-    if ext not in EXTENSIONS and ext not in (".txt", ".csv"):
-        raise InputError(f"unsupported file type {ext or '(none)'}; use JSONL, JSON, CSV or Parquet",
-                         path=filename)
+    from steps_core.corpus import name_format
+
+    suffixes = [x.lower() for x in Path(filename).suffixes[-2:]]
+    ext = "".join(suffixes) if suffixes[-1:] == [".gz"] else Path(filename).suffix.lower()
+    if name_format(filename) is None and ext not in (".txt", ".csv"):
+        raise InputError(f"unsupported file type {ext or '(none)'}; use JSONL, JSON, CSV, TSV or Parquet "
+                         "(JSONL, JSON, CSV and TSV may be gzipped: .jsonl.gz)", path=filename)
     digest = hashlib.sha256(data).hexdigest()[:20]
     folder = workspace_folder() / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
