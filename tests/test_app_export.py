@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from app_helpers import app_env, assert_ok, new_app, open_ws, plain, reference_tree  # noqa: F401
 from steps_core.corpus import read_catalog
-from steps_core.select import select_combinations
+from steps_core.select import PLAIN, select_combinations
 from steps_core.synth import TemplateBackend, plan_jobs, synthesize
 
 
@@ -22,7 +22,7 @@ def make_samples(env, accept: int, reject: int = 0) -> list[dict]:
     """Template samples for combinations of 2 and 3 skills, the first ``accept`` accepted, then ``reject``
     rejected, the rest undecided; stored in the workspace as the app would."""
     tree = reference_tree(env.files["corpus"])
-    combos = select_combinations(tree, k=2, top=3) + select_combinations(tree, k=3, top=4)
+    combos = select_combinations(tree, k=2, top=3, **PLAIN) + select_combinations(tree, k=3, top=4, **PLAIN)
     jobs = plan_jobs(combos, style="agentic", catalog=read_catalog(env.files["catalog"]))
     samples = sorted(synthesize(jobs, TemplateBackend(), workers=1), key=lambda s: s["id"])
     for i, s in enumerate(samples):

@@ -9,7 +9,7 @@ import pytest
 from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
 from fake_openai import FakeOpenAI
 from steps_core.corpus import iter_records, read_catalog, read_topics
-from steps_core.select import select_combinations
+from steps_core.select import PLAIN, select_combinations
 from steps_core.synth import TEMPLATE_LABEL, estimate_run, format_prompt, plan_jobs
 
 KEY = "sk-test-0123456789abcdef"
@@ -17,7 +17,7 @@ KEY = "sk-test-0123456789abcdef"
 
 def approve_top(env, n: int = 3):
     tree = reference_tree(env.files["corpus"])
-    combos = select_combinations(tree, k=3, beam=20, top=n)
+    combos = select_combinations(tree, k=3, beam=20, top=n, **PLAIN)      # the plain ranking by gain
     with open_ws(env.ws) as ws:
         for c in combos:
             ws.approve_combo(c.skills, c.to_dict())
