@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from app_helpers import (add_template_samples, app_env, assert_ok, button, figures, new_app,  # noqa: F401
                          open_ws, picker, reference_tree, select_rows, table_key)
+from steps_core.corpus import iter_skill_lists
 from steps_core.coverage import gap_combinations
+from steps_core.novelty import SupportIndex
+
+
+def index(env) -> SupportIndex:
+    return SupportIndex.from_skill_lists(iter_skill_lists(env.files["corpus"]))
 
 
 def brute_coverage(tree, accepted: list[list[str]]) -> dict[str, int]:
@@ -50,6 +56,9 @@ def test_tree_recoloured_by_coverage_and_samples_per_skill(app_env):
 
 
 def test_fill_a_gap_approves_combinations_inside_it(app_env):
+    from app_helpers import write_demo
+
+    write_demo(app_env.tmp / "demo", rings=True)     # data where communities hold new sets that hang together
     tree = reference_tree(app_env.files["corpus"])
     accepted = accepted_samples(app_env, tree)
     at = new_app("taxonomy")
@@ -66,7 +75,7 @@ def test_fill_a_gap_approves_combinations_inside_it(app_env):
     community = gaps["community"].iloc[0]
     at.number_input(key="gap_k").set_value(2).run()
     assert_ok(at)
-    want = gap_combinations(tree, community, k=2, top=10)
+    want = gap_combinations(tree, community, k=2, top=10, index=index(app_env))
     inside = {tree.skills[i] for i in tree.members(tree.node_of(community))}
     assert want and all(set(c.skills) <= inside and len(c.skills) == 2 for c in want)   # LCA inside it
     assert len({frozenset(c.skills) for c in want}) == len(want) <= 10
@@ -74,15 +83,17 @@ def test_fill_a_gap_approves_combinations_inside_it(app_env):
     assert [tuple(s.split(" + ")) for s in shown["skills"]] == [c.skills for c in want]
 
     # "…or any community" picks another one; the table's older row no longer wins
-    picker(at, "gap_pick").set_value("4").run()
-    assert any(str(m.value).startswith("**Fill community 4**") for m in at.markdown)
+    other = next(tree.ids[c] for c in tree.children[tree.root] if c > tree.n_skills and tree.ids[c] != community
+                 and gap_combinations(tree, tree.ids[c], k=2, top=10, index=index(app_env)))
+    picker(at, "gap_pick").set_value(other).run()
+    assert any(str(m.value).startswith(f"**Fill community {other}**") for m in at.markdown)
     button(at, "Approve all").click().run()
     assert_ok(at)
-    want = gap_combinations(tree, "4", k=2, top=10)
+    want = gap_combinations(tree, other, k=2, top=10, index=index(app_env))
     with open_ws(app_env.ws) as ws:
         approved = ws.combo_marks()["approved"]
     assert [tuple(e["info"]["skills"]) for e in approved] == [c.skills for c in want]
-    assert all(e["info"]["lca"].split(".")[0] == "4" and e["info"]["tree_version"] == tree.version
+    assert all(e["info"]["lca"].split(".")[0] == other and e["info"]["tree_version"] == tree.version
                and e["info"]["lca_path"] for e in approved)
     marks = next(d.value for d in at.dataframe if "mark" in d.value.columns)["mark"]
     assert list(marks) == ["approved"] * len(want)
@@ -104,6 +115,9 @@ def test_a_community_too_small_for_k_is_a_message(app_env):
 
 def test_a_proposal_selection_does_not_survive_new_proposals(app_env):
     """Rows picked among the proposals, then k changes: "Approve selected" approves nothing of the new list."""
+    from app_helpers import write_demo
+
+    write_demo(app_env.tmp / "demo", rings=True)     # data where communities hold new sets that hang together
     at = new_app("taxonomy")
     at.radio(key="tax_view").set_value("gaps").run()
     picker(at, "gap_pick").set_value("1").run()

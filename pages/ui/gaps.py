@@ -7,6 +7,8 @@ import numpy as np
 import streamlit as st
 
 from steps_core.coverage import emptiest_communities, gap_combinations
+from steps_core.select import CONNECT
+from steps_core.shortlist import DIVERSITY
 from steps_core.tree import EncodingTree
 
 from . import charts, common
@@ -16,8 +18,9 @@ GAP_ROWS = 12
 
 @st.cache_data(show_spinner="Proposing combinations…", max_entries=32)
 def proposals(_tree: EncodingTree, version: str, community: str, k: int, top: int, exclude: tuple,
-              exclude_combos: tuple):
-    return gap_combinations(_tree, community, k=k, top=top, exclude=exclude, exclude_combos=exclude_combos)
+              exclude_combos: tuple, connect: str, diversity: float, _index, index_key: str):
+    return gap_combinations(_tree, community, k=k, top=top, exclude=exclude, exclude_combos=exclude_combos,
+                            connect=connect, diversity=diversity, index=_index)
 
 
 def chosen_community(tree: EncodingTree, gaps) -> str | None:
@@ -61,7 +64,16 @@ def fill(tree: EncodingTree, community: str) -> None:
     top = c[1].number_input("Proposals", 1, 200, 10, key="gap_top")
     excluded = tuple(common.workspace().skill_marks()["excluded"])
     with common.shown_errors("Cannot propose: "):
-        combos = proposals(tree, tree.version, community, int(k), int(top), excluded, common.excluded_combos(tree))
+        source, skip_bad = common.current_source(), common.build_settings().skip_bad
+        connect = common.setting("combo.connect", "attested")            # as on the Combinations page
+        combos = proposals(tree, tree.version, community, int(k), int(top), excluded, common.excluded_combos(tree),
+                           connect if connect in CONNECT else "attested",
+                           float(common.setting("combo.diversity", DIVERSITY)),
+                           common.support_index(source, skip_bad), common.corpus_key(source, skip_bad))
+        if not combos:
+            st.info("No new combination inside this community whose skills hang together through pairs the corpus "
+                    "attests. Try fewer skills per combination, or set **Skills must hang together** to *no* on "
+                    "the Combinations page.", icon=":material/info:")
         rows = common.combination_table(tree, combos, "gap_props", height=400,
                                         column_order=["rank", "skills", "gain (bits)", "community",
                                                       "community label", "mark"])
