@@ -221,9 +221,12 @@ def compare_samplers(tree: EncodingTree, index: SupportIndex, *, ks: Sequence[in
     return rows
 
 
-def write_compare_csv(rows: Sequence[SamplerStats], path: str | Path) -> Path:
+def write_compare_csv(rows: Sequence[SamplerStats], path: str | Path, *, inputs: Sequence[str | Path] = ()) -> Path:
+    """Write the comparison table as CSV atomically, never over one of ``inputs``."""
+    from .io import guarded_output
+
     path = Path(path)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with guarded_output(path, newline="", inputs=inputs) as fh:
         out = csv.DictWriter(fh, fieldnames=[f.name for f in fields(SamplerStats)])
         out.writeheader()
         for r in rows:

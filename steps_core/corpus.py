@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from .errors import InputError
+from .graph import MAX_SKILLS_PER_RECORD
 
 try:  # orjson parses JSONL several times faster; the standard library is the fallback
     import orjson as _orjson
@@ -89,6 +90,7 @@ DELIMITERS = {"csv": ",", "tsv": "\t"}
 WHITESPACE = " \t\n\r\f\v"
 #: CSV columns whose cells are decoded when they hold a JSON object or list.
 STRUCTURED_COLUMNS = ("messages", "conversations", "label", "instances")
+
 
 _BOM = b"\xef\xbb\xbf"
 _MISSING = object()
@@ -339,6 +341,9 @@ def parse_skills(value: Any, *, path: str, line: int, field: str = "skills") -> 
         out[item] = None
     if not out:
         raise InputError("empty skill list", path=path, line=line, field=field)
+    if len(out) > MAX_SKILLS_PER_RECORD:
+        raise InputError(f"{len(out):,} skills on one record; at most {MAX_SKILLS_PER_RECORD:,} (is this field a "
+                         "list of something other than skills?)", path=path, line=line, field=field)
     return tuple(out)
 
 
@@ -880,7 +885,7 @@ def _fast_skill_lists(path: str | Path, spec: ReadSpec, report: ReadReport, prog
                     value = obj[key] if type(obj) is dict else None
                 except (ValueError, KeyError):
                     value = None
-                if type(value) is list and value:
+                if type(value) is list and value and len(value) <= MAX_SKILLS_PER_RECORD:
                     for s in value:
                         if type(s) is not str or not s.strip(ws):
                             break

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from . import corpus
 from .corpus import DELIMITERS, SE_TAGS, WHITESPACE, ReadReport, ReadSpec, read_spec
 from .errors import StepsError
-from .graph import Cooccurrence, Progress, count_cooccurrences
+from .graph import MAX_SKILLS_PER_RECORD, Cooccurrence, Progress, count_cooccurrences
 
 
 class _CannotRead(Exception):
@@ -111,11 +111,17 @@ def _lists_sql(source: str, spec: ReadSpec) -> str:
                arr, parts
         FROM a
     )
+    ), d AS (
+        SELECT filename, valid, n,
+               CASE WHEN valid AND n > 0 THEN list_distinct(CASE WHEN arr IS NOT NULL THEN json_extract_string(arr, '$[*]')
+                                                                 ELSE parts END) END AS sk
+        FROM c
+    )
     SELECT filename,
-           CASE WHEN NOT valid THEN 'bad' WHEN n = 0 THEN 'untagged' ELSE 'ok' END AS state,
-           CASE WHEN valid AND n > 0 THEN list_distinct(CASE WHEN arr IS NOT NULL THEN json_extract_string(arr, '$[*]')
-                                                             ELSE parts END) END AS sk
-    FROM c"""
+           CASE WHEN NOT valid OR len(sk) > {MAX_SKILLS_PER_RECORD} THEN 'bad' WHEN n = 0 THEN 'untagged' ELSE 'ok'
+                END AS state,
+           CASE WHEN len(sk) <= {MAX_SKILLS_PER_RECORD} THEN sk END AS sk
+    FROM d"""
 
 
 def _files_sql(files: Sequence[Path]) -> str:

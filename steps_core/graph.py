@@ -29,6 +29,9 @@ from .errors import InputError
 
 Progress = Callable[[int, "int | None"], None]
 
+#: The most skills one record may carry (its pairs grow as the square); the corpus readers say the same.
+MAX_SKILLS_PER_RECORD = 1000
+
 #: Edge weightings, each a function of the counts (method.md §1).
 WEIGHTINGS = {
     "lift": "w_ij = (c_ij + 2) / ((n_i + 1) (n_j + 1)); favours pairs that co-occur more than their "
@@ -155,6 +158,9 @@ def count_cooccurrences(skill_lists: Iterable[Sequence[str]], *, chunk_size: int
             flat.append(i)
         if len(flat) - before > 1 and len(set(flat[before:])) != len(flat) - before:
             flat[before:] = list(dict.fromkeys(flat[before:]))
+        if len(flat) - before > MAX_SKILLS_PER_RECORD:
+            raise InputError(f"record {n_records:,} has {len(flat) - before:,} skills; at most "
+                             f"{MAX_SKILLS_PER_RECORD:,} per record", field="skills")
         lengths.append(len(flat) - before)
         if len(lengths) >= chunk_size:
             flush()
@@ -462,6 +468,11 @@ def graph_from_edges(edges: Iterable[Sequence], *, skills: Iterable[str] = (),
         c = np.fromiter((index[x[1]] for x in items), np.int64, len(items))
         return _symmetric(r, c, np.fromiter((x[2] for x in items), dtype, len(items)), n)
 
+    with np.errstate(over="ignore"):
+        total = 2.0 * float(np.sum([w for _, _, w in rows])) if rows else 0.0
+    if not math.isfinite(total):
+        raise InputError("the edge weights are too large: their total overflows a floating-point number; divide "
+                         "them all by a constant (only their ratios matter)", path=source, field="weight")
     cnt = np.array([(counts or {}).get(s, 0) for s in ordered], np.int64)
     return SkillGraph(ordered, matrix(rows, float), cnt, weighting,
                       cooccur=matrix(pairs, np.int64) if with_counts else None)
@@ -491,23 +502,26 @@ def pair_rows(graph: SkillGraph) -> Iterator[tuple[int, int, float, int | None]]
     yield from ((int(k // n), int(k % n), float(x), int(c)) for k, x, c in zip(keys, weight, count))
 
 
-def write_graph_csv(graph: SkillGraph, path: str | Path) -> tuple[Path, Path]:
+def write_graph_csv(graph: SkillGraph, path: str | Path, *, inputs: Sequence[str | Path] = ()) -> tuple[Path, Path]:
     """Write the edge list ``source,target,weight[,cooccur]`` and the node list ``skill,count`` beside it.
 
     Weights are written with ``repr`` so that reading them back gives the same floats. When the graph knows
     its co-occurrence counts, a fourth column holds c_ij and pairs seen together without an edge are rows of
-    weight 0. Each file is written atomically, the node list first.
+    weight 0. Both outputs are checked before either is written (neither may be one of ``inputs``, the other
+    output, a database or a special file); each is written atomically, the node list first.
     """
-    from .io import atomic_output
+    from .io import check_output, guarded_output
 
     path = Path(path)
     npath = nodes_path(path)
-    with atomic_output(npath, newline="") as fh:
+    check_output(path, [*inputs, npath])
+    check_output(npath, [*inputs, path])
+    with guarded_output(npath, newline="", inputs=inputs) as fh:
         out = csv.writer(fh)
         out.writerow(["skill", "count"])
         out.writerows((s, int(c)) for s, c in zip(graph.skills, graph.counts))
     names = graph.skills
-    with atomic_output(path, newline="") as fh:
+    with guarded_output(path, newline="", inputs=inputs) as fh:
         out = csv.writer(fh)
         if graph.cooccur is None:
             out.writerow(["source", "target", "weight"])

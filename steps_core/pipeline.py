@@ -57,6 +57,8 @@ def run_demo(out_dir: str | Path = "steps-demo", *, height: int = 3, k: int = 3,
 
     files = demo_files()
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError("is not a folder; give a folder to write the demo's files into", path=str(out))
     existing = [name for name in DEMO_OUTPUTS if (out / name).exists()]
     if existing and not force:
         raise InputError(f"would replace {', '.join(existing)}; choose another folder or pass --force",

@@ -419,14 +419,14 @@ def evaluate_combination(tree: EncodingTree, skills: Sequence[str], *, start: Se
 
 
 # ------------------------------------------------------------------------------------ files
-def write_combos(path: str | Path, combos: Iterable[Combination]) -> Path:
-    """Write ``combos.jsonl`` (one combination per line) atomically."""
+def write_combos(path: str | Path, combos: Iterable[Combination], *, inputs: Sequence[str | Path] = ()) -> Path:
+    """Write ``combos.jsonl`` (one combination per line) atomically, never over one of ``inputs``."""
+    from .io import guarded_output, json_text
+
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for c in combos:
-            fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    lines = [json_text(c.to_dict(), path=path, line=i) + "\n" for i, c in enumerate(combos, start=1)]
+    with guarded_output(path, inputs=inputs) as fh:
+        fh.writelines(lines)
     return path
 
 

@@ -480,12 +480,15 @@ def to_dict(tree: EncodingTree, *, include_edges: bool = True) -> dict:
     return out
 
 
-def write_tree_json(tree: EncodingTree, path: str | Path) -> Path:
-    """Write ``tree.json`` atomically (temporary file, then rename)."""
+def write_tree_json(tree: EncodingTree, path: str | Path, *, inputs: Sequence[str | Path] = ()) -> Path:
+    """Write ``tree.json`` atomically, never over one of ``inputs`` (:func:`steps_core.io.guarded_output`), and
+    never with a ``NaN`` or infinite number in it."""
+    from .io import guarded_output, json_text
+
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(to_dict(tree), ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    text = json_text(to_dict(tree), path=path, indent=1)
+    with guarded_output(path, inputs=inputs) as fh:
+        fh.write(text)
     return path
 
 

@@ -189,7 +189,7 @@ def test_edited_version_reaches_combinations_samples_and_exports(app_env):
 
     export = new_app("export")
     export.selectbox(key="ws:cfg:export.format").set_value("parquet").run()
-    out = app_env.tmp / "edited.parquet"
+    out = app_env.ws.parent / "edited.parquet"
     export.text_input(key="ws:cfg:export.path.parquet").input(str(out)).run()
     export.button(key="export_write").click().run()
     assert_ok(export)

@@ -183,6 +183,8 @@ def test_a_read_only_workspace_shows_a_banner_not_a_traceback(app_env, monkeypat
     for page in (None, "synthesize", "export"):
         at = new_app(page)
         assert any("read-only here" in plain(w.value) for w in at.warning), page
+        assert not at.error, [plain(e.value) for e in at.error]      # the taxonomy is built, just not stored
+    assert not new_app("taxonomy").error
 
 
 def test_a_damaged_workspace_is_a_message_not_a_traceback(app_env):

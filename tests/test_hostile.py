@@ -395,7 +395,70 @@ CASES = [
          lambda f: "--force"),
     Case("normalize-corpus-missing", lambda f: ["normalize", f.root / "no.jsonl", "--no-embed", "-o",
                                                 f.root / "m.csv"], lambda f: "no.jsonl"),
+    # outputs of graph / tree / select / compare: never an input, a side file, a database or a special file
+    Case("graph-output-is-the-corpus", lambda f: ["graph", f.corpus, "-o", f.corpus], lambda f: "overwrite the input"),
+    Case("graph-output-links-to-the-corpus", lambda f: ["graph", f.corpus, "-o", _link(f, f.corpus)],
+         lambda f: "overwrite the input"),
+    Case("graph-nodes-side-file-is-the-corpus", lambda f: ["graph", f.corpus, "-o", _as_nodes_of(f, f.corpus)],
+         lambda f: "overwrite the input"),
+    Case("graph-output-fifo", lambda f: ["graph", f.corpus, "-o", f.fifo], lambda f: "not a regular file"),
+    Case("graph-output-device", lambda f: ["graph", f.corpus, "-o", "/dev/null"], lambda f: "/dev/null"),
+    Case("graph-output-database", lambda f: ["graph", f.corpus, "-o", f.sqlite], lambda f: "SQLite database"),
+    Case("graph-one-skill-per-record", lambda f: ["graph", f.lines("c.jsonl", *[{"skills": ["<a><b>c"]}] * 3,
+                                                                    {"skills": ["d"]}, {"skills": ["d"]}),
+                                                  "-o", f.root / "g.csv"], lambda f: "no edges"),
+    Case("graph-10000-skills-on-a-record", lambda f: ["graph", f.lines("c.jsonl", {"skills": ["a", "b"]},
+                                                                       {"skills": [f"s{i}" for i in range(10_000)]}),
+                                                      "-o", f.root / "g.csv"], lambda f: "c.jsonl:2: field 'skills'"),
+    Case("graph-10000-skills-duckdb", lambda f: ["graph", f.lines("c.jsonl", {"skills": ["a", "b"]},
+                                                                  {"skills": [f"s{i}" for i in range(10_000)]}),
+                                                 "--engine", "duckdb", "-o", f.root / "g.csv"],
+         lambda f: "c.jsonl:2: field 'skills'"),
+    Case("graph-min-count-text", lambda f: ["graph", f.corpus, "--min-count", "many"], lambda f: "--min-count"),
+    Case("tree-output-is-the-input", lambda f: ["tree", f.graph, "-o", f.graph], lambda f: "overwrite the input"),
+    Case("tree-output-is-the-node-list", lambda f: ["tree", f.graph, "-o", f.graph.with_name("graph.nodes.csv")],
+         lambda f: "overwrite the input"),
+    Case("tree-output-fifo", lambda f: ["tree", f.graph, "-o", f.fifo], lambda f: "not a regular file"),
+    Case("tree-output-device", lambda f: ["tree", f.graph, "-o", "/dev/null"], lambda f: "/dev/null"),
+    Case("tree-weights-overflow", lambda f: ["tree", f.write("g.csv", "source,target,weight\na,b,1e308\nb,c,1e308\n"),
+                                             "-o", f.root / "t.json"], lambda f: "g.csv: field 'weight'"),
+    Case("tree-edge-list-bad-cooccur", lambda f: ["tree", f.write("g.csv", "source,target,weight,cooccur\na,b,1,x\n"),
+                                                  "-o", f.root / "t.json"], lambda f: "g.csv:2: field 'cooccur'"),
+    Case("tree-edge-list-mixed-columns", lambda f: ["tree", f.write("g.csv", "source,target,weight,cooccur\na,b,1\n"),
+                                                    "-o", f.root / "t.json"], lambda f: "g.csv:2"),
+    Case("select-output-is-the-tree", lambda f: ["select", f.tree, "--connect", "none", "--allow-seen", "-o", f.tree],
+         lambda f: "overwrite the input"),
+    Case("select-output-fifo", lambda f: ["select", f.tree, "-o", f.fifo], lambda f: "not a regular file"),
+    Case("select-output-device", lambda f: ["select", f.tree, "-o", "/dev/null"], lambda f: "/dev/null"),
+    Case("select-diversity-too-big", lambda f: ["select", f.tree, "--diversity", "2"], lambda f: "--diversity"),
+    Case("select-max-per-skill-text", lambda f: ["select", f.tree, "--max-per-skill", "few"],
+         lambda f: "--max-per-skill"),
+    Case("select-connect-bogus", lambda f: ["select", f.tree, "--connect", "maybe"], lambda f: "--connect"),
+    Case("select-min-pair-count-zero", lambda f: ["select", f.tree, "--min-pair-count", "0"],
+         lambda f: "--min-pair-count"),
+    Case("select-tree-edge-with-nan", lambda f: ["select", f.write("t.json", '{"root": {"children": [{"skill": "a"}, '
+                                                                   '{"skill": "b"}]}, "edges": [["a", "b", NaN]]}'),
+                                                 "-o", f.root / "c.jsonl"], lambda f: "t.json"),
+    Case("compare-output-is-the-corpus", lambda f: ["compare", f.corpus, "--no-coherence", "-o", f.corpus],
+         lambda f: "overwrite the input"),
+    Case("compare-output-fifo", lambda f: ["compare", f.corpus, "--no-coherence", "-o", f.fifo],
+         lambda f: "not a regular file"),
+    Case("compare-k-text", lambda f: ["compare", f.corpus, "--k", "x", "--no-coherence"], lambda f: "--k"),
+    Case("compare-k-too-big", lambda f: ["compare", f.corpus, "--k", "3,12", "--no-coherence"], lambda f: "--k"),
 ]
+
+
+def _link(f: Files, target: Path) -> Path:
+    link = f.root / "link.jsonl"
+    link.symlink_to(target)
+    return link
+
+
+def _as_nodes_of(f: Files, target: Path) -> Path:
+    """An output whose node-list side file is ``target``: ``<stem>.csv`` beside ``<stem>.nodes.csv``."""
+    twin = f.root / "in" / "x.csv"
+    (f.root / "in" / "x.nodes.csv").symlink_to(target)
+    return twin
 
 
 def _damage(path: Path) -> Path:

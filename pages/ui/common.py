@@ -706,6 +706,8 @@ def base_tree() -> EncodingTree:
                 stored = ws.get_artefact("tree", art["hash"])
                 return from_dict(json.loads(stored.content), source=f"{ws.path} (stored tree)")
         tree = build_tree_now(source, settings)
+        if ws.read_only:                  # a read-only workspace shows the tree; it cannot keep it
+            return tree
         ws.put_artefact("tree", json.dumps(to_dict(tree), ensure_ascii=False),
                         meta={"key": key, "source": source.to_setting(), "settings": settings.__dict__,
                               "version": tree.version})
@@ -770,7 +772,8 @@ def current_tree(state: EditState | None = None) -> EncodingTree:
     saved = ws_key("tree_version_saved")
     if st.session_state.get(saved) != (str(ws.path), tree.version):
         if ws.get_setting("tree_version") != tree.version:
-            ws.set_setting("tree_version", tree.version)
+            if not ws.read_only:
+                ws.set_setting("tree_version", tree.version)
         st.session_state[saved] = (str(ws.path), tree.version)
     return tree
 

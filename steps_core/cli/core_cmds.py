@@ -8,7 +8,8 @@ import click
 
 from ..corpus import load_cooccurrence
 from ..errors import InputError
-from ..graph import WEIGHTINGS, SkillGraph, build_graph, read_graph_csv, write_graph_csv
+from ..graph import WEIGHTINGS, SkillGraph, build_graph, nodes_path, read_graph_csv, write_graph_csv
+from ..io import check_output
 from ..optimize import METHODS, build_tree
 from ..evidence import MIN_PAIR_COUNT
 from ..select import CONNECT, MAX_K, MIN_K, SCOPES, select_combinations, why, write_combos
@@ -16,7 +17,7 @@ from ..shortlist import DIVERSITY
 from ..tree import read_tree_json, write_tree_json
 from . import cli
 from ._corpus_options import corpus_options, echo_report, read_options
-from ._util import echo_kv, ensure_parent, progress_bar
+from ._util import echo_kv, progress_bar
 
 _WEIGHTING_HELP = "Edge weighting: " + "; ".join(f"{k}: {v}" for k, v in WEIGHTINGS.items()) + "."
 
@@ -110,9 +111,11 @@ def graph_cmd(corpus, weighting, semantic, min_count, keep_versions, min_cooccur
     CORPUS holds records tagged with skills (JSONL with a `skills` list per record, or any format the
     corpus options accept). Counting streams: the corpus is never held in memory.
     """
+    check_output(output, [corpus, nodes_path(output)])              # before the work: a wrong -o fails at once
+    check_output(nodes_path(output), [corpus, output])
     graph = with_semantic(graph_from_corpus(corpus, weighting, min_count, min_cooccur, read_options(kwargs),
                                             keep_versions), semantic)
-    edges, nodes = write_graph_csv(graph, ensure_parent(output))
+    edges, nodes = write_graph_csv(graph, output, inputs=[corpus])
     echo_kv(_summary(graph) + [("edge list", edges), ("node list", nodes)])
 
 
@@ -144,6 +147,8 @@ def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, semant
     graph is built first with the graph options.
     """
     options = read_options(kwargs)
+    inputs = [input_path, nodes_path(input_path), *([edits_from] if edits_from else [])]
+    check_output(output, inputs)
     if _is_edge_list(input_path):
         graph = read_graph_csv(input_path)
     else:
@@ -165,7 +170,7 @@ def tree_cmd(input_path, k, method, no_refine, n_starts, seed, weighting, semant
                              path=str(edits_from))
         tree = replay(tree, ops)
         extra = [("edits applied", len(ops))]
-    path = write_tree_json(tree, ensure_parent(output))
+    path = write_tree_json(tree, output, inputs=inputs)
     echo_kv(extra + [("skills", graph.n_skills), ("edges", graph.n_edges), ("height", tree.height),
              ("communities", len(tree.communities)), ("H^1 (bits)", f"{tree.h1:.6f}"),
              ("H^T (bits)", f"{tree.entropy:.6f}"), ("theta", f"{tree.theta:.4f}"), ("tree", path)])
@@ -248,6 +253,8 @@ def select_cmd(tree_path, k, top, diversity, max_per_skill, connect, min_pair_co
     as a whole, so one skill cannot fill it. Each line printed: the gain (bits), the skills, and why the
     combination is there.
     """
+    inputs = [tree_path, *[p for p in (catalog, corpus_path) if p]]
+    check_output(output, inputs)
     tree = read_tree_json(tree_path)
     start_sets = [_split_combo(s) for s in starts] or None
     embeddings = None
@@ -276,7 +283,7 @@ def select_cmd(tree_path, k, top, diversity, max_per_skill, connect, min_pair_co
                 "0.5 or --connect none.")
         raise InputError("no combination satisfies these settings (too many exclusions, k larger than the skills "
                          "left, or no novel combination whose skills hang together)." + hint)
-    path = write_combos(ensure_parent(output), combos)
+    path = write_combos(output, combos, inputs=inputs)
     for c in combos[:10]:
         click.echo(f"{c.gain:8.4f}  {' + '.join(c.skills)}")
         click.echo(f"{'':10}{why(c)}")

@@ -12,7 +12,8 @@ from ..optimize import build_tree
 from ..select import MAX_K, MIN_K
 from . import cli
 from ._corpus_options import corpus_options, echo_report, read_options
-from ._util import echo_kv, ensure_parent, progress_bar
+from ..io import check_output
+from ._util import echo_kv, progress_bar
 from .core_cmds import graph_from_corpus, graph_options, with_semantic
 
 
@@ -20,9 +21,9 @@ def _int_list(text: str) -> list[int]:
     try:
         out = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise click.BadParameter(f"expected integers separated by commas, got {text!r}") from None
+        raise InputError(f"expected integers separated by commas, got {text!r}", field="--k") from None
     if not out or any(not MIN_K <= k <= MAX_K for k in out):
-        raise click.BadParameter(f"each k must be from {MIN_K} to {MAX_K}")
+        raise InputError(f"each k must be from {MIN_K} to {MAX_K}, got {text!r}", field="--k")
     return out
 
 
@@ -54,6 +55,8 @@ def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coheren
     share of combinations holding one skill, distinct skills over slots, communities covered, Gini of skill use.
     """
     ks_list = _int_list(ks)
+    inputs = [corpus, *([catalog] if catalog else [])]
+    check_output(output, inputs)
     options = read_options(kwargs)
     graph = with_semantic(graph_from_corpus(corpus, weighting, min_count, min_cooccur, options, keep_versions),
                           semantic)
@@ -76,7 +79,7 @@ def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coheren
     if not rows:
         raise InputError("nothing to compare")
     click.echo(format_compare_table(rows))
-    path = write_compare_csv(rows, ensure_parent(output))
+    path = write_compare_csv(rows, output, inputs=inputs)
     echo_kv([("skills", tree.n_skills), ("records", index.n_records), ("table", path)])
 
 
