@@ -110,7 +110,6 @@ def _lists_sql(source: str, spec: ReadSpec) -> str:
                     ELSE 0 END AS n,
                arr, parts
         FROM a
-    )
     ), d AS (
         SELECT filename, valid, n,
                CASE WHEN valid AND n > 0 THEN list_distinct(CASE WHEN arr IS NOT NULL THEN json_extract_string(arr, '$[*]')

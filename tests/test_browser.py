@@ -56,7 +56,7 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 @pytest.fixture()
 def server(tmp_path):
     demo = tmp_path / "demo"
-    write_demo(demo, hostile=True)
+    write_demo(demo, hostile=True, rings=True)        # new sets that hang together exist: the list is not empty
     port = free_port()
     env = dict(os.environ, STEPS_WORKSPACE=str(tmp_path / "ws" / "browser.sqlite"), STEPS_DEMO_DIR=str(demo),
                STEPS_EMBED_CACHE=str(tmp_path / "emb"), STEPS_CACHE=str(tmp_path / "llm-cache.sqlite"),
