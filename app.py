@@ -89,8 +89,9 @@ def pipeline_status(tree) -> None:
               common.page_path("Synthesize"), "Synthesize")
     exports = ws.exports() if s.exports else []
     step_card(cols[4], 5, "Export", s.exports > 0,
-              [f"{s.exports:,} export(s)", f"last: {exports[-1]['manifest'].get('counts', {}).get('total', 0):,} "
-                                          f"samples, {common.md(exports[-1]['format'])}" if exports else "nothing written yet"],
+              [f"{s.exports:,} export(s)",
+               f"last: {exports[-1]['manifest'].get('counts', {}).get('total', 0):,} samples, "
+               f"{common.md(exports[-1]['format'])}" if exports else "nothing written yet"],
               common.page_path("Export"), "Export")
 
 

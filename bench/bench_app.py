@@ -15,8 +15,8 @@ Measures, printing one table:
 - a rerun of the Synthesize page on a workspace holding 5,000 samples (1,000 approved combinations, 5 template
   samples each), in-process (AppTest, no browser): what the page's own work costs.
 
-Run by hand: ``python bench/bench_app.py [--repeat 5] [--only synthesize]`` (needs /usr/bin/chromium). Times include the browser's
-rendering; the numba-compiled optimiser is assumed already cached (run the app once before).
+Run by hand: ``python bench/bench_app.py [--repeat 5] [--only synthesize]`` (needs /usr/bin/chromium). Times include
+the browser's rendering; the numba-compiled optimiser is assumed already cached (run the app once before).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Server:
                     break
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("streamlit exited")
+                    raise RuntimeError("streamlit exited") from None
                 time.sleep(0.05)
 
     def stop(self) -> None:
@@ -280,7 +280,7 @@ def main() -> None:
             nav("Combinations", "Ranked combinations")()
             idle(page)                                                     # MiniLM loads once here
             rows.append(("server memory (RSS) after Combinations (MiniLM loaded)", f"{rss_mb(server.proc.pid):.0f} MB"))
-            for i in range(args.repeat):
+            for _ in range(args.repeat):
                 def pin():
                     page.get_by_test_id("stMultiSelect").filter(has_text="Pinned skills").locator("input").click()
                     page.keyboard.press("ArrowDown")

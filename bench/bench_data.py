@@ -87,7 +87,8 @@ def bench_tagging(n: int, threads: int | None = None) -> dict:
     else:
         base = ["Fix the bug in this Python function.", "Write a poem about the sea.",
                 "Summarise this article in three sentences.", "Translate this sentence to French."]
-    texts = [f"{base[i % len(base)]} (variant {i}, {threads} threads)" for i in range(n)]   # distinct texts: no cache hits
+    # distinct texts: no cache hits
+    texts = [f"{base[i % len(base)]} (variant {i}, {threads} threads)" for i in range(n)]
     skills = [Skill(f"skill {i}", definition=f"the ability number {i} to do a task well") for i in range(100)]
     if threads:
         torch.set_num_threads(threads)

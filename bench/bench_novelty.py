@@ -41,7 +41,8 @@ def main() -> None:
     supports = [index.support(q) for q in queries]
     query = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{'records':>10}{'skills':>8}{'build s':>9}{'queries':>9}{'query s':>9}{'us/query':>10}{'novel':>8}{'peak MiB':>10}")
+    print(f"{'records':>10}{'skills':>8}{'build s':>9}{'queries':>9}{'query s':>9}{'us/query':>10}{'novel':>8}"
+          f"{'peak MiB':>10}")
     print(f"{args.records:>10}{args.skills:>8}{build:9.2f}{args.queries:>9}{query:9.2f}"
           f"{1e6 * query / args.queries:10.1f}{np.mean(np.array(supports) == 0):8.1%}{peak:10.0f}")
 

@@ -45,7 +45,8 @@ def ranked(_tree: EncodingTree, version: str, starts: tuple, k: int, beam: int, 
 
 def search_controls(tree: EncodingTree) -> dict:
     c = st.columns([1, 1, 1.3, 1, 1.2], vertical_alignment="bottom")
-    k = c[0].number_input("Skills per combination", MIN_K, MAX_K, step=1, key=common.bind_int("combo.k", 3, MIN_K, MAX_K),
+    k = c[0].number_input("Skills per combination", MIN_K, MAX_K, step=1,
+                          key=common.bind_int("combo.k", 3, MIN_K, MAX_K),
                           on_change=common.save, args=("combo.k",), help="k: how many skills each sample combines")
     beam = c[1].number_input("Beam width", 1, 200, step=1, key=common.bind_int("combo.beam", 20, 1, 200),
                              on_change=common.save, args=("combo.beam",),

@@ -112,8 +112,8 @@ def _lists_sql(source: str, spec: ReadSpec) -> str:
         FROM a
     ), d AS (
         SELECT filename, valid, n,
-               CASE WHEN valid AND n > 0 THEN list_distinct(CASE WHEN arr IS NOT NULL THEN json_extract_string(arr, '$[*]')
-                                                                 ELSE parts END) END AS sk
+               CASE WHEN valid AND n > 0 THEN list_distinct(
+                   CASE WHEN arr IS NOT NULL THEN json_extract_string(arr, '$[*]') ELSE parts END) END AS sk
         FROM c
     )
     SELECT filename,

@@ -76,8 +76,9 @@ _BAD_PATH_ERRNOS = frozenset({errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.E
 
 def from_os_error(exc: OSError, action: str = "", path: str | os.PathLike | None = None) -> StepsError:
     """A located :class:`StepsError` for an ``OSError``: an :class:`InputError` (exit 2) when the path is wrong
-    (not found, a folder, a file where a folder should be, a name too long), else an :class:`EnvironmentFault` (exit 1: permission denied, disk
-    full, read-only file system, I/O error). ``action`` says what was being done (``"cannot write"``).
+    (not found, a folder, a file where a folder should be, a name too long), else an :class:`EnvironmentFault`
+    (exit 1: permission denied, disk full, read-only file system, I/O error). ``action`` says what was being
+    done (``"cannot write"``).
 
     >>> str(from_os_error(PermissionError(13, "Permission denied", "/x/y"), "cannot write"))
     '/x/y: cannot write: Permission denied'

@@ -147,10 +147,10 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = 
     - something that is not a regular file: a folder, a device (``/dev/full``), a FIFO, a socket;
     - with ``replace=False``, any existing file (``--force`` lifts that).
 
-    >>> check_output("/dev/null")
+    >>> check_output("/dev/null")                       # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    steps_core.errors.OutputError: /dev/null: is a character device, not a regular file; give the path of a file to write
+    steps_core.errors.OutputError: /dev/null: is a character device, not a regular file; give the path of a ...
     """
     from .errors import OutputError
 

@@ -428,9 +428,9 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     """Group the items of a :class:`LevelProblem` to minimise Phi; returns canonical group labels.
 
     ``refine=False`` is plain greedy merging. Otherwise greedy merging (for up to :data:`GREEDY_SEED_MAX`
-    items) is followed by refinement and compared with ``n_starts`` multilevel runs from seeded item orders; the lowest Phi wins (ties: the
-    earliest candidate, greedy first). ``initial``, a grouping to improve, is refined and joins the
-    candidates (so the result is never worse than it). Items of zero volume stay alone. Deterministic.
+    items) is followed by refinement and compared with ``n_starts`` multilevel runs from seeded item orders; the
+    lowest Phi wins (ties: the earliest candidate, greedy first). ``initial``, a grouping to improve, is refined
+    and joins the candidates (so the result is never worse than it). Items of zero volume stay alone. Deterministic.
     """
     n = problem.n_items
     if n == 0:

@@ -564,7 +564,7 @@ def from_dict(doc: dict, *, source: str = "tree.json") -> EncodingTree:
             node_id.append(nxt)
             nxt += 1
     parent = np.full(nxt, -1, np.int64)
-    for (skill, ppos), nid in zip(nodes, node_id):
+    for (_, ppos), nid in zip(nodes, node_id):
         parent[nid] = -1 if ppos < 0 else node_id[ppos]
     _expect(nodes[0][0] == "", "the root must be a community", source, "root")
     labels = {node_id[pos]: text for pos, text in custom.items()}

@@ -17,9 +17,7 @@ import random
 import re
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
-import pytest
 
 #: A skill name that would run a script if any view put it into HTML unescaped.
 HOSTILE = "<script>alert(1)</script>"
@@ -98,22 +96,6 @@ PAGES = {"home": "app.py", "taxonomy": "pages/1_Taxonomy.py", "combinations": "p
 
 #: Seconds an AppTest run may take: the first one in a process imports everything and may compile numba code.
 APP_TIMEOUT = 180
-
-
-@pytest.fixture()
-def app_env(tmp_path, monkeypatch):
-    """A fresh workspace file and a small demo data set for the app: ``.ws`` (workspace path), ``.files``
-    (demo files), ``.tmp``. The embedding cache goes to the tmp folder too; no API key from outside leaks in."""
-    files = write_demo(tmp_path / "demo")
-    ws = tmp_path / "ws" / "app.sqlite"
-    monkeypatch.setenv("STEPS_DEMO_DIR", str(tmp_path / "demo"))
-    monkeypatch.setenv("STEPS_WORKSPACE", str(ws))
-    monkeypatch.setenv("STEPS_EMBED_CACHE", str(tmp_path / "emb"))
-    monkeypatch.setenv("STEPS_CACHE", str(tmp_path / "ws" / "llm-cache.sqlite"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    return SimpleNamespace(ws=ws, files=files, tmp=tmp_path)
 
 
 def new_app(page: str | None = None):

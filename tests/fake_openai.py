@@ -236,14 +236,6 @@ class FakeOpenAI:
             pass
 
 
-if pytest is not None:
-    @pytest.fixture
-    def fake_openai():
-        """A started :class:`FakeOpenAI` with the default responder, stopped after the test."""
-        with FakeOpenAI() as server:
-            yield server
-
-
 # ----------------------------------------------------------------------------------------------------------
 # Small input files
 # ----------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from app_helpers import (app_env, assert_ok, button, corpus_skill_sets, new_app, open_ws,  # noqa: F401
+from app_helpers import (assert_ok, button, corpus_skill_sets, new_app, open_ws,
                          reference_tree, select_rows, table_key)
 from steps_core.select import conditional_entropy, select_combinations
 
@@ -49,7 +49,7 @@ def test_ranked_table_is_the_core_ranking(no_coherence):
     assert any(f"{support.count(0)} of {len(skills)} never seen together" in str(c.value) for c in at.caption)
     # why each row is there: its attested pairs with their record counts, by brute force
     pair = lambda a, b: sum(1 for r in records if {a, b} <= r)          # noqa: E731
-    for c, why in zip(skills, df["why"]):
+    for why in df["why"]:
         shown = [p for p in why.split(" · ")[0].removeprefix("attested: ").split(", ")]
         a, b = shown[0].split(" (")[0].split(" + ")
         assert f"({pair(a, b)} records)" in shown[0]
@@ -106,7 +106,8 @@ def test_approve_exclude_and_restore(no_coherence):
     assert skills[5] not in now and skills[:5] == now[:5]
     with open_ws(no_coherence.ws) as ws:
         assert [tuple(e["info"]["skills"]) for e in ws.combo_marks()["excluded"]] == [skills[5]]
-    marks = dict(zip([" + ".join(c) for c in now], next(d.value for d in at.dataframe if "mark" in d.value.columns)["mark"]))
+    shown = next(d.value for d in at.dataframe if "mark" in d.value.columns)
+    marks = dict(zip([" + ".join(c) for c in now], shown["mark"]))
     assert [marks[" + ".join(c)] for c in skills[:4]] == ["approved"] * 4
     # restore it from the excluded list
     select_rows(at, table_key(at, "marked_excluded"), 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_helpers import app_env, assert_ok, corpus_skill_sets, figures, new_app, open_ws, reference_tree  # noqa: F401
+from app_helpers import assert_ok, corpus_skill_sets, figures, new_app, open_ws, reference_tree
 from steps_core.compare import SAMPLERS, compare_samplers, sample_combinations
 from steps_core.corpus import iter_skill_lists
 from steps_core.novelty import SupportIndex

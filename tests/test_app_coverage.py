@@ -4,7 +4,7 @@ the Synthesize page then makes. Counts are checked by brute force over the sampl
 
 from __future__ import annotations
 
-from app_helpers import (add_template_samples, app_env, assert_ok, button, figures, new_app,  # noqa: F401
+from app_helpers import (add_template_samples, assert_ok, button, figures, new_app,
                          open_ws, picker, reference_tree, select_rows, table_key)
 from steps_core.corpus import iter_skill_lists
 from steps_core.coverage import gap_combinations

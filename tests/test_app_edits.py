@@ -8,7 +8,7 @@ import json
 
 import pyarrow.parquet as pq
 
-from app_helpers import (app_env, assert_ok, button, figures, new_app, open_ws, picker, reference_tree,  # noqa: F401
+from app_helpers import (assert_ok, button, figures, new_app, open_ws, picker, reference_tree,
                          texts)
 from steps_core.edits import replay
 
@@ -89,7 +89,8 @@ def test_rename_shows_in_the_tree_and_merge_and_split(app_env):
     picker(at, "edit_a").set_value("1.1").run()
     assert picker(at, "edit_b").options == [f"1.2 · {base.labels[base.node_of('1.2')]}"]  # siblings only
     at.button(key="edit_go").click().run()
-    ops = [{"op": "relabel", "node": "2", "label": "Storytelling <b>craft</b>"}, {"op": "merge", "a": "1.1", "b": "1.2"}]
+    ops = [{"op": "relabel", "node": "2", "label": "Storytelling <b>craft</b>"},
+           {"op": "merge", "a": "1.1", "b": "1.2"}]
     merged = replay(base, ops)
     assert metric(at, "H^T now (bits)") == f"{merged.entropy:.4f}"
     at.radio(key="edit_kind").set_value("split").run()
@@ -184,7 +185,8 @@ def test_edited_version_reaches_combinations_samples_and_exports(app_env):
         for s in samples:
             ws.set_decision(s["id"], True)
     assert len(samples) == 2 and all(s["tree_version"] == edited.version for s in samples)
-    assert sorted(s["provenance"]["combination"]["lca_path"] for s in samples) == sorted(a["lca_path"] for a in approved)
+    assert sorted(s["provenance"]["combination"]["lca_path"] for s in samples) == \
+        sorted(a["lca_path"] for a in approved)
     assert all(s["provenance"]["combination"]["tree_version"] == edited.version for s in samples)
 
     export = new_app("export")

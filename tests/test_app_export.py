@@ -12,7 +12,7 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 
-from app_helpers import app_env, assert_ok, new_app, open_ws, plain, reference_tree  # noqa: F401
+from app_helpers import assert_ok, new_app, open_ws, plain, reference_tree
 from steps_core.corpus import read_catalog
 from steps_core.select import PLAIN, select_combinations
 from steps_core.synth import TemplateBackend, plan_jobs, synthesize

@@ -8,7 +8,7 @@ import math
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from app_helpers import PAGES, app_env, assert_ok, new_app, open_ws, plain, reference_tree  # noqa: F401
+from app_helpers import PAGES, assert_ok, new_app, open_ws, plain, reference_tree
 
 
 def brute_figures(corpus, weighting: str = "lift") -> dict:
@@ -59,7 +59,8 @@ def test_settings_persist_and_change_the_graph(app_env):
     fresh = new_app()                                                 # a reload: a new session, same file
     assert fresh.selectbox(key="ws:cfg:weighting").value == "count"
     assert fresh.select_slider(key="ws:cfg:height").value == 2
-    assert metrics(fresh)["H^T (bits)"] == f"{reference_tree(app_env.files['corpus'], k=2, weighting='count').entropy:.3f}"
+    want = reference_tree(app_env.files["corpus"], k=2, weighting="count")
+    assert metrics(fresh)["H^T (bits)"] == f"{want.entropy:.3f}"
 
 
 def test_restart_reads_the_stored_tree(app_env):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app_helpers import app_env, assert_ok, new_app, open_ws, reference_tree  # noqa: F401
+from app_helpers import assert_ok, new_app, open_ws, reference_tree
 from fake_openai import FakeOpenAI
 from steps_core.corpus import iter_records, read_catalog, read_topics
 from steps_core.select import PLAIN, select_combinations

@@ -8,7 +8,7 @@ import html
 import json
 import re
 
-from app_helpers import (HOSTILE, HOSTILE_IMG, app_env, assert_ok, figures, new_app,  # noqa: F401
+from app_helpers import (HOSTILE, HOSTILE_IMG, assert_ok, figures, new_app,
                          reference_tree, write_demo)
 
 

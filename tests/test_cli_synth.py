@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from fake_openai import FakeOpenAI, default_responder, fake_openai, write_inputs  # noqa: F401
+from fake_openai import FakeOpenAI, default_responder, write_inputs
 from steps_core.cli import cli
 from steps_core.synth import TEMPLATE_LABEL, read_samples
 

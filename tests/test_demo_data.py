@@ -231,7 +231,8 @@ def test_random_baseline_formula_on_a_hand_computed_case():
 
 
 def within_ratios(pairs: Counter, cat: dict[str, str]) -> dict[str, float]:
-    """For each category: observed share of co-occurrences (touching it) that stay inside it, over the random baseline."""
+    """For each category: observed share of co-occurrences (touching it) that stay inside it, over the random
+    baseline."""
     sizes = Counter(cat.values())
     out = {}
     for c in sizes:

@@ -64,7 +64,8 @@ def test_edited_tree_survives_json_and_drives_selection(tree):
 
 @pytest.mark.parametrize("op,field", [
     ({"op": "explode"}, "op"), ({"op": "move", "skill": "nobody", "to": "1"}, "skill"),
-    ({"op": "move", "skill": "skill 01", "to": "9.9.9"}, "to"), ({"op": "relabel", "node": "root", "label": "x"}, "node"),
+    ({"op": "move", "skill": "skill 01", "to": "9.9.9"}, "to"),
+    ({"op": "relabel", "node": "root", "label": "x"}, "node"),
     ({"op": "relabel", "node": "1"}, "label"),
 ])
 def test_bad_ops(tree, op, field):

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from fake_openai import FakeOpenAI, default_responder, fake_openai  # noqa: F401
+from fake_openai import FakeOpenAI, default_responder
 from steps_core.corpus import Skill
 from steps_core.errors import InputError
 from steps_core.llm import EndpointError, LLMClient, RetryPolicy

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from fake_openai import FakeOpenAI, default_responder, fake_openai, usage_for  # noqa: F401
+from fake_openai import FakeOpenAI, default_responder, usage_for
 from steps_core.errors import InputError
 from steps_core.llm import (ChatRequest, LLMClient, Price, ResponseCache, RetryPolicy, Usage, _retry_after_seconds,
                             base_url_host, endpoint_id, read_price_table, run_concurrently)

@@ -265,8 +265,8 @@ def test_a_read_only_workspace_exports_without_a_traceback(tmp_path):
     os.chmod(ws, 0o444)
     os.chmod(folder, 0o555)
     try:
-        r = unprivileged(["export", "--workspace", str(ws), "--format", "openai", "-o", str(tmp_path.parent /
-                                                                                            f"{tmp_path.name}-ro" / "t.jsonl")])
+        target = tmp_path.parent / f"{tmp_path.name}-ro" / "t.jsonl"
+        r = unprivileged(["export", "--workspace", str(ws), "--format", "openai", "-o", str(target)])
     finally:
         os.chmod(folder, 0o755)
         os.chmod(ws, 0o644)

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from fake_openai import COMBOS, FakeOpenAI, default_responder, fake_openai, usage_for, write_inputs  # noqa: F401
+from fake_openai import COMBOS, FakeOpenAI, default_responder, usage_for, write_inputs
 from steps_core.corpus import Record, Skill, iter_records, read_catalog
 from steps_core.errors import InputError
 from steps_core.llm import EndpointError, LLMClient, Price, ResponseCache, RetryPolicy, Usage

@@ -31,7 +31,8 @@ def _choose_source(kind: str) -> None:
                 st.rerun()
         return
     if kind == "upload":
-        corpus = st.file_uploader("Corpus (JSONL, JSON, CSV, TSV or Parquet; may be gzipped)", type=common.UPLOAD_TYPES, key="up_corpus")
+        corpus = st.file_uploader("Corpus (JSONL, JSON, CSV, TSV or Parquet; may be gzipped)",
+                                  type=common.UPLOAD_TYPES, key="up_corpus")
         cat = st.file_uploader("Skill catalogue (optional CSV: skill, category, definition, example)",
                                type=["csv"], key="up_catalog")
         top = st.file_uploader("Topics (optional, one per line)", type=["txt"], key="up_topics")

@@ -227,7 +227,8 @@ def _split_combo(text: str) -> list[str]:
 @click.option("--start", "starts", multiple=True, metavar="SKILL[,SKILL...]",
               help="A start set (repeatable; a comma- or |-separated list gives a multi-skill start). "
                    "Without --start every skill is a start: the full sweep.")
-@click.option("--pin", "pins", multiple=True, metavar="SKILL", help="A skill every combination must contain (repeatable).")
+@click.option("--pin", "pins", multiple=True, metavar="SKILL",
+              help="A skill every combination must contain (repeatable).")
 @click.option("--exclude", "excludes", multiple=True, metavar="SKILL", help="A skill never to use (repeatable).")
 @click.option("--exclude-combo", "exclude_combos", multiple=True, metavar="SKILL,SKILL,...",
               help="A combination (as a set) never to return (repeatable; comma- or |-separated).")

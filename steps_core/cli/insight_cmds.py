@@ -37,7 +37,8 @@ def _int_list(text: str) -> list[int]:
                    "; ".join(f"{k}: {v}" for k, v in SAMPLERS.items()) + ".")
 @click.option("--height", type=click.IntRange(2, 8), default=3, show_default=True,
               help="Height of the encoding tree built from the corpus.")
-@click.option("--beam", type=click.IntRange(min=1), default=20, show_default=True, help="Beam width of the STEPS samplers.")
+@click.option("--beam", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Beam width of the STEPS samplers.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random samplers.")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False),
               help="Skill catalogue CSV: coherence then embeds 'name: definition' instead of the bare name.")
