@@ -25,23 +25,13 @@ import numpy as np
 
 from .errors import InputError
 from .evidence import pair_evidence
+from .names import SAMPLERS
 from .novelty import SupportIndex
 from .select import MAX_K, MIN_K, PLAIN, coherence as mean_cosine, conditional_entropy, select_combinations
 from .tree import EncodingTree
 
 Progress = Callable[[int, "int | None"], None]
 
-#: The samplers, with what each does.
-SAMPLERS = {
-    "steps": "STEPS as it ships: every skill a start, searched near the start first, connected through attested "
-             "pairs, never seen together, the list chosen with diminishing returns for reused skills",
-    "steps-global": "the same with any skill allowed at any step (no locality)",
-    "gain-only": "the plain ranking by gain: each start's best combination, no coherence, novelty or diversity "
-                 "requirement (what STEPS did before)",
-    "uniform": "random k-subsets of the skills (SKILL-MIX style)",
-    "pair-extend": "a random pair seen together in the corpus plus random skills (Instruct-SkillMix style)",
-    "random-walk": "a walk on the skill graph along co-occurrence edges, collecting k skills",
-}
 
 
 def gini(counts: Sequence[float]) -> float:

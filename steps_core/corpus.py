@@ -1,7 +1,7 @@
 """Reading corpora, skill catalogues and topic lists.
 
 A *record* is one instruction or dialogue with the skills it is tagged with. A *corpus* is a file, or a folder
-of shard files, in one of :data:`FORMATS`:
+of shard files, in one of :data:`INPUT_FORMATS`:
 
 - ``jsonl``: one JSON object per line (blank lines skipped);
 - ``json``: one JSON list of objects (read element by element, never whole);
@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from .errors import InputError
+from .names import ENGINES, INPUT_FORMATS, LANGS
 from .graph import MAX_SKILLS_PER_RECORD
 
 try:  # orjson parses JSONL several times faster; the standard library is the fallback
@@ -76,9 +77,7 @@ except ImportError:  # pragma: no cover - orjson is installed here
 Progress = Callable[[int, "int | None"], None]
 
 #: Corpus formats :func:`iter_records` reads.
-FORMATS = ("jsonl", "json", "csv", "tsv", "parquet")
 #: Languages of Infinity-Instruct's ``label.ability_<lang>`` lists.
-LANGS = ("en", "zh")
 #: File name endings and the format they mean (each may be followed by :data:`GZIP_SUFFIX`).
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
               ".parquet": "parquet", ".pq": "parquet"}
@@ -203,8 +202,8 @@ def read_spec(*, format: str | None = None, skills_field: str = "skills", lang: 
     """Validate reading options once, at the boundary."""
     if format is not None:
         format = str(format).strip().lower()
-        if format not in FORMATS:
-            raise InputError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}", field="format")
+        if format not in INPUT_FORMATS:
+            raise InputError(f"unknown format {format!r}; choose one of {', '.join(INPUT_FORMATS)}", field="format")
     if not isinstance(skills_field, str) or not skills_field.strip() or any(not p for p in skills_field.split(".")):
         raise InputError(f"skills field must be a non-empty name (dots for nested fields), got {skills_field!r}",
                          field="skills_field")
@@ -288,7 +287,7 @@ def detect_format(path: str | Path) -> str:
     if ext == "json":
         return "json"
     raise InputError("unknown format: cannot tell it from the file name or content; pass --format "
-                     f"({'|'.join(FORMATS)})", path=str(path), field="format")
+                     f"({'|'.join(INPUT_FORMATS)})", path=str(path), field="format")
 
 
 def corpus_files(path: str | Path, format: str | None = None) -> list[tuple[Path, str]]:
@@ -299,8 +298,8 @@ def corpus_files(path: str | Path, format: str | None = None) -> list[tuple[Path
     in sorted path order.
     """
     path = Path(path)
-    if format is not None and format not in FORMATS:
-        raise InputError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}", field="format")
+    if format is not None and format not in INPUT_FORMATS:
+        raise InputError(f"unknown format {format!r}; choose one of {', '.join(INPUT_FORMATS)}", field="format")
     if not path.exists():
         raise InputError("file not found", path=str(path))
     if path.is_file():
@@ -315,7 +314,7 @@ def corpus_files(path: str | Path, format: str | None = None) -> list[tuple[Path
             continue
         found.append((p, format or detect_format(p)))
     if not found:
-        want = format or "/".join(FORMATS)
+        want = format or "/".join(INPUT_FORMATS)
         raise InputError(f"no corpus files ({want}) in this folder", path=str(path))
     return found
 
@@ -855,7 +854,7 @@ def iter_records(path: str | Path, *, format: str | None = None, skills_field: s
                  require_skills: bool = True) -> Iterator[Record]:
     """Stream the records of a corpus file or folder of shards, validating each (see the module docs).
 
-    ``format`` is one of :data:`FORMATS` (``None``: detect), ``skills_field`` where the skills are,
+    ``format`` is one of :data:`INPUT_FORMATS` (``None``: detect), ``skills_field`` where the skills are,
     ``lang`` the Infinity-Instruct label language. The first bad record raises :class:`InputError` naming
     file, line and field, unless ``skip_bad`` (then it is counted in ``report``). Untagged records (no skills)
     are skipped and counted in ``report.n_untagged``; with ``require_skills=False`` they are yielded with
@@ -950,7 +949,6 @@ def iter_skill_lists(path: str | Path, *, format: str | None = None, skills_fiel
 
 
 #: Counting engines of :func:`load_cooccurrence`.
-ENGINES = ("memory", "duckdb")
 
 
 def load_cooccurrence(path: str | Path, *, engine: str = "memory", progress: Progress | None = None,

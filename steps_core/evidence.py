@@ -41,12 +41,11 @@ import scipy.sparse as sp
 
 from .errors import InputError
 from .graph import SkillGraph
+from .names import MIN_PAIR_COUNT
 
 #: A pair is attested only if chance alone would show it this often with a probability below this
 #: (one-sided Poisson test on c_ij with mean n_i n_j / N).
 CHANCE = 0.01
-#: Default of ``min_pair_count``: a pair seen together on this many records (beyond chance) is attested.
-MIN_PAIR_COUNT = 2
 
 
 @dataclass(frozen=True, eq=False)

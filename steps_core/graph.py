@@ -26,20 +26,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError
+from .names import WEIGHTINGS
 
 Progress = Callable[[int, "int | None"], None]
 
 #: The most skills one record may carry (its pairs grow as the square); the corpus readers say the same.
 MAX_SKILLS_PER_RECORD = 1000
 
-#: Edge weightings, each a function of the counts (method.md §1).
-WEIGHTINGS = {
-    "lift": "w_ij = (c_ij + 2) / ((n_i + 1) (n_j + 1)); favours pairs that co-occur more than their "
-            "frequencies predict (the reference weighting, default)",
-    "count": "w_ij = c_ij; raw number of records tagged with both skills",
-    "npmi": "w_ij = max(0, log(p_ij / (p_i p_j)) / -log p_ij) with p = counts / records; normalised "
-            "pointwise mutual information, clipped at 0",
-}
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,10 +14,10 @@ from typing import Callable
 
 from .corpus import iter_records, load_cooccurrence, read_catalog, read_topics
 from .errors import StepsError
-from .graph import build_graph, write_graph_csv
-from .optimize import build_tree
+from .graph import write_graph_csv
 from .select import select_combinations, write_combos
-from .tree import write_tree_json
+from .taxonomy import BuildSettings, build_taxonomy, weighted_graph
+from .tree import EncodingTree, write_tree_json
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -45,12 +45,21 @@ def demo_files() -> DemoFiles:
 DEMO_OUTPUTS = ("graph.csv", "graph.nodes.csv", "tree.json", "combos.jsonl", "samples.jsonl")
 
 
+@dataclass(frozen=True)
+class DemoResult:
+    """What :func:`run_demo` made: the files written (by name), the tree, the combinations and the samples."""
+
+    written: dict[str, Path]
+    tree: EncodingTree
+    combos: list
+    n_samples: int
+
+
 def run_demo(out_dir: str | Path = "steps-demo", *, height: int = 3, k: int = 3, n_combos: int = 20,
-             n_samples: int = 5, force: bool = False, progress: Progress | None = None) -> dict[str, Path]:
+             n_samples: int = 5, force: bool = False, progress: Progress | None = None) -> DemoResult:
     """Build the demo's graph, tree, combinations and a few template-backend samples into ``out_dir``.
 
-    Returns the files written, by name. Refuses to replace existing files unless ``force``.
-    ``progress(step, total)`` counts the five steps.
+    Refuses to replace existing files unless ``force``. ``progress(step, total)`` counts the five steps.
     """
     from .errors import InputError
     from .synth import SampleWriter, TemplateBackend, plan_jobs, synthesize
@@ -70,14 +79,15 @@ def run_demo(out_dir: str | Path = "steps-demo", *, height: int = 3, k: int = 3,
         if progress is not None:
             progress(i, 5)
 
-    graph = build_graph(load_cooccurrence(files.corpus))
+    settings = BuildSettings(height=height)
+    graph = weighted_graph(load_cooccurrence(files.corpus), settings)
     edges, nodes = write_graph_csv(graph, out / "graph.csv")
     written.update(graph=edges, nodes=nodes)
     step(1)
-    tree = build_tree(graph, k=height)
+    tree = build_taxonomy(graph, settings)
     written["tree"] = write_tree_json(tree, out / "tree.json")
     step(2)
-    combos = select_combinations(tree, k=k, beam=20, top=n_combos)
+    combos = select_combinations(tree, k=k, top=n_combos)
     written["combos"] = write_combos(out / "combos.jsonl", combos)
     step(3)
     catalog = read_catalog(files.catalog)
@@ -88,9 +98,11 @@ def run_demo(out_dir: str | Path = "steps-demo", *, height: int = 3, k: int = 3,
     samples_path = out / "samples.jsonl"
     if samples_path.exists():
         samples_path.unlink()
+    made = 0
     with SampleWriter(samples_path) as writer:
         for sample in synthesize(jobs, TemplateBackend(), workers=1):
             writer.write(sample)
+            made += 1
     written["samples"] = samples_path
     step(5)
-    return written
+    return DemoResult(written, tree, combos, made)

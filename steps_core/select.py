@@ -43,16 +43,12 @@ import scipy.sparse as sp
 
 from .errors import InputError
 from .beam import Found, Resolved, beam_search, resolve
-from .evidence import MIN_PAIR_COUNT, mean_cosine, pair_evidence
-from .shortlist import DIVERSITY, auto_max_per_skill, shortlist
+from .evidence import mean_cosine, pair_evidence
+from .names import CONNECT, DIVERSITY, MAX_K, MIN_K, MIN_PAIR_COUNT, SCOPES
+from .shortlist import auto_max_per_skill, shortlist
 from .tree import EncodingTree
 
 Progress = Callable[[int, "int | None"], None]
-SCOPES = ("local", "global")
-#: How a combination must hang together: through attested pairs, or not at all (the plain search).
-CONNECT = {"attested": "every skill is linked to the others through pairs the corpus attests (or semantic links)",
-           "none": "no coherence requirement (the plain search, for comparison)"}
-MIN_K, MAX_K = 2, 8
 
 
 @dataclass(frozen=True)

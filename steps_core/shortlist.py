@@ -29,9 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError
+from .names import DIVERSITY
 
-#: Default diversity: a skill's second use is worth half, a community's three quarters.
-DIVERSITY = 0.5
 #: ``max_per_skill="auto"``: a skill may fill at most this share of the list (at least 2 combinations).
 AUTO_SKILL_SHARE = 0.1
 

@@ -11,7 +11,7 @@ PLAIN = ("--connect", "none", "--allow-seen", "--diversity", "0", "--max-per-ski
 
 def make_tree(tmp_path):
     corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(500, seed=1))
-    run("tree", corpus, "--k", "3", "-o", tmp_path / "tree.json")
+    run("tree", corpus, "--height", "3", "-o", tmp_path / "tree.json")
     return tmp_path / "tree.json"
 
 
@@ -59,9 +59,9 @@ def test_select_missing_tree(tmp_path):
 
 def test_select_with_a_coherence_floor_and_semantic_graph(tmp_path):
     corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(500, seed=1))
-    run("tree", corpus, "--k", "2", "--semantic", "0.3", "-o", tmp_path / "tree.json")
+    run("tree", corpus, "--height", "2", "--semantic", "0.3", "-o", tmp_path / "tree.json")
     semantic = read_tree_json(tmp_path / "tree.json")
-    run("tree", corpus, "--k", "2", "-o", tmp_path / "plain.json")
+    run("tree", corpus, "--height", "2", "-o", tmp_path / "plain.json")
     assert semantic.graph.n_edges > read_tree_json(tmp_path / "plain.json").graph.n_edges
     run("select", tmp_path / "tree.json", "--k", "3", "--top", "5", "--min-coherence", "0.2", *PLAIN,
         "-o", tmp_path / "c.jsonl")
@@ -72,7 +72,7 @@ def test_select_with_a_coherence_floor_and_semantic_graph(tmp_path):
 def test_default_list_is_attested_novel_and_explained(tmp_path):
     # a ring of skills where only neighbours are tagged together: every path of 3 is attested and new
     corpus = write_corpus(tmp_path / "ring.jsonl", chain_records(30, 1500, seed=3))
-    run("tree", corpus, "--k", "2", "-o", tmp_path / "tree.json")
+    run("tree", corpus, "--height", "2", "-o", tmp_path / "tree.json")
     out = run("select", tmp_path / "tree.json", "--k", "3", "--top", "8", "--corpus", corpus,
               "-o", tmp_path / "c.jsonl").output
     combos = read_combos(tmp_path / "c.jsonl")

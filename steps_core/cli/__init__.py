@@ -19,7 +19,27 @@ def echo_error(message: str) -> None:
     click.echo("error: " + message.encode("utf-8", "backslashreplace").decode("utf-8"), err=True)
 
 
+#: The commands in the order of the pipeline (``steps --help`` lists them so).
+ORDER = ("demo", "app", "tag", "normalize", "graph", "tree", "select", "compare", "synth", "grade", "eval", "export")
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        return [n for n in ORDER if n in names] + [n for n in names if n not in ORDER]
+
+    def format_commands(self, ctx, formatter):
+        """Each command with the whole first paragraph of its help (click cuts it at ~45 characters)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                first = (cmd.help or "").strip().split("\n\n")[0]
+                rows.append((name, " ".join(first.split())))
+        if rows:
+            with formatter.section("Commands (in pipeline order)"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import click
 
-from ..corpus import ENGINES, FORMATS, LANGS, ReadReport
+from ..names import ENGINES, INPUT_FORMATS, LANGS, describe
 
 _OPTION_NAMES = ("format", "skills_field", "lang", "skip_bad")
 
@@ -31,10 +31,8 @@ def corpus_options(f=None, *, engine: bool = True):
         if engine:
             func = click.option(
                 "--engine", type=click.Choice(list(ENGINES)), default="memory", show_default=True,
-                help="How to count skill co-occurrences. memory: stream the records through Python (fast, "
-                     "needs memory for the pair counts only); duckdb: let DuckDB read the files and count, "
-                     "spilling to disk, for corpora whose pair counts do not fit in memory. Both give the "
-                     "same result.")(func)
+                help="How to count skill co-occurrences. " + describe(ENGINES) + ". Both give the same "
+                     "result.")(func)
         func = click.option(
             "--skip-bad", is_flag=True, default=False,
             help="Skip bad records (invalid JSON, wrong types, undecodable text) and report how many were "
@@ -51,7 +49,7 @@ def corpus_options(f=None, *, engine: bool = True):
                  "or a string: Stack Exchange tags '<a><b>', or names separated by ';' (or ',' when there is no "
                  "';'). Use dots for nested fields, e.g. label.ability_en.")(func)
         func = click.option(
-            "--format", "format", type=click.Choice(list(FORMATS)), default=None,
+            "--format", "format", type=click.Choice(list(INPUT_FORMATS)), default=None,
             help="Corpus format. Default: detected from the file extension (.jsonl/.ndjson, .json, .csv, "
                  ".tsv/.tab, .parquet/.pq; each also gzipped, e.g. .jsonl.gz) or, failing that, from the "
                  "content. A folder is read as shards of these formats.")(func)
@@ -64,6 +62,8 @@ def read_options(kwargs: dict) -> dict:
     """Pop the corpus options out of a command's ``kwargs``; returns keyword arguments for
     ``load_cooccurrence`` (with ``engine`` when the command has ``--engine``) or ``iter_records``, plus a
     fresh ``report``."""
+    from ..corpus import ReadReport
+
     opts = {name: kwargs.pop(name) for name in _OPTION_NAMES if name in kwargs}
     if "engine" in kwargs:
         opts["engine"] = kwargs.pop("engine")
@@ -71,7 +71,7 @@ def read_options(kwargs: dict) -> dict:
     return opts
 
 
-def echo_report(report: ReadReport, *, always: bool = False) -> None:
+def echo_report(report, *, always: bool = False) -> None:
     """Print the reading summary to stderr when records were skipped (bad or untagged) or notes were made (or
     ``always``)."""
     if always or report.n_skipped or report.n_untagged or report.notes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import click
 from tqdm import tqdm
@@ -30,6 +30,22 @@ def progress_bar(desc: str, unit: str = "it", total: int | None = None) -> Itera
         yield update
     finally:
         bar.close()
+
+
+@contextlib.contextmanager
+def stage_bars(units: dict[str, str] | None = None) -> Iterator:
+    """A ``progress(stage, done, total)`` callback drawing one tqdm bar per stage (see :func:`progress_bar`);
+    ``units`` names each stage's unit (``{"counting": " records"}``)."""
+    units = {"counting": " records", "embedding": " skills", "building": " levels", **(units or {})}
+    with contextlib.ExitStack() as stack:
+        bars: dict[str, Callable] = {}
+
+        def update(stage: str, done: int, total: int | None = None) -> None:
+            if stage not in bars:
+                bars[stage] = stack.enter_context(progress_bar(stage, unit=units.get(stage, "it")))
+            bars[stage](done, total)
+
+        yield update
 
 
 def finite_float(min: float | None = None, max: float | None = None) -> click.FloatRange:

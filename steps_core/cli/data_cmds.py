@@ -8,9 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..corpus import is_gzip, iter_json_lines, iter_records, read_catalog
 from ..errors import InputError
-from ..io import atomic_output, same_file
 from . import cli
 from ._corpus_options import corpus_options, echo_report, read_options
 from ._util import echo_kv, ensure_parent, progress_bar
@@ -27,6 +25,9 @@ def _write_jsonl(rows, out: str) -> int:
     half-written file where a good one was; gzip-compressed when the name ends in ``.gz``, as the readers
     expect."""
     n = 0
+    from ..corpus import is_gzip, iter_json_lines
+    from ..io import atomic_output
+
     with atomic_output(ensure_parent(out), "wb") as raw, \
             gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if is_gzip(out) else nullcontext(raw) as fh:
         for line in iter_json_lines(rows):
@@ -36,6 +37,8 @@ def _write_jsonl(rows, out: str) -> int:
 
 
 def _check_output(corpus: str, out: str) -> None:
+    from ..io import same_file
+
     if same_file(out, corpus):
         raise InputError("the output must not overwrite the input corpus", path=out, field="output")
 
@@ -105,6 +108,8 @@ def tag_cmd(corpus, catalog_path, output, top_m, threshold, retag, batch_size, c
     _check_output(corpus, output)
     opts = read_options(kwargs)
     report = opts["report"]
+    from ..corpus import read_catalog
+
     catalog = read_catalog(catalog_path)
     cache = None if no_cache else (cache_dir or _default_cache_dir())
     if llm:
@@ -119,6 +124,8 @@ def tag_cmd(corpus, catalog_path, output, top_m, threshold, retag, batch_size, c
     else:
         tagger = EmbeddingTagger(catalog, top_m=top_m, threshold=threshold, batch_size=batch_size, cache_dir=cache)
     summary = TagSummary()
+    from ..corpus import iter_records
+
     records = iter_records(corpus, require_skills=False, **opts)
     with progress_bar("tagging", unit=" records") as bar:
         n = _write_jsonl(tag_records(records, tagger, catalog=catalog, retag=retag, skip_bad=opts["skip_bad"],
@@ -166,7 +173,7 @@ def normalize_cmd(corpus, output, apply_path, threshold, no_embed, batch_size, c
       steps normalize infinity.parquet -o tags.csv
       steps normalize infinity.parquet --apply tags.csv -o infinity.normalized.jsonl
     """
-    from ..corpus import iter_skill_lists
+    from ..corpus import iter_records, iter_skill_lists
     from ..tagging import (build_tag_mapping, count_tags, normalize_records, normalize_tag, read_tag_mapping,
                            write_tag_mapping)
 

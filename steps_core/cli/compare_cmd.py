@@ -1,20 +1,17 @@
-"""``steps compare``: how novel, coherent and diverse each way of choosing combinations is."""
+"""``steps compare``: how new, attested, coherent and varied each way of choosing combinations is."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
-from ..compare import SAMPLERS, compare_samplers, format_compare_table, write_compare_csv
-from ..corpus import iter_skill_lists, read_catalog
 from ..errors import InputError
-from ..novelty import SupportIndex
-from ..optimize import build_tree
-from ..select import MAX_K, MIN_K
+from ..names import MAX_HEIGHT, MAX_K, MIN_HEIGHT, MIN_K, SAMPLERS, describe
 from . import cli
+from ._build_options import build_settings, count_and_weigh, graph_options
 from ._corpus_options import corpus_options, echo_report, read_options
-from ..io import check_output
-from ._util import echo_kv, progress_bar
-from .core_cmds import graph_from_corpus, graph_options, with_semantic
+from ._util import echo_kv, progress_bar, stage_bars
 
 
 def _int_list(text: str) -> list[int]:
@@ -33,13 +30,12 @@ def _int_list(text: str) -> list[int]:
 @click.option("--n", "n", type=click.IntRange(min=1), default=500, show_default=True,
               help="Combinations drawn by every sampler for every k.")
 @click.option("--sampler", "samplers", multiple=True, type=click.Choice(list(SAMPLERS)),
-              help="Samplers to compare (repeatable; default: all). " +
-                   "; ".join(f"{k}: {v}" for k, v in SAMPLERS.items()) + ".")
-@click.option("--height", type=click.IntRange(2, 8), default=3, show_default=True,
+              help="Samplers to compare (repeatable; default: all). " + describe(SAMPLERS) + ".")
+@click.option("--height", type=click.IntRange(MIN_HEIGHT, MAX_HEIGHT), default=3, show_default=True,
               help="Height of the encoding tree built from the corpus.")
 @click.option("--beam", type=click.IntRange(min=1), default=20, show_default=True,
               help="Beam width of the STEPS samplers.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random samplers.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random samplers.")
 @click.option("--catalog", type=click.Path(exists=True, dir_okay=False),
               help="Skill catalogue CSV: coherence then embeds 'name: definition' instead of the bare name.")
 @click.option("--no-coherence", is_flag=True, help="Skip the embedding model (no coherence column).")
@@ -47,33 +43,39 @@ def _int_list(text: str) -> list[int]:
 @corpus_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="compare.csv", show_default=True,
               help="CSV table to write (one row per k and sampler).")
-def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coherence, weighting, semantic, min_count,
-                keep_versions, min_cooccur, output, **kwargs):
+def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coherence, output, **kwargs):
     """Compare STEPS with random samplers of skill combinations on CORPUS.
 
     For every k and sampler: mean conditional-entropy gain, novelty rate (combinations no record is tagged
     with), share connected through attested pairs, mean coherence (MiniLM cosine of the skills), the largest
     share of combinations holding one skill, distinct skills over slots, communities covered, Gini of skill use.
     """
+    from ..compare import compare_samplers, format_compare_table, write_compare_csv
+    from ..corpus import iter_skill_lists, read_catalog
+    from ..io import check_output
+    from ..novelty import SupportIndex
+    from ..taxonomy import build_taxonomy
+
     ks_list = _int_list(ks)
+    settings = build_settings(kwargs, height=height)
     inputs = [corpus, *([catalog] if catalog else [])]
     check_output(output, inputs)
     options = read_options(kwargs)
-    graph = with_semantic(graph_from_corpus(corpus, weighting, min_count, min_cooccur, options, keep_versions),
-                          semantic)
+    skills = read_catalog(catalog) if catalog else ()
+    graph = count_and_weigh(corpus, settings, options, skills)
     read = {k: v for k, v in options.items() if k != "engine"}
     read["report"] = type(options["report"])()
     with progress_bar("indexing", unit=" records") as bar:
         index = SupportIndex.from_skill_lists(iter_skill_lists(corpus, progress=bar, **read))
     echo_report(read["report"])
-    with progress_bar("building tree", unit=" levels") as bar:
-        tree = build_tree(graph, k=height, progress=bar)
+    with stage_bars() as progress:
+        tree = build_taxonomy(graph, replace(settings, semantic=0.0), progress=progress)   # blended already
     embeddings = None
     if not no_coherence:
         from ..embed import skill_embeddings
 
         with progress_bar("embedding skills", unit=" skills") as bar:
-            embeddings = skill_embeddings(tree.skills, read_catalog(catalog) if catalog else (), progress=bar)
+            embeddings = skill_embeddings(tree.skills, skills, progress=bar)
     with progress_bar("sampling", unit=" runs") as bar:
         rows = compare_samplers(tree, index, ks=ks_list, n=n, samplers=samplers or tuple(SAMPLERS), seed=seed,
                                 beam=beam, embeddings=embeddings, progress=bar)
@@ -82,25 +84,3 @@ def compare_cmd(corpus, ks, n, samplers, height, beam, seed, catalog, no_coheren
     click.echo(format_compare_table(rows))
     path = write_compare_csv(rows, output, inputs=inputs)
     echo_kv([("skills", tree.n_skills), ("records", index.n_records), ("table", path)])
-
-
-@cli.command("demo")
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), default="steps-demo",
-              show_default=True, help="Folder to write the demo's files into.")
-@click.option("--height", type=click.IntRange(2, 8), default=3, show_default=True, help="Height of the encoding tree.")
-@click.option("--k", "k", type=click.IntRange(2, 8), default=3, show_default=True, help="Skills per combination.")
-@click.option("--samples", "n_samples", type=click.IntRange(min=0), default=5, show_default=True,
-              help="Template-backend samples to render (offline; no model, no key).")
-@click.option("--force", is_flag=True, help="Replace the demo files already in the folder.")
-def demo_cmd(out_dir, height, k, n_samples, force):
-    """Run the whole pipeline on the embedded demo data: graph, tree, combinations and a few samples.
-
-    Needs no download and no API key; the samples come from the offline template backend and say so.
-    """
-    from ..pipeline import demo_files, run_demo
-
-    files = demo_files()
-    with progress_bar("demo", unit=" steps") as bar:
-        written = run_demo(out_dir, height=height, k=k, n_samples=n_samples, force=force, progress=bar)
-    echo_kv([("corpus", files.corpus), ("catalogue", files.catalog)] +
-            [(name, path) for name, path in written.items()])
