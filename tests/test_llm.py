@@ -16,7 +16,7 @@ import pytest
 
 from fake_openai import FakeOpenAI, default_responder, usage_for
 from steps_core.errors import InputError
-from steps_core.llm import (ChatRequest, LLMClient, Price, ResponseCache, RetryPolicy, Usage, _retry_after_seconds,
+from steps_core.llm import (ChatRequest, LLMClient, Price, ResponseCache, RetryPolicy, Usage, retry_after_seconds,
                             base_url_host, endpoint_id, read_price_table, run_concurrently)
 
 KEY = "sk-test-7f3a9c1e5b2d4e6f8a0b"
@@ -71,12 +71,12 @@ def test_retry_after_is_honoured_and_backoff_grows():
 
 
 def test_retry_after_header_forms():
-    assert _retry_after_seconds({"retry-after-ms": "1500"}) == 1.5
-    assert _retry_after_seconds({"retry-after": "3"}) == 3.0
-    later = _retry_after_seconds({"retry-after": formatdate(time.time() + 30, usegmt=True)})
+    assert retry_after_seconds({"retry-after-ms": "1500"}) == 1.5
+    assert retry_after_seconds({"retry-after": "3"}) == 3.0
+    later = retry_after_seconds({"retry-after": formatdate(time.time() + 30, usegmt=True)})
     assert 25.0 <= later <= 30.5
-    assert _retry_after_seconds({"retry-after": "soon"}) is None
-    assert _retry_after_seconds({}) is None
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({}) is None
 
 
 def test_gives_up_after_max_attempts_and_records_the_failure(fake_openai):
