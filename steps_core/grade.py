@@ -1,4 +1,5 @@
-"""Grading with the Skill-Mix rubric, its metrics, and the Skill-Mix evaluation of a model (method.md §5).
+"""Grading with the Skill-Mix rubric and its metrics (method.md §5); the evaluation of a model built on them is
+:mod:`steps_core.evaluation`.
 
 The rubric has ``k + 3`` binary points: one per skill ("the text illustrates <skill>"), on topic, makes sense,
 and at most ``max(1, k-1)`` sentences. An LLM judge scores the first ``k + 2`` points; code decides the rest:
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import math
-import random
 import re
 import time
 from collections import defaultdict
@@ -32,9 +32,10 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .corpus import Skill
 from .errors import InputError
+from .sample_types import Grade, Sample
 from .llm import ChatRequest, LLMClient, Price, Progress, Usage, raise_fatal, run_concurrently
-from .synth import (Backend, ParseError, PromptTemplate, build_job, fence_text, fingerprint, iter_json_values,
-                    job_fingerprint, load_template, max_sentences, run_job, skill_list_text)
+from .synth import (ParseError, PromptTemplate, fence_text, fingerprint, iter_json_values,
+                    load_template, max_sentences, skill_list_text)
 
 log = logging.getLogger(__name__)
 
@@ -379,7 +380,7 @@ class Judge:
                             "sentence_limit": sentence_limit_applies, "verbatim_text": verbatim_text})
 
     def grade_text(self, text: str, skills: Sequence[str], *, topic: str | None = None,
-                   sentence_limit_applies: bool = True, verbatim_text: str | None = None) -> dict:
+                   sentence_limit_applies: bool = True, verbatim_text: str | None = None) -> Grade:
         """Grade one text; returns the grade record (see :func:`grade_sample`). Never raises for the judge's
         faults: a text none of whose rounds could be parsed gets ``status: "failed"``, and an answer that
         could not be parsed is dropped from the response cache (a rerun asks again)."""
@@ -414,7 +415,7 @@ class Judge:
         n_sent = count_sentences(text)
         limit = max_sentences(k)
         named = named_verbatim(verbatim_text if verbatim_text is not None else text, skills)
-        record: dict[str, Any] = {
+        record: Grade = {
             "status": "failed", "error": None, "points": None, "score": None, "max_score": k + 3,
             "full_marks": None, "all_skills": None, "skill_fraction": None, "n_sentences": n_sent,
             "max_sentences": limit if sentence_limit_applies else None, "named_verbatim": list(named),
@@ -466,7 +467,7 @@ def grade_fingerprint(sample: Mapping, judge: Judge) -> str | None:
                              sentence_limit_applies=limit_applies, verbatim_text=verbatim_text)
 
 
-def grade_sample(sample: Mapping, judge: Judge) -> dict:
+def grade_sample(sample: Mapping, judge: Judge) -> Sample:
     """The sample with a ``grade`` record added (None for a sample whose synthesis failed).
 
     The grade record: ``status`` (ok/failed), ``points`` ({"skills": {name: 0/1}, "on_topic", "makes_sense",
@@ -487,7 +488,7 @@ def grade_sample(sample: Mapping, judge: Judge) -> dict:
 
 
 def grade_samples(samples: Sequence[Mapping], judge: Judge, *, workers: int = 4,
-                  progress: Progress | None = None) -> Iterator[dict]:
+                  progress: Progress | None = None) -> Iterator[Sample]:
     """Grade samples on ``workers`` threads, yielding each graded sample as it completes."""
     yield from run_concurrently(lambda s: grade_sample(s, judge), samples, workers=workers, progress=progress)
 
@@ -502,149 +503,9 @@ def graded_points(samples: Iterable[Mapping]) -> list[Points]:
     return out
 
 
-# ----------------------------------------------------------------------------------------------------------
-# The Skill-Mix evaluation
-# ----------------------------------------------------------------------------------------------------------
-
-def _heldout_count(n: int, fraction: float) -> int:
-    return int(math.floor(fraction * n + 0.5))
-
-
-def split_catalog(skills: Sequence[Skill], heldout_fraction: float, *, seed: int = 0) -> tuple[tuple[Skill, ...],
-                                                                                             tuple[Skill, ...]]:
-    """Split catalogue skills into (train, held-out) within each category: of a category's ``n`` skills,
-    ``floor(fraction * n + 0.5)`` chosen at random (seeded per category) are held out."""
-    if not 0.0 <= heldout_fraction <= 1.0:
-        raise InputError("heldout fraction must be in [0, 1]", field="heldout_fraction")
-    by_cat: dict[str, list[Skill]] = defaultdict(list)
-    for s in skills:
-        by_cat[s.category].append(s)
-    held: set[str] = set()
-    for cat in sorted(by_cat):
-        members = sorted(by_cat[cat], key=lambda s: s.name)
-        random.Random(f"split|{seed}|{cat}").shuffle(members)
-        held.update(s.name for s in members[:_heldout_count(len(members), heldout_fraction)])
-    return tuple(s for s in skills if s.name not in held), tuple(s for s in skills if s.name in held)
-
-
-def split_topics(topics: Sequence[str], heldout_fraction: float, *, seed: int = 0) -> tuple[tuple[str, ...],
-                                                                                          tuple[str, ...]]:
-    """Split topics into (train, held-out): ``floor(fraction * n + 0.5)`` chosen at random are held out."""
-    if not 0.0 <= heldout_fraction <= 1.0:
-        raise InputError("heldout fraction must be in [0, 1]", field="heldout_fraction")
-    order = sorted(topics)
-    random.Random(f"split-topics|{seed}").shuffle(order)
-    held = set(order[:_heldout_count(len(order), heldout_fraction)])
-    return tuple(t for t in topics if t not in held), tuple(t for t in topics if t in held)
-
-
-@dataclass(frozen=True, slots=True)
-class EvalDraw:
-    """One evaluation item: k skills and a topic, drawn at random."""
-
-    id: str
-    k: int
-    skills: tuple[Skill, ...]
-    topic: str
-    index: int
-
-
-def draw_eval(skills: Sequence[Skill], topics: Sequence[str], ks: Sequence[int], draws: int, *,
-              seed: int = 0, prefix: str = "eval") -> list[EvalDraw]:
-    """``draws`` random (k distinct skills, topic) items per k, with ids ``<prefix>-k<k>-<i>``; item i of
-    size k uses the random generator seeded with ``"eval|seed|k|i"``, so adding k values or draws never
-    changes the others. Skills are drawn from the pool sorted by name, so the input order does not matter."""
-    if draws < 1:
-        raise InputError("draws must be >= 1", field="draws")
-    if not topics:
-        raise InputError("no topics to draw from", field="topics")
-    pool = sorted(skills, key=lambda s: s.name)
-    out = []
-    for k in ks:
-        if k < 1 or k > len(pool):
-            raise InputError(f"cannot draw {k} distinct skills from {len(pool)}", field="k")
-        for i in range(draws):
-            rng = random.Random(f"eval|{seed}|{k}|{i}")
-            chosen = tuple(rng.sample(pool, k))
-            topic = topics[rng.randrange(len(topics))]
-            out.append(EvalDraw(id=f"{prefix}-k{k}-{i}", k=k, skills=chosen, topic=topic, index=i))
-    return out
-
-
-def _zero_grade(names: Sequence[str], reason: str) -> dict:
-    points = Points(tuple([0] * len(names)), 0, 0, 0)
-    return {"status": "ok", "error": reason, "points": points.to_dict(names), "score": 0,
-            "max_score": len(names) + 3, "full_marks": False, "all_skills": False, "skill_fraction": 0.0}
-
-
-def _draw_job(draw: EvalDraw, template: PromptTemplate, seed: int, generation: int):
-    return build_job(draw.skills, style="skillmix", template=template, topic=draw.topic, seed=seed, index=generation,
-                     id=f"{draw.id}-g{generation}",
-                     combination={"skills": [s.name for s in draw.skills], "k": draw.k, "draw": draw.id})
-
-
-def eval_fingerprint(draw: EvalDraw, student: Backend, judge: Judge, *, generations: int = 1,
-                     template: PromptTemplate | None = None, seed: int = 0) -> str:
-    """What an evaluation record depends on: the student's settings and prompts
-    (:func:`~steps_core.synth.job_fingerprint` of every generation), the judge's settings and endpoint and
-    the catalogue entries it shows. Stored as the record's ``fingerprint``."""
-    template = template or load_template("skillmix")
-    judged = [judge.catalog.get(s.name, Skill(s.name)) for s in draw.skills]
-    return fingerprint({"student": [job_fingerprint(_draw_job(draw, template, seed, g), student)
-                                    for g in range(generations)],
-                        "judge": {**judge.settings(), "endpoint": getattr(judge.client, "endpoint", None)},
-                        "judge_skills": [[s.name, s.definition, s.example] for s in judged]})
-
-
-def evaluate_draw(draw: EvalDraw, student: Backend, judge: Judge, *, generations: int = 1,
-                  template: PromptTemplate | None = None, seed: int = 0) -> dict:
-    """Generate ``generations`` Skill-Mix texts for a draw with the student, grade each, keep the best.
-
-    A generation the student failed to produce scores 0 on every point; one the judge could not grade is
-    left out. The record: ``id, k, skills, topic, status, best`` (index of the best generation),
-    ``grade`` (its grade record), ``generations`` (every sample with its grade: prompts, raw answers) and
-    ``fingerprint`` (:func:`eval_fingerprint`).
-    """
-    template = template or load_template("skillmix")
-    gens = []
-    for g in range(generations):
-        sample = run_job(_draw_job(draw, template, seed, g), student)
-        if sample["status"] == "ok":
-            graded = grade_sample(sample, judge)
-        else:
-            graded = dict(sample, grade=_zero_grade(sample["skills"], f"the student produced no text: {sample['error']}"))
-        gens.append(graded)
-    scored = [(g["grade"]["score"], -i) for i, g in enumerate(gens) if g["grade"] and g["grade"]["status"] == "ok"]
-    best = -max(scored)[1] if scored else None
-    return {"id": draw.id, "k": draw.k, "skills": [s.name for s in draw.skills], "topic": draw.topic,
-            "status": "ok" if best is not None else "failed", "best": best,
-            "grade": gens[best]["grade"] if best is not None else None, "generations": gens,
-            "fingerprint": eval_fingerprint(draw, student, judge, generations=generations, template=template,
-                                            seed=seed)}
-
-
-def run_eval(draws: Sequence[EvalDraw], student: Backend, judge: Judge, *, generations: int = 1,
-             template: PromptTemplate | None = None, seed: int = 0, workers: int = 4,
-             progress: Progress | None = None) -> Iterator[dict]:
-    """Evaluate every draw on ``workers`` threads, yielding each draw's record as it completes."""
-    if generations < 1:
-        raise InputError("generations must be >= 1", field="generations")
-    template = template or load_template("skillmix")
-    yield from run_concurrently(lambda d: evaluate_draw(d, student, judge, generations=generations,
-                                                        template=template, seed=seed),
-                                draws, workers=workers, progress=progress)
-
-
-def eval_points(records: Iterable[Mapping]) -> list[Points]:
-    """The :class:`Points` of the best generation of every evaluated draw."""
-    return [points_from_dict(r["grade"]["points"]) for r in records
-            if r.get("status") == "ok" and r.get("grade") and r["grade"].get("points")]
-
-
 __all__ = [
     "split_sentences", "count_sentences", "check_name", "named_verbatim", "Points", "points_from_dict",
     "Metrics", "skill_mix_metrics", "metrics_report", "format_metrics_table", "parse_rubric", "majority_vote",
     "rubric_points_text", "fence_text", "Judge", "graded_text", "grade_fingerprint", "grade_sample",
-    "grade_samples", "graded_points", "eval_fingerprint",
-    "split_catalog", "split_topics", "EvalDraw", "draw_eval", "evaluate_draw", "run_eval", "eval_points",
+    "grade_samples", "graded_points",
 ]

@@ -13,9 +13,10 @@ from fake_openai import FakeOpenAI, default_responder
 from steps_core.corpus import Skill
 from steps_core.errors import InputError
 from steps_core.llm import EndpointError, LLMClient, RetryPolicy
-from steps_core.grade import (Judge, Points, check_name, count_sentences, draw_eval, eval_points, grade_sample,
-                              grade_samples, graded_points, majority_vote, metrics_report, named_verbatim,
-                              parse_rubric, run_eval, skill_mix_metrics, split_sentences, split_catalog, split_topics)
+from steps_core.evaluation import draw_eval, eval_points, run_eval, split_catalog, split_topics
+from steps_core.grade import (Judge, Points, check_name, count_sentences, grade_sample, grade_samples, graded_points,
+                              majority_vote, metrics_report, named_verbatim, parse_rubric, skill_mix_metrics,
+                              split_sentences)
 from steps_core.synth import OpenAIBackend, ParseError
 
 

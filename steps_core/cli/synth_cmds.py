@@ -503,8 +503,8 @@ def eval_cmd(catalog, topics, k_values, draws, student_model, base_url, api_key_
              report_path, output, overwrite):
     """Skill-Mix evaluation of an OpenAI-compatible model: random (k skills, topic) draws, texts by the
     student, grading by the judge, metrics per k with standard errors."""
-    from ..grade import (Judge, draw_eval, eval_fingerprint, eval_points, format_metrics_table, metrics_report,
-                         run_eval, split_catalog, split_topics)
+    from ..evaluation import draw_eval, eval_fingerprint, eval_points, run_eval, split_catalog, split_topics
+    from ..grade import Judge, format_metrics_table, metrics_report
     from ..synth import OpenAIBackend, load_template, read_topic_list
 
     skills = read_catalog(catalog)
