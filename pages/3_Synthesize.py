@@ -255,8 +255,7 @@ GRADE_FIELDS = ("status", "points", "score", "max_score", "full_marks", "all_ski
 
 def store_grade(sample_id: str, grade: dict) -> None:
     """Keep a grade (:func:`steps_core.grade.grade_sample`'s ``grade``) in the workspace."""
-    common.workspace().add_grade(sample_id, {k: grade.get(k) for k in GRADE_FIELDS},
-                                 judge={**grade["judge"], "usage": grade.get("usage"), "votes": grade.get("votes")})
+    common.workspace().add_grade(sample_id, grade)
 
 
 def grade(sample_ids: list[str], cfg: dict, judge_model: str, rounds: int) -> None:
@@ -277,8 +276,8 @@ def sample_card(s: dict, grades: dict) -> None:
     sid = s["id"]
     decision = {True: ":green[accepted]", False: ":red[rejected]", None: ":gray[to review]"}[s["accepted"]]
     g = grades.get(sid)
-    score = f" · grade {g['points'].get('score')}/{g['points'].get('max_score')}" \
-        if g and g["points"].get("status") == "ok" else ""
+    score = f" · grade {g['grade'].get('score')}/{g['grade'].get('max_score')}" \
+        if g and g["grade"].get("status") == "ok" else ""
     with st.container(border=True):
         st.markdown(f"**{' + '.join(common.md(x) for x in s['skills'])}** · k={s['k']} · {common.md(s['style'])} · "
                     f"{decision}{' · edited' if s['edited'] else ''}{score}")
@@ -338,7 +337,7 @@ def review(cfg: dict) -> None:
                 with common.shown_errors("Grading stopped: "):
                     grade([x["id"] for x in shown if x["status"] == "ok"], cfg, judge_model, int(rounds))
                     st.rerun()
-        points = graded_points({"grade": g["points"]} for g in grades.values())
+        points = graded_points({"grade": g["grade"]} for g in grades.values())
         if points:
             report = metrics_report(points)
             rows = [{"k": k, **m} for k, m in [*report["per_k"].items(), ("all", report["overall"])]]

@@ -176,10 +176,10 @@ def test_write_file_never_replaces_the_workspace_a_device_or_an_earlier_export(a
 
 def test_a_read_only_workspace_shows_a_banner_not_a_traceback(app_env, monkeypatch):
     """Issue 11, item 8: a workspace the app may not write is opened read-only, with a banner."""
-    import steps_core.workspace as workspace
+    from steps_core.workspace import connection
 
     make_samples(app_env, accept=3)
-    monkeypatch.setattr(workspace, "_writable", lambda path: False)
+    monkeypatch.setattr(connection, "_writable", lambda path: False)
     for page in (None, "synthesize", "export"):
         at = new_app(page)
         assert any("read-only here" in plain(w.value) for w in at.warning), page

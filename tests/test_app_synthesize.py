@@ -149,8 +149,8 @@ def test_endpoint_synthesis_and_grading_key_never_saved(app_env, server):
     assert_ok(at)
     with open_ws(app_env.ws) as ws:
         grades = ws.grades()
-    assert len(grades) == 2 and all(g["points"]["status"] == "ok" for g in grades)
-    assert all(g["points"]["score"] == g["points"]["max_score"] == 3 + 3 for g in grades)   # fake judge: all 1s
+    assert len(grades) == 2 and all(g["grade"]["status"] == "ok" for g in grades)
+    assert all(g["grade"]["score"] == g["grade"]["max_score"] == 3 + 3 for g in grades)   # fake judge: all 1s
     rows = next(d.value for d in at.dataframe if "full_marks" in d.value.columns)
     assert list(rows["k"]) == ["3", "all"] and list(rows["full_marks"]) == [1.0, 1.0]
     assert KEY not in str(server.requests)

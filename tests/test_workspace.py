@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from steps_core import workspace as wsmod
+from steps_core.workspace import schema as wsschema
 from steps_core.errors import InputError, StepsError
 from steps_core.workspace import (APPLICATION_ID, AddResult, Workspace, combo_key, content_hash,
                                   looks_secret, open_workspace, workspace_path)
@@ -36,6 +37,22 @@ def sample(sid: str, skills: list[str], *, text: str = "answer", accepted=None, 
     out = {"id": sid, "skills": skills, "k": len(skills), "style": "composite", "status": "ok",
            "messages": [{"role": "user", "content": f"q {sid}"}, {"role": "assistant", "content": text}],
            "accepted": accepted, "provenance": {"model": "m", "seed_ids": ["r1", "r2"]}}
+    out.update(more)
+    return out
+
+
+def grade(skills: dict[str, int], *, judge=None, **more) -> dict:
+    """A grade as :func:`steps_core.grade.grade_sample` makes it (points for every skill, the judge's votes and
+    settings, the prompt and raw requests)."""
+    points = {"skills": skills, "on_topic": 1, "makes_sense": 1, "sentence_limit": None}
+    score = sum(skills.values()) + 3
+    out = {"status": "ok", "error": None, "points": points, "score": score, "max_score": len(skills) + 3,
+           "full_marks": score == len(skills) + 3, "all_skills": all(skills.values()), "skill_fraction": 1.0,
+           "n_sentences": 2, "max_sentences": None, "named_verbatim": [], "votes": [[*skills.values(), 1, 1]],
+           "judge": judge if judge is not None else {"model": "j", "rounds": 1}, "fingerprint": "f" * 16,
+           "prompt": [{"role": "user", "content": "grade this"}], "requests": [{"round": 0, "raw_response": {}}],
+           "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12, "cost_usd": None},
+           "graded_at": "2026-01-01T00:00:00Z"}
     out.update(more)
     return out
 
@@ -99,8 +116,8 @@ def test_reopen_persists_every_kind_of_state(tmp_path):
                         sample("s3", ["a", "c"])])
         ws.set_decision("s1", True)
         ws.set_decision("s2", False, edited_messages=[{"role": "user", "content": "edited"}])
-        ws.add_grade("s1", {"skill:a": 1, "skill:b": 0}, judge={"model": "j"})
-        ws.add_grade("s1", {"skill:a": 1, "skill:b": 1})
+        first, second = grade({"a": 1, "b": 0}), grade({"a": 1, "b": 1}, judge={"model": "j2"})
+        assert ws.add_grade("s1", first) == 1 and ws.add_grade("s1", second) == 2
         export_id = ws.record_export(tmp_path / "out.jsonl", "jsonl", {"n": 1}, tree_version=tree_hash)
         ws.push_op({"op": "rename", "community": "1", "label": "maths"})
         ws.push_op({"op": "move", "skill": "a", "to": "2"})
@@ -124,8 +141,9 @@ def test_reopen_persists_every_kind_of_state(tmp_path):
         assert got["s2"]["original_messages"] == sample("s2", ["c", "d"])["messages"]
         assert got["s3"]["accepted"] is None and got["s3"]["provenance"] == {"model": "m",
                                                                              "seed_ids": ["r1", "r2"]}
-        assert [(g["round"], g["points"], g["judge"]) for g in ws.grades("s1")] == \
-            [(1, {"skill:a": 1, "skill:b": 0}, {"model": "j"}), (2, {"skill:a": 1, "skill:b": 1}, {})]
+        kept = [{k: v for k, v in g.items() if k not in ("prompt", "requests", "fingerprint", "graded_at")}
+                for g in (first, second)]                   # the audit trail stays in graded samples files
+        assert [(g["round"], g["grade"]) for g in ws.grades("s1")] == [(1, kept[0]), (2, kept[1])]
         exports = ws.exports()
         assert [(e["id"], e["path"], e["format"], e["manifest"], e["tree_version"]) for e in exports] == \
             [(export_id, str(tmp_path / "out.jsonl"), "jsonl", {"n": 1}, tree_hash)]
@@ -213,7 +231,7 @@ def test_migration_to_a_new_version_keeps_data(tmp_path, monkeypatch):
         conn.execute("ALTER TABLE samples ADD COLUMN note TEXT NOT NULL DEFAULT 'none'")
         conn.execute("CREATE TABLE notes(x TEXT)")
 
-    monkeypatch.setattr(wsmod, "MIGRATIONS", [*wsmod.MIGRATIONS, to_2])
+    monkeypatch.setattr(wsschema, "MIGRATIONS", [*wsschema.MIGRATIONS, to_2])
     with Workspace(path) as ws:
         assert ws.schema_version == 2
         assert ws.skill_marks()["pinned"] == ["kept"]
@@ -235,12 +253,12 @@ def test_failed_migration_leaves_file_as_it_was(tmp_path, monkeypatch):
         conn.execute("CREATE TABLE half_done(x)")
         conn.execute("ALTER TABLE no_such_table ADD COLUMN y")
 
-    monkeypatch.setattr(wsmod, "MIGRATIONS", [*wsmod.MIGRATIONS, broken])
+    monkeypatch.setattr(wsschema, "MIGRATIONS", [*wsschema.MIGRATIONS, broken])
     with pytest.raises(StepsError, match="from schema version 1 to 2"):
         Workspace(path)
     assert raw(path, "PRAGMA user_version") == [(1,)]
     assert raw(path, "SELECT name FROM sqlite_master WHERE name = 'half_done'") == []
-    monkeypatch.setattr(wsmod, "MIGRATIONS", wsmod.MIGRATIONS[:1])
+    monkeypatch.setattr(wsschema, "MIGRATIONS", wsschema.MIGRATIONS[:1])
     with Workspace(path) as ws:
         assert ws.skill_marks()["pinned"] == ["kept"]
 
@@ -377,8 +395,13 @@ def test_set_decision_and_revert_edit(tmp_path):
             ws.set_decision("missing", True)
         with pytest.raises(InputError):
             ws.set_decision("s", 1)
-        with pytest.raises(InputError):
-            ws.add_grade("missing", {"x": 1})
+        with pytest.raises(InputError, match="no sample with id 'missing'"):
+            ws.add_grade("missing", grade({"a": 1}))
+        for bad, field in (({"points": {}}, "status"), ({"status": "ok", "judge": "j"}, "judge"), ([1], "grade")):
+            with pytest.raises(InputError) as err:
+                ws.add_grade("s", bad)
+            assert err.value.field == field
+        assert ws.grades() == []
 
 
 def test_samples_filters_and_extra_fields(tmp_path):
@@ -402,9 +425,9 @@ def test_summary_counts(tmp_path):
         ws.set_decision("a", True)
         ws.set_decision("b", True, edited_messages=[{"role": "user", "content": "e"}])
         ws.set_decision("c", False)
-        ws.add_grade("a", {"p": 1})
-        ws.add_grade("a", {"p": 0})
-        ws.add_grade("c", {"p": 1})
+        ws.add_grade("a", grade({"x": 1}))
+        ws.add_grade("a", grade({"x": 0}))
+        ws.add_grade("c", grade({"x": 1}))
         ws.pin_skill("x")
         ws.exclude_skill("y")
         ws.exclude_skill("z")
@@ -482,7 +505,7 @@ def test_hostile_strings_round_trip_exactly(tmp_path):
                          "messages": [{"role": "user", "content": name}], "provenance": {name: name},
                          "tree_version": name} for name in HOSTILE])
         ws.set_decision(HOSTILE[1], True, edited_messages=[{"role": "assistant", "content": HOSTILE[2]}])
-        ws.add_grade(HOSTILE[1], {HOSTILE[4]: 1}, judge={"raw": HOSTILE[5]})
+        ws.add_grade(HOSTILE[1], grade({HOSTILE[4]: 1}, judge={"raw": HOSTILE[5]}, error=HOSTILE[6]))
         h = ws.put_artefact(HOSTILE[0], json.dumps({"labels": HOSTILE}, ensure_ascii=False))
         ws.push_op({"op": "rename", "label": HOSTILE[2]})
         ws.record_export(HOSTILE[6], HOSTILE[7], {"note": HOSTILE[8]})
@@ -500,7 +523,9 @@ def test_hostile_strings_round_trip_exactly(tmp_path):
             assert s["original_messages"] == [{"role": "user", "content": s["id"]}]
             assert s["provenance"] == {s["id"]: s["id"]} and s["tree_version"] == s["id"]
         assert ws.sample(HOSTILE[1])["messages"] == [{"role": "assistant", "content": HOSTILE[2]}]
-        assert ws.grades(HOSTILE[1])[0]["points"] == {HOSTILE[4]: 1}
+        (stored,) = ws.grades(HOSTILE[1])
+        assert stored["grade"]["points"]["skills"] == {HOSTILE[4]: 1} and stored["grade"]["error"] == HOSTILE[6]
+        assert stored["grade"]["judge"] == {"raw": HOSTILE[5]}
         assert json.loads(ws.get_artefact(HOSTILE[0], h).content) == {"labels": HOSTILE}
         assert ws.active_ops() == [{"op": "rename", "label": HOSTILE[2]}]
         assert [(e["path"], e["format"], e["manifest"]) for e in ws.exports()] == \
