@@ -16,7 +16,8 @@ import streamlit as st
 from pages.ui import charts, common
 from pages.ui.download import export_zip, extension
 from steps_core.errors import OutputError
-from steps_core.export import DEFAULT_CURRICULUM, FORMATS, export_counts, export_samples, select_samples, taxonomy_of
+from steps_core.export import DEFAULT_CURRICULUM, export_counts, export_samples, select_samples, taxonomy_of
+from steps_core.synthesis_names import EXPORT_FORMATS
 from steps_core.workspace import READ_ONLY_NOTE
 
 frame = common.frame("Export")
@@ -24,18 +25,11 @@ frame = common.frame("Export")
 #: An extra folder the app may write exports to (besides the workspace's folder).
 EXPORT_DIR_ENV = "STEPS_EXPORT_DIR"
 
-FORMAT_HELP = {
-    "openai": "JSONL, one {\"messages\": [...]} per line (OpenAI chat fine-tuning)",
-    "sharegpt": "JSONL, one {\"conversations\": [{\"from\", \"value\"}]} per line",
-    "alpaca": "JSONL with instruction / input / output / history",
-    "parquet": "one Parquet file: id, skills, k, style, community, epoch, messages, provenance",
-}
-
 
 def options() -> dict:
     c = st.columns([2, 1.2, 1.2, 1], vertical_alignment="bottom")
-    fmt = c[0].selectbox("Format", FORMATS, format_func=lambda f: f"{f}: {FORMAT_HELP[f]}",
-                         key=common.bind("export.format", "openai", FORMATS.__contains__),
+    fmt = c[0].selectbox("Format", list(EXPORT_FORMATS), format_func=lambda f: f"{f}: {EXPORT_FORMATS[f]}",
+                         key=common.bind("export.format", "openai", EXPORT_FORMATS.__contains__),
                          on_change=common.save, args=("export.format",))
     include_all = c[1].toggle("Include unreviewed", help="also export ok samples nobody has accepted or rejected yet",
                               key=common.bind_bool("export.include_all", False),

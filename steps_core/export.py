@@ -2,7 +2,7 @@
 
 The core, :func:`export_samples`, takes a list of sample dicts (from ``samples.jsonl`` through
 :func:`~steps_core.synth.read_samples`, or from a workspace) and writes one file atomically, plus a
-``manifest.json`` beside it. Formats, one record per sample:
+``manifest.json`` beside it. Formats (:data:`~steps_core.synthesis_names.EXPORT_FORMATS`), one record per sample:
 
 - ``openai``: JSONL ``{"messages": [{"role", "content"}, ...]}`` (the chat fine-tuning format);
 - ``sharegpt``: JSONL ``{"conversations": [{"from": "system"|"human"|"gpt", "value"}, ...]}``;
@@ -34,8 +34,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from . import __version__
 from .errors import InputError, StepsError
 from .io import check_output, guarded_output, is_open_database, json_text, read_json_file, same_file
-
-FORMATS = ("openai", "sharegpt", "alpaca", "parquet")
+from .synthesis_names import EXPORT_FORMATS
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -100,6 +99,16 @@ def curriculum_from_dict(obj: Any, *, path: str | None = None) -> Curriculum:
 def read_curriculum(path: str | Path) -> Curriculum:
     """Read curriculum weights from a JSON file (see :func:`curriculum_from_dict`)."""
     return curriculum_from_dict(read_json_file(path), path=str(path))
+
+
+def curriculum_choice(value: str) -> Curriculum | None:
+    """A curriculum named by a front end: ``"default"`` (:data:`DEFAULT_CURRICULUM`), ``"none"`` (keep the
+    samples' order: None), or the path of a JSON file of weights (:func:`read_curriculum`)."""
+    if value == "default":
+        return DEFAULT_CURRICULUM
+    if value == "none":
+        return None
+    return read_curriculum(value)
 
 
 def apportion(total: int, weights: Mapping[int, float], capacity: Mapping[int, int]) -> dict[int, int]:
@@ -375,8 +384,8 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     ``force``, an existing file (an earlier export). Raises :class:`InputError` when there is nothing to
     export, a sample's messages are malformed or hold a value JSON cannot (NaN, a lone surrogate).
     """
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", field="format")
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}", field="format")
     out = Path(out)
     manifest_path = Path(manifest_path) if manifest_path is not None else out.parent / "manifest.json"
     if same_file(manifest_path, out):
@@ -424,6 +433,7 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     return ExportResult(path=out, manifest_path=manifest_path, rows=len(rows), manifest=manifest)
 
 
-__all__ = ["FORMATS", "Curriculum", "DEFAULT_CURRICULUM", "curriculum_from_dict", "read_curriculum", "apportion",
-           "curriculum_order", "select_samples", "export_counts", "taxonomy_of", "to_openai", "to_sharegpt", "to_alpaca", "community_of",
-           "ExportResult", "file_sha256", "export_samples", "check_outputs_spare_inputs"]
+__all__ = ["EXPORT_FORMATS", "Curriculum", "DEFAULT_CURRICULUM", "curriculum_from_dict", "read_curriculum",
+           "curriculum_choice", "apportion", "curriculum_order", "select_samples", "export_counts", "taxonomy_of",
+           "to_openai", "to_sharegpt", "to_alpaca", "community_of", "ExportResult", "file_sha256", "export_samples",
+           "check_outputs_spare_inputs"]
