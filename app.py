@@ -2,7 +2,7 @@
 pipeline stands, and the way to the next step.
 
 The other pages are ``pages/<n>_<Name>.py`` (Streamlit's pages directory); every page, this one included,
-starts with :func:`pages.ui.common.frame`, which draws the sidebar (page links, workspace, data source,
+starts with :func:`pages.ui.frame.frame`, which draws the sidebar (page links, workspace, data source,
 settings), so a page opened directly by its URL has the same frame.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import common
+from pages.ui import build, datasource, frame, nav, state, text
 from steps_core.workspace import READ_ONLY_NOTE
 
-frame = common.frame("Home")
+frame.frame("Home")
 
 ABOUT = """
 **The idea.** A training set teaches a model the skills it shows, and mostly the *combinations* of skills
@@ -45,12 +45,12 @@ under the corpus's own structure, then has an LLM write new samples for them.
 def metrics(tree) -> None:
     g = tree.graph
     cols = st.columns(6)
-    cols[0].metric("Records", f"{g.n_records:,}", help=common.HELP["records"])
-    cols[1].metric("Skills", f"{g.n_skills:,}", help=common.HELP["skills"])
-    cols[2].metric("Edges", f"{g.n_edges:,}", help=common.HELP["edges"])
-    cols[3].metric("H¹ (bits)", f"{tree.h1:.3f}", help=common.HELP["h1"])
-    cols[4].metric("H^T (bits)", f"{tree.entropy:.3f}", help=common.HELP["ht"])
-    cols[5].metric("Compression θ", f"{tree.theta:.1%}", help=common.HELP["theta"])
+    cols[0].metric("Records", f"{g.n_records:,}", help=text.HELP["records"])
+    cols[1].metric("Skills", f"{g.n_skills:,}", help=text.HELP["skills"])
+    cols[2].metric("Edges", f"{g.n_edges:,}", help=text.HELP["edges"])
+    cols[3].metric("H¹ (bits)", f"{tree.h1:.3f}", help=text.HELP["h1"])
+    cols[4].metric("H^T (bits)", f"{tree.entropy:.3f}", help=text.HELP["ht"])
+    cols[5].metric("Compression θ", f"{tree.theta:.1%}", help=text.HELP["theta"])
 
 
 def step_card(col, number: int, title: str, done: bool, lines: list[str], page: str | None, link: str) -> None:
@@ -67,45 +67,45 @@ def step_card(col, number: int, title: str, done: bool, lines: list[str], page: 
 
 
 def pipeline_status(tree) -> None:
-    ws = common.workspace()
+    ws = state.workspace()
     s = ws.summary()
     marks = ws.skill_marks()
-    source = common.current_source()
+    source = datasource.current_source()
     st.subheader("Where you are")
     cols = st.columns(5)
     step_card(cols[0], 1, "Data", True,
-              [f"{common.md(source.name)}", f"{tree.graph.n_records:,} records" if tree else "not readable yet"],
+              [f"{text.md(source.name)}", f"{tree.graph.n_records:,} records" if tree else "not readable yet"],
               None, "Change it in the sidebar.")
     step_card(cols[1], 2, "Taxonomy", tree is not None,
               [f"{len(tree.communities):,} communities, height {tree.height}" if tree else "not built",
                f"H^T {tree.entropy:.3f} bits" if tree else "",
-               f"{s.ops_active:,} edit(s) by hand" if s.ops_active else ""], common.page_path("Taxonomy"), "Taxonomy")
+               f"{s.ops_active:,} edit(s) by hand" if s.ops_active else ""], nav.page_path("Taxonomy"), "Taxonomy")
     step_card(cols[2], 3, "Combinations", s.approved_combos > 0,
               [f"{s.approved_combos:,} approved, {s.excluded_combos:,} excluded",
                f"{len(marks['pinned']):,} pinned, {len(marks['excluded']):,} excluded skills"],
-              common.page_path("Combinations"), "Combinations")
+              nav.page_path("Combinations"), "Combinations")
     step_card(cols[3], 4, "Samples", s.accepted > 0,
               [f"{s.samples:,} made, {s.accepted:,} accepted", f"{s.undecided:,} to review, {s.graded:,} graded"],
-              common.page_path("Synthesize"), "Synthesize")
+              nav.page_path("Synthesize"), "Synthesize")
     exports = ws.exports() if s.exports else []
     step_card(cols[4], 5, "Export", s.exports > 0,
               [f"{s.exports:,} export(s)",
                f"last: {exports[-1]['manifest'].get('counts', {}).get('total', 0):,} samples, "
-               f"{common.md(exports[-1]['format'])}" if exports else "nothing written yet"],
-              common.page_path("Export"), "Export")
+               f"{text.md(exports[-1]['format'])}" if exports else "nothing written yet"],
+              nav.page_path("Export"), "Export")
 
 
 def data_details(tree) -> None:
-    source = common.current_source()
+    source = datasource.current_source()
     with st.expander("About this data"):
-        st.markdown(f"- **Source:** {common.md(source.name)} ({source.kind})\n"
-                    f"- **Corpus:** {common.md(source.corpus)}\n"
-                    f"- **Skill catalogue:** {common.md(source.catalog) if source.catalog else 'none'}\n"
-                    f"- **Topics:** {common.md(source.topics) if source.topics else 'none'}")
-        with common.shown_errors():
-            cat, top = common.catalog(source), common.topics(source)
+        st.markdown(f"- **Source:** {text.md(source.name)} ({source.kind})\n"
+                    f"- **Corpus:** {text.md(source.corpus)}\n"
+                    f"- **Skill catalogue:** {text.md(source.catalog) if source.catalog else 'none'}\n"
+                    f"- **Topics:** {text.md(source.topics) if source.topics else 'none'}")
+        with text.shown_errors():
+            cat, top = datasource.catalog(source), datasource.topics(source)
             st.caption(f"{len(cat):,} skills described in the catalogue, {len(top):,} topics.")
-        report = common.read_report(source, common.build_settings().skip_bad)
+        report = datasource.read_report(source, datasource.skip_bad())
         if report:
             st.code(report, language=None)
         if tree is not None:
@@ -113,12 +113,12 @@ def data_details(tree) -> None:
 
 
 def main() -> None:
-    common.page_intro("STEPS Studio", "Find the skill combinations your instruction data is missing, synthesise "
+    text.page_intro("STEPS Studio", "Find the skill combinations your instruction data is missing, synthesise "
                                       "training samples for them and export them; this page shows your data at a "
                                       "glance and where you are.")
-    if common.workspace().read_only:
-        st.warning(common.md(READ_ONLY_NOTE.format(path=common.workspace().path)), icon=":material/lock:")
-    tree = common.tree_or_none("Could not build the taxonomy from this data: ")
+    if state.workspace().read_only:
+        st.warning(text.md(READ_ONLY_NOTE.format(path=state.workspace().path)), icon=":material/lock:")
+    tree = build.tree_or_none("Could not build the taxonomy from this data: ")
     if tree is not None:
         metrics(tree)
     else:
@@ -130,5 +130,5 @@ def main() -> None:
         st.markdown(ABOUT)
 
 
-with common.shown_errors():          # a bug shows as a message, never as a traceback page
+with text.shown_errors():          # a bug shows as a message, never as a traceback page
     main()

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import charts, common
+from pages.ui import build, charts, datasource, frame, state, tables, text
 from pages.ui.edits import edit_view
 from pages.ui.gaps import gaps_view
 from steps_core.coverage import community_counts, skill_counts
 from steps_core.tree import EncodingTree
 
-frame = common.frame("Taxonomy")
+frame.frame("Taxonomy")
 
 VIEWS = {"communities": "Communities", "skills": "Skills", "network": "Network", "gaps": "Coverage & gaps",
          "edit": "Edit"}
@@ -25,9 +25,9 @@ NUMBER_FORMATS = {"volume share": "{:.1%}", "h(α) (bits)": "{:.3f}", "Se (bits)
                   "weight": "{:.4f}", "count": "{:,}"}
 COLUMN_HELP = {
     "community": st.column_config.TextColumn("community", help="id of the community: its path from the top"),
-    "volume share": st.column_config.Column("volume share", help=common.HELP["volume"]),
-    "h(α) (bits)": st.column_config.Column("h(α) (bits)", help=common.HELP["h"]),
-    "Se (bits)": st.column_config.Column("Se (bits)", help=common.HELP["se"]),
+    "volume share": st.column_config.Column("volume share", help=text.HELP["volume"]),
+    "h(α) (bits)": st.column_config.Column("h(α) (bits)", help=text.HELP["h"]),
+    "Se (bits)": st.column_config.Column("Se (bits)", help=text.HELP["se"]),
     "count": st.column_config.Column("count", help="records tagged with the skill"),
     "degree": st.column_config.Column("degree", help="sum of the skill's edge weights"),
     "samples": st.column_config.Column("samples", help="accepted samples that use the skill"),
@@ -70,16 +70,16 @@ def focus(tree: EncodingTree) -> int | None:
     found = skills_found(tree)
 
     def community_row(state):
-        row = common.table_row(state)
+        row = tables.table_row(state)
         return tree.ids[tree.n_skills + 1 + row] if row is not None and row < len(tree.communities) else None
 
     def skill_row(state):
-        row = common.table_row(state)
+        row = tables.table_row(state)
         if row is None or row >= len(found):
             return None
         return charts.node_id(tree, tree.graph.index[found["skill"].iloc[row]])
 
-    ident = common.latest_selection("taxonomy", {"tax_chart": common.chart_point_id, "tax_table": community_row,
+    ident = tables.latest_selection("taxonomy", {"tax_chart": tables.chart_point_id, "tax_table": community_row,
                                                  "tax_skills": skill_row})
     return charts.node_from_id(tree, ident) if ident else None
 
@@ -87,16 +87,16 @@ def focus(tree: EncodingTree) -> int | None:
 def chart_controls(tree: EncodingTree) -> tuple[str, str, bool]:
     c1, c2, c3, c4 = st.columns([1.3, 3.2, 1.2, 1], vertical_alignment="bottom")
     kind = c1.radio("Chart", ["sunburst", "icicle"], horizontal=True,
-                    key=common.bind("tax.chart", "sunburst", lambda v: v in ("sunburst", "icicle")),
-                    on_change=common.save, args=("tax.chart",))
+                    key=state.bind("tax.chart", "sunburst", lambda v: v in ("sunburst", "icicle")),
+                    on_change=state.save, args=("tax.chart",))
     colour = c2.radio("Colour by", list(COLOURS), horizontal=True, format_func=lambda k: COLOURS[k][0],
                       help="; ".join(f"{t}: {d}" for t, d in COLOURS.values()),
-                      key=common.bind("tax.colour", "h", lambda v: v in COLOURS),
-                      on_change=common.save, args=("tax.colour",))
+                      key=state.bind("tax.colour", "h", lambda v: v in COLOURS),
+                      on_change=state.save, args=("tax.colour",))
     show = c3.toggle("Skills ring", help="Show every skill as the outer ring (off: communities only).",
-                     key=common.bind_bool("tax.skills", tree.n_skills <= 400),
-                     on_change=common.save, args=("tax.skills",))
-    c4.button("Rebuild", key="tax_rebuild", icon=":material/refresh:", on_click=common.request_rebuild,
+                     key=state.bind_bool("tax.skills", tree.n_skills <= 400),
+                     on_change=state.save, args=("tax.skills",))
+    c4.button("Rebuild", key="tax_rebuild", icon=":material/refresh:", on_click=state.request_rebuild,
               help="Read the data again and rebuild the tree (it is rebuilt by itself when a setting changes).")
     return kind, colour, show
 
@@ -117,23 +117,23 @@ def focus_panel(tree: EncodingTree, node: int | None) -> None:
         return
     if node < tree.n_skills:
         p = int(tree.parent[node])
-        st.subheader(f"Skill: {common.md(tree.skills[node])}")
-        st.caption("Community: " + (common.md(charts.community_name(tree, p)) if p != tree.root else "none"))
+        st.subheader(f"Skill: {text.md(tree.skills[node])}")
+        st.caption("Community: " + (text.md(charts.community_name(tree, p)) if p != tree.root else "none"))
         c = st.columns(3)
         c[0].metric("Records", f"{int(tree.graph.counts[node]):,}", help="records tagged with this skill")
         c[1].metric("Degree", f"{tree.graph.degree[node]:.3f}", help="sum of the skill's edge weights")
-        c[2].metric("Se (bits)", f"{tree.se[node]:.3f}", help=common.HELP["se"])
+        c[2].metric("Se (bits)", f"{tree.se[node]:.3f}", help=text.HELP["se"])
         st.markdown("**Used most with**")
         table(charts.neighbour_frame(tree, node), tree, height=320)
         return
     st.subheader(f"Community {tree.ids[node]}")
-    st.markdown(common.md(tree.labels[node]))
-    st.caption("Path: " + common.md(tree.community_path(node)))
+    st.markdown(text.md(tree.labels[node]))
+    st.caption("Path: " + text.md(tree.community_path(node)))
     sub = sum(1 for x in tree.children[node] if x >= tree.n_skills)
     c = st.columns(4)
     c[0].metric("Skills", f"{tree.n_members(node):,}", help=f"{sub} sub-communities")
-    c[1].metric("Volume", f"{tree.vol[node] / vol_g:.0%}", help=common.HELP["volume"])
-    c[2].metric("h(α) (bits)", f"{tree.h[node]:.3f}", help=common.HELP["h"])
+    c[1].metric("Volume", f"{tree.vol[node] / vol_g:.0%}", help=text.HELP["volume"])
+    c[2].metric("h(α) (bits)", f"{tree.h[node]:.3f}", help=text.HELP["h"])
     c[3].metric("Se (bits)", f"{tree.se[node]:.3f}",
                 help="bits needed to locate this community in the tree (h summed up to the root)")
     members = charts.skill_frame(tree, tree.members(node))[["skill", "community", "count", "Se (bits)"]]
@@ -162,22 +162,22 @@ def network_view(tree: EncodingTree) -> None:
     top = [c for c in tree.children[tree.root] if c >= tree.n_skills]
     legend = charts.community_frame(tree)
     legend = legend[legend["community"].isin([tree.ids[c] for c in top])][["community", "label", "skills"]]
-    table(legend.reset_index(drop=True), tree, height=common.table_height(len(legend)))
+    table(legend.reset_index(drop=True), tree, height=state.table_height(len(legend)))
 
 
 def main() -> None:
-    common.page_intro("Taxonomy", "See how the corpus's skills group into nested communities: click a sector of "
+    text.page_intro("Taxonomy", "See how the corpus's skills group into nested communities: click a sector of "
                                   "the tree, or pick a row below, to inspect a community or a skill; see what your "
                                   "accepted samples cover, fill the gaps, and correct the taxonomy by hand.")
-    state = common.state_or_none()
-    if state is None:
+    edited = build.state_or_none()
+    if edited is None:
         return
-    tree = state.tree
-    edits = f" · {len(state.log.active)} edit(s) by hand" if state.applied and state.log.active else ""
+    tree = edited.tree
+    edits = f" · {len(edited.log.active)} edit(s) by hand" if edited.applied and edited.log.active else ""
     st.caption(f"{tree.n_skills:,} skills · {len(tree.communities):,} communities · height {tree.height} · "
                f"H^T {tree.entropy:.3f} bits of H¹ {tree.h1:.3f} (θ = {tree.theta:.1%}) · "
                f"weighting {tree.graph.weighting} · version `{tree.version}`{edits}")
-    accepted = common.accepted_skill_lists()
+    accepted = datasource.accepted_skill_lists()
     coverage = community_counts(tree, accepted)
     picked = focus(tree)
     options = chart_controls(tree)
@@ -192,10 +192,10 @@ def main() -> None:
     elif view == "gaps":
         gaps_view(tree, coverage)
     elif view == "edit":
-        edit_view(state)
+        edit_view(edited)
     else:
         {"communities": communities_view, "network": network_view}[view](tree)
 
 
-with common.shown_errors():          # a bug shows as a message, never as a traceback page
+with text.shown_errors():          # a bug shows as a message, never as a traceback page
     main()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import common
+from pages.ui import build, datasource, frame, state, tables, text
 from steps_core.select import CONNECT, MAX_K, MIN_K, SCOPES, evaluate_combination, select_combinations
 from steps_core.shortlist import DIVERSITY
 from steps_core.tree import EncodingTree
 
-frame = common.frame("Combinations")
+frame.frame("Combinations")
 
 COLUMNS = {
     "novel": st.column_config.Column("novel", help="✦ novel: no record of the corpus is tagged with all these "
@@ -19,12 +19,12 @@ COLUMNS = {
                                                        "combination; 0 = never seen together"),
     "min pair": st.column_config.Column("min pair", help="the smallest number of records any two of its skills "
                                                          "share; 0 = some pair never co-occurs"),
-    "gain (bits)": st.column_config.Column("gain (bits)", help=common.HELP["gain"]),
+    "gain (bits)": st.column_config.Column("gain (bits)", help=text.HELP["gain"]),
     "step gains (bits)": st.column_config.Column("step gains (bits)",
                                                  help="the gain of each added skill, in the order chosen"),
     "community": st.column_config.Column("community", help="lowest community holding every skill of the "
                                                            "combination (— : only the root)"),
-    "coherence": st.column_config.Column("coherence", help=common.HELP["coherence"]),
+    "coherence": st.column_config.Column("coherence", help=text.HELP["coherence"]),
     "mark": st.column_config.Column("mark", help="approved: will be synthesised; excluded: never proposed again"),
     "adds (bits)": st.column_config.Column("adds (bits)", help="what the combination added to the list when it was "
                                                                "chosen: its gain, less a discount for skills and "
@@ -46,63 +46,63 @@ def ranked(_tree: EncodingTree, version: str, starts: tuple, k: int, beam: int, 
 def search_controls(tree: EncodingTree) -> dict:
     c = st.columns([1, 1, 1.3, 1, 1.2], vertical_alignment="bottom")
     k = c[0].number_input("Skills per combination", MIN_K, MAX_K, step=1,
-                          key=common.bind_int("combo.k", 3, MIN_K, MAX_K),
-                          on_change=common.save, args=("combo.k",), help="k: how many skills each sample combines")
-    beam = c[1].number_input("Beam width", 1, 200, step=1, key=common.bind_int("combo.beam", 20, 1, 200),
-                             on_change=common.save, args=("combo.beam",),
+                          key=state.bind_int("combo.k", 3, MIN_K, MAX_K),
+                          on_change=state.save, args=("combo.k",), help="k: how many skills each sample combines")
+    beam = c[1].number_input("Beam width", 1, 200, step=1, key=state.bind_int("combo.beam", 20, 1, 200),
+                             on_change=state.save, args=("combo.beam",),
                              help="partial combinations kept at each step of the search; wider = slower, "
                                   "sometimes better")
-    scope = c[2].radio("Scope", SCOPES, horizontal=True, key=common.bind("combo.scope", "local", SCOPES.__contains__),
-                       on_change=common.save, args=("combo.scope",),
+    scope = c[2].radio("Scope", SCOPES, horizontal=True, key=state.bind("combo.scope", "local", SCOPES.__contains__),
+                       on_change=state.save, args=("combo.scope",),
                        help="local: look near the start skill first and widen one community level per step; "
                             "global: any skill at any step")
-    top = c[3].number_input("Show top", 5, 2000, step=5, key=common.bind_int("combo.top", 100, 5, 2000),
-                            on_change=common.save, args=("combo.top",), help="how many combinations to rank")
-    coh = c[4].toggle("Coherence", key=common.bind_bool("combo.coherence", True),
-                      on_change=common.save, args=("combo.coherence",),
+    top = c[3].number_input("Show top", 5, 2000, step=5, key=state.bind_int("combo.top", 100, 5, 2000),
+                            on_change=state.save, args=("combo.top",), help="how many combinations to rank")
+    coh = c[4].toggle("Coherence", key=state.bind_bool("combo.coherence", True),
+                      on_change=state.save, args=("combo.coherence",),
                       help="compute how well the skills fit together (MiniLM embeddings of the skill "
                            "descriptions; the model loads in a few seconds the first time)")
     d = st.columns([2, 1.4], vertical_alignment="bottom")
     diversity = d[0].slider("Variety", 0.0, 1.0, step=0.05,
-                            key=common.bind("combo.diversity", DIVERSITY,
+                            key=state.bind("combo.diversity", DIVERSITY,
                                             lambda v: isinstance(v, (int, float)) and 0 <= v <= 1),
-                            on_change=common.save, args=("combo.diversity",),
+                            on_change=state.save, args=("combo.diversity",),
                             help="how much a skill already in the list is worth less the next time (its second use "
                                  "counts 1 − variety of its gain; communities half as much); 0 = rank by gain alone")
     connect = d[1].radio("Skills must hang together", list(CONNECT), horizontal=True,
                          format_func={"attested": "yes", "none": "no"}.get,
-                         key=common.bind("combo.connect", "attested", CONNECT.__contains__),
-                         on_change=common.save, args=("combo.connect",),
+                         key=state.bind("combo.connect", "attested", CONNECT.__contains__),
+                         on_change=state.save, args=("combo.connect",),
                          help="yes: " + CONNECT["attested"] + ", at most two links apart, and never seen all "
                               "together; no: " + CONNECT["none"])
     skills = list(tree.skills)
     starts = st.multiselect("Start from", skills, placeholder="every skill (the sweep)",
-                            key=common.bind("combo.starts", [], lambda v: isinstance(v, list)
+                            key=state.bind("combo.starts", [], lambda v: isinstance(v, list)
                                             and all(s in tree.graph.index for s in v)),
-                            on_change=common.save, args=("combo.starts",),
+                            on_change=state.save, args=("combo.starts",),
                             help="each chosen skill starts its own search; leave empty to start from every skill")
     return dict(k=int(k), beam=int(beam), scope=scope, top=int(top), coherence=bool(coh), starts=tuple(starts),
                 diversity=float(diversity), connect=connect)
 
 
 #: The widget keys of the pinned and excluded skills (workspace-derived: cleared on a workspace switch).
-MARK_KEYS = {"pinned": common.ws_key("marks:pinned"), "excluded": common.ws_key("marks:excluded")}
+MARK_KEYS = {"pinned": state.ws_key("marks:pinned"), "excluded": state.ws_key("marks:excluded")}
 
 
 def marks_changed(kind: str) -> None:
     """The user changed a box: their change (from what the box last showed) is applied to the workspace's
     marks as they are now, so a pin made meanwhile in another tab stays."""
     key = MARK_KEYS[kind]
-    ws = common.workspace()
-    with common.shown_errors("Could not save: "):
-        ws.set_skill_marks(kind, common.merge_marks(ws.skill_marks()[kind], common.last_seen(key, []),
+    ws = state.workspace()
+    with text.shown_errors("Could not save: "):
+        ws.set_skill_marks(kind, state.merge_marks(ws.skill_marks()[kind], state.last_seen(key, []),
                                                     st.session_state.get(key) or []))
 
 
 def skill_marks(tree: EncodingTree) -> dict[str, list[str]]:
-    marks = common.workspace().skill_marks()
+    marks = state.workspace().skill_marks()
     for kind, key in MARK_KEYS.items():
-        common.follow(key, marks[kind], marks[kind])
+        state.follow(key, marks[kind], marks[kind])
     options = list(tree.skills) + sorted({s for v in marks.values() for s in v} - set(tree.graph.index))
     c1, c2 = st.columns(2)
     c1.multiselect("Pinned skills", options, key=MARK_KEYS["pinned"], on_change=marks_changed, args=("pinned",),
@@ -111,7 +111,7 @@ def skill_marks(tree: EncodingTree) -> dict[str, list[str]]:
                    args=("excluded",), help="never proposed, and not used as start skills", placeholder="none")
     unknown = sorted({s for v in marks.values() for s in v} - set(tree.graph.index))
     if unknown:
-        st.warning("Not in the current taxonomy, so ignored: " + ", ".join(common.md(s) for s in unknown))
+        st.warning("Not in the current taxonomy, so ignored: " + ", ".join(text.md(s) for s in unknown))
     return {k: [s for s in v if s in tree.graph.index] for k, v in marks.items()}
 
 
@@ -119,30 +119,30 @@ def ranked_table(tree: EncodingTree, combos: list, novelty: list | None) -> None
     if novelty is not None:
         n_novel = sum(1 for x in novelty if x.novel)
         st.caption(f"{n_novel:,} of {len(combos):,} never seen together in the corpus (✦ novel, support 0).")
-    rows = common.combination_table(tree, combos, "combo_table", novelty=novelty, column_config=COLUMNS)
+    rows = tables.combination_table(tree, combos, "combo_table", novelty=novelty, column_config=COLUMNS)
     c = st.columns([1, 1, 1, 0.8, 1.2], vertical_alignment="bottom")
     c[0].button(f"Approve selected ({len(rows)})", icon=":material/check:", disabled=not rows,
-                on_click=common.mark_combos, args=(combos, rows, "approved"), type="primary")
+                on_click=tables.mark_combos, args=(combos, rows, "approved"), type="primary")
     c[1].button(f"Exclude selected ({len(rows)})", icon=":material/block:", disabled=not rows,
-                on_click=common.mark_combos, args=(combos, rows, "excluded"))
-    c[2].button("Clear their marks", disabled=not rows, on_click=common.mark_combos, args=(combos, rows, None))
+                on_click=tables.mark_combos, args=(combos, rows, "excluded"))
+    c[2].button("Clear their marks", disabled=not rows, on_click=tables.mark_combos, args=(combos, rows, None))
     n = c[3].number_input("Top N", 1, 2000, 10, key="combo_topn")
     c[4].button(f"Approve the top {int(n)}", icon=":material/done_all:", disabled=not combos,
-                on_click=common.mark_combos, args=(combos, list(range(min(int(n), len(combos)))), "approved"))
+                on_click=tables.mark_combos, args=(combos, list(range(min(int(n), len(combos)))), "approved"))
 
 
 def clear_marks(entries: list[dict], rows: list[int]) -> None:
     """Remove the approval or exclusion of the marked ``entries[r]`` (a button callback)."""
-    st.session_state[common.MARK_GEN] = st.session_state.get(common.MARK_GEN, 0) + 1
-    ws = common.workspace()
-    with common.shown_errors("Could not save: "):
+    st.session_state[tables.MARK_GEN] = st.session_state.get(tables.MARK_GEN, 0) + 1
+    ws = state.workspace()
+    with text.shown_errors("Could not save: "):
         for r in rows:
             if r < len(entries):
                 ws.clear_combo_mark(entries[r]["skills"])
 
 
 def marked_lists(tree: EncodingTree) -> None:
-    combo_marks = common.workspace().combo_marks()
+    combo_marks = state.workspace().combo_marks()
     c1, c2 = st.columns(2)
     for col, mark, action in ((c1, "approved", "Remove approval"), (c2, "excluded", "Restore")):
         entries = combo_marks[mark]
@@ -155,12 +155,12 @@ def marked_lists(tree: EncodingTree) -> None:
                    "gain (bits)": e["info"].get("gain"),
                    "community": e["info"].get("lca") if e["info"].get("lca") not in (None, "", "root") else "—"}
                   for e in entries]
-            key = common.rows_key(f"marked_{mark}", [e["key"] for e in entries])
-            st.dataframe(df, hide_index=True, width="stretch", height=common.table_height(len(df), 300),
+            key = tables.rows_key(f"marked_{mark}", [e["key"] for e in entries])
+            st.dataframe(df, hide_index=True, width="stretch", height=state.table_height(len(df), 300),
                          key=key, on_select="rerun", selection_mode="multi-row",
                          column_config={"gain (bits)": st.column_config.NumberColumn(format="%.3f",
-                                                                                     help=common.HELP["gain"])})
-            rows = common.table_rows(st.session_state.get(key))
+                                                                                     help=text.HELP["gain"])})
+            rows = tables.table_rows(st.session_state.get(key))
             st.button(f"{action} ({len(rows)})", disabled=not rows, on_click=clear_marks, args=(entries, rows),
                       key=f"clear_{mark}")
 
@@ -172,23 +172,23 @@ def by_hand(tree: EncodingTree, embeddings) -> None:
     if not chosen:
         st.caption("Pick two or more skills to see their gain at once.")
         return
-    with common.shown_errors():
+    with text.shown_errors():
         c = evaluate_combination(tree, chosen, embeddings=embeddings)
         m = st.columns(6)
-        m[0].metric("Gain (bits)", f"{c.gain:.3f}", help=common.HELP["gain"])
+        m[0].metric("Gain (bits)", f"{c.gain:.3f}", help=text.HELP["gain"])
         m[1].metric("Step gains (bits)", ", ".join(f"{g:.3f}" for g in c.step_gains) or "—",
                     help="the gain of each skill after the start, in order")
         m[2].metric("Community", c.lca if c.lca != "root" else "—",
-                    help="lowest community holding every skill: " + common.md(c.lca_label))
-        m[3].metric("Coherence", "—" if c.coherence is None else f"{c.coherence:.2f}", help=common.HELP["coherence"])
-        nov = common.novelty_of([c], common.current_source(), common.build_settings().skip_bad)[0]
+                    help="lowest community holding every skill: " + text.md(c.lca_label))
+        m[3].metric("Coherence", "—" if c.coherence is None else f"{c.coherence:.2f}", help=text.HELP["coherence"])
+        nov = datasource.novelty_of([c], datasource.current_source(), datasource.skip_bad())[0]
         m[4].metric("Support", f"{nov.support:,}" + (" ✦ novel" if nov.novel else ""),
                     help="records tagged with every skill; 0 = never seen together")
         m[5].metric("Min pair", f"{nov.min_pair:,}", help="the smallest number of records any two skills share")
-        mark = common.workspace().combo_mark(c.skills)
+        mark = state.workspace().combo_mark(c.skills)
         st.button("Approve this combination" if mark != "approved" else "Approved", icon=":material/check:",
                   disabled=len(c.skills) < 2 or mark == "approved", key="manual_approve",
-                  on_click=common.mark_combos, args=([c], [0], "approved"))
+                  on_click=tables.mark_combos, args=([c], [0], "approved"))
 
 
 def k_fits(tree: EncodingTree, k: int) -> bool:
@@ -204,8 +204,8 @@ def k_fits(tree: EncodingTree, k: int) -> bool:
 def coherence_embeddings(tree: EncodingTree, source):
     """The skills' embeddings when ready (None while they are computed at the end of the page)."""
     embeddings = None
-    with common.shown_errors("Coherence is not available: "):
-        embeddings = common.skill_embeddings(tree, source, compute_now=False)
+    with text.shown_errors("Coherence is not available: "):
+        embeddings = build.skill_embeddings(tree, source, compute_now=False)
     if embeddings is None:
         st.caption(":material/hourglass_top: Coherence is being computed (the MiniLM model loads once, a few "
                    "seconds); the column fills in by itself.")
@@ -213,42 +213,42 @@ def coherence_embeddings(tree: EncodingTree, source):
 
 
 def main() -> None:
-    common.page_intro("Combinations", "Rank skill combinations by how much structure they add beyond what your "
+    text.page_intro("Combinations", "Rank skill combinations by how much structure they add beyond what your "
                                       "data already covers (the gain, in bits) and see whether the corpus ever shows "
                                       "them together, then approve the ones to synthesise.")
-    tree = common.tree_or_none()
+    tree = build.tree_or_none()
     if tree is None:
         return
-    source = common.current_source()
+    source = datasource.current_source()
     opts = search_controls(tree)
     marks = skill_marks(tree)
     embeddings = coherence_embeddings(tree, source) if opts["coherence"] else None
     combos = None
     if k_fits(tree, opts["k"]):
-        with common.shown_errors("Could not search: "):
-            skip_bad = common.build_settings().skip_bad
+        with text.shown_errors("Could not search: "):
+            skip_bad = datasource.skip_bad()
             combos = ranked(tree, tree.version, tuple(s for s in opts["starts"] if s not in marks["excluded"]),
                             opts["k"], opts["beam"], opts["scope"], opts["top"], tuple(marks["pinned"]),
-                            tuple(marks["excluded"]), common.excluded_combos(tree), opts["diversity"],
-                            opts["connect"], embeddings, None if embeddings is None else common.array_key(embeddings),
-                            common.support_index(source, skip_bad), common.corpus_key(source, skip_bad))
+                            tuple(marks["excluded"]), tables.excluded_combos(tree), opts["diversity"],
+                            opts["connect"], embeddings, None if embeddings is None else state.array_key(embeddings),
+                            datasource.support_index(source, skip_bad), datasource.corpus_key(source, skip_bad))
             if not combos and opts["connect"] == "attested":
                 st.info("No new combination whose skills hang together through pairs the corpus attests: set "
                         "**Skills must hang together** to *no*, lower k, or remove pins and exclusions.",
                         icon=":material/info:")
     if combos is not None:
         novelty = None
-        with common.shown_errors("Novelty is not available: "):
-            novelty = common.novelty_of(combos, source, common.build_settings().skip_bad)
+        with text.shown_errors("Novelty is not available: "):
+            novelty = datasource.novelty_of(combos, source, datasource.skip_bad())
         st.subheader(f"Ranked combinations ({len(combos):,})")
         ranked_table(tree, combos, novelty)
     marked_lists(tree)
     by_hand(tree, embeddings)
     if opts["coherence"] and embeddings is None:          # page drawn: now the slow part, then redraw
-        with common.shown_errors("Coherence is not available: "):
-            common.skill_embeddings(tree, source)
+        with text.shown_errors("Coherence is not available: "):
+            build.skill_embeddings(tree, source)
             st.rerun()
 
 
-with common.shown_errors():          # a bug shows as a message, never as a traceback page
+with text.shown_errors():          # a bug shows as a message, never as a traceback page
     main()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import charts, common
+from pages.ui import build, charts, datasource, frame, state, text
 from steps_core.compare import SAMPLERS, compare_samplers
 from steps_core.tree import EncodingTree
 
-frame = common.frame("Compare samplers")
+frame.frame("Compare samplers")
 
 KS = list(range(2, 9))
 
@@ -17,46 +17,46 @@ KS = list(range(2, 9))
 def controls() -> dict:
     c = st.columns([1.6, 1, 1, 1], vertical_alignment="bottom")
     ks = c[0].multiselect("Skills per combination (k)", KS,
-                          key=common.bind("compare.ks", [3, 4, 5],
+                          key=state.bind("compare.ks", [3, 4, 5],
                                           lambda v: isinstance(v, list) and set(v) <= set(KS)),
-                          on_change=common.save, args=("compare.ks",))
+                          on_change=state.save, args=("compare.ks",))
     n = c[1].number_input("Combinations per sampler", 10, 5000, step=50,
-                          key=common.bind_int("compare.n", 500, 10, 5000),
-                          on_change=common.save, args=("compare.n",),
+                          key=state.bind_int("compare.n", 500, 10, 5000),
+                          on_change=state.save, args=("compare.n",),
                           help="how many combinations every sampler draws for every k")
-    seed = c[2].number_input("Seed", 0, common.MAX_SEED, step=1,
-                             key=common.bind_int("compare.seed", 0, 0, common.MAX_SEED),
-                             on_change=common.save, args=("compare.seed",),
+    seed = c[2].number_input("Seed", 0, state.MAX_SEED, step=1,
+                             key=state.bind_int("compare.seed", 0, 0, state.MAX_SEED),
+                             on_change=state.save, args=("compare.seed",),
                              help="the random samplers' seed: the same seed gives the same table")
-    coherence = c[3].toggle("Coherence", key=common.bind_bool("compare.coherence", True),
-                            on_change=common.save, args=("compare.coherence",),
+    coherence = c[3].toggle("Coherence", key=state.bind_bool("compare.coherence", True),
+                            on_change=state.save, args=("compare.coherence",),
                             help="also measure coherence (MiniLM embeddings; the model loads once, a few seconds)")
     samplers = st.multiselect("Samplers", list(SAMPLERS), help="; ".join(f"{k}: {v}" for k, v in SAMPLERS.items()),
-                              key=common.bind("compare.samplers", list(SAMPLERS),
+                              key=state.bind("compare.samplers", list(SAMPLERS),
                                               lambda v: isinstance(v, list) and set(v) <= set(SAMPLERS)),
-                              on_change=common.save, args=("compare.samplers",))
+                              on_change=state.save, args=("compare.samplers",))
     return dict(ks=tuple(sorted(int(k) for k in ks)), n=int(n), seed=int(seed), coherence=bool(coherence),
                 samplers=tuple(s for s in SAMPLERS if s in samplers))
 
 
 def run(tree: EncodingTree, opts: dict, key: str, compute: bool):
     """The comparison rows for ``opts`` (cached for the server), or None when not computed and not asked for."""
-    if not compute and not common.memo_ready("compare", key):
+    if not compute and not state.memo_ready("compare", key):
         return None
-    source = common.current_source()
-    skip_bad = common.build_settings().skip_bad
+    source = datasource.current_source()
+    skip_bad = datasource.skip_bad()
 
     def work():
-        embeddings = common.skill_embeddings(tree, source) if opts["coherence"] else None
-        index = common.support_index(source, skip_bad)
+        embeddings = build.skill_embeddings(tree, source) if opts["coherence"] else None
+        index = datasource.support_index(source, skip_bad)
         with st.spinner("Comparing samplers…"):
-            bar, update = common.progress_bar("Sampler runs")
+            bar, update = state.progress_bar("Sampler runs")
             rows = compare_samplers(tree, index, ks=opts["ks"], n=opts["n"], samplers=opts["samplers"],
                                     seed=opts["seed"], embeddings=embeddings, progress=update)
             bar.empty()
         return rows
 
-    return common.memo("compare", key, work)
+    return state.memo("compare", key, work)
 
 
 def summary_sentence(rows) -> str:
@@ -94,7 +94,7 @@ def results(rows) -> None:
     df = charts.compare_frame(rows)
     if "mean_coherence" not in measures:
         df = df.drop(columns=["mean_coherence"])
-    st.dataframe(df, hide_index=True, width="stretch", height=common.table_height(len(df), 600),
+    st.dataframe(df, hide_index=True, width="stretch", height=state.table_height(len(df), 600),
                  column_config={
                      "n": st.column_config.NumberColumn("n", help="distinct combinations drawn (fewer when the "
                                                                   "sampler cannot find more)"),
@@ -108,23 +108,23 @@ def results(rows) -> None:
 
 
 def main() -> None:
-    common.page_intro("Compare samplers", "See, before a token is spent, how the combinations STEPS proposes compare "
+    text.page_intro("Compare samplers", "See, before a token is spent, how the combinations STEPS proposes compare "
                                           "with choosing skills at random: how much new structure they add, how "
                                           "often the corpus has never shown them together, how well they fit, "
                                           "and how widely they spread over the taxonomy.")
-    tree = common.tree_or_none()
+    tree = build.tree_or_none()
     if tree is None:
         return
     opts = controls()
     if not opts["ks"] or not opts["samplers"]:
         st.info("Choose at least one k and one sampler.", icon=":material/info:")
         return
-    source = common.current_source()
-    key = common.cache_key(tree.version, opts, str(source.catalog), common.content_key(source.catalog),
-                      str(source.corpus), common.fingerprint(source.corpus), common.build_settings().skip_bad)
+    source = datasource.current_source()
+    key = state.cache_key(tree.version, opts, str(source.catalog), datasource.content_key(source.catalog),
+                      str(source.corpus), datasource.fingerprint(source.corpus), datasource.skip_bad())
     pressed = st.button("Compare", key="cmp_go", type="primary", icon=":material/play_arrow:")
     rows = None
-    with common.shown_errors("Cannot compare: "):
+    with text.shown_errors("Cannot compare: "):
         rows = run(tree, opts, key, pressed)
     if rows is None:
         st.info(f"Press Compare to draw {opts['n']:,} combinations per sampler for k = "
@@ -133,5 +133,5 @@ def main() -> None:
     results(rows)
 
 
-with common.shown_errors():          # a bug shows as a message, never as a traceback page
+with text.shown_errors():          # a bug shows as a message, never as a traceback page
     main()

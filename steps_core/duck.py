@@ -35,8 +35,9 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from . import corpus
-from .corpus import DELIMITERS, SE_TAGS, WHITESPACE, ReadReport, ReadSpec, read_spec
+from . import corpus, formats
+from .corpus import SE_TAGS, ReadReport
+from .formats import DELIMITERS, WHITESPACE, ReadSpec, check_columns, csv_header, parquet_file, read_spec
 from .errors import StepsError
 from .graph import MAX_SKILLS_PER_RECORD, Cooccurrence, Progress, count_cooccurrences
 
@@ -65,7 +66,7 @@ def _value_sql(spec: ReadSpec) -> str:
     """SQL for the JSON value holding a record's skills, from the record object ``j`` (NULL when missing)."""
     parts = spec.field_parts
     v = f"json_extract(j, {_json_path(parts)})"
-    if len(parts) > 1:   # a literal dotted key wins, as in corpus._lookup
+    if len(parts) > 1:   # a literal dotted key wins, as in corpus.lookup
         lit = f"json_extract(j, {_json_path(['.'.join(parts)])})"
         v = f"CASE WHEN {lit} IS NOT NULL THEN {lit} ELSE {v} END"
     if spec.uses_label_fallback:
@@ -128,7 +129,7 @@ def _files_sql(files: Sequence[Path]) -> str:
 
 
 def _has_bom(path: Path) -> bool:
-    return corpus.read_head(path, 3) == b"\xef\xbb\xbf"
+    return formats.read_head(path, 3) == b"\xef\xbb\xbf"
 
 
 #: Longest row DuckDB reads from a gzipped CSV/TSV file (it allocates a buffer this big per reader).
@@ -139,17 +140,17 @@ def _csv_source(files: Sequence[Path], spec: ReadSpec, fmt: str) -> str:
     """SQL reading CSV or TSV files (``fmt``) into ``filename, j``."""
     raw_headers = []
     for f in files:
-        header = corpus._csv_header(f, fmt)
-        corpus._check_columns(header, spec, str(f), kind="column")
+        header = csv_header(f, fmt)
+        check_columns(header, spec, str(f), kind="column")
         raw_headers.append(header)
     present = set().union(*map(set, raw_headers))
     top = spec.field_parts[0]
     cols = [c for c in dict.fromkeys([top, spec.skills_field] + (["label"] if spec.uses_label_fallback else []))
             if c in present]
-    structured = set(corpus.STRUCTURED_COLUMNS) | ({top} if len(spec.field_parts) > 1 else set())
+    structured = set(formats.STRUCTURED_COLUMNS) | ({top} if len(spec.field_parts) > 1 else set())
     # corpus reads a header name stripped of surrounding spaces; DuckDB keeps it: only plain names here
     for f in files:
-        with corpus.open_corpus_file(f) as fh:
+        with formats.open_corpus_file(f) as fh:
             first = fh.readline().decode("utf-8", "replace")
         if any(f" {c}" in first or f"{c} " in first for c in cols):
             raise _CannotRead("a CSV header name has surrounding spaces")
@@ -165,7 +166,7 @@ def _csv_source(files: Sequence[Path], spec: ReadSpec, fmt: str) -> str:
     obj = f"json_object({', '.join(pairs)})" if pairs else "json_object()"
     # DuckDB decompresses into a buffer of at least max_line_size: a smaller limit for gzipped files (a longer
     # row makes DuckDB fail, and the in-memory reader counts instead)
-    if any(corpus.is_gzip(f) for f in files):
+    if any(formats.is_gzip(f) for f in files):
         sizes = f"max_line_size = {GZIP_CSV_MAX_LINE}, buffer_size = {GZIP_CSV_MAX_LINE}"
     else:
         sizes = "max_line_size = 1073741824"
@@ -179,8 +180,8 @@ def _parquet_source(files: Sequence[Path], spec: ReadSpec) -> str:
 
     present: dict[str, pa.DataType] = {}
     for f in files:
-        schema = corpus._parquet_file(f).schema_arrow
-        corpus._check_columns(schema.names, spec, str(f), kind="column")
+        schema = parquet_file(f).schema_arrow
+        check_columns(schema.names, spec, str(f), kind="column")
         for name in schema.names:
             present[name] = schema.field(name).type
     top = spec.field_parts[0]
@@ -288,7 +289,7 @@ def count_cooccurrences_duckdb(path: str | Path, *, format: str | None = None, s
 
     spec = read_spec(format=format, skills_field=skills_field, lang=lang, skip_bad=skip_bad)
     report = report if report is not None else ReadReport()
-    files = corpus.corpus_files(path, spec.format)
+    files = formats.corpus_files(path, spec.format)
 
     def fallback(reason: str) -> Cooccurrence:
         note = f"DuckDB could not read the corpus as given ({reason}); counted with the in-memory reader"

@@ -197,6 +197,24 @@ def test_switching_workspace_forgets_the_old_pins(app_env):
     assert at.multiselect(key="ws:marks:excluded").value == ["irony"]
 
 
+def test_meaning_in_the_graph_goes_through_the_shared_build(app_env):
+    """The sidebar's semantic blend reaches the tree through steps_core.taxonomy, as the CLI's --semantic does."""
+    from steps_core.corpus import load_cooccurrence, read_catalog
+    from steps_core.taxonomy import BuildSettings, build_taxonomy
+
+    at = new_app()
+    plain = metrics(at)["H^T (bits)"]
+    at.sidebar.slider(key="ws:cfg:semantic").set_value(0.5).run()
+    assert_ok(at)
+    want = build_taxonomy(load_cooccurrence(app_env.files["corpus"]), BuildSettings(semantic=0.5),
+                          catalog=read_catalog(app_env.files["catalog"]))
+    assert metrics(at)["H^T (bits)"] == f"{want.entropy:.3f}" != plain
+    assert metrics(at)["Edges"] == f"{want.graph.n_edges:,}"               # semantic links added edges
+    assert want.graph.weighting == "lift+semantic(0.5)"
+    with open_ws(app_env.ws) as ws:
+        assert ws.get_setting("semantic") == 0.5
+
+
 def test_two_tabs_follow_the_workspace(app_env):
     """The workspace is the source of truth: a setting changed in one tab shows in the other at its next run,
     and is the one its pages use."""

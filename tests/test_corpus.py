@@ -12,9 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from steps_core.corpus import (INPUT_FORMATS, ReadReport, Record, Skill, coerce_skills, corpus_files, detect_format,
-                               iter_records, iter_skill_lists, load_cooccurrence, name_format, parse_skills,
-                               read_catalog, read_topics, split_skills, text_of)
+from steps_core.corpus import (ReadReport, Record, Skill, coerce_skills, iter_records, iter_skill_lists,
+                               load_cooccurrence, parse_skills, read_catalog, read_topics, split_skills, text_of)
+from steps_core.formats import corpus_files, detect_format, name_format
+from steps_core.names import INPUT_FORMATS
 from steps_core.errors import InputError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

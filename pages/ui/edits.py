@@ -14,20 +14,20 @@ from steps_core.edits import apply_op, describe_op, with_base
 from steps_core.errors import InputError
 from steps_core.tree import EncodingTree
 
-from . import charts, common
+from . import build, charts, state, tables, text
 
 KINDS = {"relabel": "Rename a community", "move": "Move a skill", "merge": "Merge two communities",
          "split": "Split a community"}
 
 
 def _undo() -> None:
-    with common.shown_errors("Could not undo: "):
-        common.workspace().undo()
+    with text.shown_errors("Could not undo: "):
+        state.workspace().undo()
 
 
 def _redo() -> None:
-    with common.shown_errors("Could not redo: "):
-        common.workspace().redo()
+    with text.shown_errors("Could not redo: "):
+        state.workspace().redo()
 
 
 def _name(tree: EncodingTree):
@@ -47,7 +47,7 @@ def op_form(tree: EncodingTree) -> dict | None:
     if kind == "relabel":
         if st.session_state.pop("_edit_label_done", False):
             st.session_state["edit_label"] = ""           # the last name was used: start empty
-        node = common.tree_selectbox("Community", ids, "edit_node", tree, format_func=name)
+        node = tables.tree_selectbox("Community", ids, "edit_node", tree, format_func=name)
         label = st.text_input("New label", key="edit_label", placeholder=tree.labels[tree.id_index[node]],
                               help="a name for people; it stays through later edits")
         if st.button("Rename", key="edit_go", type="primary", icon=":material/edit:"):
@@ -55,8 +55,8 @@ def op_form(tree: EncodingTree) -> dict | None:
     elif kind == "move":
         skill = st.selectbox("Skill", list(tree.skills), key="edit_skill")
         here = tree.ids[int(tree.parent[tree.graph.index[skill]])]
-        st.caption(f"Now in: {common.md(name(here))}")
-        target = common.tree_selectbox("Move to", [i for i in ["root", *ids] if i != here], "edit_to", tree,
+        st.caption(f"Now in: {text.md(name(here))}")
+        target = tables.tree_selectbox("Move to", [i for i in ["root", *ids] if i != here], "edit_to", tree,
                                        format_func=name)
         if st.button("Move", key="edit_go", type="primary", icon=":material/drive_file_move:"):
             return {"op": "move", "skill": skill, "to": target}
@@ -68,29 +68,29 @@ def op_form(tree: EncodingTree) -> dict | None:
         if not with_siblings:
             st.caption("No community has a sibling community to merge with.")
             return None
-        a = common.tree_selectbox("Community", with_siblings, "edit_a", tree, format_func=name)
+        a = tables.tree_selectbox("Community", with_siblings, "edit_a", tree, format_func=name)
         siblings = sibling_communities(a)
-        b = common.tree_selectbox("Merge with (a sibling)", siblings, "edit_b", tree, format_func=name)
+        b = tables.tree_selectbox("Merge with (a sibling)", siblings, "edit_b", tree, format_func=name)
         if st.button("Merge", key="edit_go", type="primary", icon=":material/merge:"):
             return {"op": "merge", "a": a, "b": b}
     else:
-        node = common.tree_selectbox("Community", ids, "edit_split", tree, format_func=name,
+        node = tables.tree_selectbox("Community", ids, "edit_split", tree, format_func=name,
                                      help="the optimiser groups its children into new sub-communities")
         if st.button("Split", key="edit_go", type="primary", icon=":material/call_split:"):
             return {"op": "split", "node": node}
     return None
 
 
-def edit_log(state: common.EditState) -> None:
-    log = state.log
+def edit_log(edits: build.EditState) -> None:
+    log = edits.log
     st.markdown(f"**Edit log** ({len(log.active)} active, {len(log.ops) - len(log.active)} undone)")
     if not log.ops:
         st.caption("No edits yet. Every edit is saved in the workspace at once and can be undone.")
     else:
-        df = charts.edit_log_frame(log.ops, log.cursor, state.trees if state.applied else None, describe_op)
-        st.dataframe(df, hide_index=True, width="stretch", height=common.table_height(len(df), 320),
+        df = charts.edit_log_frame(log.ops, log.cursor, edits.trees if edits.applied else None, describe_op)
+        st.dataframe(df, hide_index=True, width="stretch", height=state.table_height(len(df), 320),
                      column_order=["step", "edit", "state", "H^T after (bits)", "ΔH^T (bits)"],
-                     column_config={c: st.column_config.NumberColumn(c, format="%.4f", help=common.HELP["ht"])
+                     column_config={c: st.column_config.NumberColumn(c, format="%.4f", help=text.HELP["ht"])
                                     for c in ("H^T before (bits)", "H^T after (bits)", "ΔH^T (bits)")})
     c = st.columns(3)
     c[0].button("Undo", key="edit_undo", icon=":material/undo:", disabled=not log.can_undo, on_click=_undo,
@@ -98,26 +98,26 @@ def edit_log(state: common.EditState) -> None:
     c[1].button("Redo", key="edit_redo", icon=":material/redo:", disabled=not log.can_redo, on_click=_redo,
                 width="stretch")
     c[2].button("Clear all", key="edit_clear", icon=":material/delete_sweep:", disabled=not log.ops,
-                on_click=common.clear_edits, width="stretch", help="forget every edit, active and undone")
+                on_click=build.clear_edits, width="stretch", help="forget every edit, active and undone")
 
 
-def edit_view(state: common.EditState) -> None:
-    tree = state.tree
+def edit_view(edits: build.EditState) -> None:
+    tree = edits.tree
     st.caption("Correct the taxonomy by hand. The edited tree is the one used everywhere: the chart, the "
                "combinations, synthesis and exports (which record its version).")
     m = st.columns(3)
-    change = tree.entropy - state.base.entropy
-    m[0].metric("H^T now (bits)", f"{tree.entropy:.4f}", help=common.HELP["ht"],
+    change = tree.entropy - edits.base.entropy
+    m[0].metric("H^T now (bits)", f"{tree.entropy:.4f}", help=text.HELP["ht"],
                 delta=f"{change:+.4f} vs. built" if abs(change) >= 5e-5 else None, delta_color="inverse")
-    m[1].metric("H^T built from the data (bits)", f"{state.base.entropy:.4f}",
+    m[1].metric("H^T built from the data (bits)", f"{edits.base.entropy:.4f}",
                 help="the tree the optimiser built, before any edit")
-    m[2].metric("Communities", f"{len(tree.communities):,}", help=f"built: {len(state.base.communities):,}")
-    st.caption(f"Version in use `{tree.version}` (built: `{state.base.version}`): samples and exports record it.")
+    m[2].metric("Communities", f"{len(tree.communities):,}", help=f"built: {len(edits.base.communities):,}")
+    st.caption(f"Version in use `{tree.version}` (built: `{edits.base.version}`): samples and exports record it.")
     left, right = st.columns([1, 1], gap="large")
     with right:
-        edit_log(state)
+        edit_log(edits)
     with left:
-        if not state.applied:
+        if not edits.applied:
             st.info("Clear the edit log (above) to make new edits on this tree.", icon=":material/info:")
             return
         op = op_form(tree)
@@ -125,14 +125,14 @@ def edit_view(state: common.EditState) -> None:
             try:
                 after = apply_op(tree, op)               # checked on the tree in use before it is stored
             except InputError as exc:
-                st.error(f"This edit cannot be made: {common.md(exc)}", icon=":material/error:")
+                st.error(f"This edit cannot be made: {text.md(exc)}", icon=":material/error:")
                 return
-            with common.shown_errors("Could not save the edit: "):
-                common.workspace().push_op(with_base(op, state.base))
+            with text.shown_errors("Could not save the edit: "):
+                state.workspace().push_op(with_base(op, edits.base))
                 st.session_state["_edit_label_done"] = op["op"] == "relabel"
                 st.session_state["_edit_done"] = (f"{describe_op(op)}: H^T {tree.entropy:.4f} → "
                                                   f"{after.entropy:.4f} bits")
                 st.rerun()
         done = st.session_state.pop("_edit_done", None)
         if done:
-            st.success(f"Done — {common.md(done)}.", icon=":material/check:")
+            st.success(f"Done — {text.md(done)}.", icon=":material/check:")

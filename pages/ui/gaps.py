@@ -11,7 +11,7 @@ from steps_core.select import CONNECT
 from steps_core.shortlist import DIVERSITY
 from steps_core.tree import EncodingTree
 
-from . import charts, common
+from . import charts, datasource, nav, state, tables, text
 
 GAP_ROWS = 12
 
@@ -26,10 +26,10 @@ def proposals(_tree: EncodingTree, version: str, community: str, k: int, top: in
 def chosen_community(tree: EncodingTree, gaps) -> str | None:
     """The community to fill: a row of the gaps table, or any community from the box (the latest wins)."""
     def gap_row(state):
-        row = common.table_row(state)
+        row = tables.table_row(state)
         return gaps[row].id if row is not None and row < len(gaps) else None
 
-    ident = common.latest_selection("gap", {"gap_table": gap_row, f"gap_pick@{tree.version}": lambda v: v})
+    ident = tables.latest_selection("gap", {"gap_table": gap_row, f"gap_pick@{tree.version}": lambda v: v})
     return ident if ident in tree.id_index and tree.id_index[ident] > tree.n_skills else None
 
 
@@ -41,10 +41,10 @@ def gaps_view(tree: EncodingTree, counts: np.ndarray) -> None:
     left, right = st.columns([2, 3], gap="large")
     with left:
         st.dataframe(charts.gap_frame(gaps), hide_index=True, width="stretch", key="gap_table", on_select="rerun",
-                     selection_mode="single-row", height=common.table_height(len(gaps), 460),
+                     selection_mode="single-row", height=state.table_height(len(gaps), 460),
                      column_config={"samples": st.column_config.Column(
                          "samples", help="accepted samples with at least one skill in the community")})
-        common.tree_selectbox("…or any community", [tree.ids[c] for c in tree.communities], "gap_pick", tree,
+        tables.tree_selectbox("…or any community", [tree.ids[c] for c in tree.communities], "gap_pick", tree,
                               index=None, placeholder="choose a community",
                               format_func=lambda i: charts.community_name(tree, tree.id_index[i]))
     with right:
@@ -57,31 +57,31 @@ def gaps_view(tree: EncodingTree, counts: np.ndarray) -> None:
 
 def fill(tree: EncodingTree, community: str) -> None:
     node = tree.id_index[community]
-    st.markdown(f"**Fill community {community}** · {common.md(tree.labels[node])} "
+    st.markdown(f"**Fill community {community}** · {text.md(tree.labels[node])} "
                 f"({tree.n_members(node)} skills)")
     c = st.columns(2)
     k = c[0].number_input("Skills per combination", 2, 8, 3, key="gap_k")
     top = c[1].number_input("Proposals", 1, 200, 10, key="gap_top")
-    excluded = tuple(common.workspace().skill_marks()["excluded"])
-    with common.shown_errors("Cannot propose: "):
-        source, skip_bad = common.current_source(), common.build_settings().skip_bad
-        connect = common.setting("combo.connect", "attested")            # as on the Combinations page
-        combos = proposals(tree, tree.version, community, int(k), int(top), excluded, common.excluded_combos(tree),
+    excluded = tuple(state.workspace().skill_marks()["excluded"])
+    with text.shown_errors("Cannot propose: "):
+        source, skip_bad = datasource.current_source(), datasource.skip_bad()
+        connect = state.setting("combo.connect", "attested")            # as on the Combinations page
+        combos = proposals(tree, tree.version, community, int(k), int(top), excluded, tables.excluded_combos(tree),
                            connect if connect in CONNECT else "attested",
-                           float(common.setting("combo.diversity", DIVERSITY)),
-                           common.support_index(source, skip_bad), common.corpus_key(source, skip_bad))
+                           float(state.setting("combo.diversity", DIVERSITY)),
+                           datasource.support_index(source, skip_bad), datasource.corpus_key(source, skip_bad))
         if not combos:
             st.info("No new combination inside this community whose skills hang together through pairs the corpus "
                     "attests. Try fewer skills per combination, or set **Skills must hang together** to *no* on "
                     "the Combinations page.", icon=":material/info:")
-        rows = common.combination_table(tree, combos, "gap_props", height=400,
+        rows = tables.combination_table(tree, combos, "gap_props", height=400,
                                         column_order=["rank", "skills", "gain (bits)", "community",
                                                       "community label", "mark"])
         b = st.columns(2)
         b[0].button(f"Approve selected ({len(rows)})", key="gap_approve_sel", disabled=not rows,
-                    on_click=common.mark_combos, args=(combos, rows, "approved"), icon=":material/check:")
+                    on_click=tables.mark_combos, args=(combos, rows, "approved"), icon=":material/check:")
         b[1].button(f"Approve all {len(combos)}", key="gap_approve_all", disabled=not combos, type="primary",
-                    on_click=common.mark_combos, args=(combos, list(range(len(combos))), "approved"),
+                    on_click=tables.mark_combos, args=(combos, list(range(len(combos))), "approved"),
                     icon=":material/done_all:")
-        st.page_link(common.page_path("Synthesize"), label="Synthesise the approved combinations",
+        st.page_link(nav.page_path("Synthesize"), label="Synthesise the approved combinations",
                      icon=":material/arrow_forward:")

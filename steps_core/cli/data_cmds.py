@@ -25,7 +25,8 @@ def _write_jsonl(rows, out: str) -> int:
     half-written file where a good one was; gzip-compressed when the name ends in ``.gz``, as the readers
     expect."""
     n = 0
-    from ..corpus import is_gzip, iter_json_lines
+    from ..corpus import iter_json_lines
+    from ..formats import is_gzip
     from ..io import atomic_output
 
     with atomic_output(ensure_parent(out), "wb") as raw, \
