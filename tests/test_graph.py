@@ -221,3 +221,16 @@ def test_graph_keeps_pair_counts_also_below_min_cooccur():
         assert g.cooccur[g.index[a], g.index[b]] == cab                 # every pair seen, edge or not
         assert g.weight(a, b) == (cab if cab >= 2 else 0)
     assert pair_rows(g) is not None and len(list(pair_rows(g))) == len(c)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
+def test_semantic_blend_weights_by_alpha(alpha):
+    g = graph_from_edges([("a", "b", 2.0), ("c", "d", 1.0)])
+    emb = np.array([[1, 0], [0.6, 0.8], [0, 1], [1, 0.05]], float)
+    b = blend_semantic(g, emb, alpha=alpha, knn=3)
+    unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+    cos = unit @ unit.T
+    # w = (1 - alpha) w / max(w) + alpha max(0, cos): c-d has co-occurrence 1 of max 2, a-d only meaning
+    assert b.weight("a", "b") == pytest.approx((1 - alpha) * 1.0 + alpha * cos[0, 1])
+    assert b.weight("c", "d") == pytest.approx((1 - alpha) * 0.5 + alpha * cos[2, 3])
+    assert b.weight("a", "d") == pytest.approx(alpha * cos[0, 3])

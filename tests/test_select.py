@@ -256,3 +256,36 @@ def test_bad_combos_lines(tmp_path, line, field):
     q.write_bytes(b'{"skills": ["caf\xe9"]}\n')
     with pytest.raises(InputError, match="UTF-8"):
         read_combos(q)
+
+
+def test_exact_ties_are_kept_and_match_brute_force():
+    """A complete graph with equal weights: every candidate ties; the beam must keep tied candidates (a strict
+    cutoff would keep none) and find the brute-force optimum."""
+    from steps_core.graph import graph_from_edges
+
+    names = [f"s{i:02d}" for i in range(30)]
+    g = graph_from_edges([(a, b, 1.0) for i, a in enumerate(names) for b in names[i + 1:]])
+    t = build_tree(g, k=2)
+    got = select_combinations(t, starts=[["s00"]], k=3, beam=2, **PLAIN)
+    paths, h = paths_and_h(t)
+    assert got and got[0].gain == pytest.approx(best_extension(h, paths, [0], list(range(1, 30)), 2), abs=1e-12)
+    assert len(select_combinations(t, k=3, beam=3, top=10, **PLAIN)) == 10
+
+
+def test_a_set_found_from_two_starts_keeps_its_best_gain(tree):
+    a = select_combinations(tree, k=3, beam=6, per_start=6, **PLAIN)[0]
+    # the same set searched from each of its skills, one start at a time: H(rest | start) differs by start
+    single = [select_combinations(tree, starts=[[s]], k=3, beam=50, per_start=50, **PLAIN) for s in a.skills]
+    gains = [next((c.gain for c in found if c.key == a.key), -1.0) for found in single]
+    both = select_combinations(tree, starts=[[s] for s in a.skills], k=3, beam=50, per_start=50, **PLAIN)
+    assert next(c.gain for c in both if c.key == a.key) == pytest.approx(max(gains), abs=1e-12)
+    assert next(c.start for c in both if c.key == a.key) == (a.skills[int(np.argmax(gains))],)
+
+
+def test_excluded_combinations_can_fill_the_whole_final_beam(tree):
+    s = tree.skills[0]
+    first = select_combinations(tree, starts=[[s]], k=3, beam=4, per_start=4, **PLAIN)
+    assert len(first) == 4
+    again = select_combinations(tree, starts=[[s]], k=3, beam=4, per_start=4,
+                                exclude_combos=[c.skills for c in first], **PLAIN)
+    assert len(again) == 4 and not {c.key for c in again} & {c.key for c in first}

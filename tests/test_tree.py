@@ -277,3 +277,26 @@ def test_community_labels_name_frequent_central_members():
     assert t.labels[x] == "freq / mid / hub"
     no_counts = EncodingTree.from_parent(graph_from_edges(edges), parent)      # no counts: weight inside
     assert no_counts.labels[x].startswith("rare / freq")
+
+
+def test_chains_of_single_child_communities_are_spliced_at_any_depth():
+    from steps_core.graph import graph_from_edges
+
+    g = graph_from_edges([("a", "b", 1), ("b", "c", 1), ("c", "d", 1)])
+    # root 4 > 5 > 6 > 7 > {a, b}, and root > 8 > {c, d}: a chain of three single-child communities
+    t = EncodingTree.from_parent(g, [7, 7, 8, 8, -1, 4, 5, 6, 4])
+    check_tree(t)
+    assert t.height == 2 and sorted(len(t.children[c]) for c in t.communities) == [2, 2]
+    flat = EncodingTree.from_parent(g, [5, 5, 6, 6, -1, 4, 4])
+    assert t.entropy == pytest.approx(flat.entropy, abs=1e-12) and t.version == flat.version
+
+
+def test_a_skill_cannot_be_the_root():
+    from steps_core.graph import graph_from_edges
+
+    one = graph_from_edges([], skills=["a"])
+    with pytest.raises(InputError, match="root"):
+        EncodingTree.from_parent(one, [-1, 0])              # the skill as the root, the community under it
+    t = EncodingTree.from_parent(one, [1, -1])               # one skill under the root: a valid tree
+    check_tree(t)
+    assert t.n_skills == 1 and t.root == 1 and t.entropy == 0.0
