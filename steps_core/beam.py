@@ -144,9 +144,10 @@ def _candidates(res: Resolved, b: _Beam, pool_mask: np.ndarray, step: int, n: in
         cand[empty] = usable[empty] & pool_mask[level[empty]]
 
 
-def _complete(res: Resolved, b: _Beam, r: int, y: int, embeddings: np.ndarray | None, check_close: bool) -> bool:
-    """The checks on a complete combination (row r plus skill y)."""
-    skills = tuple(b.skills[r].tolist()) + (y,)
+def _complete(res: Resolved, skills: tuple[int, ...], proven_new: bool, embeddings: np.ndarray | None,
+              check_close: bool) -> bool:
+    """The checks on a complete combination: excluded sets, coherence floor, closeness (when the start or pins
+    may be in pieces) and novelty (``proven_new``: a pair never seen together; else the support index decides)."""
     if frozenset(skills) in res.excluded_sets:
         return False
     if res.min_coherence is not None and embeddings is not None and \
@@ -154,23 +155,9 @@ def _complete(res: Resolved, b: _Beam, r: int, y: int, embeddings: np.ndarray | 
         return False
     if check_close and not res.evidence.is_close(skills):
         return False
-    if res.novel and not (b.gap[r] or not b.common[r, y]):
+    if res.novel and not proven_new:
         return res.evidence.index is not None and res.evidence.is_novel(skills) is True
     return True
-
-
-def _complete_fixed(res: Resolved, b: _Beam, embeddings: np.ndarray | None, check_close: bool) -> bool:
-    """The checks when start and pins already make the combination (nothing to search)."""
-    skills = tuple(b.skills[0].tolist())
-    if frozenset(skills) in res.excluded_sets:
-        return False
-    if res.min_coherence is not None and embeddings is not None and \
-            mean_cosine(embeddings, skills) < res.min_coherence:
-        return False
-    if check_close and not res.evidence.is_close(skills):
-        return False
-    return not res.novel or bool(b.gap[0]) or (res.evidence.index is not None and
-                                               res.evidence.is_novel(skills) is True)
 
 
 def _grow(res: Resolved, b: _Beam, rows: np.ndarray, ys: np.ndarray, gains: np.ndarray) -> _Beam:
@@ -228,7 +215,7 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
     check_close = res.connect and res.k > 2 and not res.evidence.is_close(fixed)
     n_steps = res.k - len(fixed)
     if n_steps == 0:
-        ok = _complete_fixed(res, b, embeddings, check_close)
+        ok = _complete(res, tuple(fixed), bool(b.gap[0]), embeddings, check_close)
         return [Found(tuple(fixed), float(b.total[0]), tuple(b.steps[0].tolist()))] if ok else []
     members = pools(tree, start) if res.scope == "local" else [tree.members(tree.root)]
     pool_mask = np.zeros((len(members), n), bool)
@@ -253,7 +240,8 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
                 if key in seen:
                     continue
                 seen.add(key)
-                if last and not _complete(res, b, r, y, embeddings, check_close):
+                if last and not _complete(res, tuple(b.skills[r].tolist()) + (y,),
+                                          bool(b.gap[r] or not b.common[r, y]), embeddings, check_close):
                     continue
                 picked.append(pos)
                 if len(picked) >= want:

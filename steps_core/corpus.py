@@ -51,7 +51,6 @@ stream) always stop.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass, field
@@ -59,9 +58,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .errors import InputError
-from .formats import (BOM, READERS, WHITESPACE, ReadSpec, corpus_files, csv_lines,
-                      json_type, loads_fast, numbered_lines, open_corpus_file,
-                      orjson, parquet_rows, parse_line, read_spec)
+from .formats import (BOM, READERS, WHITESPACE, ReadSpec, corpus_files, json_type, loads_fast, located_rows,
+                      numbered_lines, open_corpus_file, orjson, parquet_rows, parse_line, read_spec)
 from .names import ENGINES
 from .graph import MAX_SKILLS_PER_RECORD
 
@@ -525,38 +523,24 @@ def read_catalog(path: str | Path) -> tuple[Skill, ...]:
     out: list[Skill] = []
     seen: set[str] = set()
     with path.open("rb") as fh:
-        bad: dict[int, str] = {}
-        reader = csv.DictReader(csv_lines(fh, bad, str(path)))
-        try:
-            names = reader.fieldnames or []
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV header: {exc}", path=str(path), line=1) from None
-        cols = {c.strip(WHITESPACE).lower(): c for c in names}
+        rows = located_rows(fh, str(path))
+        names = next((row for _, row, _ in rows), [])
+        cols = {c.strip(WHITESPACE).lower(): i for i, c in enumerate(names)}
         if "skill" not in cols:
             raise InputError(f"missing column 'skill' (found: {', '.join(names) or 'none'})",
                              path=str(path), line=1, field="skill")
-        before = reader.line_num
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raise InputError(f"malformed CSV: {exc}", path=str(path), line=reader.line_num) from None
-            start, before = before + 1, reader.line_num
-            problem = next((bad.pop(n) for n in range(start, before + 1) if n in bad), None)
+        for start, row, problem in rows:
             if problem:
                 raise InputError(problem, path=str(path), line=start)
 
             def get(k: str) -> str:
-                v = row.get(cols[k]) if k in cols else None
-                return v.strip(WHITESPACE) if isinstance(v, str) else ""
+                return row[cols[k]].strip(WHITESPACE) if k in cols and cols[k] < len(row) else ""
 
             if "remove" in get("status").lower():
                 continue
             name = get("skill")
             if not name:
-                if not any(isinstance(v, str) and v.strip() for v in row.values()):
+                if not any(v.strip() for v in row):
                     continue      # a row of empty cells
                 raise InputError("empty skill name", path=str(path), line=start, field="skill")
             if name in seen:

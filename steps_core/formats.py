@@ -390,31 +390,39 @@ def csv_header(path: Path, fmt: str = "csv") -> list[str]:
     return [h.strip(WHITESPACE) for h in header]
 
 
+def located_rows(fh: BinaryIO, path: str, fmt: str = "csv") -> Iterator[tuple[int, list[str], str | None]]:
+    """The rows of a delimited text file (``fmt`` csv or tsv), each with the line it starts on and the problem
+    found while decoding its lines (None when there is none); a malformed file raises, naming the line."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    bad: dict[int, str] = {}
+    reader = csv.reader(csv_lines(fh, bad, path), delimiter=DELIMITERS[fmt])
+    before = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"malformed {fmt.upper()}: {exc}", path=path, line=reader.line_num) from None
+        start, before = before + 1, reader.line_num
+        yield start, row, next((bad.pop(n) for n in range(start, before + 1) if n in bad), None)
+
+
 def _rows_csv(path: Path, spec: ReadSpec, columns: Sequence[str] | None, fmt: str = "csv") -> Rows:
     """Rows of a CSV file, or of a TSV file with ``fmt="tsv"`` (the same rules, tab-separated)."""
     sp = str(path)
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     structured = set(STRUCTURED_COLUMNS) | ({spec.field_parts[0]} if len(spec.field_parts) > 1 else set())
-    bad: dict[int, str] = {}
     with open_corpus_file(path) as fh:
-        reader = csv.reader(csv_lines(fh, bad, sp), delimiter=DELIMITERS[fmt])
         header = None
-        before = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raise InputError(f"malformed {fmt.upper()}: {exc}", path=sp, line=reader.line_num) from None
-            start, before = before + 1, reader.line_num
+        for start, row, problem in located_rows(fh, sp, fmt):
             if header is None:
+                if problem:
+                    raise InputError(problem, path=sp, line=start)
                 header = [h.strip(WHITESPACE) for h in row]
                 check_columns(header, spec, sp, kind="column")
                 continue
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
-            problem = next((bad.pop(n) for n in range(start, before + 1) if n in bad), None)
             if problem:
                 yield start, InputError(problem, path=sp, line=start)
             elif len(row) != len(header):

@@ -12,24 +12,9 @@ import click
 
 from ..names import WEIGHTINGS, describe
 from ._corpus_options import echo_report
-from ._util import stage_bars
+from ._util import IntOrWord, stage_bars
 
 _GRAPH_OPTIONS = ("weighting", "semantic", "min_count", "keep_versions", "min_cooccur")
-
-
-class _MinCount(click.ParamType):
-    name = "min_count"
-
-    def convert(self, value, param, ctx):
-        if value == "auto" or isinstance(value, int):
-            return value
-        try:
-            n = int(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is neither an integer nor 'auto'", param, ctx)
-        if n < 1:
-            self.fail(f"{n} is smaller than 1", param, ctx)
-        return n
 
 
 def graph_options(f):
@@ -39,7 +24,8 @@ def graph_options(f):
     f = click.option("--keep-versions", is_flag=True,
                      help="Keep tags that are only version numbers (14.04, v2.1); by default they are dropped "
                           "(they say which release, not which skill).")(f)
-    f = click.option("--min-count", type=_MinCount(), default="auto", show_default=True, metavar="N|auto",
+    f = click.option("--min-count", type=IntOrWord({"auto": "auto"}), default="auto", show_default=True,
+                     metavar="N|auto",
                      help="Keep a skill only when at least N records are tagged with it. auto: drop the long tail, "
                           "the rarest skills that together hold 0.5% of all tags (never a skill on 0.1% of the "
                           "records or more; always one seen once). What was dropped is reported.")(f)

@@ -48,6 +48,31 @@ def stage_bars(units: dict[str, str] | None = None) -> Iterator:
         yield update
 
 
+class IntOrWord(click.ParamType):
+    """A positive integer, or one of ``words`` (each mapped to the value the command receives).
+
+    ``IntOrWord({"auto": "auto", "none": None})`` accepts ``3``, ``auto`` and ``none``.
+    """
+
+    name = "int_or_word"
+
+    def __init__(self, words: dict[str, object]):
+        self.words = words
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value is None or (isinstance(value, str) and value in self.words.values()):
+            return value
+        if value in self.words:
+            return self.words[value]
+        try:
+            n = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not an integer or one of {', '.join(map(repr, self.words))}", param, ctx)
+        if n < 1:
+            self.fail(f"{n} is smaller than 1", param, ctx)
+        return n
+
+
 def finite_float(min: float | None = None, max: float | None = None) -> click.FloatRange:
     """A click float option type in ``[min, max]`` that also refuses ``nan`` and ``inf`` (which
     ``click.FloatRange`` lets through), so that no NaN reaches a request or a file."""

@@ -7,24 +7,7 @@ import click
 from ..errors import InputError
 from ..names import CONNECT, DIVERSITY, MAX_K, MIN_K, MIN_PAIR_COUNT, SCOPES, describe
 from . import cli
-from ._util import echo_kv, progress_bar
-
-
-class _MaxPerSkill(click.ParamType):
-    name = "max_per_skill"
-
-    def convert(self, value, param, ctx):
-        if value in ("auto", None) or isinstance(value, int):
-            return value
-        if value == "none":
-            return None
-        try:
-            n = int(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not an integer, 'auto' or 'none'", param, ctx)
-        if n < 1:
-            self.fail(f"{n} is smaller than 1", param, ctx)
-        return n
+from ._util import IntOrWord, echo_kv, progress_bar
 
 
 def _split_combo(text: str) -> list[str]:
@@ -41,7 +24,8 @@ def _split_combo(text: str) -> list[str]:
 @click.option("--diversity", type=click.FloatRange(0.0, 1.0), default=DIVERSITY, show_default=True,
               help="How much a skill already in the list is worth less the next time: its second use counts "
                    "1 - D of its gain, its third (1 - D)^2 (communities half as much). 0 = rank by gain alone.")
-@click.option("--max-per-skill", type=_MaxPerSkill(), default="auto", show_default=True, metavar="N|auto|none",
+@click.option("--max-per-skill", type=IntOrWord({"auto": "auto", "none": None}), default="auto",
+              show_default=True, metavar="N|auto|none",
               help="Combinations of the list that may hold one same skill. auto: 10% of the list, at least 2.")
 @click.option("--connect", type=click.Choice(list(CONNECT)), default="attested", show_default=True,
               help=describe(CONNECT) + ".")
