@@ -1,4 +1,4 @@
-"""The skill co-occurrence graph (method.md §1).
+"""The skill co-occurrence graph (docs/method.md §1).
 
 Counting streams over skill lists and keeps only the counts: ``n_i`` (records tagged with skill i, once per
 record) and ``c_ij`` (records tagged with both). A :class:`SkillGraph` is the weighted, symmetric, sparse graph
@@ -574,7 +574,7 @@ def read_graph_csv(path: str | Path) -> SkillGraph:
 
 def blend_semantic(graph: SkillGraph, embeddings: np.ndarray, *, alpha: float = 0.3,
                    knn: int = 10) -> SkillGraph:
-    """Blend co-occurrence weights with semantic similarity (method.md §1).
+    """Blend co-occurrence weights with semantic similarity (docs/method.md §1).
 
     ``w = (1 - alpha) w_cooc / max(w_cooc) + alpha max(0, cos)``, where the cosine term is kept only for each
     skill's ``knn`` most similar skills (symmetrised), so the graph stays sparse. ``embeddings`` has one row

@@ -1,4 +1,4 @@
-"""Encoding trees and their structural entropy (method.md §2).
+"""Encoding trees and their structural entropy (docs/method.md §2).
 
 An encoding tree has a root (all skills), internal nodes (communities) and exactly one leaf per skill. For a
 non-root node α with parent α⁻::
