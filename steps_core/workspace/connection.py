@@ -18,7 +18,7 @@ from typing import Any, Iterator, Self
 from .. import __version__
 from ..errors import EnvironmentFault, InputError, StepsError, from_os_error
 from ..io import enable_wal, register_database
-from . import schema
+from .schema import APPLICATION_ID, migration, schema_version
 from .keys import env_secrets
 
 #: Folder of named workspaces: ``open_workspace("demo")`` is ``./steps-workspace/demo.sqlite``.
@@ -92,7 +92,7 @@ class Connection:
             raise self._open_error(exc) from exc
         self._conn = conn
         register_database(self.path)
-        self.schema_version = schema.schema_version()
+        self.schema_version = schema_version()
 
     def _connect(self) -> sqlite3.Connection:
         """Open, check (:meth:`_inspect`, ``PRAGMA quick_check``), switch to WAL and migrate; read-only with
@@ -106,9 +106,9 @@ class Connection:
             version = self._inspect(conn, initial=True)
             self._quick_check(conn)
             if self.read_only:
-                if version < schema.schema_version():
+                if version < schema_version():
                     raise EnvironmentFault(f"read-only, and at schema version {version} (this STEPS Studio uses "
-                                           f"{schema.schema_version()}): it cannot be set up or upgraded here; open a "
+                                           f"{schema_version()}): it cannot be set up or upgraded here; open a "
                                            "writable copy", path=self.path)
                 conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
                 return conn
@@ -203,13 +203,13 @@ class Connection:
             raise InputError(f"not a STEPS workspace ({exc}); refusing to touch it", path=self.path) from None
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a STEPS workspace ({exc}); refusing to touch it", path=self.path) from None
-        if app_id != schema.APPLICATION_ID and (app_id != 0 or tables or version != 0):
+        if app_id != APPLICATION_ID and (app_id != 0 or tables or version != 0):
             shown = ", ".join(tables[:8]) + (", ..." if len(tables) > 8 else "")
             raise InputError(f"an SQLite database but not a STEPS workspace (application_id {app_id}, "
                              f"tables: {shown or 'none'}); refusing to touch it", path=self.path)
-        if version > schema.schema_version():
+        if version > schema_version():
             raise StepsError(f"{self.path}: workspace schema version {version} is newer than this "
-                             f"STEPS Studio {__version__} understands ({schema.schema_version()}); "
+                             f"STEPS Studio {__version__} understands ({schema_version()}); "
                              "upgrade steps-studio to open it")
         return version
 
@@ -221,18 +221,18 @@ class Connection:
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         """Bring the file to :func:`schema_version`, all migrations in one write transaction."""
-        target = schema.schema_version()
+        target = schema_version()
         conn.execute("BEGIN IMMEDIATE")
         try:
             version = self._inspect(conn, initial=False)
             for step in range(version, target):
                 try:
-                    schema.MIGRATIONS[step](conn)
+                    migration(step)(conn)
                 except sqlite3.Error as exc:
                     raise StepsError(f"{self.path}: migrating the workspace from schema version "
                                      f"{step} to {step + 1} failed: {exc}") from exc
             if version < target:
-                conn.execute(f"PRAGMA application_id={schema.APPLICATION_ID}")
+                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version={target}")
                 conn.execute("INSERT INTO meta(key, value) VALUES ('written_by', ?) "
                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

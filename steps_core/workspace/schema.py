@@ -92,3 +92,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
 def schema_version() -> int:
     """The schema version this code writes: the number of :data:`MIGRATIONS`."""
     return len(MIGRATIONS)
+
+
+def migration(step: int) -> Callable[[sqlite3.Connection], None]:
+    """The migration from schema version ``step`` to ``step + 1``."""
+    return MIGRATIONS[step]

@@ -1,0 +1,147 @@
+"""``steps synth``: one training sample per combination, from an OpenAI-compatible endpoint or the offline
+template backend (:func:`steps_core.synthesis.synthesise`)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ..names import describe
+from ..synthesis_names import BACKENDS, STYLES, TEMPERATURE
+from . import cli
+from ._corpus_options import corpus_options, read_options
+from ._llm_options import (STALE_HINT, check_outputs, client_options, drain, endpoint_from, endpoint_options,
+                           exit_if_failed, money, overwrite_option, price_from, session)
+from ._util import finite_float
+
+
+def _print_prompts(jobs, template) -> None:
+    from ..synth import format_prompt
+
+    for job in jobs:
+        click.echo(f"=== sample {job.id}  skills: {', '.join(job.skill_names)}"
+                   + (f"  topic: {job.topic}" if job.topic else "") + " ===")
+        if job.problem:
+            click.echo(f"(cannot be run: {job.problem})\n")
+            continue
+        click.echo(format_prompt(job.prompt))
+        if job.style == "skillmix":
+            click.echo("--- round 2: user (sent after the model's first answer) ---\n" + (job.improve or ""))
+            click.echo("--- training sample: user turn ---\n" + (job.task or ""))
+        click.echo("")
+    click.echo(f"{len(jobs)} prompt(s); template {template.name} sha256 {template.sha256[:16]}; nothing sent.")
+
+
+def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: str) -> None:
+    from ..synth import estimate_run
+
+    est = estimate_run(jobs, expected_output_tokens=expected_output_tokens, price=price)
+    click.echo(f"samples          {est.samples}")
+    click.echo(f"requests         {est.requests}")
+    click.echo(f"input tokens     ~{est.input_tokens}")
+    click.echo(f"output tokens    ~{est.output_tokens}")
+    click.echo(f"cost             {money(est.cost_usd) if backend == 'openai' else '$0 (template backend)'}")
+    click.echo("(tokens estimated at 4 characters per token; nothing sent)")
+
+
+@cli.command("synth")
+@click.argument("combos", type=click.Path(dir_okay=False))
+@click.option("--style", type=click.Choice(list(STYLES)), default="composite", show_default=True,
+              help=describe(STYLES) + ". composite needs --corpus, skillmix needs --topics.")
+@click.option("--corpus", type=click.Path(), default=None,
+              help="Tagged corpus to draw seed examples from (one distinct record per skill); any format "
+                   "`steps graph` reads.")
+@corpus_options(engine=False)
+@click.option("--catalog", type=click.Path(dir_okay=False), default=None,
+              help="Skill catalogue CSV (skill, category, definition, example): definitions and examples go "
+                   "into the prompts.")
+@click.option("--topics", type=click.Path(dir_okay=False), default=None,
+              help="Topics, one per line (each sample gets one, chosen by its id).")
+@click.option("--backend", type=click.Choice(list(BACKENDS)), default="openai", show_default=True,
+              help=describe(BACKENDS) + ".")
+@click.option("--model", default=None, help="Model name for the openai backend.")
+@endpoint_options()
+@click.option("--temperature", type=finite_float(min=0), default=TEMPERATURE, show_default=True,
+              help="Sampling temperature.")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Maximum answer length in tokens.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed for seed-record and topic choice; each request sends seed + sample index.")
+@click.option("--samples-per-combo", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Samples to make per combination.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Only the first N samples (after --samples-per-combo).")
+@click.option("--template", "template_path", type=click.Path(dir_okay=False), default=None,
+              help="Your own prompt template for the style (copy one from steps_core/prompts/).")
+@client_options
+@click.option("--dry-run", is_flag=True, default=False,
+              help="Print the exact prompts that would be sent and stop (nothing is sent).")
+@click.option("--estimate", is_flag=True, default=False,
+              help="Print the expected requests, tokens and cost and stop (nothing is sent).")
+@click.option("--expected-output-tokens", type=click.IntRange(min=1), default=None,
+              help="Expected answer length per request for --estimate (default: 800 composite, 200 "
+                   "skillmix, 900 agentic).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="samples.jsonl", show_default=True,
+              help="Samples JSONL. Each sample is appended the moment it is answered; a rerun skips the "
+                   "samples already ok in it (made with the same settings) and retries the failed ones.")
+@overwrite_option
+def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, api_key_env,
+              temperature, max_tokens, seed, samples_per_combo, limit, template_path, workers, timeout,
+              max_retries, backoff, cache_path, no_cache, prices_path, price_input, price_output, log_path, dry_run,
+              estimate, expected_output_tokens, output, overwrite, **kwargs):
+    """Synthesise one training sample per combination in COMBOS (combos.jsonl from `steps select`).
+
+    \b
+    Examples:
+      steps synth combos.jsonl --corpus corpus.jsonl --catalog skills.csv --model gpt-4o-mini
+      steps synth combos.jsonl --style skillmix --topics topics.txt --catalog skills.csv \\
+            --base-url http://localhost:8000/v1 --model qwen2.5-7b-instruct --workers 16
+      steps synth combos.jsonl --corpus corpus.jsonl --backend template     # offline demo
+    """
+    from ..corpus import iter_records, read_catalog
+    from ..sample_sinks import SAMPLES, SamplesFile, is_failure
+    from ..synth import read_combinations, read_topic_list, summarize
+    from ..synthesis import Generator, SynthSettings, plan_synthesis, synthesise
+
+    if backend == "openai" and not model and not dry_run:
+        raise InputError("the openai backend needs --model", field="model")
+    settings = SynthSettings(style=style, seed=seed, samples_per_combo=samples_per_combo, limit=limit,
+                             template_path=template_path)
+    template = settings.template()
+    combo_list = read_combinations(combos)
+    jobs = plan_synthesis(combo_list, settings, template=template, catalog=read_catalog(catalog) if catalog else (),
+                          topics=read_topic_list(topics) if topics else (),
+                          records=iter_records(corpus, **read_options(kwargs)) if corpus else None)
+    if dry_run:
+        _print_prompts(jobs, template)
+        return
+    price = price_from(model or "", prices_path, price_input, price_output) if backend == "openai" else None
+    if estimate:
+        _print_estimate(jobs, expected_output_tokens, price, backend)
+        return
+    out = Path(output)
+    check_outputs([out, log_path], [combos, corpus, catalog, topics, template_path, cache_path])
+    generator = Generator(backend=backend, model=model or "", temperature=temperature, max_tokens=max_tokens,
+                          price=price)
+    with session(cache_path, no_cache, log_path, use_cache=generator.needs_endpoint) as cache, \
+            SamplesFile(out, SAMPLES, stale_hint=STALE_HINT) as sink:
+        be = generator.make(endpoint_from(base_url, api_key_env, timeout, max_retries, backoff), cache)
+        run = synthesise(jobs, be, sink, overwrite=overwrite)
+        for client in run.clients:
+            logging.getLogger("steps_core.cli").info(
+                "synth: %d samples, style %s, model %s at %s, key from $%s (%s), cache %s", len(run.todo), style,
+                model, client.host, api_key_env, "set" if client.has_key else "not set",
+                cache.path if cache is not None else "off")
+        written = drain(run, out, workers=workers, desc="synth", unit=" samples", what="sample(s)")
+        final = {r["id"]: r for r in sink.finish()}
+    s = summarize(written)
+    click.echo(f"wrote {len(written)} sample(s) to {out} ({s.ok} ok, {s.failed} failed); "
+               f"{len(run.skipped)} already done; {len(final)} in the file")
+    click.echo(f"requests {s.requests}, answered from cache {s.cached_requests}")
+    click.echo(f"tokens   {s.paid.prompt_tokens} in + {s.paid.completion_tokens} out paid"
+               f" ({s.cached.total_tokens} from cache)")
+    if backend == "openai":
+        click.echo(f"cost     {money(s.cost_usd)}")
+    exit_if_failed(sum(1 for j in jobs if j.id not in final or is_failure(final[j.id])), len(jobs), "sample(s)")
