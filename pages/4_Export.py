@@ -16,7 +16,8 @@ import streamlit as st
 from pages.ui import charts, common
 from pages.ui.download import export_zip, extension
 from steps_core.errors import OutputError
-from steps_core.export import DEFAULT_CURRICULUM, export_counts, export_samples, select_samples, taxonomy_of
+from steps_core.export import DEFAULT_CURRICULUM, taxonomy_of
+from steps_core.synthesis import ExportSettings, export_workspace
 from steps_core.synthesis_names import EXPORT_FORMATS
 from steps_core.workspace import READ_ONLY_NOTE
 
@@ -26,11 +27,11 @@ frame = common.frame("Export")
 EXPORT_DIR_ENV = "STEPS_EXPORT_DIR"
 
 
-def options() -> dict:
+def options() -> ExportSettings:
+    """The format, which samples, the curriculum order and its seed, as workspace settings."""
     c = st.columns([2, 1.2, 1.2, 1], vertical_alignment="bottom")
-    fmt = c[0].selectbox("Format", list(EXPORT_FORMATS), format_func=lambda f: f"{f}: {EXPORT_FORMATS[f]}",
-                         key=common.bind("export.format", "openai", EXPORT_FORMATS.__contains__),
-                         on_change=common.save, args=("export.format",))
+    fmt = common.bound(c[0].selectbox, "Format", "export.format", "openai", EXPORT_FORMATS.__contains__,
+                       options=list(EXPORT_FORMATS), format_func=lambda f: f"{f}: {EXPORT_FORMATS[f]}")
     include_all = c[1].toggle("Include unreviewed", help="also export ok samples nobody has accepted or rejected yet",
                               key=common.bind_bool("export.include_all", False),
                               on_change=common.save, args=("export.include_all",))
@@ -38,11 +39,10 @@ def options() -> dict:
                                                       "(the reference weights for k = 2..7)",
                              key=common.bind_bool("export.curriculum", True),
                              on_change=common.save, args=("export.curriculum",))
-    seed = c[3].number_input("Seed", 0, common.MAX_SEED, step=1, help="for the curriculum's draws and shuffles",
-                             key=common.bind_int("export.seed", 0, 0, common.MAX_SEED),
-                             on_change=common.save, args=("export.seed",))
-    return dict(fmt=fmt, include_all=bool(include_all), curriculum=DEFAULT_CURRICULUM if curriculum else None,
-                seed=int(seed))
+    seed = common.bound(c[3].number_input, "Seed", "export.seed", 0, common.valid_int(0, common.MAX_SEED),
+                        min_value=0, max_value=common.MAX_SEED, step=1, help="for the curriculum's draws and shuffles")
+    return ExportSettings(fmt, include_all=bool(include_all), curriculum=DEFAULT_CURRICULUM if curriculum else None,
+                          seed=int(seed))
 
 
 def community_label(tree, ident: str, recorded: dict[str, str]) -> str:
@@ -56,11 +56,10 @@ def community_label(tree, ident: str, recorded: dict[str, str]) -> str:
     return tree.labels[node] if node is not None and node > tree.n_skills else ""
 
 
-def preview(samples: list[dict], chosen: list[dict], tree, opts: dict) -> None:
-    """What will be written, counted as the manifest will count it (:func:`steps_core.export.export_counts`):
-    total, per k, per community, per style and per epoch."""
-    counts = export_counts(samples, include_all=opts["include_all"], curriculum=opts["curriculum"],
-                           seed=opts["seed"])
+def preview(samples: list[dict], chosen: list[dict], tree, opts: ExportSettings) -> None:
+    """What will be written, counted as the manifest will count it (:meth:`ExportSettings.counts`): total, per
+    k, per community, per style and per epoch."""
+    counts = opts.counts(samples)
     recorded = taxonomy_of(chosen)["communities"]
     c = st.columns([1, 2, 3])
     with c[0]:
@@ -82,11 +81,6 @@ def preview(samples: list[dict], chosen: list[dict], tree, opts: dict) -> None:
         colours = charts.community_colour_map(tree) if tree is not None else None
         st.dataframe(charts.styled(df, colours=colours), hide_index=True, width="stretch",
                      height=common.table_height(len(df), 250))
-
-
-def record(path: str, opts: dict, manifest: dict, version: str | None) -> None:
-    with common.shown_errors("Could not record the export: "):
-        common.workspace().record_export(path, opts["fmt"], manifest, tree_version=version)
 
 
 def export_folders() -> list[Path]:
@@ -111,30 +105,26 @@ def export_target(text: str) -> Path:
     return path
 
 
-def write_file(samples: list[dict], opts: dict, settings: dict, version: str | None, target: str,
-               replace: bool) -> None:
-    """Write the file and its manifest to ``target`` and record the export."""
+def write_file(opts: ExportSettings, extra: dict, version: str | None, target: str, replace: bool) -> None:
+    """Write the file and its manifest to ``target`` and record the export in the workspace."""
     with common.shown_errors("Export failed: "):
         path = export_target(target)
-        result = export_samples(samples, path, opts["fmt"], include_all=opts["include_all"],
-                                curriculum=opts["curriculum"], seed=opts["seed"],
-                                manifest_path=path.with_name(path.stem + ".manifest.json"), settings=settings,
-                                workspace=common.workspace(), force=replace)
-        record(str(result.path.resolve()), opts, result.manifest, version)
+        result, recorded = export_workspace(common.workspace(), path, opts, tree_version=version, extra=extra,
+                                            manifest_path=path.with_name(path.stem + ".manifest.json"), force=replace)
         st.success(f"Wrote {result.rows:,} sample(s) to {common.md(result.path)} and the manifest to "
-                   f"{common.md(result.manifest_path)}.")
+                   f"{common.md(result.manifest_path)}." + ("" if recorded else " The workspace is read-only: "
+                                                            "this export is not recorded in it."))
 
 
-def download(samples: list[dict], opts: dict, settings: dict, version: str | None) -> None:
+def download(samples: list[dict], opts: ExportSettings, extra: dict, version: str | None) -> None:
     """A button that downloads ``<workspace>-<format>.zip`` (data file and manifest); the zip is built and the
     export recorded only when it is clicked (Streamlit runs the callable then, in a server thread)."""
     ws = common.workspace()
-    stem = f"{ws.path.stem}-{opts['fmt']}"
+    stem = f"{ws.path.stem}-{opts.fmt}"
 
     def build() -> bytes:                       # no session here: only what the closure holds
-        data, manifest = export_zip(samples, opts["fmt"], stem, include_all=opts["include_all"],
-                                    curriculum=opts["curriculum"], seed=opts["seed"], settings=settings)
-        ws.record_export(f"download:{stem}.zip", opts["fmt"], manifest, tree_version=version)
+        data, manifest = export_zip(samples, opts, stem, extra=extra)
+        ws.record_export(f"download:{stem}.zip", opts.fmt, manifest, tree_version=version)
         return data
 
     st.download_button(f"Download {stem}.zip", build, file_name=f"{stem}.zip", mime="application/zip",
@@ -142,26 +132,25 @@ def download(samples: list[dict], opts: dict, settings: dict, version: str | Non
                        help="the data file and its manifest in one zip; the export is recorded when you click")
 
 
-def outputs(samples: list[dict], opts: dict, version: str | None) -> None:
+def outputs(samples: list[dict], opts: ExportSettings, version: str | None) -> None:
     """Write to a path or download; the manifest records the taxonomy in use (``version``, edits included)."""
     ws = common.workspace()
-    settings = {"workspace": str(ws.path), "tree_version": version, "source": common.current_source().to_setting()}
+    extra = {"workspace": str(ws.path), "tree_version": version, "source": common.current_source().to_setting()}
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**Write to a file on the server**")
-        default = str(common.workspace_folder() / "exports" / f"{ws.path.stem}-{opts['fmt']}{extension(opts['fmt'])}")
-        target = st.text_input("Path", key=common.bind(f"export.path.{opts['fmt']}", default,
-                                                       lambda v: isinstance(v, str) and bool(v.strip())),
-                               on_change=common.save, args=(f"export.path.{opts['fmt']}",),
-                               help="the manifest is written beside it as <name>.manifest.json; the file must be "
-                                    f"inside the workspace's folder (or ${EXPORT_DIR_ENV})")
+        default = str(common.workspace_folder() / "exports" / f"{ws.path.stem}-{opts.fmt}{extension(opts.fmt)}")
+        target = common.bound(st.text_input, "Path", f"export.path.{opts.fmt}", default,
+                              lambda v: isinstance(v, str) and bool(v.strip()),
+                              help="the manifest is written beside it as <name>.manifest.json; the file must be "
+                                   f"inside the workspace's folder (or ${EXPORT_DIR_ENV})")
         replace = st.checkbox("Replace existing files", value=False, key="export_replace",
                               help="without it, an existing file (an earlier export) is never overwritten")
         if st.button("Write file", type="primary", icon=":material/save:", key="export_write"):
-            write_file(samples, opts, settings, version, target, replace)
+            write_file(opts, extra, version, target, replace)
     with right:
         st.markdown("**Download**")
-        download(samples, opts, settings, version)
+        download(samples, opts, extra, version)
 
 
 def history() -> None:
@@ -186,7 +175,7 @@ def main() -> None:
         st.warning(common.md(READ_ONLY_NOTE.format(path=common.workspace().path)), icon=":material/lock:")
     opts = options()
     samples = common.workspace().samples()
-    chosen = select_samples(samples, include_all=opts["include_all"])
+    chosen = opts.chosen(samples)
     tree = common.tree_or_none()
     if not chosen:
         st.info("Nothing to export yet: accept samples on the Synthesize page, or include the unreviewed ones.",

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from steps_core.export import Curriculum, export_samples
+from steps_core.synthesis import ExportSettings, export
 
 
 def extension(fmt: str) -> str:
@@ -21,15 +21,14 @@ def extension(fmt: str) -> str:
     return ".parquet" if fmt == "parquet" else ".jsonl"
 
 
-def export_zip(samples: Iterable[Mapping], fmt: str, stem: str, *, include_all: bool = False,
-               curriculum: Curriculum | None = None, seed: int = 0,
-               settings: Mapping[str, Any] | None = None) -> tuple[bytes, dict]:
+def export_zip(samples: Iterable[Mapping], settings: ExportSettings, stem: str, *,
+               extra: Mapping[str, Any] | None = None) -> tuple[bytes, dict]:
     """The export of ``samples`` as a zip holding ``<stem><ext>`` and ``<stem>.manifest.json`` (written by
-    :func:`steps_core.export.export_samples`, so exactly what *Write file* writes), and the manifest."""
+    :func:`steps_core.synthesis.export`, so exactly what *Write file* writes; ``extra`` settings go into the
+    manifest), and the manifest."""
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / f"{stem}{extension(fmt)}"
-        result = export_samples(samples, data, fmt, include_all=include_all, curriculum=curriculum, seed=seed,
-                                manifest_path=data.with_name(f"{stem}.manifest.json"), settings=settings)
+        data = Path(tmp) / f"{stem}{extension(settings.fmt)}"
+        result = export(samples, data, settings, manifest_path=data.with_name(f"{stem}.manifest.json"), extra=extra)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.write(result.path, result.path.name)
