@@ -486,20 +486,28 @@ def iter_skill_lists(path: str | Path, *, format: str | None = None, skills_fiel
 
 
 def load_cooccurrence(path: str | Path, *, engine: str = "memory", progress: Progress | None = None,
-                      chunk_size: int = 50_000, **read_options):
+                      chunk_size: int = 50_000, address: str | None = None, **read_options):
     """Count skills and skill pairs of a corpus into a :class:`~steps_core.graph.Cooccurrence`.
 
     ``engine="memory"`` streams :func:`iter_skill_lists` into :func:`~steps_core.graph.count_cooccurrences`;
     ``engine="duckdb"`` has DuckDB read the files and count (:mod:`steps_core.duck`), spilling to disk when the
     pair table outgrows memory. Both give the same result, skip and count the same untagged records and reject
-    the same bad records. ``read_options`` are those of :func:`iter_records` (``format``, ``skills_field``,
-    ``lang``, ``skip_bad``, ``report``).
+    the same bad records. ``engine="ray"`` counts shard files in parallel on Ray (:mod:`steps_core.ray_engine`:
+    also globs and fsspec/pyarrow URIs; ``address`` names a cluster to join) with the same result and report.
+    ``read_options`` are those of :func:`iter_records` (``format``, ``skills_field``, ``lang``, ``skip_bad``,
+    ``report``).
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}", field="engine")
     unknown = set(read_options) - {"format", "skills_field", "lang", "skip_bad", "report"}
     if unknown:
         raise TypeError(f"unknown read option(s): {', '.join(sorted(unknown))}")
+    if address is not None and engine != "ray":
+        raise InputError(f"an address is for the ray engine, not {engine!r}", field="address")
+    if engine == "ray":
+        from .ray_engine import count_cooccurrences_ray
+
+        return count_cooccurrences_ray(path, address=address, progress=progress, **read_options)
     if engine == "duckdb":
         from .duck import count_cooccurrences_duckdb
 

@@ -22,6 +22,9 @@ ENGINES = {
     "memory": "stream the records through Python (fast, needs memory for the pair counts only)",
     "duckdb": "let DuckDB read the files and count, spilling to disk, for corpora whose pair counts do not fit "
               "in memory",
+    "ray": "count the shard files in parallel on Ray (this machine, or a cluster with --address) and sum the "
+           "counts with a Ray Data groupby; also reads globs and fsspec/pyarrow URIs (s3://...); needs pip "
+           "install 'steps-studio[ray]'",
 }
 #: Languages of Infinity-Instruct skill labels.
 LANGS = {"en": "label.ability_en", "zh": "label.ability_zh"}

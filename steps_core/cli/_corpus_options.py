@@ -25,13 +25,19 @@ _OPTION_NAMES = ("format", "skills_field", "lang", "skip_bad")
 
 
 def corpus_options(f=None, *, engine: bool = True):
-    """Add ``--format``, ``--skills-field``, ``--lang``, ``--skip-bad`` and (unless ``engine=False``) ``--engine``."""
+    """Add ``--format``, ``--skills-field``, ``--lang``, ``--skip-bad`` and (unless ``engine=False``) ``--engine``
+    and ``--address``."""
 
     def decorate(func):
         if engine:
             func = click.option(
+                "--address", default=None, metavar="ADDRESS",
+                help="With --engine ray: the Ray cluster to join (ray://HEAD:10001 from outside it, auto or "
+                     "HOST:6379 from a node). Default: RAY_ADDRESS when set, else Ray starts on this "
+                     "machine.")(func)
+            func = click.option(
                 "--engine", type=click.Choice(list(ENGINES)), default="memory", show_default=True,
-                help="How to count skill co-occurrences. " + describe(ENGINES) + ". Both give the same "
+                help="How to count skill co-occurrences. " + describe(ENGINES) + ". All give the same "
                      "result.")(func)
         func = click.option(
             "--skip-bad", is_flag=True, default=False,
@@ -60,13 +66,18 @@ def corpus_options(f=None, *, engine: bool = True):
 
 def read_options(kwargs: dict) -> dict:
     """Pop the corpus options out of a command's ``kwargs``; returns keyword arguments for
-    ``load_cooccurrence`` (with ``engine`` when the command has ``--engine``) or ``iter_records``, plus a
-    fresh ``report``."""
+    ``load_cooccurrence`` (with ``engine`` when the command has ``--engine``, and ``address`` when ``--address``
+    was given, with ``--engine ray`` only) or ``iter_records``, plus a fresh ``report``."""
     from ..corpus import ReadReport
 
     opts = {name: kwargs.pop(name) for name in _OPTION_NAMES if name in kwargs}
     if "engine" in kwargs:
         opts["engine"] = kwargs.pop("engine")
+    address = kwargs.pop("address", None)
+    if address is not None:              # passed only when given: readers of records take no address
+        if opts.get("engine") != "ray":
+            raise click.UsageError("--address is for --engine ray")
+        opts["address"] = address
     opts["report"] = ReadReport()
     return opts
 
