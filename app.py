@@ -47,10 +47,33 @@ def metrics(tree) -> None:
     cols = st.columns(6)
     cols[0].metric("Records", f"{g.n_records:,}", help=text.HELP["records"])
     cols[1].metric("Skills", f"{g.n_skills:,}", help=text.HELP["skills"])
-    cols[2].metric("Edges", f"{g.n_edges:,}", help=text.HELP["edges"])
-    cols[3].metric("H¹ (bits)", f"{tree.h1:.3f}", help=text.HELP["h1"])
-    cols[4].metric("H^T (bits)", f"{tree.entropy:.3f}", help=text.HELP["ht"])
-    cols[5].metric("Compression θ", f"{tree.theta:.1%}", help=text.HELP["theta"])
+    cols[2].metric("Skill pairs", f"{g.n_edges:,}", help=text.HELP["edges"])
+    cols[3].metric("Communities", f"{len(tree.communities):,}",
+                   help=f"groups of skills used together, nested in {tree.height - 1} level(s)")
+    cols[4].metric("Explained by the tree", text.pct(tree.theta), help=text.HELP["theta"])
+    cols[5].metric("Uncertainty left (bits)", text.num(tree.entropy), help=text.HELP["ht"])
+    st.caption(f"Without the tree, placing a step of a walk on the skill graph takes H¹ = {text.num(tree.h1)} bits; "
+               f"with it, H^T = {text.num(tree.entropy)} bits.")
+
+
+def next_step(tree) -> None:
+    """One plain sentence on what to do now, with the way there."""
+    s = state.workspace().summary()
+    if tree is None:
+        return
+    if s.approved_combos == 0:
+        what, page = "look at the combinations your data is missing and approve a few", "Combinations"
+    elif s.samples == 0:
+        what, page = f"synthesise samples for the {s.approved_combos:,} approved combination(s)", "Synthesize"
+    elif s.undecided:
+        what, page = f"review the {s.undecided:,} sample(s) waiting for a decision", "Synthesize"
+    elif s.accepted and not s.exports:
+        what, page = f"export the {s.accepted:,} accepted sample(s)", "Export"
+    else:
+        what, page = "see what your accepted samples cover, and fill the gaps", "Taxonomy"
+    with st.container(border=True):
+        st.markdown(f"**Next:** {what}.")
+        st.page_link(nav.page_path(page), label=f"Go to {page}", icon=":material/arrow_forward:")
 
 
 def step_card(col, number: int, title: str, done: bool, lines: list[str], page: str | None, link: str) -> None:
@@ -78,7 +101,7 @@ def pipeline_status(tree) -> None:
               None, "Change it in the sidebar.")
     step_card(cols[1], 2, "Taxonomy", tree is not None,
               [f"{len(tree.communities):,} communities, height {tree.height}" if tree else "not built",
-               f"H^T {tree.entropy:.3f} bits" if tree else "",
+               f"explains {text.pct(tree.theta)} of the data" if tree else "",
                f"{s.ops_active:,} edit(s) by hand" if s.ops_active else ""], nav.page_path("Taxonomy"), "Taxonomy")
     step_card(cols[2], 3, "Combinations", s.approved_combos > 0,
               [f"{s.approved_combos:,} approved, {s.excluded_combos:,} excluded",
@@ -121,6 +144,7 @@ def main() -> None:
     tree = build.tree_or_none("Could not build the taxonomy from this data: ")
     if tree is not None:
         metrics(tree)
+        next_step(tree)
     else:
         st.info("Choose other data in the sidebar (demo, upload or a file on the server), or fix the file and "
                 "reload.")

@@ -1,6 +1,7 @@
-"""Taxonomy: the encoding tree of the skills (coloured by entropy, community or coverage), a community's skills
-and figures, and below, one view at a time: the communities, the skills (with samples per skill), the network,
-coverage and gaps ("fill this gap") and editing the taxonomy by hand with undo.
+"""Taxonomy: the skills grouped into nested communities, one level at a time (click a community to go inside,
+"Up" to come back), coloured by community, by what the accepted samples cover or by uncertainty; a card for what
+was picked; below, one view at a time: the communities, the skills, the network around a community, coverage
+and gaps ("fill this gap"), and editing the taxonomy by hand with undo.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import build, charts, datasource, frame, state, tables, text
+from pages.ui import build, card, charts, datasource, frame, network, state, tables, text
 from pages.ui.edits import edit_view
 from pages.ui.gaps import gaps_view
 from steps_core.coverage import community_counts, skill_counts
@@ -21,35 +22,39 @@ VIEWS = {"communities": "Communities", "skills": "Skills", "network": "Network",
 #: What the tree can be coloured by: the tree's own figures, and coverage by the accepted samples.
 COLOURS = {**charts.COLOUR_OPTIONS,
            "coverage": ("coverage", "accepted samples with at least one skill in the community (or the skill)")}
-NUMBER_FORMATS = {"volume share": "{:.1%}", "h(α) (bits)": "{:.3f}", "Se (bits)": "{:.3f}", "degree": "{:.3f}",
-                  "weight": "{:.4f}", "count": "{:,}"}
+NUMBER_FORMATS = {"share of links": "{:.3g}", "uncertainty (bits)": "{:.3g}", "bits to locate": "{:.3g}",
+                  "links": "{:.3g}", "weight": "{:.3g}", "count": "{:,}"}
 COLUMN_HELP = {
     "community": st.column_config.TextColumn("community", help="id of the community: its path from the top"),
-    "volume share": st.column_config.Column("volume share", help=text.HELP["volume"]),
-    "h(α) (bits)": st.column_config.Column("h(α) (bits)", help=text.HELP["h"]),
-    "Se (bits)": st.column_config.Column("Se (bits)", help=text.HELP["se"]),
+    "share of links": st.column_config.Column("share of links", help=text.HELP["volume"]),
+    "uncertainty (bits)": st.column_config.Column("uncertainty (bits)", help=text.HELP["h"]),
+    "bits to locate": st.column_config.Column("bits to locate", help=text.HELP["se"]),
     "count": st.column_config.Column("count", help="records tagged with the skill"),
-    "degree": st.column_config.Column("degree", help="sum of the skill's edge weights"),
+    "links": st.column_config.Column("links", help="degree: the sum of the skill's edge weights"),
     "samples": st.column_config.Column("samples", help="accepted samples that use the skill"),
 }
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def figure(_tree: EncodingTree, version: str, kind: str, colour: str, show_skills: bool, coverage: tuple | None):
+@st.cache_data(show_spinner=False, max_entries=64)
+def figure(_tree: EncodingTree, version: str, kind: str, colour: str, show_skills: bool, coverage: tuple | None,
+           root: int):
+    opts = dict(kind=kind, show_skills=show_skills, root=root, levels=2)
     if colour == "coverage":
-        return charts.tree_figure(_tree, kind=kind, show_skills=show_skills, values=coverage,
-                                  values_title="accepted samples", colourscale="Blues")
-    return charts.tree_figure(_tree, kind=kind, colour=colour, show_skills=show_skills)
+        return charts.tree_figure(_tree, values=coverage, values_title="accepted samples", colourscale="Blues",
+                                  **opts)
+    return charts.tree_figure(_tree, colour=colour, **opts)
 
 
-@st.cache_data(show_spinner="Drawing the network…", max_entries=8)
-def network(_tree: EncodingTree, version: str) -> str:
-    return charts.network_html(_tree)
+@st.cache_data(show_spinner="Drawing the network…", max_entries=16)
+def network_page(_tree: EncodingTree, version: str, focus: int) -> str:
+    return network.network_html(_tree, focus=focus)
 
 
 def table(df, tree: EncodingTree, **kwargs):
     """A dataframe with entropy shading, community colours and units (see ``charts.styled``)."""
-    sty = charts.styled(df, entropy=[c for c in ("h(α) (bits)", "Se (bits)") if c in df.columns],
+    df = df.rename(columns={"h(α) (bits)": "uncertainty (bits)", "Se (bits)": "bits to locate",
+                            "volume share": "share of links", "degree": "links"})
+    sty = charts.styled(df, entropy=[c for c in ("uncertainty (bits)", "bits to locate") if c in df.columns],
                         colours=charts.community_colour_map(tree), formats=NUMBER_FORMATS)
     return st.dataframe(sty, hide_index=True, width="stretch", column_config=COLUMN_HELP, **kwargs)
 
@@ -65,8 +70,13 @@ def skills_found(tree: EncodingTree, samples=None):
     return df
 
 
+def go_up(tree: EncodingTree, node: int) -> None:
+    """Show the level above ``node`` (a button callback)."""
+    st.session_state["tax_up"] = charts.node_id(tree, int(tree.parent[node]))
+
+
 def focus(tree: EncodingTree) -> int | None:
-    """The node the user picked last: a sunburst sector, a community row or a skill row."""
+    """The node the user picked last: a sector of the chart, a community row, a skill row, or "Up"."""
     found = skills_found(tree)
 
     def community_row(state):
@@ -80,64 +90,38 @@ def focus(tree: EncodingTree) -> int | None:
         return charts.node_id(tree, tree.graph.index[found["skill"].iloc[row]])
 
     ident = tables.latest_selection("taxonomy", {"tax_chart": tables.chart_point_id, "tax_table": community_row,
-                                                 "tax_skills": skill_row})
+                                                 "tax_skills": skill_row, "tax_up": lambda v: v})
     return charts.node_from_id(tree, ident) if ident else None
 
 
 def chart_controls(tree: EncodingTree) -> tuple[str, str, bool]:
-    c1, c2, c3, c4 = st.columns([1.3, 3.2, 1.2, 1], vertical_alignment="bottom")
-    kind = c1.radio("Chart", ["sunburst", "icicle"], horizontal=True,
-                    key=state.bind("tax.chart", "sunburst", lambda v: v in ("sunburst", "icicle")),
-                    on_change=state.save, args=("tax.chart",))
-    colour = c2.radio("Colour by", list(COLOURS), horizontal=True, format_func=lambda k: COLOURS[k][0],
-                      help="; ".join(f"{t}: {d}" for t, d in COLOURS.values()),
-                      key=state.bind("tax.colour", "h", lambda v: v in COLOURS),
-                      on_change=state.save, args=("tax.colour",))
-    show = c3.toggle("Skills ring", help="Show every skill as the outer ring (off: communities only).",
-                     key=state.bind_bool("tax.skills", tree.n_skills <= 400),
-                     on_change=state.save, args=("tax.skills",))
+    c1, c2, c3, c4 = st.columns([1.3, 3.4, 1.2, 1], vertical_alignment="bottom")
+    kind = state.bound(c1.radio, "Chart", "tax.chart", "sunburst", state.one_of(("sunburst", "icicle")),
+                       options=["sunburst", "icicle"], horizontal=True)
+    colour = state.bound(c2.radio, "Colour by", "tax.colour", "community", state.one_of(COLOURS),
+                         options=list(COLOURS), horizontal=True, format_func=lambda k: COLOURS[k][0],
+                         help="; ".join(f"{t}: {d}" for t, d in COLOURS.values()))
+    show = state.bound(c3.toggle, "Skills ring", "tax.skills", tree.n_skills <= 400, state.is_bool,
+                       help="Show the skills as the outer ring (off: communities only).")
     c4.button("Rebuild", key="tax_rebuild", icon=":material/refresh:", on_click=state.request_rebuild,
               help="Read the data again and rebuild the tree (it is rebuilt by itself when a setting changes).")
     return kind, colour, show
 
 
-def tree_chart(tree: EncodingTree, kind: str, colour: str, show: bool, coverage) -> None:
+def tree_chart(tree: EncodingTree, picked: int | None, kind: str, colour: str, show: bool, coverage) -> None:
+    """Two levels below the community in view: the picked community, or the one holding the picked skill."""
+    shown = tree.root if picked is None else picked if picked >= tree.n_skills else int(tree.parent[picked])
+    crumbs = " › ".join(["all skills"] + [tree.ids[v] for v in tree.path(shown)])
+    c = st.columns([4, 1], vertical_alignment="center")
+    c[0].caption(f"Showing {text.md(crumbs)} (two levels; click a community to go inside)")
+    c[1].button("Up", key="tax_go_up", icon=":material/arrow_upward:", disabled=shown == tree.root,
+                on_click=go_up, args=(tree, shown), width="stretch")
     values = tuple(float(x) for x in coverage) if colour == "coverage" else None
-    st.plotly_chart(figure(tree, tree.version, kind, colour, show, values), key="tax_chart", on_select="rerun",
-                    selection_mode="points", width="stretch")
+    st.plotly_chart(figure(tree, tree.version, kind, colour, show, values, shown), key="tax_chart",
+                    on_select="rerun", selection_mode="points", width="stretch",
+                    config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]})
     if colour == "coverage" and not coverage[tree.root]:
         st.caption("No accepted samples yet: every community is at 0. Accept samples on the Synthesize page.")
-
-
-def focus_panel(tree: EncodingTree, node: int | None) -> None:
-    vol_g = float(tree.vol[tree.root]) or 1.0
-    if node is None or node == tree.root:
-        st.info("Click a sector of the tree, or pick a row in the Communities or Skills table below, to see its "
-                "skills and figures.", icon=":material/touch_app:")
-        return
-    if node < tree.n_skills:
-        p = int(tree.parent[node])
-        st.subheader(f"Skill: {text.md(tree.skills[node])}")
-        st.caption("Community: " + (text.md(charts.community_name(tree, p)) if p != tree.root else "none"))
-        c = st.columns(3)
-        c[0].metric("Records", f"{int(tree.graph.counts[node]):,}", help="records tagged with this skill")
-        c[1].metric("Degree", f"{tree.graph.degree[node]:.3f}", help="sum of the skill's edge weights")
-        c[2].metric("Se (bits)", f"{tree.se[node]:.3f}", help=text.HELP["se"])
-        st.markdown("**Used most with**")
-        table(charts.neighbour_frame(tree, node), tree, height=320)
-        return
-    st.subheader(f"Community {tree.ids[node]}")
-    st.markdown(text.md(tree.labels[node]))
-    st.caption("Path: " + text.md(tree.community_path(node)))
-    sub = sum(1 for x in tree.children[node] if x >= tree.n_skills)
-    c = st.columns(4)
-    c[0].metric("Skills", f"{tree.n_members(node):,}", help=f"{sub} sub-communities")
-    c[1].metric("Volume", f"{tree.vol[node] / vol_g:.0%}", help=text.HELP["volume"])
-    c[2].metric("h(α) (bits)", f"{tree.h[node]:.3f}", help=text.HELP["h"])
-    c[3].metric("Se (bits)", f"{tree.se[node]:.3f}",
-                help="bits needed to locate this community in the tree (h summed up to the root)")
-    members = charts.skill_frame(tree, tree.members(node))[["skill", "community", "count", "Se (bits)"]]
-    table(members, tree, height=330)
 
 
 def communities_view(tree: EncodingTree) -> None:
@@ -153,39 +137,40 @@ def skills_view(tree: EncodingTree, samples) -> None:
     table(df, tree, key="tax_skills", on_select="rerun", selection_mode="single-row", height=420)
 
 
-def network_view(tree: EncodingTree) -> None:
-    st.caption("Skills as nodes (size: records; colour: community, as in the chart); drag to move, scroll to "
-               "zoom, hover for figures. The heaviest 1,500 edges are drawn.")
+def network_view(tree: EncodingTree, picked: int | None) -> None:
+    top = [c for c in tree.children[tree.root] if c >= tree.n_skills]
+    around = picked if picked is not None and picked >= tree.n_skills else \
+        int(tree.parent[picked]) if picked is not None and tree.parent[picked] != tree.root else \
+        (top[0] if top else tree.root)
+    st.caption(f"The skills of community {text.md(charts.community_name(tree, around))} and the skills outside it "
+               "they are used with most (size: records; colour: community, as in the chart). Pick another "
+               "community in the chart to move. Drag to move, scroll to zoom, hover for figures.")
     # st.iframe, like the deprecated components.v1.html it replaces (the same element), gives the page
     # scripts and same-origin access: it is our own HTML, with every name from the data escaped
-    st.iframe(network(tree, tree.version), height=640)
-    top = [c for c in tree.children[tree.root] if c >= tree.n_skills]
-    legend = charts.community_frame(tree)
-    legend = legend[legend["community"].isin([tree.ids[c] for c in top])][["community", "label", "skills"]]
-    table(legend.reset_index(drop=True), tree, height=state.table_height(len(legend)))
+    st.iframe(network_page(tree, tree.version, around), height=640)
 
 
 def main() -> None:
-    text.page_intro("Taxonomy", "See how the corpus's skills group into nested communities: click a sector of "
-                                  "the tree, or pick a row below, to inspect a community or a skill; see what your "
-                                  "accepted samples cover, fill the gaps, and correct the taxonomy by hand.")
+    text.page_intro("Taxonomy", "See how the corpus's skills group into nested communities: click a community to "
+                                "go inside and see what it holds; see what your accepted samples cover, fill the "
+                                "gaps, and correct the taxonomy by hand.")
     edited = build.state_or_none()
     if edited is None:
         return
     tree = edited.tree
     edits = f" · {len(edited.log.active)} edit(s) by hand" if edited.applied and edited.log.active else ""
-    st.caption(f"{tree.n_skills:,} skills · {len(tree.communities):,} communities · height {tree.height} · "
-               f"H^T {tree.entropy:.3f} bits of H¹ {tree.h1:.3f} (θ = {tree.theta:.1%}) · "
-               f"weighting {tree.graph.weighting} · version `{tree.version}`{edits}")
+    st.caption(f"{tree.n_skills:,} skills · {len(tree.communities):,} communities in {tree.height - 1} level(s) · "
+               f"the tree explains {text.pct(tree.theta)} of the data (H^T {text.num(tree.entropy)} of H¹ "
+               f"{text.num(tree.h1)} bits) · weighting {tree.graph.weighting} · version `{tree.version}`{edits}")
     accepted = datasource.accepted_skill_lists()
     coverage = community_counts(tree, accepted)
     picked = focus(tree)
     options = chart_controls(tree)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        tree_chart(tree, *options, coverage)
+        tree_chart(tree, picked, *options, coverage)
     with right:
-        focus_panel(tree, picked)
+        card.card(tree, picked, coverage)
     view = st.radio("View", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="tax_view")
     if view == "skills":
         skills_view(tree, skill_counts(tree, accepted))
@@ -193,8 +178,10 @@ def main() -> None:
         gaps_view(tree, coverage)
     elif view == "edit":
         edit_view(edited)
+    elif view == "network":
+        network_view(tree, picked)
     else:
-        {"communities": communities_view, "network": network_view}[view](tree)
+        communities_view(tree)
 
 
 with text.shown_errors():          # a bug shows as a message, never as a traceback page

@@ -6,31 +6,37 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui import build, datasource, frame, state, tables, text
-from steps_core.select import CONNECT, MAX_K, MIN_K, SCOPES, evaluate_combination, select_combinations
-from steps_core.shortlist import DIVERSITY
+from steps_core.names import CONNECT, DIVERSITY, MAX_K, MIN_K, SCOPES, describe
+from steps_core.select import evaluate_combination, select_combinations
 from steps_core.tree import EncodingTree
 
 frame.frame("Combinations")
 
 COLUMNS = {
-    "novel": st.column_config.Column("novel", help="✦ novel: no record of the corpus is tagged with all these "
-                                                   "skills (support 0): the corpus has never shown them together"),
+    "rank": st.column_config.NumberColumn("rank", width=48),
+    "skills": st.column_config.Column("skills", width=330),
+    "novel": st.column_config.Column("novel", width=70,
+                                     help="✦ novel: no record of the corpus is tagged with all these "
+                                          "skills (support 0): the corpus has never shown them together"),
     "support": st.column_config.Column("support", help="records of the corpus tagged with every skill of the "
                                                        "combination; 0 = never seen together"),
     "min pair": st.column_config.Column("min pair", help="the smallest number of records any two of its skills "
                                                          "share; 0 = some pair never co-occurs"),
-    "gain (bits)": st.column_config.Column("gain (bits)", help=text.HELP["gain"]),
+    "gain (bits)": st.column_config.Column("gain (bits)", width=80, help=text.HELP["gain"]),
     "step gains (bits)": st.column_config.Column("step gains (bits)",
                                                  help="the gain of each added skill, in the order chosen"),
     "community": st.column_config.Column("community", help="lowest community holding every skill of the "
                                                            "combination (— : only the root)"),
-    "coherence": st.column_config.Column("coherence", help=text.HELP["coherence"]),
-    "mark": st.column_config.Column("mark", help="approved: will be synthesised; excluded: never proposed again"),
-    "adds (bits)": st.column_config.Column("adds (bits)", help="what the combination added to the list when it was "
-                                                               "chosen: its gain, less a discount for skills and "
-                                                               "communities the list already holds"),
-    "why": st.column_config.Column("why", help="pairs the corpus attests (records holding both), pairs never seen "
-                                               "together, and how many top communities it bridges"),
+    "coherence": st.column_config.Column("fit", width=50, help=text.HELP["coherence"]),
+    "mark": st.column_config.Column("mark", width=80,
+                                    help="approved: will be synthesised; excluded: never proposed again"),
+    "adds (bits)": st.column_config.Column("adds (bits)", width=80,
+                                           help="what the combination added to the list when it was chosen: its "
+                                                "gain, less a discount for skills and communities the list already "
+                                                "holds"),
+    "why": st.column_config.Column("why", width="large",
+                                   help="pairs the corpus attests (records holding both), pairs never seen "
+                                        "together, and how many top communities it bridges"),
 }
 
 
@@ -45,42 +51,34 @@ def ranked(_tree: EncodingTree, version: str, starts: tuple, k: int, beam: int, 
 
 def search_controls(tree: EncodingTree) -> dict:
     c = st.columns([1, 1, 1.3, 1, 1.2], vertical_alignment="bottom")
-    k = c[0].number_input("Skills per combination", MIN_K, MAX_K, step=1,
-                          key=state.bind_int("combo.k", 3, MIN_K, MAX_K),
-                          on_change=state.save, args=("combo.k",), help="k: how many skills each sample combines")
-    beam = c[1].number_input("Beam width", 1, 200, step=1, key=state.bind_int("combo.beam", 20, 1, 200),
-                             on_change=state.save, args=("combo.beam",),
-                             help="partial combinations kept at each step of the search; wider = slower, "
-                                  "sometimes better")
-    scope = c[2].radio("Scope", SCOPES, horizontal=True, key=state.bind("combo.scope", "local", SCOPES.__contains__),
-                       on_change=state.save, args=("combo.scope",),
-                       help="local: look near the start skill first and widen one community level per step; "
-                            "global: any skill at any step")
-    top = c[3].number_input("Show top", 5, 2000, step=5, key=state.bind_int("combo.top", 100, 5, 2000),
-                            on_change=state.save, args=("combo.top",), help="how many combinations to rank")
-    coh = c[4].toggle("Coherence", key=state.bind_bool("combo.coherence", True),
-                      on_change=state.save, args=("combo.coherence",),
-                      help="compute how well the skills fit together (MiniLM embeddings of the skill "
-                           "descriptions; the model loads in a few seconds the first time)")
+    k = state.bound(c[0].number_input, "Skills per combination", "combo.k", 3, state.valid_int(MIN_K, MAX_K),
+                    min_value=MIN_K, max_value=MAX_K, step=1, help="k: how many skills each sample combines")
+    beam = state.bound(c[1].number_input, "Search breadth", "combo.beam", 20, state.valid_int(1, 200),
+                       min_value=1, max_value=200, step=1,
+                       help="the beam width: partial combinations kept at each step of the search; wider = slower, "
+                            "sometimes better")
+    scope = state.bound(c[2].radio, "Where to look", "combo.scope", "local", state.one_of(SCOPES),
+                        options=list(SCOPES), horizontal=True, format_func={"local": "near first",
+                                                                            "global": "anywhere"}.get,
+                        help="the scope. " + describe(SCOPES))
+    top = state.bound(c[3].number_input, "Show top", "combo.top", 100, state.valid_int(5, 2000),
+                      min_value=5, max_value=2000, step=5, help="how many combinations to rank")
+    coh = state.bound(c[4].toggle, "Fit", "combo.coherence", True, state.is_bool,
+                      help="compute how well the skills fit together in meaning (mean cosine of MiniLM embeddings "
+                           "of the skill descriptions; the model loads in a few seconds the first time)")
     d = st.columns([2, 1.4], vertical_alignment="bottom")
-    diversity = d[0].slider("Variety", 0.0, 1.0, step=0.05,
-                            key=state.bind("combo.diversity", DIVERSITY,
-                                            lambda v: isinstance(v, (int, float)) and 0 <= v <= 1),
-                            on_change=state.save, args=("combo.diversity",),
+    diversity = state.bound(d[0].slider, "Variety", "combo.diversity", DIVERSITY, state.valid_float(0.0, 1.0),
+                            min_value=0.0, max_value=1.0, step=0.05,
                             help="how much a skill already in the list is worth less the next time (its second use "
                                  "counts 1 − variety of its gain; communities half as much); 0 = rank by gain alone")
-    connect = d[1].radio("Skills must hang together", list(CONNECT), horizontal=True,
-                         format_func={"attested": "yes", "none": "no"}.get,
-                         key=state.bind("combo.connect", "attested", CONNECT.__contains__),
-                         on_change=state.save, args=("combo.connect",),
-                         help="yes: " + CONNECT["attested"] + ", at most two links apart, and never seen all "
-                              "together; no: " + CONNECT["none"])
-    skills = list(tree.skills)
-    starts = st.multiselect("Start from", skills, placeholder="every skill (the sweep)",
-                            key=state.bind("combo.starts", [], lambda v: isinstance(v, list)
-                                            and all(s in tree.graph.index for s in v)),
-                            on_change=state.save, args=("combo.starts",),
-                            help="each chosen skill starts its own search; leave empty to start from every skill")
+    connect = state.bound(d[1].radio, "Skills must hang together", "combo.connect", "attested",
+                          state.one_of(CONNECT), options=list(CONNECT), horizontal=True,
+                          format_func={"attested": "yes", "none": "no"}.get,
+                          help="yes: " + CONNECT["attested"] + ", and never seen all together; no: " + CONNECT["none"])
+    starts = state.bound(st.multiselect, "Start from", "combo.starts", [],
+                         lambda v: isinstance(v, list) and all(s in tree.graph.index for s in v),
+                         options=list(tree.skills), placeholder="every skill (the sweep)",
+                         help="each chosen skill starts its own search; leave empty to start from every skill")
     return dict(k=int(k), beam=int(beam), scope=scope, top=int(top), coherence=bool(coh), starts=tuple(starts),
                 diversity=float(diversity), connect=connect)
 

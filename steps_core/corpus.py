@@ -400,6 +400,23 @@ def iter_records(path: str | Path, *, format: str | None = None, skills_field: s
     yield from _records(path, spec, report, progress, None, _make_record)
 
 
+def records_at(path: str | Path, positions: Iterable[int], **options) -> list[Record]:
+    """The records at ``positions`` (0-based, counting the tagged records :func:`iter_records` yields, the order
+    a :class:`~steps_core.novelty.SupportIndex` numbers them in), in the order asked; reads no further than the
+    last one."""
+    wanted = list(dict.fromkeys(int(p) for p in positions))
+    if not wanted:
+        return []
+    found: dict[int, Record] = {}
+    last = max(wanted)
+    for i, record in enumerate(iter_records(path, **options)):
+        if i in wanted:
+            found[i] = record
+        if i >= last:
+            break
+    return [found[i] for i in wanted if i in found]
+
+
 def _fast_skill_lists(path: str | Path, spec: ReadSpec, report: ReadReport, progress: Progress | None):
     """JSONL fast path: parse each line with orjson and accept the common shape without building Records."""
     files = corpus_files(path, spec.format)

@@ -9,6 +9,8 @@
 >>> idx = SupportIndex.from_skill_lists([["a", "b"], ["a", "b", "c"], ["c"]])
 >>> idx.support(["a", "b"]), idx.support(["a", "c"]), idx.support(["b", "c"]), idx.support(["c"])
 (2, 1, 1, 2)
+>>> idx.records_with_any(["a", "c"]).tolist(), idx.most_covered(["a", "b", "c"], n=2)
+([0, 1, 2], [1, 0])
 """
 
 from __future__ import annotations
@@ -84,6 +86,20 @@ class SupportIndex:
             mask[self.posting(skill)] = True
             bits = self._bitmaps[skill] = np.packbits(mask)
         return bits
+
+    def records_with_any(self, skills: Iterable[str]) -> np.ndarray:
+        """The ids (positions) of the records tagged with at least one of ``skills``, sorted."""
+        lists = [self.posting(s) for s in set(skills)]
+        return np.unique(np.concatenate(lists)) if lists else np.zeros(0, np.int32)
+
+    def most_covered(self, skills: Iterable[str], n: int = 3) -> list[int]:
+        """The ``n`` records tagged with the most of ``skills`` (ties: the earlier record first)."""
+        lists = [self.posting(s) for s in set(skills)]
+        if not lists:
+            return []
+        ids, hits = np.unique(np.concatenate(lists), return_counts=True)
+        order = np.lexsort((ids, -hits))[:n]
+        return [int(i) for i in ids[order]]
 
     def support(self, skills: Iterable[str]) -> int:
         """Records tagged with every one of ``skills`` (all records for an empty set)."""

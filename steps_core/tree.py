@@ -360,6 +360,20 @@ class EncodingTree:
         skills = list(skills)
         return self.lca(skills) if len(skills) > 1 else int(self.parent[skills[0]])
 
+    def representatives(self, node: int, n: int = 5) -> list[str]:
+        """The ``n`` skills that best represent a community: frequent (record count) and central (most of their
+        edge weight stays inside it); the first three make its default label."""
+        if node < self.n_skills:
+            return [self.skills[node]]
+        src, dst, w = self.graph.edges()
+        anc = -1 - np.repeat(np.arange(self.n_skills)[:, None], self.height + 1, axis=1)   # unique padding
+        for v in range(self.n_skills):
+            path = [self.root] + self.path(v)
+            anc[v, : len(path)] = path
+        score = _representative_scores(self.graph, anc, src, dst, w)
+        best = _rank_members(self.graph, self.members(node).tolist(), score, int(self.depth[node]))
+        return [self.skills[v] for v in best[:n]]
+
     def siblings(self, node: int) -> list[int]:
         """The other children of ``node``'s parent (empty for the root)."""
         if node == self.root:
@@ -414,20 +428,13 @@ class EncodingTree:
         return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def _default_labels(graph: SkillGraph, parent: np.ndarray, children, depth: np.ndarray, anc: np.ndarray,
-                    bfs: list[int], src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> list[str]:
-    """Label each community by the three skills that best represent it: frequent and central.
-
-    A member's score is its record count n_v times the share of its edge weight that stays inside the community
-    (a frequent skill that mostly links elsewhere is a poor name; a rare one is a poor name too). Without
-    counts (an edge list without a node list) the score is the weight inside. Ties: degree, then name.
-    """
+def _representative_scores(graph: SkillGraph, anc: np.ndarray, src: np.ndarray, dst: np.ndarray,
+                           w: np.ndarray) -> np.ndarray:
+    """``score[v, j]``: how well skill v represents its depth-j ancestor: its record count n_v times the share of
+    its edge weight that stays inside that ancestor (frequent and central). Without counts (an edge list without
+    a node list) the score is the weight inside."""
     n = graph.n_skills
-    n_nodes = parent.size
     height = anc.shape[1] - 1
-    labels = list(graph.skills) + ["all skills"] + [""] * (n_nodes - n - 1)
-    if n_nodes == n + 1:
-        return labels
     # inner[v, j]: weight of v's edges whose LCA has depth >= j, i.e. v's degree inside its depth-j ancestor
     inner = np.zeros((n, height + 2))
     if src.size:
@@ -439,19 +446,31 @@ def _default_labels(graph: SkillGraph, parent: np.ndarray, children, depth: np.n
     deg = graph.degree
     counts = np.asarray(graph.counts, float)
     if counts.sum() > 0:
-        score = counts[:, None] * inner / np.where(deg > 0, deg, 1.0)[:, None]
-    else:
-        score = inner
-    # leaves under each community
+        return counts[:, None] * inner / np.where(deg > 0, deg, 1.0)[:, None]
+    return inner
+
+
+def _rank_members(graph: SkillGraph, members: Sequence[int], score: np.ndarray, depth: int) -> list[int]:
+    """``members`` best first: by score, then degree, then name."""
+    deg = graph.degree
+    return sorted(members, key=lambda v: (-score[v, depth], -deg[v], graph.skills[v]))
+
+
+def _default_labels(graph: SkillGraph, parent: np.ndarray, children, depth: np.ndarray, anc: np.ndarray,
+                    bfs: list[int], src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> list[str]:
+    """Label each community by the three skills that best represent it (:meth:`EncodingTree.representatives`)."""
+    n = graph.n_skills
+    n_nodes = parent.size
+    labels = list(graph.skills) + ["all skills"] + [""] * (n_nodes - n - 1)
+    if n_nodes == n + 1:
+        return labels
+    score = _representative_scores(graph, anc, src, dst, w)
     under: list[list[int]] = [[] for _ in range(n_nodes)]
     for v in range(n):
         for j in range(1, depth[v]):
             under[anc[v, j]].append(v)
     for c in range(n + 1, n_nodes):
-        j = depth[c]
-        members = under[c]
-        top = sorted(members, key=lambda v: (-score[v, j], -deg[v], graph.skills[v]))[:3]
-        labels[c] = " / ".join(graph.skills[v] for v in top)
+        labels[c] = " / ".join(graph.skills[v] for v in _rank_members(graph, under[c], score, depth[c])[:3])
     return labels
 
 

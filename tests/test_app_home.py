@@ -30,6 +30,15 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def three(x: float) -> str:
+    """Three significant digits, as the app shows numbers."""
+    return f"{x:.3g}"
+
+
+def h1_caption(at) -> str:
+    return next(c.value for c in at.caption if "H¹ =" in c.value).split("H¹ = ")[1].split(" bits")[0]
+
+
 def test_demo_loads_with_figures_computed_by_hand(app_env):
     at = new_app()
     want = brute_figures(app_env.files["corpus"])
@@ -37,10 +46,12 @@ def test_demo_loads_with_figures_computed_by_hand(app_env):
     got = metrics(at)
     assert got["Records"] == f"{want['records']:,}"
     assert got["Skills"] == f"{want['skills']:,}"
-    assert got["Edges"] == f"{want['edges']:,}"
-    assert got["H¹ (bits)"] == f"{want['h1']:.3f}"
-    assert got["H^T (bits)"] == f"{tree.entropy:.3f}"
-    assert got["Compression θ"] == f"{1 - tree.entropy / want['h1']:.1%}"
+    assert got["Skill pairs"] == f"{want['edges']:,}"
+    assert h1_caption(at) == three(want["h1"])
+    assert got["Uncertainty left (bits)"] == three(tree.entropy)
+    assert got["Explained by the tree"] == f"{100 * (1 - tree.entropy / want['h1']):.3g}%"
+    assert got["Communities"] == f"{len(tree.communities):,}"
+    assert any("**Next:**" in str(m.value) for m in at.markdown)                  # what to do now, first
     assert "About the method" in [e.label for e in at.expander]
     with open_ws(app_env.ws) as ws:                                   # created on first use, tree stored
         assert ws.get_setting("tree_version") == tree.version
@@ -52,7 +63,7 @@ def test_settings_persist_and_change_the_graph(app_env):
     at.selectbox(key="ws:cfg:weighting").set_value("count").run()
     assert_ok(at)
     want = brute_figures(app_env.files["corpus"], weighting="count")
-    assert metrics(at)["H¹ (bits)"] == f"{want['h1']:.3f}"
+    assert h1_caption(at) == three(want["h1"])
     at.select_slider(key="ws:cfg:height").set_value(2).run()
     with open_ws(app_env.ws) as ws:
         assert ws.get_setting("weighting") == "count" and ws.get_setting("height") == 2
@@ -60,7 +71,7 @@ def test_settings_persist_and_change_the_graph(app_env):
     assert fresh.selectbox(key="ws:cfg:weighting").value == "count"
     assert fresh.select_slider(key="ws:cfg:height").value == 2
     want = reference_tree(app_env.files["corpus"], k=2, weighting="count")
-    assert metrics(fresh)["H^T (bits)"] == f"{want.entropy:.3f}"
+    assert metrics(fresh)["Uncertainty left (bits)"] == three(want.entropy)
 
 
 def test_restart_reads_the_stored_tree(app_env):
@@ -74,7 +85,7 @@ def test_restart_reads_the_stored_tree(app_env):
     common.clear_memo()
     at = new_app()
     assert not at.status                                              # nothing was built
-    assert metrics(at)["H^T (bits)"] == f"{reference_tree(app_env.files['corpus']).entropy:.3f}"
+    assert metrics(at)["Uncertainty left (bits)"] == three(reference_tree(app_env.files["corpus"]).entropy)
     with open_ws(app_env.ws) as ws:
         assert ws.artefacts("tree") == stored                         # read back, not rebuilt and stored again
 
@@ -103,7 +114,7 @@ def test_server_path_source_is_used_and_remembered(app_env):
     [t for t in at.text_input if t.label == "Corpus file or folder"][0].input(str(good))
     [b for b in at.button if b.label == "Load"][0].click().run()
     assert_ok(at)
-    assert metrics(at)["Records"] == "4" and metrics(at)["Skills"] == "3" and metrics(at)["Edges"] == "3"
+    assert metrics(at)["Records"] == "4" and metrics(at)["Skills"] == "3" and metrics(at)["Skill pairs"] == "3"
     fresh = new_app()
     assert metrics(fresh)["Records"] == "4"
     assert fresh.radio(key="ws:src_kind").value == "path"
@@ -203,13 +214,13 @@ def test_meaning_in_the_graph_goes_through_the_shared_build(app_env):
     from steps_core.taxonomy import BuildSettings, build_taxonomy
 
     at = new_app()
-    plain = metrics(at)["H^T (bits)"]
+    plain = metrics(at)["Uncertainty left (bits)"]
     at.sidebar.slider(key="ws:cfg:semantic").set_value(0.5).run()
     assert_ok(at)
     want = build_taxonomy(load_cooccurrence(app_env.files["corpus"]), BuildSettings(semantic=0.5),
                           catalog=read_catalog(app_env.files["catalog"]))
-    assert metrics(at)["H^T (bits)"] == f"{want.entropy:.3f}" != plain
-    assert metrics(at)["Edges"] == f"{want.graph.n_edges:,}"               # semantic links added edges
+    assert metrics(at)["Uncertainty left (bits)"] == three(want.entropy) != plain
+    assert metrics(at)["Skill pairs"] == f"{want.graph.n_edges:,}"          # semantic links added edges
     assert want.graph.weighting == "lift+semantic(0.5)"
     with open_ws(app_env.ws) as ws:
         assert ws.get_setting("semantic") == 0.5
@@ -223,7 +234,7 @@ def test_two_tabs_follow_the_workspace(app_env):
     b.run()
     assert_ok(b)
     assert b.selectbox(key="ws:cfg:weighting").value == "count"
-    assert metrics(b)["H¹ (bits)"] == f"{brute_figures(app_env.files['corpus'], weighting='count')['h1']:.3f}"
+    assert h1_caption(b) == three(brute_figures(app_env.files["corpus"], weighting="count")["h1"])
     b.select_slider(key="ws:cfg:height").set_value(2).run()
     a.run()
     assert a.select_slider(key="ws:cfg:height").value == 2 and a.selectbox(key="ws:cfg:weighting").value == "count"

@@ -28,14 +28,19 @@ def test_community_from_the_table_shows_its_skills(app_env):
     select_row(at, "tax_table", row)
     assert_ok(at)
     assert at.subheader[0].value == f"Community {tree.ids[node]}"
-    members = at.dataframe[0].value                                   # the panel's table comes first
-    assert sorted(members["skill"]) == sorted(tree.skills[i] for i in tree.members(node))
-    assert list(members["count"]) == [int(tree.graph.counts[i]) for i in tree.members(node)]
+    members = {tree.skills[i] for i in tree.members(node)}
     figures = {m.label: m.value for m in at.metric}
     assert figures["Skills"] == str(tree.n_members(node))
-    assert figures["h(α) (bits)"] == f"{tree.h[node]:.3f}"
-    assert figures["Se (bits)"] == f"{tree.se[node]:.3f}"
-    assert figures["Volume"] == f"{tree.vol[node] / tree.vol[tree.root]:.0%}"
+    assert figures["Uncertainty (bits)"] == f"{tree.h[node]:.3g}"   # three significant digits
+    records = [set(json.loads(line)["skills"]) for line in app_env.files["corpus"].read_text().splitlines()]
+    assert figures["Records"] == f"{sum(1 for r in records if r & members):,}"   # records touching it, by hand
+    assert figures["Accepted samples"] == "0"
+    # named by its most representative skills; three example records, those holding the most of its skills
+    reps = " · ".join(tree.representatives(node, 5))
+    assert any(reps in str(m.value) for m in at.markdown)
+    best = sorted(range(len(records)), key=lambda i: (-len(records[i] & members), i))[:3]
+    examples = [re.sub(r"\\(.)", r"\1", str(m.value)) for m in at.markdown if str(m.value).startswith("- ")][:3]
+    assert len(examples) == 3 and all(f"Task {i}:" in e for i, e in zip(best, examples))
 
 
 def test_chart_selection_and_skill_search(app_env):
@@ -50,7 +55,7 @@ def test_chart_selection_and_skill_search(app_env):
     assert at.subheader[0].value == "Skill: regex"
     figures = {m.label: m.value for m in at.metric}
     assert figures["Records"] == str(int(tree.graph.counts[skill]))
-    assert figures["Se (bits)"] == f"{tree.se[skill]:.3f}"
+    assert figures["Bits to locate"] == f"{tree.se[skill]:.3g}"
     neighbours = at.dataframe[0].value
     start, end = tree.graph.adjacency.indptr[skill], tree.graph.adjacency.indptr[skill + 1]
     heaviest = tree.skills[int(tree.graph.adjacency.indices[start:end][tree.graph.adjacency.data[start:end].argmax()])]
@@ -77,8 +82,9 @@ def test_icicle_community_colours_and_rebuild(app_env):
     trace = figures(at)[0]["data"][0]
     assert trace["type"] == "icicle"
     palette = charts.node_colours(tree)                               # one colour per community, skills alike
-    want = {charts.node_id(tree, v): palette[v] for v in [tree.root, *tree.communities, *range(tree.n_skills)]}
-    assert dict(zip(trace["ids"], trace["marker"]["colors"])) == want
+    shown = dict(zip(trace["ids"], trace["marker"]["colors"]))
+    assert shown == {i: palette[charts.node_from_id(tree, i) if i != "root" else tree.root] for i in shown}
+    assert len(set(shown.values())) > 3
     common.memo("bench-sentinel", "other data", lambda: "kept")        # a cached result of other data
     at.button(key="tax_rebuild").click().run()                         # Rebuild: re-read and rebuild
     assert_ok(at)
@@ -139,6 +145,27 @@ def test_network_in_an_iframe_without_deprecated_calls(app_env, monkeypatch):
     assert said == []
 
 
+def test_drill_down_one_level_at_a_time(app_env):
+    at = new_app("taxonomy")
+    tree = reference_tree(app_env.files["corpus"])
+    shown = lambda: {i for i in figures(at)[0]["data"][0]["ids"]}          # noqa: E731
+    top = [c for c in tree.children[tree.root] if c >= tree.n_skills]
+    assert {tree.ids[c] for c in top} <= shown() and "root" in shown()      # all skills, two levels down
+    deep = [v for v in tree.communities if tree.depth[v] == 3]
+    assert not {tree.ids[v] for v in deep} & shown()
+    community = top[0]
+    at.session_state["tax_chart"] = {"selection": {"points": [{"id": tree.ids[community]}], "point_indices": [0],
+                                                   "box": [], "lasso": []}}
+    at.run()
+    assert_ok(at)
+    inside = shown()
+    assert tree.ids[community] in inside and "root" not in inside            # the chart went inside it
+    assert all(i == tree.ids[community] or i.startswith(tree.ids[community] + ".") or i.startswith("skill:")
+               for i in inside)
+    at.button(key="tax_go_up").click().run()                                 # and back up
+    assert "root" in shown() and at.button(key="tax_go_up").disabled
+
+
 def test_figures_escape_names_and_sizes_add_up(tmp_path):
     from pages.ui import charts
 
@@ -166,11 +193,11 @@ def test_figures_escape_names_and_sizes_add_up(tmp_path):
 
 
 def test_network_is_offline_and_escaped(tmp_path):
-    from pages.ui import charts
+    from pages.ui import network
 
     files = write_demo(tmp_path / "demo", hostile=True)
     tree = reference_tree(files["corpus"])
-    page = charts.network_html(tree)
+    page = network.network_html(tree)
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert not re.search(r"(?:src|href)=\"https?://", page)          # nothing fetched from the internet
     data = re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1)
@@ -183,3 +210,13 @@ def test_network_is_offline_and_escaped(tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;" in img["title"] and "<img" not in img["title"]
     edges = json.loads(re.search(r"edges = new vis\.DataSet\((\[.*?\])\);", page, re.S).group(1))
     assert len(edges) == tree.graph.n_edges
+    # around one community: its skills and their strongest neighbours outside it, not everything
+    community = next(c for c in tree.children[tree.root] if c >= tree.n_skills)
+    around = network.network_html(tree, focus=community, max_outside=4)
+    shown = {n["label"] for n in json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", around,
+                                                      re.S).group(1))}
+    members = {tree.skills[i] for i in tree.members(community)}
+    assert members <= shown and len(shown) == len(members) + 4
+    linked = {tree.skills[j] for i in tree.members(community)
+              for j in tree.graph.adjacency.indices[tree.graph.adjacency.indptr[i]:tree.graph.adjacency.indptr[i + 1]]}
+    assert shown <= members | linked

@@ -16,7 +16,6 @@ Escaping
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from typing import Iterable, Mapping, Sequence
@@ -39,9 +38,9 @@ NO_COMMUNITY = "#BBBBBB"
 
 #: What the tree can be coloured by: key -> (legend title, plain-words meaning).
 COLOUR_OPTIONS = {
-    "h": ("h(α) (bits)", "the node's own share of the structural entropy"),
-    "se": ("Se (bits)", "bits needed to locate the node in the tree: h summed from the node up to the root"),
     "community": ("community", "one colour per top-level community, lighter for nested ones"),
+    "h": ("uncertainty (bits)", "h(α): the node's own share of the structural entropy H^T"),
+    "se": ("bits to locate", "Se: bits needed to locate the node in the tree, h summed from the node up to the root"),
 }
 
 
@@ -159,27 +158,43 @@ def community_name(tree: EncodingTree, v: int) -> str:
 
 # ------------------------------------------------------------------------------------------------ the tree
 def _units(tree: EncodingTree) -> np.ndarray:
-    """Integer sizes by volume (1/10,000 of vol(G), at least 1 per skill) that add up exactly up the tree,
-    as plotly's ``branchvalues="total"`` needs (float volumes may exceed their parent by rounding)."""
-    vol_g = float(tree.vol[tree.root]) or 1.0
+    """Integer sizes that add up exactly up the tree (plotly's ``branchvalues="total"`` needs it): a skill's
+    record count (at least 1), or, for a graph without counts, its share of the volume in 1/10,000."""
+    counts = np.asarray(tree.graph.counts, np.int64)
     units = np.zeros(tree.n_nodes, np.int64)
-    units[: tree.n_skills] = np.maximum(1, np.round(1e4 * tree.vol[: tree.n_skills] / vol_g)).astype(np.int64)
-    order = sorted(range(tree.n_skills, tree.n_nodes), key=lambda v: -int(tree.depth[v]))
-    for v in order:
+    if counts.sum() > 0:
+        units[: tree.n_skills] = np.maximum(1, counts)
+    else:
+        vol_g = float(tree.vol[tree.root]) or 1.0
+        units[: tree.n_skills] = np.maximum(1, np.round(1e4 * tree.vol[: tree.n_skills] / vol_g)).astype(np.int64)
+    for v in sorted(range(tree.n_skills, tree.n_nodes), key=lambda v: -int(tree.depth[v])):
         units[v] = int(sum(units[c] for c in tree.children[v]))
     return units
 
 
-def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "h", show_skills: bool = True,
-                height: int = 640, values: Sequence[float] | None = None, values_title: str = "",
-                colourscale: str = ENTROPY_SCALE) -> go.Figure:
-    """The encoding tree as a plotly sunburst (``kind="sunburst"``) or icicle (``"icicle"``).
+def subtree_nodes(tree: EncodingTree, root: int, levels: int | None, show_skills: bool) -> list[int]:
+    """``root`` and the nodes below it down to ``levels`` levels (all when None), breadth first; skills only
+    when ``show_skills``."""
+    out, frontier = [root], [root]
+    depth = 0
+    while frontier and (levels is None or depth < levels):
+        frontier = [c for v in frontier for c in tree.children[v] if show_skills or c >= tree.n_skills]
+        out.extend(frontier)
+        depth += 1
+    return out
 
-    Sectors are sized by volume, coloured by ``colour`` (a key of :data:`COLOUR_OPTIONS`), or by any
-    per-node ``values`` (indexed like the tree's nodes, e.g. samples per community) titled ``values_title``
-    on ``colourscale``, shown in the hover too; the colour range of ``values`` leaves out the root (which
-    usually holds the total and would wash every other sector out). Every sector has an ``id``
-    (:func:`node_id`) so that a click returns it as a selection. Skills are the outer ring when ``show_skills``.
+
+def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "community", show_skills: bool = True,
+                height: int = 640, values: Sequence[float] | None = None, values_title: str = "",
+                colourscale: str = ENTROPY_SCALE, root: int | None = None, levels: int | None = None) -> go.Figure:
+    """The encoding tree (or the subtree under ``root``, ``levels`` levels deep) as a plotly sunburst
+    (``kind="sunburst"``) or icicle (``"icicle"``).
+
+    Sectors are sized by records (a skill's count; a community the sum of its skills'), labelled with their
+    names, coloured by ``colour`` (a key of :data:`COLOUR_OPTIONS`), or by any per-node ``values`` (indexed like
+    the tree's nodes, e.g. samples per community) titled ``values_title`` on ``colourscale``, shown in the hover
+    too; the colour range of ``values`` leaves out the root (which usually holds the total and would wash every
+    other sector out). Every sector has an ``id`` (:func:`node_id`) so that a click returns it as a selection.
     """
     if kind not in ("sunburst", "icicle"):
         raise ValueError(f"unknown kind {kind!r}")
@@ -188,21 +203,23 @@ def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "h"
     if values is not None and len(values) != tree.n_nodes:
         raise ValueError(f"need one value per node ({tree.n_nodes}), got {len(values)}")
     n = tree.n_skills
-    nodes = [tree.root, *tree.communities] + (list(range(n)) if show_skills else [])
+    top = tree.root if root is None else root
+    nodes = subtree_nodes(tree, top, levels, show_skills)
     units = _units(tree)
     vol_g = float(tree.vol[tree.root]) or 1.0
     ids = [node_id(tree, v) for v in nodes]
-    parents = ["" if v == tree.root else node_id(tree, int(tree.parent[v])) for v in nodes]
+    parents = ["" if v == top else node_id(tree, int(tree.parent[v])) for v in nodes]
     labels = [html.escape(node_label(tree, v)) for v in nodes]
     short = [html.escape(short_label(node_label(tree, v))) for v in nodes]      # what fits in a sector
-    custom = [[("skill" if v < n else f"community {tree.ids[v]}" if v != tree.root else "root"),
-               int(tree.n_members(v)), float(tree.vol[v] / vol_g), float(tree.h[v]), float(tree.se[v]),
-               float(values[v]) if values is not None else 0.0]
+    custom = [[("skill" if v < n else f"community {tree.ids[v]}" if v != tree.root else "all skills"),
+               int(tree.n_members(v)), int(units[v]), float(tree.vol[v] / vol_g), float(tree.h[v]),
+               float(tree.se[v]), float(values[v]) if values is not None else 0.0]
               for v in nodes]
-    hover = ("<b>%{label}</b><br>%{customdata[0]}<br>skills: %{customdata[1]}<br>"
-             "volume: %{customdata[2]:.1%} of all co-occurrence weight<br>"
-             "h(α): %{customdata[3]:.3f} bits<br>Se: %{customdata[4]:.3f} bits"
-             + (f"<br>{html.escape(values_title or 'value')}: %{{customdata[5]:,.4~g}}" if values is not None else "")
+    hover = ("<b>%{label}</b><br>%{customdata[0]}<br>skills: %{customdata[1]:,}<br>"
+             "tags: %{customdata[2]:,} (records × skills)<br>"
+             "links: %{customdata[3]:.3g} of all co-occurrence weight<br>"
+             "uncertainty h(α): %{customdata[4]:.3g} bits<br>bits to locate Se: %{customdata[5]:.3g}"
+             + (f"<br>{html.escape(values_title or 'value')}: %{{customdata[6]:,.4~g}}" if values is not None else "")
              + "<extra></extra>")
     if values is None and colour == "community":
         palette = node_colours(tree)
@@ -213,16 +230,17 @@ def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "h"
         ranged = np.delete(shade, tree.root) if values is not None and tree.n_nodes > 1 else shade
         marker = dict(colors=[float(shade[v]) for v in nodes], colorscale=colourscale, showscale=True,
                       cmin=float(min(ranged.min(), 0.0)), cmax=float(max(ranged.max(), 1e-9)),
-                      line=dict(color="#ffffff", width=1), colorbar=dict(title=dict(text=title), thickness=14))
+                      line=dict(color="#ffffff", width=1),
+                      colorbar=dict(title=dict(text=title, side="right"), thickness=14, x=1.02))
     common = dict(ids=ids, labels=labels, text=short, texttemplate="%{text}", parents=parents,
                   values=[int(units[v]) for v in nodes],
                   branchvalues="total", marker=marker, customdata=custom, hovertemplate=hover)
     if kind == "sunburst":
-        trace = go.Sunburst(**common, insidetextorientation="auto")
+        trace = go.Sunburst(**common, insidetextorientation="radial")
     else:
         trace = go.Icicle(**common, tiling=dict(orientation="v"))
     fig = go.Figure(trace)
-    fig.update_layout(margin=dict(l=0, r=0, t=10, b=10), height=height, uniformtext=dict(minsize=9, mode="hide"))
+    fig.update_layout(margin=dict(l=0, r=0, t=30, b=10), height=height, uniformtext=dict(minsize=10, mode="hide"))
     return fig
 
 
@@ -306,71 +324,6 @@ def styled(df: pd.DataFrame, *, entropy: Sequence[str] = (), colours: Mapping[st
     return sty
 
 
-# ------------------------------------------------------------------------------------------------ the network
-_NETWORK_OPTIONS = {
-    "physics": {"barnesHut": {"gravitationalConstant": -6000, "springLength": 110, "springConstant": 0.02},
-                "stabilization": {"iterations": 250}},
-    "interaction": {"hover": True, "tooltipDelay": 80},
-    "edges": {"smooth": False, "color": {"inherit": "both", "opacity": 0.35}},
-    "nodes": {"shape": "dot", "font": {"size": 13, "face": "sans-serif"}},
-}
-_CDN_TAG = re.compile(r"<(?:link|script)\b[^>]*(?:href|src)=\"https?://[^\"]*\"[^>]*>(?:\s*</script>)?", re.I)
-
-
-def _strongest_edges(tree: EncodingTree, max_edges: int) -> list[tuple[int, int, float]]:
-    """The ``max_edges`` heaviest edges, plus each skill's heaviest edge so no connected skill floats alone."""
-    src, dst, w = tree.graph.edges()
-    if src.size <= max_edges:
-        return list(zip(src.tolist(), dst.tolist(), w.tolist()))
-    order = np.lexsort((dst, src, -w))
-    keep = set(order[:max_edges].tolist())
-    best: dict[int, int] = {}
-    for e in order.tolist():                     # heaviest first: the first edge seen per skill is its best
-        for v in (int(src[e]), int(dst[e])):
-            best.setdefault(v, e)
-    keep.update(best.values())
-    return [(int(src[e]), int(dst[e]), float(w[e])) for e in sorted(keep)]
-
-
-def network_html(tree: EncodingTree, *, max_edges: int = 1500, height_px: int = 620) -> str:
-    """A self-contained HTML page (vis-network inlined: no internet needed) drawing the skill graph with pyvis:
-    one node per skill, sized by its count and coloured by its community (:func:`node_colours`); edges
-    weighted by co-occurrence (the ``max_edges`` heaviest).
-
-    Names are escaped: tooltips are HTML-escaped text and the node data is embedded as escaped JSON, so a
-    skill called ``<script>...`` shows as text and runs nothing.
-    """
-    from pyvis.network import Network
-
-    colours = node_colours(tree)
-    counts = tree.graph.counts
-    cmax = max(1, int(counts.max()) if counts.size else 1)
-    net = Network(height=f"{height_px}px", width="100%", cdn_resources="in_line", bgcolor="#ffffff",
-                  font_color="#222222")
-    for i, name in enumerate(tree.skills):
-        p = int(tree.parent[i])
-        community = "no community" if p == tree.root else f"community {tree.ids[p]}: {tree.labels[p]}"
-        title = "<br>".join([f"<b>{html.escape(name)}</b>", html.escape(community),
-                             f"{int(counts[i]):,} records · Se {float(tree.se[i]):.3f} bits"])
-        net.add_node(i, label=name, title=title, color=colours[i],
-                     size=float(8 + 22 * math.sqrt(int(counts[i]) / cmax)))
-    edges = _strongest_edges(tree, max_edges)
-    wmax = max((w for *_, w in edges), default=1.0) or 1.0
-    for a, b, w in edges:
-        net.add_edge(a, b, value=float(w / wmax), width=float(0.5 + 4 * w / wmax))
-    net.set_options(json.dumps(_NETWORK_OPTIONS))
-    nodes, edge_list, _heading, height, width, options = net.get_network_data()
-    template = net.templateEnv.get_template(net.path)
-    # tooltip_link: the tooltip is set with innerHTML for every node (titles are escaped above), rather
-    # than only when some title happens to contain "href" (pyvis's rule), so all tooltips look the same.
-    page = template.render(height=height, width=width, nodes=nodes, edges=edge_list, heading="", options=options,
-                           physics_enabled=True, use_DOT=False, dot_lang=None, widget=False, bgcolor="#ffffff",
-                           conf=False, tooltip_link=True, neighborhood_highlight=False, select_menu=False,
-                           filter_menu=False, notebook=False, cdn_resources="in_line")
-    # pyvis always links Bootstrap from a CDN (only its menus need it): drop it, the page must work offline
-    return _CDN_TAG.sub("", page)
-
-
 # ------------------------------------------------------------------------------------------------ combinations
 def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelty: Sequence | None = None
                       ) -> pd.DataFrame:
@@ -395,10 +348,12 @@ def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelt
             row.update({"novel": NOVEL_MARK if nov.support == 0 else "", "support": int(nov.support),
                         "min pair": int(nov.min_pair)})
         rows.append(row)
-    columns = ["rank", "skills", "gain (bits)", "adds (bits)", "why", "step gains (bits)", "community",
-               "community label", "coherence", "mark"]
+    # the columns a person decides by come first, so they fit a laptop screen; the details follow
+    columns = ["rank", "skills", "mark", "gain (bits)", "adds (bits)", "coherence", "why", "step gains (bits)",
+               "community", "community label"]
     if novelty is not None:
-        columns[5:5] = ["novel", "support", "min pair"]
+        columns[5:5] = ["novel"]
+        columns += ["support", "min pair"]
     if not any(c.value for c in combos):
         columns.remove("adds (bits)")                    # not chosen as a list (e.g. typed by hand)
     if all(c.coherence is None for c in combos):

@@ -190,6 +190,15 @@ def novelty_of(combos, source: DataSource, skip_bad: bool = False) -> list:
     return [novelty(c.skills, index=index, cooc=cooc) for c in combos]
 
 
+def example_records(source: DataSource, positions: tuple[int, ...]) -> list:
+    """The corpus records at ``positions`` (numbered as the support index numbers them), cached."""
+    from steps_core.corpus import records_at
+
+    flag = skip_bad()
+    return memo("examples", cache_key(corpus_key(source, flag), positions),
+                lambda: records_at(source.corpus, positions, skip_bad=flag))
+
+
 def accepted_skill_lists() -> list[list[str]]:
     """The skills of every accepted sample in the workspace: what the curated data covers."""
     return [list(s["skills"]) for s in workspace().samples(accepted=True, with_provenance=False)]

@@ -16,13 +16,13 @@ from steps_core.names import WEIGHTINGS
 HELP = {
     "records": "records (instructions or dialogues) read from the corpus",
     "skills": "distinct skills that pass the minimum count; each is one node of the skill graph",
-    "edges": "pairs of skills tagged together on at least 'min pair count' records",
+    "edges": "pairs of skills tagged together on at least 'min pair count' records (the edges of the skill graph)",
     "h1": "one-level structural entropy H¹ (bits): how much information is needed to locate a random step "
           "of a walk on the skill graph when the skills are not grouped at all",
-    "ht": "structural entropy H^T (bits): how much information is needed to locate a random step of a walk on "
-          "the skill graph, given this tree; lower = the tree explains the co-occurrences better",
-    "theta": "compression θ = 1 − H^T / H¹: the share of the one-level entropy that the tree saves; "
-             "higher = clearer communities",
+    "ht": "uncertainty left: the structural entropy H^T (bits), how much information is needed to locate a random "
+          "step of a walk on the skill graph, given this tree; lower = the tree explains the co-occurrences better",
+    "theta": "how much of the uncertainty the tree explains: compression θ = 1 − H^T / H¹, the share of the "
+             "one-level entropy H¹ that the tree saves; higher = clearer communities",
     "se": "Se(v) (bits): bits needed to locate this skill in the tree (h summed along its path to the root)",
     "h": "h(α) (bits): the entropy of the step into this community: its share of H^T",
     "volume": "share of all co-occurrence weight that falls on the skills of this community",
@@ -57,6 +57,23 @@ def md(text: Any) -> str:
     'a\\\\_b \\\\*c\\\\*'
     """
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def num(x: float | None) -> str:
+    """A number for a person: three significant digits, thousands grouped (``—`` for none).
+
+    >>> num(3.764361), num(0.0123456), num(1519), num(None)
+    ('3.76', '0.0123', '1,519', '—')
+    """
+    if x is None:
+        return "—"
+    x = float(x)
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def pct(x: float) -> str:
+    """A share as a percentage with three significant digits: ``pct(0.4717) == '47.2%'``."""
+    return f"{100 * float(x):.3g}%"
 
 
 def bits(x: float | None, digits: int = 3) -> str:
