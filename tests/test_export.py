@@ -84,6 +84,27 @@ def test_unweighted_k_goes_to_the_last_epoch_and_custom_weights(tmp_path):
         assert err.value.path == str(path)
 
 
+def test_epoch_sizes_when_the_samples_do_not_split_evenly():
+    # N = 7 over 3 epochs: ceil(7 / 3) = 3 per epoch, the last takes the 1 left.
+    samples = [_sample(f"2-{i}", 2) for i in range(4)] + [_sample(f"3-{i}", 3) for i in range(3)]
+    ordered = curriculum_order(samples, DEFAULT_CURRICULUM, seed=0)
+    assert Counter(e for e, _ in ordered) == {1: 3, 2: 3, 3: 1}
+    # e1: .60/.20 over k=2,3 (sum .8) of 3: 2.25, 0.75 -> 2, 0 + the one left to the largest remainder (k=3).
+    # e2: .35/.25 (sum .6) of 3: 1.75, 1.25 -> 1, 1 + one to k=2.  e3: the last k=3.
+    assert Counter((e, s["k"]) for e, s in ordered) == {(1, 2): 2, (1, 3): 1, (2, 2): 2, (2, 3): 1, (3, 3): 1}
+
+
+def test_each_epoch_is_shuffled_not_left_grouped_by_k():
+    """An epoch draws its share per k, k by k; the shuffle mixes them, so a trainer never sees all the k=2
+    samples of an epoch, then all the k=3 ones."""
+    samples = [_sample(f"{k}-{i}", k) for k in (2, 3, 4) for i in range(30)]
+    ordered = curriculum_order(samples, DEFAULT_CURRICULUM, seed=1)
+    for epoch in (1, 2, 3):
+        ks = [s["k"] for e, s in ordered if e == epoch]
+        assert len(set(ks)) > 1 and ks != sorted(ks), (epoch, ks)
+    assert curriculum_order(samples, DEFAULT_CURRICULUM, seed=1) == ordered             # seeded
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Formats
 # ----------------------------------------------------------------------------------------------------------

@@ -240,6 +240,20 @@ def test_judge_majority_and_code_checks():
     assert g["judge"]["model"] == "judge" and g["judge"]["rounds"] == 3 and len(g["requests"]) == 3
 
 
+@pytest.mark.parametrize("scores, on_topic, makes_sense", [("[1, 1, 1, 0]", 1, 0), ("[1, 1, 0, 1]", 0, 1)])
+def test_on_topic_and_makes_sense_are_the_points_after_the_skills(scores, on_topic, makes_sense):
+    """Point k+1 is on topic, point k+2 makes sense (the order rubric_points_text asks them in); the rounds
+    agree, so the majority is the rounds' answer."""
+    votes = {r: '{"scores": %s}' % scores for r in range(3)}
+    with FakeOpenAI(scripted_judge(votes)) as server:
+        judge = Judge(_client(server), "judge", rounds=3)
+        g = grade_sample(_skillmix_sample("Roses bloom."), judge)["grade"]
+        prompt = server.requests[0]["messages"][-1]["content"]
+    assert '3. The text is about the topic "gardening".' in prompt and "4. The text makes sense" in prompt
+    assert (g["points"]["on_topic"], g["points"]["makes_sense"]) == (on_topic, makes_sense)
+    assert g["score"] == 4 and g["full_marks"] is False and g["all_skills"] is True and g["skill_fraction"] == 0.0
+
+
 def test_an_unparseable_judge_answer_is_not_served_again_from_the_cache(tmp_path):
     # B3: a rerun asks the judge again instead of reading the same bad answer
     from steps_core.llm import ResponseCache
