@@ -36,7 +36,7 @@ import difflib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -279,6 +279,7 @@ def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str, str]:
 
 def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] | None = None,
                         embeddings: np.ndarray | None = None, index=None, progress: Progress | None = None,
+                        skill_scores: Mapping[str, float] | None = None, emphasis: float = 1.0,
                         **settings) -> list[Combination]:
     """A list of combinations maximising H(Y | X), chosen as a whole, from given start sets or from every skill.
 
@@ -290,8 +291,9 @@ def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] |
     None: as long as the pool allows), ``min_coherence`` (needs ``embeddings``, one row per skill of the tree),
     ``connect`` ("attested"/"none"), ``min_pair_count``, ``semantic_links`` (a cosine threshold; needs
     ``embeddings``), ``novel``, ``diversity`` (0-1), ``max_per_skill`` (an int, "auto" or None). ``index``, a
-    :class:`~steps_core.novelty.SupportIndex` of the corpus, makes novelty exact. ``PLAIN`` settings give the plain
-    ranking by gain.
+    :class:`~steps_core.novelty.SupportIndex` of the corpus, makes novelty exact. ``skill_scores`` (a model's
+    per-skill results in [0, 1], :mod:`steps_core.weak_spots`) steer the list toward the skills and communities
+    the model is weakest at, by ``emphasis``. ``PLAIN`` settings give the plain ranking by gain.
 
     >>> from steps_core.graph import graph_from_edges
     >>> from steps_core.optimize import build_tree
@@ -328,9 +330,17 @@ def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] |
     cap = s.max_per_skill
     if cap == "auto":
         cap = auto_max_per_skill(s.top if s.top is not None else len(start_sets) * s.per_start)
+    weights = None
+    if skill_scores:
+        from .weak_spots import node_weakness
+
+        if isinstance(emphasis, bool) or not isinstance(emphasis, (int, float)) or not 0 <= emphasis <= 100:
+            raise InputError(f"emphasis must be a number from 0 to 100, got {emphasis!r}")
+        weights = 1.0 + float(emphasis) * node_weakness(tree, skill_scores)
     chosen = shortlist(_brought(tree, res.anc, pool), [f.skills for f, _ in pool],
                        [st for _, st in pool], [f.total for f, _ in pool], tree.h, n_skills=tree.n_skills,
-                       n=s.top, diversity=s.diversity, max_per_skill=cap, per_start=s.per_start)
+                       n=s.top, diversity=s.diversity, max_per_skill=cap, per_start=s.per_start,
+                       node_weights=weights)
     return [_combination(tree, pool[i][0], pool[i][1], res, embeddings, value=v) for i, v in chosen]
 
 

@@ -63,13 +63,14 @@ def auto_max_per_skill(n_list: int) -> int:
 def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Sequence[int]], starts: Sequence[object],
               gains: Sequence[float], h: np.ndarray, *, n_skills: int, n: int | None = None,
               diversity: float = DIVERSITY, max_per_skill: int | None = None,
-              per_start: int | None = None) -> list[tuple[int, float]]:
+              per_start: int | None = None, node_weights: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Greedy list of up to ``n`` candidates (all when None) maximising F under the caps.
 
     Candidate i brings the nodes ``nodes[i]`` (a list of node arrays, or a candidates x nodes incidence
     matrix whose row i marks them), holds the skills ``skills[i]`` (indices), came from the start
     ``starts[i]`` (any hashable) and has the exact gain ``gains[i]`` (= the sum of h over its nodes). Returns
-    ``(candidate, marginal value)`` in the order chosen; ties go to the earlier candidate.
+    ``(candidate, marginal value)`` in the order chosen; ties go to the earlier candidate. ``node_weights``
+    (one per node, >= 0) multiply each node's h in the list's value (:mod:`steps_core.weak_spots`).
 
     Each pick changes the value of the candidates that share one of its nodes, and only those: they are
     re-valued with one sparse product, so a list costs about (picks x candidates touched) operations.
@@ -83,9 +84,10 @@ def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Seque
         cols = np.concatenate([np.asarray(x, np.int64) for x in nodes]) if lengths.sum() else np.zeros(0, np.int64)
         nodes = sp.csr_array((np.ones(cols.size), (np.repeat(np.arange(m), lengths), cols)), shape=(m, h.size))
     brings = sp.csr_array(nodes, dtype=float)
-    brings.data = h[brings.indices]                                            # h(α) where candidate i brings α
+    worth = h if node_weights is None else h * np.asarray(node_weights, float)
+    brings.data = worth[brings.indices]                                        # h(α) where candidate i brings α
     by_node = sp.csc_array(brings)
-    value = np.asarray(gains, float).copy()
+    value = np.asarray(gains, float).copy() if node_weights is None else np.asarray(brings.sum(axis=1)).ravel()
     weight = np.ones(h.size)                                                   # ρ_α ** m_α
     skill_of: dict[int, list[int]] = {}
     for i, sk in enumerate(skills):

@@ -39,6 +39,12 @@ def _split_combo(text: str) -> list[str]:
               help="The corpus the tree was built from: novelty (no record holds all the skills) is then checked "
                    "exactly. Without it a combination counts as new only when one of its pairs was never seen.")
 @click.option("--allow-seen", is_flag=True, help="Also return combinations the corpus may already hold.")
+@click.option("--skill-scores", "scores_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A model's per-skill results: a skill,score CSV (score 0 to 1, 1 = mastered) or a `steps eval` "
+                   "results file. The list then turns to the skills and communities the model is weakest at.")
+@click.option("--emphasis", type=click.FloatRange(0.0, 100.0), default=1.0, show_default=True,
+              help="With --skill-scores: how strongly weakness counts (a node's value is h times 1 + EMPHASIS x "
+                   "weakness).")
 @click.option("--beam", type=click.IntRange(min=1), default=20, show_default=True,
               help="Beam width: partial combinations kept after each step.")
 @click.option("--start", "starts", multiple=True, metavar="SKILL[,SKILL...]",
@@ -61,8 +67,8 @@ def _split_combo(text: str) -> list[str]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="combos.jsonl", show_default=True,
               help="Combinations to write, one JSON object per line, in the order chosen.")
 def select_cmd(tree_path, k, top, diversity, max_per_skill, connect, min_pair_count, semantic_links, corpus_path,
-               allow_seen, beam, starts, pins, excludes, exclude_combos, scope, per_start, min_coherence, catalog,
-               output):
+               allow_seen, scores_path, emphasis, beam, starts, pins, excludes, exclude_combos, scope, per_start,
+               min_coherence, catalog, output):
     """Choose a list of skill combinations of maximum conditional structural entropy from TREE (a tree.json).
 
     Each combination adds to its start skills the skills that bring the most new information, H(Y|X), while
@@ -70,7 +76,7 @@ def select_cmd(tree_path, k, top, diversity, max_per_skill, connect, min_pair_co
     as a whole, so one skill cannot fill it. Each line printed: the gain (bits), the skills, and why the
     combination is there.
     """
-    inputs = [tree_path, *[p for p in (catalog, corpus_path) if p]]
+    inputs = [tree_path, *[p for p in (catalog, corpus_path, scores_path) if p]]
     from ..io import check_output
     from ..select import select_combinations, why, write_combos
     from ..tree import read_tree_json
@@ -92,13 +98,21 @@ def select_cmd(tree_path, k, top, diversity, max_per_skill, connect, min_pair_co
 
         with progress_bar("indexing", unit=" records") as bar:
             index = SupportIndex.from_skill_lists(iter_skill_lists(corpus_path, progress=bar))
+    scores = None
+    if scores_path is not None:
+        from ..weak_spots import read_skill_scores, weakest_skills
+
+        scores = read_skill_scores(scores_path)
+        click.echo("weakest skills: " + ", ".join(f"{name} ({score:.2g})" for name, score in
+                                                  weakest_skills(scores, 5)), err=True)
     with progress_bar("searching", unit=" starts") as bar:
         combos = select_combinations(tree, starts=start_sets, k=k, beam=beam, scope=scope, pins=pins,
                                      exclude=excludes, exclude_combos=[_split_combo(c) for c in exclude_combos],
                                      per_start=per_start, top=top, embeddings=embeddings, index=index,
                                      min_coherence=min_coherence, connect=connect, min_pair_count=min_pair_count,
                                      semantic_links=semantic_links, novel=not allow_seen, diversity=diversity,
-                                     max_per_skill=max_per_skill, progress=bar)
+                                     max_per_skill=max_per_skill, skill_scores=scores, emphasis=emphasis,
+                                     progress=bar)
     if not combos:
         hint = ("" if connect == "none" else " Few pairs are attested: try --min-pair-count 1, --semantic-links "
                 "0.5 or --connect none.")
