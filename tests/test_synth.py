@@ -13,10 +13,10 @@ from fake_openai import COMBOS, FakeOpenAI, default_responder, usage_for, write_
 from steps_core.corpus import Record, Skill, iter_records, read_catalog
 from steps_core.errors import InputError
 from steps_core.llm import EndpointError, LLMClient, Price, ResponseCache, RetryPolicy, Usage
-from steps_core.synth import (TEMPLATE_LABEL, OpenAIBackend, ParseError, SampleWriter, TemplateBackend,
-                              SeedExample, choose_seeds, collect_seed_pools, estimate_run, extract_answer, iter_json_values, load_template,
-                              parse_messages, parse_template, plan_jobs, read_combinations, read_samples,
-                              read_topic_list, run_job, sample_id, summarize, synthesize)
+from steps_core.synth import (TEMPLATE_LABEL, OpenAIBackend, ParseError, SampleWriter, SeedExample, TemplateBackend,
+                              choose_seeds, collect_seed_pools, estimate_run, extract_answer, iter_json_values,
+                              load_template, parse_messages, parse_template, plan_jobs, read_combinations,
+                              read_samples, read_topic_list, run_job, sample_id, summarize, synthesize)
 
 CONV = [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]
 
@@ -86,7 +86,8 @@ def test_iter_json_values_order_and_safety():
     ("Answer:\nExplanation: nothing given", ""),
     ('Answer: He said "hi" and left "now"', 'He said "hi" and left "now"'),
     # B6: "Explanation" inside the answer is text, not the marker; dialogue keeps its quotes
-    ("Answer: The Explanation of tides is simple: the moon pulls.", "The Explanation of tides is simple: the moon pulls."),
+    ("Answer: The Explanation of tides is simple: the moon pulls.",
+     "The Explanation of tides is simple: the moon pulls."),
     ("Answer: Tides rise.\nexplanation: the moon.", "Tides rise."),
     ("Answer: Tides rise.\n  **EXPLANATION:** the moon.", "Tides rise."),
     ('Answer: "Hi," she said. "Bye."', '"Hi," she said. "Bye."'),
@@ -556,7 +557,8 @@ def test_fingerprint_changes_with_every_setting_the_answer_depends_on(tmp_path, 
     assert run_job(job, TemplateBackend())["provenance"]["fingerprint"] == job_fingerprint(job, TemplateBackend())
     client = LLMClient(base_url=fake_openai.base_url, api_key="x")
     other_host = LLMClient(base_url="http://localhost:1/v1", api_key="x")
-    variants = [OpenAIBackend(client, "other-model", temperature=0.5), OpenAIBackend(client, "fake-model", temperature=0.9),
+    variants = [OpenAIBackend(client, "other-model", temperature=0.5),
+                OpenAIBackend(client, "fake-model", temperature=0.9),
                 OpenAIBackend(client, "fake-model", temperature=0.5, max_tokens=9),
                 OpenAIBackend(other_host, "fake-model", temperature=0.5), TemplateBackend()]
     fps = {job_fingerprint(job, b) for b in variants}
@@ -570,7 +572,8 @@ def test_a_samples_file_cut_inside_a_character_resumes(tmp_path):
     path = tmp_path / "s.jsonl"
     line = json.dumps({**_sample(2), "messages": [{"role": "user", "content": "é"},
                                                  {"role": "assistant", "content": "ü"}]}, ensure_ascii=False)
-    path.write_bytes((json.dumps(_sample(1)) + "\n").encode() + line.encode("utf-8")[: line.encode().index("é".encode()) + 1])
+    cut = line.encode("utf-8")[: line.encode().index("é".encode()) + 1]      # inside the two bytes of "é"
+    path.write_bytes((json.dumps(_sample(1)) + "\n").encode() + cut)
     assert [s["id"] for s in read_samples(path)] == ["s1"]
     from steps_core.synth import completed_ids, compact_samples
     assert completed_ids(path) == {"s1"}
@@ -607,7 +610,8 @@ def test_samples_file_fields_are_validated(tmp_path, change, field):
 
 def test_results_files_without_sample_fields_read_with_validate_false(tmp_path):
     path = tmp_path / "ev.jsonl"
-    path.write_text('{"id": "d1", "status": "ok"}\n{"id": "d2", "status": "failed"}\n{"id": "d1", "status": "failed"}\n')
+    path.write_text('{"id": "d1", "status": "ok"}\n{"id": "d2", "status": "failed"}\n'
+                    '{"id": "d1", "status": "failed"}\n')
     with pytest.raises(InputError):
         read_samples(path)
     assert read_samples(path, validate=False) == [{"id": "d1", "status": "failed"}, {"id": "d2", "status": "failed"}]
