@@ -1,0 +1,205 @@
+"""``engine="ray"`` (steps_core/ray_engine.py) counts exactly what the memory engine counts: the same
+Cooccurrence (skills, counts, pairs, records) and the same ReadReport (records, bad records skipped with the same
+first messages, untagged records, files), on the demo and on a generated sharded corpus (JSONL, gzipped JSONL,
+Parquet, CSV, nested folders); the same first error without --skip-bad; ``steps graph --engine ray`` writes the
+same files. Ray runs locally (2 CPUs, one session for the module); skipped when Ray is not installed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ray = pytest.importorskip("ray")
+pytest.importorskip("ray.data")
+
+from cli_helpers import run  # noqa: E402
+from steps_core.corpus import ReadReport, load_cooccurrence  # noqa: E402
+from steps_core.errors import InputError  # noqa: E402
+from steps_core.ray_engine import shard_files  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "assets" / "demo" / "corpus.jsonl"
+SKILLS = ["python", "debugging", "unit testing", "metaphor", "persuasion", "résumé writing", "日本語の敬語",
+          "data cleaning", "charting", "sql", "regex", "c++", "rhetorical question", "poetry",
+          "statistics", "emoji 🙂 use", "x" * 200]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_session():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _report_fields(r: ReadReport) -> tuple:
+    return r.n_records, r.n_skipped, r.n_untagged, r.n_without_skills, r.files, r.errors, r.notes
+
+
+def assert_same(a, b) -> None:
+    """Two Cooccurrence results are equal in every field, down to the sparse matrix's arrays."""
+    assert a.skills == b.skills
+    assert a.n_records == b.n_records
+    assert a.counts.dtype == b.counts.dtype and np.array_equal(a.counts, b.counts)
+    assert a.pairs.shape == b.pairs.shape and (a.pairs != b.pairs).nnz == 0
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(a.pairs, name), getattr(b.pairs, name)), name
+
+
+def count_both(path, *, ray_path=None, **options):
+    """Count ``path`` with the memory engine and ``ray_path`` (default: the same) with Ray; both results and
+    reports, after checking the results are equal."""
+    mem_report, ray_report = ReadReport(), ReadReport()
+    mem = load_cooccurrence(path, report=mem_report, **options)
+    done = []
+    got = load_cooccurrence(ray_path or path, engine="ray", report=ray_report,
+                            progress=lambda d, t=None: done.append(d), **options)
+    assert_same(got, mem)
+    assert done and done[-1] == mem.n_records and done == sorted(done)     # progress: records done, rising
+    return mem, mem_report, ray_report
+
+
+# --------------------------------------------------------------------------------------------- corpora
+def _skills(rng: random.Random) -> list[str]:
+    return rng.sample(SKILLS, rng.randint(1, 5))
+
+
+def write_sharded(folder: Path, seed: int = 0) -> Path:
+    """A corpus of five shards in four formats (one in a nested folder), most with good, untagged and bad
+    records: 14 bad records in all, so the report's first ten messages come from three shards."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True)
+    lines = [json.dumps({"id": i, "skills": _skills(rng)}, ensure_ascii=False) for i in range(250)]
+    lines[3:3] = ['{"skills": ["python", "sql"', '{"skills": 42}', '[1, 2]', '{"skills": ["ok", ""]}',
+                  '{"skills": ["ok", 7]}', '{"skills": "\\ud800 lone"}', '{"text": "untagged, no field"}',
+                  '{"skills": []}', "", '{"skills": null}']
+    (folder / "part-000.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    shapes = [lambda s: ";".join(s), lambda s: "".join(f"<{x}>" for x in s), lambda s: json.dumps(s),
+              lambda s: s, lambda s: ", ".join(s)]
+    recs = [{"skills": rng.choice(shapes)(_skills(rng))} for _ in range(250)]
+    recs[10:10] = [{"skills": "[not json"}, {"skills": ""}, {"skills": "[]"}, {"skills": {"a": 1}},
+                   {"skills": ["ok"] * 2 + [None]}, {"messages": [{"role": "user", "content": "hi"}]}]
+    with gzip.open(folder / "part-001.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in recs)
+        fh.write('{"skills": ["cut"\n')
+
+    rows = [_skills(rng) for _ in range(250)] + [None, [], ["  "], ["ok", ""], ["ok", "python", "ok"]]
+    rng.shuffle(rows)
+    pq.write_table(pa.table({"id": list(range(len(rows))), "skills": pa.array(rows, pa.list_(pa.string()))}),
+                   folder / "part-002.parquet", row_group_size=64)
+
+    sub = folder / "lang=en"
+    sub.mkdir()
+    ii = [json.dumps({"conversations": [{"from": "human", "value": "q"}],
+                      "label": {"ability_en": _skills(rng), "ability_zh": ["中文"]}}, ensure_ascii=False)
+          for _ in range(150)]
+    ii[5:5] = ['{"label": {"ability_en": []}}', '{"label": {"ability_en": "a;;b"}}', '{"label": "bad"}',
+               '{"label": {"ability_en": [3]}}']
+    (sub / "part-003.jsonl").write_text("\n".join(ii) + "\n", encoding="utf-8")
+
+    csv_rows = ["id,skills"] + [f'{i},"{";".join(_skills(rng))}"' for i in range(100)]
+    csv_rows[7:7] = ["x,a;b,extra", "y,"]
+    (folder / "part-004.csv").write_text("\n".join(csv_rows) + "\n", encoding="utf-8")
+    (folder / "_SUCCESS.jsonl").write_text('{"skills": ["skipped"]}\n')      # skipped: starts with _
+    (folder / ".hidden.jsonl").write_text('{"skills": ["skipped"]}\n')       # skipped: starts with .
+    return folder
+
+
+# --------------------------------------------------------------------------------------------- counts
+def test_demo_counts_equal_the_memory_engine():
+    mem, mem_report, ray_report = count_both(DEMO)
+    assert mem.n_records == 1519 and mem.n_skills > 100
+    assert _report_fields(ray_report) == _report_fields(mem_report)
+
+
+def test_sharded_corpus_with_bad_and_untagged_records(tmp_path):
+    corpus = write_sharded(tmp_path / "corpus")
+    assert len(shard_files(corpus)) == 5
+    mem, mem_report, ray_report = count_both(corpus, skip_bad=True)
+    assert _report_fields(ray_report) == _report_fields(mem_report)
+    # the corpus holds what the test claims: several shards with bad and untagged records, more than ten bad
+    assert (mem_report.n_records, mem_report.n_skipped, mem_report.n_untagged) == (1002, 14, 11)
+    assert [e.split(":")[0] for e in mem_report.errors] == [str(corpus / "lang=en" / "part-003.jsonl")] + \
+        [str(corpus / "part-000.jsonl")] * 6 + [str(corpus / "part-001.jsonl.gz")] * 3
+    assert ray_report.summary() == mem_report.summary()
+
+
+def test_remote_uri_and_glob(tmp_path):
+    """A file:// URI goes through the remote path (copied to the worker): counts equal, messages name the
+    URI; a glob selects files as a folder with --format does."""
+    corpus = write_sharded(tmp_path / "corpus")
+    mem, mem_report, ray_report = count_both(corpus, ray_path=f"file://{corpus}", skip_bad=True)
+    uri = f"file://{corpus}"
+    assert ray_report.files == [f.replace(str(corpus), uri) for f in mem_report.files]
+    assert ray_report.errors == [e.replace(str(corpus), uri) for e in mem_report.errors]
+    assert ray_report.n_skipped == mem_report.n_skipped and ray_report.n_untagged == mem_report.n_untagged
+
+    mem, mem_report, ray_report = count_both(corpus, ray_path=str(corpus / "**" / "*.jsonl*"), format="jsonl",
+                                             skip_bad=True)
+    assert _report_fields(ray_report) == _report_fields(mem_report) and len(mem_report.files) == 3
+
+
+def test_first_bad_record_in_file_order_stops_both(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("".join(json.dumps({"skills": _skills(random.Random(i))}) + "\n"
+                                            for i in range(2000)))
+    (folder / "b.jsonl").write_text('{"skills": ["x"]}\n{"skills": ["y", 3]}\n')
+    (folder / "c.jsonl").write_text('{"skills": 1}\n')       # bad on line 1, but in a later file
+    with pytest.raises(InputError) as mem_error:
+        load_cooccurrence(folder)
+    with pytest.raises(InputError) as ray_error:
+        load_cooccurrence(folder, engine="ray")
+    assert str(ray_error.value) == str(mem_error.value) == \
+        f"{folder / 'b.jsonl'}:2: field 'skills': expected skill names as strings, got int 3"
+    with pytest.raises(InputError, match=r"c\.jsonl:1: field 'skills'") as remote:
+        load_cooccurrence(f"file://{folder}/c.jsonl", engine="ray")
+    assert str(remote.value).startswith(f"file://{folder}/c.jsonl:1:")
+
+
+def test_all_untagged_and_missing_inputs(tmp_path):
+    p = tmp_path / "untagged.jsonl"
+    p.write_text('{"skills": []}\n{"text": "t"}\n')
+    mem, mem_report, ray_report = count_both(p)
+    assert mem.n_skills == 0 and _report_fields(ray_report) == _report_fields(mem_report)
+    for bad in (tmp_path / "missing.jsonl", tmp_path / "empty-folder"):
+        (tmp_path / "empty-folder").mkdir(exist_ok=True)
+        with pytest.raises(InputError) as mem_error:
+            load_cooccurrence(bad)
+        with pytest.raises(InputError) as ray_error:
+            load_cooccurrence(bad, engine="ray")
+        assert str(ray_error.value) == str(mem_error.value)
+    with pytest.raises(InputError, match="match this pattern"):
+        load_cooccurrence(tmp_path / "nothing-*.jsonl", engine="ray")
+    with pytest.raises(InputError, match="file not found"):
+        load_cooccurrence(f"file://{tmp_path}/missing.jsonl", engine="ray")
+    with pytest.raises(InputError, match="address is for the ray engine"):
+        load_cooccurrence(p, address="auto")
+
+
+# --------------------------------------------------------------------------------------------- CLI
+def test_steps_graph_engine_ray_writes_the_same_files(tmp_path):
+    corpus = write_sharded(tmp_path / "corpus")
+    outputs = {}
+    for engine in ("memory", "ray"):
+        out = tmp_path / engine / "graph.csv"
+        result = run("graph", corpus, "--engine", engine, "--skip-bad", "--min-count", "1", "-o", out)
+        outputs[engine] = (out.read_bytes(), out.with_name("graph.nodes.csv").read_bytes(),
+                           result.output.replace(str(out.parent), "OUT"))
+    assert outputs["ray"] == outputs["memory"]
+    assert b"r\xc3\xa9sum\xc3\xa9 writing" in outputs["ray"][1] and "skipped 14 bad record(s)" in outputs["ray"][2]
+
+
+def test_address_needs_the_ray_engine(tmp_path):
+    result = run("graph", DEMO, "--address", "auto", "-o", tmp_path / "g.csv", ok=False)
+    assert "--address is for --engine ray" in result.output and not (tmp_path / "g.csv").exists()
+    assert "--address" not in run("synth", "--help").output          # only commands that count have it
+    assert "--address" in run("tree", "--help").output and "--address" in run("compare", "--help").output
