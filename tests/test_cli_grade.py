@@ -48,14 +48,20 @@ def test_grade_command_writes_graded_samples_and_the_report(tmp_path, inputs):
     assert "full_marks" in r.output and "all" in r.output.splitlines()[3]
 
 
+def skillmix_samples_to_grade(inputs, server, tmp_path, *extra) -> list:
+    """Makes Skill-Mix samples in ``tmp_path/sm.jsonl``; the ``steps grade`` arguments that grade them into
+    ``tmp_path/graded.jsonl`` with one judge round."""
+    sm = tmp_path / "sm.jsonl"
+    assert synth(inputs, server, sm, style="skillmix").exit_code == 0
+    return ["grade", sm, "--rounds", "1", "--cache", tmp_path / "cache.sqlite", "-o", tmp_path / "graded.jsonl",
+            "--base-url", server.base_url, *extra]
+
+
 def test_grade_refuses_grades_made_by_another_judge(tmp_path, inputs):
     # B2: a rerun with another judge must not report the old results under the new name
-    sm = tmp_path / "sm.jsonl"
     graded_path = tmp_path / "graded.jsonl"
     with FakeOpenAI(mixed_judge) as server:
-        assert synth(inputs, server, sm, style="skillmix").exit_code == 0
-        grade = ["grade", sm, "--rounds", "1", "--cache", tmp_path / "cache.sqlite", "-o", graded_path,
-                 "--base-url", server.base_url]
+        grade = skillmix_samples_to_grade(inputs, server, tmp_path)
         assert invoke([*grade, "--judge-model", "judge-A"]).exit_code == 0
         n = server.n_requests
         r = invoke([*grade, "--judge-model", "judge-B"])
@@ -69,12 +75,8 @@ def test_grade_refuses_grades_made_by_another_judge(tmp_path, inputs):
 
 def test_grade_exits_1_when_a_sample_could_not_be_graded(tmp_path, inputs):
     """Issue 11, item 9: a grade run with failures exits 1 after its summary; the rerun that grades them exits 0."""
-    sm = tmp_path / "sm.jsonl"
-    graded_path = tmp_path / "graded.jsonl"
     with FakeOpenAI(mixed_judge) as server:
-        assert synth(inputs, server, sm, style="skillmix").exit_code == 0
-        grade = ["grade", sm, "--rounds", "1", "--cache", tmp_path / "cache.sqlite", "-o", graded_path,
-                 "--base-url", server.base_url, "--judge-model", "judge", "--max-retries", "0"]
+        grade = skillmix_samples_to_grade(inputs, server, tmp_path, "--judge-model", "judge", "--max-retries", "0")
         server.inject("500", match="Score each")
         r = invoke(grade)
         assert r.exit_code == 1 and "1 could not be graded" in r.output

@@ -112,7 +112,7 @@ def base_url_host(base_url: str | None) -> str:
     """
     if not base_url:
         return "api.openai.com"
-    parts = urlsplit(base_url if "://" in base_url else "http://" + base_url)
+    parts = _url_parts(base_url)
     host = parts.hostname or ""
     return f"{host}:{parts.port}" if parts.port else host
 
@@ -126,10 +126,13 @@ def endpoint_id(base_url: str | None) -> str:
     >>> endpoint_id(None)
     'api.openai.com/v1'
     """
-    if not base_url:
-        return "api.openai.com/v1"
-    parts = urlsplit(base_url if "://" in base_url else "http://" + base_url)
-    return base_url_host(base_url) + parts.path.rstrip("/")
+    path = _url_parts(base_url).path.rstrip("/") if base_url else "/v1"
+    return base_url_host(base_url) + path
+
+
+def _url_parts(base_url: str):
+    """The parts of a base URL, read as ``http://`` when it has no scheme."""
+    return urlsplit(base_url if "://" in base_url else "http://" + base_url)
 
 
 def _quota_exhausted(body: Any) -> bool:
