@@ -9,11 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import build, card, charts, datasource, frame, network, state, tables, text
+from pages.ui import build, card, charts, datasource, frame, network, state, tables, text, weak
 from pages.ui.edits import edit_view
 from pages.ui.gaps import gaps_view
 from steps_core.coverage import community_counts, skill_counts
 from steps_core.tree import EncodingTree
+from steps_core.weak_spots import node_weakness
 
 frame.frame("Taxonomy")
 
@@ -21,7 +22,9 @@ VIEWS = {"communities": "Communities", "skills": "Skills", "network": "Network",
          "edit": "Edit"}
 #: What the tree can be coloured by: the tree's own figures, and coverage by the accepted samples.
 COLOURS = {**charts.COLOUR_OPTIONS,
-           "coverage": ("coverage", "accepted samples with at least one skill in the community (or the skill)")}
+           "coverage": ("coverage", "accepted samples with at least one skill in the community (or the skill)"),
+           "weak": ("weak spots", "how weak your model is there: 1 − its per-skill score, averaged over a "
+                                  "community (upload the scores on the Combinations page)")}
 NUMBER_FORMATS = {"share of links": "{:.3g}", "uncertainty (bits)": "{:.3g}", "bits to locate": "{:.3g}",
                   "links": "{:.3g}", "weight": "{:.3g}", "count": "{:,}"}
 COLUMN_HELP = {
@@ -42,6 +45,8 @@ def figure(_tree: EncodingTree, version: str, kind: str, colour: str, show_skill
     if colour == "coverage":
         return charts.tree_figure(_tree, values=coverage, values_title="accepted samples", colourscale="Blues",
                                   **opts)
+    if colour == "weak":
+        return charts.tree_figure(_tree, values=coverage, values_title="weakness", colourscale="Reds", **opts)
     return charts.tree_figure(_tree, colour=colour, **opts)
 
 
@@ -117,6 +122,14 @@ def tree_chart(tree: EncodingTree, picked: int | None, kind: str, colour: str, s
     c[1].button("Up", key="tax_go_up", icon=":material/arrow_upward:", disabled=shown == tree.root,
                 on_click=go_up, args=(tree, shown), width="stretch")
     values = tuple(float(x) for x in coverage) if colour == "coverage" else None
+    if colour == "weak":
+        scores = weak.current_scores()
+        if not scores:
+            st.info("No model scores yet: upload your model's per-skill results on the Combinations page "
+                    "(Steer toward a model's weak spots).", icon=":material/info:")
+            colour = "community"
+        else:
+            values = tuple(float(x) for x in node_weakness(tree, scores))
     st.plotly_chart(figure(tree, tree.version, kind, colour, show, values, shown), key="tax_chart",
                     on_select="rerun", selection_mode="points", width="stretch",
                     config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]})

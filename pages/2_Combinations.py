@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import build, datasource, frame, state, tables, text
+from pages.ui import build, datasource, frame, state, tables, text, weak
 from steps_core.names import CONNECT, DIVERSITY, MAX_K, MIN_K, SCOPES, describe
 from steps_core.select import evaluate_combination, select_combinations
 from steps_core.tree import EncodingTree
@@ -43,10 +43,11 @@ COLUMNS = {
 @st.cache_data(show_spinner="Searching combinations…", max_entries=64)
 def ranked(_tree: EncodingTree, version: str, starts: tuple, k: int, beam: int, scope: str, top: int, pins: tuple,
            exclude: tuple, exclude_combos: tuple, diversity: float, connect: str, _embeddings,
-           embeddings_key: str | None, _index, index_key: str):
+           embeddings_key: str | None, _index, index_key: str, scores: tuple | None, emphasis: float):
     return select_combinations(_tree, starts=[[s] for s in starts] or None, k=k, beam=beam, scope=scope, top=top,
                                pins=pins, exclude=exclude, exclude_combos=exclude_combos, embeddings=_embeddings,
-                               diversity=diversity, connect=connect, index=_index)
+                               diversity=diversity, connect=connect, index=_index,
+                               skill_scores=dict(scores) if scores else None, emphasis=emphasis)
 
 
 def search_controls(tree: EncodingTree) -> dict:
@@ -220,6 +221,7 @@ def main() -> None:
     source = datasource.current_source()
     opts = search_controls(tree)
     marks = skill_marks(tree)
+    scores, emphasis = weak.steering_panel()
     embeddings = coherence_embeddings(tree, source) if opts["coherence"] else None
     combos = None
     if k_fits(tree, opts["k"]):
@@ -229,7 +231,8 @@ def main() -> None:
                             opts["k"], opts["beam"], opts["scope"], opts["top"], tuple(marks["pinned"]),
                             tuple(marks["excluded"]), tables.excluded_combos(tree), opts["diversity"],
                             opts["connect"], embeddings, None if embeddings is None else state.array_key(embeddings),
-                            datasource.support_index(source, skip_bad), datasource.corpus_key(source, skip_bad))
+                            datasource.support_index(source, skip_bad), datasource.corpus_key(source, skip_bad),
+                            tuple(sorted(scores.items())) if scores else None, emphasis)
             if not combos and opts["connect"] == "attested":
                 st.info("No new combination whose skills hang together through pairs the corpus attests: set "
                         "**Skills must hang together** to *no*, lower k, or remove pins and exclusions.",

@@ -8,8 +8,10 @@ import json
 import numpy as np
 import pytest
 
+from app_helpers import figures as chart_figures
 from app_helpers import (assert_ok, button, corpus_skill_sets, new_app, open_ws,
                          reference_tree, select_rows, table_key)
+from steps_core.novelty import SupportIndex
 from steps_core.select import conditional_entropy, select_combinations
 
 
@@ -262,3 +264,48 @@ def test_community_labels_are_text_in_the_scores(no_coherence):
     assert_ok(at)
     assert any(MARKDOWN in str(m.proto.help).replace("\\", "") for m in at.metric)
     assert_escaped(at)
+
+
+def test_weak_spots_steer_the_list_and_colour_the_tree(no_coherence):
+    """Closing the loop: a model's per-skill scores, uploaded, change the ranking the way the core does, are kept
+    in the workspace, and colour the taxonomy by weakness."""
+    from steps_core.weak_spots import node_weakness
+
+    at = new_app("combinations")
+    tree = reference_tree(no_coherence.files["corpus"])
+    before, _ = ranked_rows(at)
+    from app_helpers import AREAS
+
+    weak_area = set(AREAS["rhetoric"])
+    csv = "skill,score\n" + "".join(f"{s},{0 if s in weak_area else 1}\n" for s in tree.skills)
+    at.session_state["weak_upload"] = None                              # AppTest cannot upload: use the callback
+    from pages.ui import weak
+
+    class Upload:                                                       # what st.file_uploader returns
+        name = "scores.csv"
+
+        def getvalue(self):
+            return csv.encode()
+
+    weak._use(Upload())
+    at.run()
+    at.slider(key="ws:cfg:combo.emphasis").set_value(3.0).run()
+    assert_ok(at)
+    after, _ = ranked_rows(at)
+    scores = {s: (0.0 if s in weak_area else 1.0) for s in tree.skills}
+    want = select_combinations(tree, k=3, beam=20, scope="local", top=100, skill_scores=scores, emphasis=3.0,
+                               index=SupportIndex.from_skill_lists(corpus_skill_sets(no_coherence.files["corpus"])))
+    assert after == [c.skills for c in want] and after != before
+    assert set(after[0]) <= weak_area                                   # the weak area's combination comes first
+    with open_ws(no_coherence.ws) as ws:
+        assert json.loads(ws.get_artefact("skill_scores").content) == scores
+    assert any("weakest" in str(m.value) for m in at.markdown)
+    tax = new_app("taxonomy")
+    tax.radio(key="ws:cfg:tax.colour").set_value("weak").run()
+    assert_ok(tax)
+    trace = chart_figures(tax)[0]["data"][0]
+    weakness = node_weakness(tree, scores)
+    from pages.ui import charts
+
+    assert list(trace["marker"]["colors"]) == [float(weakness[charts.node_from_id(tree, i) if i != "root" else
+                                                              tree.root]) for i in trace["ids"]]
