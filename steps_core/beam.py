@@ -1,4 +1,4 @@
-"""The beam search behind :func:`steps_core.select.select_combinations` (docs/core.md, "Selecting combinations").
+"""The beam search behind :func:`steps_core.select.select_combinations` (docs/core.md, "steps select").
 
 From a start set X (plus pins) the search adds one skill per step, keeping the ``beam`` best partial
 combinations by H(chosen | X). A step's candidates for one beam entry are the members of its pool (the start's
@@ -8,9 +8,10 @@ chosen skill and keep every chosen skill at most two links away. The checks on a
 (excluded sets, coherence floor, connected, novel) are applied to the last step's candidates, so feasible
 combinations are kept.
 
-The beam is held as arrays, one row per entry, and each step is a few vectorised operations over all rows:
-this is the hot loop of the sweep (every skill a start), so no per-entry Python work is done except the
-best-first scan that de-duplicates sets.
+The beam is held as arrays, one row per entry, and each step is a few vectorised operations over all rows: this
+is the hot loop of the sweep (every skill a start). With the coherence requirement the candidates are made from
+the chosen skills' link lists (a few hundred per row however large the graph), so a step costs what the
+neighbourhoods hold, not what the graph holds; without it every pool member is a candidate.
 """
 
 from __future__ import annotations
@@ -27,13 +28,17 @@ from .tree import EncodingTree
 
 @dataclass(frozen=True, eq=False)
 class Resolved:
-    """What every search of one selection reads, resolved once: indices, arrays, the pair evidence."""
+    """What every search of one selection reads, resolved once: indices, arrays, the pair evidence.
+
+    ``by_depth[v, d]`` is skill v's ancestor at depth d (the root at 0, the skill at its own depth, -1 below).
+    """
 
     blocked: np.ndarray
     pins: tuple[int, ...]
     excluded_sets: frozenset
     h_ext: np.ndarray
     anc: np.ndarray
+    by_depth: np.ndarray
     evidence: Evidence
     top_community: np.ndarray
     scope: str
@@ -48,10 +53,16 @@ def resolve(tree: EncodingTree, evidence: Evidence, *, blocked: np.ndarray, pins
             excluded_sets: Sequence[frozenset], scope: str, k: int, beam: int, connect: bool, novel: bool,
             min_coherence: float | None) -> Resolved:
     anc = tree.ancestors
+    n = tree.n_skills
     depth = np.maximum((anc < tree.n_nodes).sum(axis=1) - 1, 0)
-    top = anc[np.arange(tree.n_skills), depth]          # each skill's top-level community (itself if at the top)
-    return Resolved(blocked, tuple(pins), frozenset(excluded_sets), np.r_[tree.h, 0.0], anc, evidence, top,
-                    scope, k, beam, connect, novel, min_coherence)
+    top = anc[np.arange(n), depth]          # each skill's top-level community (itself if at the top)
+    by_depth = np.full((n, tree.height + 1), -1, np.int64)
+    by_depth[:, 0] = tree.root
+    for d in range(tree.height):           # anc[v, j] is the ancestor j steps up from v
+        ok = depth >= d
+        by_depth[ok, depth[ok] - d + 1] = anc[ok, d]
+    return Resolved(blocked, tuple(pins), frozenset(excluded_sets), np.r_[tree.h, 0.0], anc, by_depth, evidence,
+                    top, scope, k, beam, connect, novel, min_coherence)
 
 
 class Found(NamedTuple):
@@ -69,79 +80,104 @@ class _Beam(NamedTuple):
     total: np.ndarray             # (R,) H(chosen | start)
     steps: np.ndarray             # (R, s) gain of each skill after the start
     covered: np.ndarray           # (R, nodes + 1) A(chosen), the last column a padding node of h = 0
-    links: np.ndarray | None      # (R, m, n) the skills each chosen skill is linked to (None: no coherence requirement)
-    common: np.ndarray            # (R, n) seen together with every chosen skill
+    among: np.ndarray | None      # (R, m, m) links among the chosen skills (None: no coherence requirement)
     gap: np.ndarray               # (R,) the chosen skills hold a pair never seen together: novel already
 
 
-def _dense_rows(m: sp.csr_array, rows: np.ndarray) -> np.ndarray:
-    """Rows of a boolean CSR matrix as a dense array (a direct gather: scipy's row indexing costs ~100x more)."""
-    rows = np.asarray(rows, np.int64)
-    out = np.zeros((rows.size, m.shape[1]), bool)
-    lo, hi = m.indptr[rows], m.indptr[rows + 1]
+class _Candidates(NamedTuple):
+    """One step's (row, skill) candidates; ``direct[i, j]``: skill ``ys[i]`` is linked to chosen skill j."""
+
+    rows: np.ndarray
+    ys: np.ndarray
+    direct: np.ndarray | None
+
+
+def _gather(m: sp.csr_array, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For CSR rows ``sources``: (position in ``sources``, column) of every stored entry, in one gather."""
+    lo, hi = m.indptr[sources], m.indptr[sources + 1]
     lengths = hi - lo
-    if lengths.sum():
-        which = np.repeat(np.arange(rows.size), lengths)
-        pos = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(lo, lengths)
-        out[which, m.indices[pos]] = True
-    return out
+    total = int(lengths.sum())
+    which = np.repeat(np.arange(sources.size), lengths)
+    pos = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(lo, lengths)
+    return which, m.indices[pos].astype(np.int64)
 
 
-def _first(tree: EncodingTree, start: list[int], fixed: list[int], res: Resolved) -> _Beam:
+def _has(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Whether each key of ``query`` is in the sorted array ``keys``."""
+    if keys.size == 0:
+        return np.zeros(query.shape, bool)
+    pos = np.minimum(np.searchsorted(keys, query), keys.size - 1)
+    return keys[pos] == query
+
+
+def _first(tree: EncodingTree, fixed: list[int], n_start: int, res: Resolved) -> _Beam:
     """The beam's first row: the start skills, then the pins (whose gains are the first steps)."""
-    n = tree.n_skills
     ev = res.evidence
     covered = np.zeros(tree.n_nodes + 1, bool)
     covered[tree.n_nodes] = True
-    common = np.ones(n, bool)
-    gap = False
     steps: list[float] = []
     for pos, i in enumerate(fixed):
         path = res.anc[i]
-        if pos >= len(start):
+        if pos >= n_start:
             steps.append(float(res.h_ext[path][~covered[path]].sum()))
         covered[path] = True
-        gap = gap or not common[i]
-        common &= _dense_rows(ev.seen, np.array([i]))[0]
-    links = None
-    if res.connect:
-        links = _dense_rows(ev.links, np.asarray(fixed))
-        if res.k == 2 and len(fixed) == 1:
-            # one skill to add to one: it must share a linked neighbour with the start (a linked pair is not new)
-            links = _dense_rows(ev.links, np.flatnonzero(links[0])).any(axis=0, keepdims=True)
-    return _Beam(np.asarray([fixed], np.int64), np.array([sum(steps)]), np.asarray([steps], float).reshape(1, -1),
-                 covered[None, :], None if links is None else links[None], common[None, :], np.array([gap]))
+    idx = np.asarray(fixed, np.int64)
+    n = tree.n_skills
+    seen = _has(ev.seen_keys, idx[:, None] * n + idx[None, :])
+    gap = bool((~seen & ~np.eye(idx.size, dtype=bool)).any())
+    among = _has(ev.link_keys, idx[:, None] * n + idx[None, :])[None] if res.connect else None
+    return _Beam(idx[None, :], np.array([sum(steps)]), np.asarray([steps], float).reshape(1, -1),
+                 covered[None, :], among, np.array([gap]))
 
 
-def _usable(res: Resolved, b: _Beam, n: int) -> np.ndarray:
-    """(R, n): the skills each row may add: not chosen and, with the coherence requirement, linked to a chosen
-    skill and keeping every chosen skill at most two links away (for each chosen s, ``link(s, y)`` or a chosen t
-    with ``link(s, t)`` and ``link(t, y)``)."""
-    n_rows, m = b.skills.shape
-    if b.links is None:
-        usable = np.ones((n_rows, n), bool)
-    elif res.k > 2 and m >= 2:
-        idx = np.arange(n_rows)[:, None, None]
-        among = b.links[idx, np.arange(m)[None, :, None], b.skills[:, None, :]]       # (R, m, m): link(s, t)
-        among |= np.eye(m, dtype=bool)
-        usable = (np.matmul(among.astype(np.float32), b.links.astype(np.float32)) > 0).all(axis=1)
-    else:
-        usable = b.links.any(axis=1)
-    usable[np.repeat(np.arange(n_rows), m), b.skills.ravel()] = False
-    return usable
+def _pool_levels(res: Resolved, pool_nodes: np.ndarray, pool_depths: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """For each candidate skill, the first level whose pool holds it (pools are nested, the last is the root)."""
+    inside = res.by_depth[ys[:, None], pool_depths[None, :]] == pool_nodes[None, :]     # (M, levels)
+    return np.argmax(inside, axis=1)
 
 
-def _candidates(res: Resolved, b: _Beam, pool_mask: np.ndarray, step: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(res: Resolved, b: _Beam, pool_nodes: np.ndarray, pool_depths: np.ndarray, step: int, n: int,
+                two_hop: bool) -> _Candidates:
     """(row, skill) candidates of one step, each row widening its pool until it has one."""
-    usable = _usable(res, b, n)
-    level = np.full(b.total.size, min(step, pool_mask.shape[0] - 1))
-    cand = usable & pool_mask[level]
-    while True:
-        empty = ~cand.any(axis=1) & (level < pool_mask.shape[0] - 1)
-        if not empty.any():
-            return np.nonzero(cand)
-        level[empty] += 1
-        cand[empty] = usable[empty] & pool_mask[level[empty]]
+    n_rows, m = b.skills.shape
+    ev = res.evidence
+    first = min(step, pool_nodes.size - 1)
+    if b.among is None:                               # no coherence requirement: every member of the pool
+        usable = np.ones((n_rows, n), bool)
+        usable[np.repeat(np.arange(n_rows), m), b.skills.ravel()] = False
+        usable &= ~res.blocked
+        pool_mask = res.by_depth[:, pool_depths].T == pool_nodes[:, None]             # (levels, n)
+        level = np.full(n_rows, first)
+        cand = usable & pool_mask[level]
+        while True:
+            empty = ~cand.any(axis=1) & (level < pool_nodes.size - 1)
+            if not empty.any():
+                break
+            level[empty] += 1
+            cand[empty] = usable[empty] & pool_mask[level[empty]]
+        rows, ys = np.nonzero(cand)
+        return _Candidates(rows, ys, None)
+    sources = b.skills.ravel()
+    which, ys = _gather(ev.links, sources)
+    if two_hop:                                       # k = 2: skills sharing a linked neighbour with the start
+        which2, ys = _gather(ev.links, ys)
+        which = which[which2]
+    rows, j = which // m, which % m
+    key = rows * n + ys
+    uniq, inverse = np.unique(key, return_inverse=True)
+    direct = np.zeros((uniq.size, m), bool)
+    direct[inverse, j] = True
+    rows, ys = uniq // n, uniq % n
+    keep = ~res.blocked[ys] & (b.skills[rows] != ys[:, None]).all(axis=1)
+    if res.k > 2 and m >= 2:                          # every chosen skill at most two links away
+        among = b.among[rows] | np.eye(m, dtype=bool)
+        keep &= (among & direct[:, None, :]).any(axis=2).all(axis=1)
+    rows, ys, direct = rows[keep], ys[keep], direct[keep]
+    level = np.maximum(_pool_levels(res, pool_nodes, pool_depths, ys), first)
+    row_level = np.full(n_rows, pool_nodes.size, np.int64)
+    np.minimum.at(row_level, rows, level)             # a row widens until its pool has a candidate
+    keep = level <= row_level[rows]
+    return _Candidates(rows[keep], ys[keep], direct[keep])
 
 
 def _complete(res: Resolved, skills: tuple[int, ...], proven_new: bool, embeddings: np.ndarray | None,
@@ -160,17 +196,20 @@ def _complete(res: Resolved, skills: tuple[int, ...], proven_new: bool, embeddin
     return True
 
 
-def _grow(res: Resolved, b: _Beam, rows: np.ndarray, ys: np.ndarray, gains: np.ndarray) -> _Beam:
-    """The new beam: row ``rows[i]`` plus skill ``ys[i]``."""
-    ev = res.evidence
+def _grow(res: Resolved, b: _Beam, cands: _Candidates, sel: np.ndarray, gains: np.ndarray,
+          new_pair: np.ndarray) -> _Beam:
+    """The new beam: candidate row ``cands.rows[i]`` plus skill ``cands.ys[i]`` for i in ``sel``."""
+    rows, ys = cands.rows[sel], cands.ys[sel]
     covered = b.covered[rows]
     covered[np.arange(rows.size)[:, None], res.anc[ys]] = True
-    links = None if b.links is None else np.concatenate([b.links[rows], _dense_rows(ev.links, ys)[:, None]], axis=1)
-    common = b.common[rows]
-    gap = b.gap[rows] | ~common[np.arange(rows.size), ys]
-    common &= _dense_rows(ev.seen, ys)
-    return _Beam(np.column_stack([b.skills[rows], ys]), b.total[rows] + gains,
-                 np.column_stack([b.steps[rows], gains]), covered, links, common, gap)
+    among = None
+    if b.among is not None:
+        m = b.skills.shape[1]
+        among = np.zeros((rows.size, m + 1, m + 1), bool)
+        among[:, :m, :m] = b.among[rows]
+        among[:, :m, m] = among[:, m, :m] = cands.direct[sel]
+    return _Beam(np.column_stack([b.skills[rows], ys]), b.total[rows] + gains[sel],
+                 np.column_stack([b.steps[rows], gains[sel]]), covered, among, b.gap[rows] | new_pair[sel])
 
 
 def _best_first(values: np.ndarray, want: int):
@@ -192,17 +231,17 @@ def _best_first(values: np.ndarray, want: int):
         yield np.lexsort((np.arange(m), -values))
 
 
-def pools(tree: EncodingTree, start: list[int]) -> list[np.ndarray]:
-    """Member arrays of the ancestor communities of the start set that have more members than it."""
+def pools(tree: EncodingTree, start: list[int]) -> list[int]:
+    """The ancestor communities of the start set that have more members than it, lowest first."""
     node = tree.lca(start) if len(start) > 1 else start[0]
     out = []
     while True:
         if tree.n_members(node) > len(start):
-            out.append(tree.members(node))
+            out.append(node)
         if node == tree.root:
             break
         node = int(tree.parent[node])
-    return out or [tree.members(tree.root)]      # the start holds every skill: nothing to add
+    return out or [tree.root]                 # the start holds every skill: nothing to add
 
 
 def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int,
@@ -210,26 +249,28 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
     """Up to ``n_keep`` complete combinations from one start set (skill indices, not excluded), best first."""
     fixed = start + [i for i in res.pins if i not in start]
     n = tree.n_skills
-    b = _first(tree, start, fixed, res)
+    ev = res.evidence
+    b = _first(tree, fixed, len(start), res)
     # growing by close skills keeps a close start close; a start (or pins) in pieces is checked at the end
-    check_close = res.connect and res.k > 2 and not res.evidence.is_close(fixed)
+    check_close = res.connect and res.k > 2 and not ev.is_close(fixed)
     n_steps = res.k - len(fixed)
     if n_steps == 0:
         ok = _complete(res, tuple(fixed), bool(b.gap[0]), embeddings, check_close)
         return [Found(tuple(fixed), float(b.total[0]), tuple(b.steps[0].tolist()))] if ok else []
-    members = pools(tree, start) if res.scope == "local" else [tree.members(tree.root)]
-    pool_mask = np.zeros((len(members), n), bool)
-    for level, p in enumerate(members):
-        pool_mask[level, p] = True
-    pool_mask &= ~res.blocked
+    nodes = np.asarray(pools(tree, start) if res.scope == "local" else [tree.root], np.int64)
+    depths = tree.depth[nodes]
+    two_hop = res.connect and res.k == 2 and len(fixed) == 1
     for step in range(n_steps):
         last = step == n_steps - 1
-        rows, ys = _candidates(res, b, pool_mask, step, n)
-        if rows.size == 0:
+        cands = _candidates(res, b, nodes, depths, step, n, two_hop)
+        if cands.rows.size == 0:
             return []
+        rows, ys = cands.rows, cands.ys
         pa = res.anc[ys]                                                      # (M, height)
         gains = (res.h_ext[pa] * ~b.covered[rows[:, None], pa]).sum(axis=1)
         flat = b.total[rows] + gains
+        # a pair never seen together makes the combination new: is y seen with every chosen skill?
+        new_pair = ~_has(ev.seen_keys, b.skills[rows] * n + ys[:, None]).all(axis=1)
         want = res.beam if not last else n_keep
         picked: list[int] = []
         seen: set[frozenset] = set()
@@ -240,8 +281,8 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
                 if key in seen:
                     continue
                 seen.add(key)
-                if last and not _complete(res, tuple(b.skills[r].tolist()) + (y,),
-                                          bool(b.gap[r] or not b.common[r, y]), embeddings, check_close):
+                if last and not _complete(res, tuple(b.skills[r].tolist()) + (y,), bool(b.gap[r] or new_pair[pos]),
+                                          embeddings, check_close):
                     continue
                 picked.append(pos)
                 if len(picked) >= want:
@@ -255,5 +296,5 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
         if last:
             return [Found(tuple(b.skills[r].tolist()) + (int(y),), float(t), tuple(b.steps[r].tolist()) + (float(g),))
                     for r, y, t, g in zip(rows[sel], ys[sel], flat[sel], gains[sel])]
-        b = _grow(res, b, rows[sel], ys[sel], gains[sel])
+        b = _grow(res, b, cands, sel, gains, new_pair)
     return []                                                                 # not reached

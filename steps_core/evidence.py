@@ -33,6 +33,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 from typing import Sequence
 
@@ -69,37 +70,60 @@ class Evidence:
         m = getattr(self, matrix)
         return m.indices[m.indptr[i]:m.indptr[i + 1]]
 
+    @cached_property
+    def link_keys(self) -> np.ndarray:
+        """The linked pairs as sorted keys ``i * n + j`` (both directions), for vectorised lookups."""
+        return _keys(self.links)
+
+    @cached_property
+    def seen_keys(self) -> np.ndarray:
+        """The pairs seen together as sorted keys ``i * n + j`` (both directions)."""
+        return _keys(self.seen)
+
+    def _key(self, i: int, j: int) -> int:
+        return int(i) * len(self.skills) + int(j)
+
     def linked(self, i: int, j: int) -> bool:
-        return bool(np.isin(j, self.neighbours(i)))
+        keys = self.link_keys
+        pos = int(np.searchsorted(keys, self._key(i, j)))
+        return pos < keys.size and int(keys[pos]) == self._key(i, j)
+
+    def was_seen(self, i: int, j: int) -> bool:
+        keys = self.seen_keys
+        pos = int(np.searchsorted(keys, self._key(i, j)))
+        return pos < keys.size and int(keys[pos]) == self._key(i, j)
 
     def pair_count(self, i: int, j: int) -> int | None:
         """c_ij, or None when the graph has no counts."""
-        return None if self.counts is None else int(self.counts[i, j])
+        if self.counts is None:
+            return None
+        row = self.counts.indices[self.counts.indptr[i]:self.counts.indptr[i + 1]]
+        pos = int(np.searchsorted(row, j))
+        return int(self.counts.data[self.counts.indptr[i] + pos]) if pos < row.size and row[pos] == j else 0
 
     def is_connected(self, idx: Sequence[int]) -> bool:
         """Whether the skills form one connected graph through linked pairs (True for one skill)."""
         idx = list(idx)
         reached, todo = {idx[0]}, [idx[0]]
-        rest = set(idx[1:])
-        while todo and rest:
-            nb = set(self.neighbours(todo.pop()).tolist()) & rest
-            rest -= nb
-            reached |= nb
-            todo.extend(nb)
-        return not rest
+        while todo:
+            a = todo.pop()
+            for b in idx:
+                if b not in reached and self.linked(a, b):
+                    reached.add(b)
+                    todo.append(b)
+        return len(reached) == len(set(idx))
 
     def is_close(self, idx: Sequence[int]) -> bool:
         """Whether every two of the skills are linked, or both linked to a third skill of the combination."""
         idx = list(idx)
-        nb = {i: set(self.neighbours(i).tolist()) & set(idx) for i in idx}
+        nb = {a: {b for b in idx if b != a and self.linked(a, b)} for a in idx}
         return all(b in nb[a] or nb[a] & nb[b] for a, b in combinations(idx, 2))
 
     def is_novel(self, idx: Sequence[int]) -> bool | None:
         """True when no record holds all the skills, False when one does, None when it cannot be told."""
         idx = list(idx)
-        for a, b in combinations(idx, 2):
-            if not np.isin(b, self.neighbours(a, "seen")):
-                return True
+        if any(not self.was_seen(a, b) for a, b in combinations(idx, 2)):
+            return True
         if self.index is not None:
             return self.index.support([self.skills[i] for i in idx]) == 0
         return None if len(idx) > 2 else False
@@ -108,6 +132,11 @@ class Evidence:
         """Every pair of the combination: (skill, skill, c_ij or None, linked)."""
         return tuple((self.skills[a], self.skills[b], self.pair_count(a, b), self.linked(a, b))
                      for a, b in combinations(idx, 2))
+
+
+def _keys(m: sp.csr_array) -> np.ndarray:
+    coo = m.tocoo()
+    return np.sort(coo.row.astype(np.int64) * m.shape[0] + coo.col)
 
 
 def mean_cosine(embeddings: np.ndarray, idx: Sequence[int]) -> float:
