@@ -47,7 +47,7 @@ def demo_cmd(out_dir, height, k, n_samples, force):
                    "the network (anyone who can reach it can read your data and spend on your endpoint).")
 def app_cmd(port, address):
     """Start the STEPS Studio web app (Streamlit) on the embedded demo data, or on the data chosen in it."""
-    import subprocess
+    import os
     import sys
     from pathlib import Path
 
@@ -61,4 +61,6 @@ def app_cmd(port, address):
            "--server.address", address, "--browser.gatherUsageStats", "false"]
     click.echo(f"STEPS Studio on http://{'localhost' if address == '127.0.0.1' else address}:{port} "
                "(Ctrl-C stops it)", err=True)
-    raise SystemExit(subprocess.call(cmd, cwd=script.parent))
+    os.chdir(script.parent)
+    # exec, not a child process: a stop signal sent to `steps app` reaches the server itself
+    os.execv(sys.executable, cmd)
