@@ -598,8 +598,19 @@ def _with_records(graph: SkillGraph, n_records: int) -> SkillGraph:
 
 
 def read_tree_json(path: str | Path) -> EncodingTree:
-    """Read ``tree.json``; errors name the file and the JSON path of the bad field."""
-    return from_dict(read_json_file(path), source=str(path))
+    """Read ``tree.json``; errors name the file and the JSON path of the bad field.
+
+    A corpus given where a tree is expected (JSON lines, so "extra data" on line 2) says which file was meant.
+    """
+    try:
+        doc = read_json_file(path)
+    except InputError as exc:
+        if exc.message.startswith("invalid JSON: Extra data") and exc.line is not None and exc.line > 1:
+            raise InputError(exc.message + "; this looks like a JSON-lines file (a corpus?), but a tree.json was "
+                             "expected: build one with `steps tree CORPUS -o tree.json`", path=exc.path,
+                             line=exc.line) from None
+        raise
+    return from_dict(doc, source=str(path))
 
 
 def check_tree(tree: EncodingTree) -> None:

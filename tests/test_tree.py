@@ -194,6 +194,13 @@ def test_invalid_json_names_line(tmp_path):
         read_tree_json(p)
 
 
+def test_a_corpus_given_for_a_tree_says_which_file_was_meant(tmp_path):
+    p = tmp_path / "corpus.jsonl"
+    p.write_text('{"skills": ["a", "b"]}\n{"skills": ["b", "c"]}\n')
+    with pytest.raises(InputError, match=r"corpus.jsonl:2: invalid JSON.*JSON-lines file.*steps tree CORPUS"):
+        read_tree_json(p)
+
+
 def test_custom_labels_survive_round_trip():
     t = partition_tree(graph_of(BRIDGE), [0, 0, 0, 1, 1, 1])
     c = t.node_of("2")
