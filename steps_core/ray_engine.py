@@ -5,16 +5,20 @@ filesystem (``s3://bucket/corpus/``, ``gs://...``, ``file:///...``; globs too). 
 
 1. **Map.** One Ray task per shard file reads it with the in-memory engine itself
    (:func:`steps_core.corpus.load_cooccurrence` with ``engine="memory"``: the same readers, the same rules for
-   bad and untagged records, the same pair keys) and returns the shard's counts as a table of rows
-   ``(a, b, n)``: ``a == b`` for a skill (n_i), ``a < b`` for a pair (c_ij), by name, so shards need no
-   shared vocabulary. A shard on a remote filesystem is first copied to a temporary file on the worker;
-   its messages name the URI, not the copy.
-2. **Reduce.** A Ray Data ``groupby(["a", "b"]).sum("n")`` adds the shards' tables up across the cluster
-   (a sort-based shuffle: no actors to start, a few seconds of overhead on a small run).
-3. The driver turns the summed table into the :class:`~steps_core.graph.Cooccurrence` the memory engine
-   returns (skills sorted by name, the same counts, pairs and number of records) and adds the shards'
+   bad and untagged records) and returns the shard's skills with their counts, and its pair counts as the pair
+   keys of :mod:`steps_core.graph` (``lo << 32 | hi`` in the shard's own skill order) split into one piece per
+   reducer by a hash of the two skills' names, so that a pair goes to the same reducer from every shard. A
+   shard on a remote filesystem is first copied to a temporary file on the worker; messages name the URI.
+2. **Reduce.** The driver merges the shards' skills into the corpus's vocabulary (sorted by name: 10^3-10^5
+   names, small) and sums their counts; one reducer task per part maps each shard's pair keys into the
+   corpus's skill order and sums them (:func:`steps_core.graph._reduce_pairs`, as the memory engine does).
+3. The driver concatenates the reducers' disjoint results into the :class:`~steps_core.graph.Cooccurrence`
+   the memory engine returns (same skills, counts, pairs and number of records) and adds the shards'
    :class:`~steps_core.corpus.ReadReport` counts up in file order, keeping the first bad-record messages
    exactly as the memory engine would.
+
+Ray Data's own ``groupby().sum()`` was tried for step 2 and dropped: on this machine it took 100-180 s to sum
+~680,000 rows (sort or hash shuffle alike) that numpy sums in well under a second.
 
 Without ``skip_bad`` the first bad record *in file order* stops the run with the memory engine's message
 (tasks of later shards are cancelled once every earlier shard is done). Nothing is written here: the command
@@ -36,6 +40,7 @@ import os
 import shutil
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -46,11 +51,11 @@ import scipy.sparse as sp
 from .corpus import ReadReport, load_cooccurrence
 from .errors import EnvironmentFault, InputError, StepsError
 from .formats import corpus_files, detect_format, name_format, read_spec
-from .graph import Cooccurrence, Progress
+from .graph import Cooccurrence, Progress, _reduce_pairs
 from .names import INPUT_FORMATS
 
 #: What to install when Ray is missing.
-RAY_MISSING = "the ray engine needs Ray Data: pip install 'steps-studio[ray]' (or: pip install 'ray[data]')"
+RAY_MISSING = "the ray engine needs Ray: pip install 'steps-studio[ray]' (or: pip install 'ray[data]')"
 _GLOB_CHARS = "*?["
 _COPY_CHUNK = 8 << 20
 _POLL_SECONDS = 0.5
@@ -175,25 +180,34 @@ def _repath(text: str, local: str, shown: str) -> str:
     return text.replace(local, shown) if local != shown else text
 
 
-def _shard_table(cooc: Cooccurrence | None):
-    """A shard's counts as an Arrow table ``a, b, n``: one row ``(s, s, n_s)`` per skill, one ``(s, t, c_st)``
-    per pair with ``s < t``."""
-    import pyarrow as pa
+def _name_hashes(names) -> np.ndarray:
+    """A hash of each skill name that every process computes alike (Python's own ``hash`` is salted)."""
+    return np.fromiter((zlib.crc32(n.encode("utf-8")) for n in names), np.uint64, len(names))
 
+
+def _partition(cooc: Cooccurrence | None, parts: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A shard's pair counts split into ``parts`` by a hash of the two skills' names (the same pair lands in the
+    same part in every shard): per part, pair keys ``lo << 32 | hi`` in the shard's own skill order (sorted by
+    name, so ``lo < hi`` in every shard) and their counts."""
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64))
     if cooc is None or not cooc.n_skills:
-        return pa.table({"a": pa.array([], pa.large_string()), "b": pa.array([], pa.large_string()),
-                         "n": pa.array([], pa.int64())})
-    skills = pa.array(cooc.skills, pa.large_string())
+        return [empty] * parts
     up = sp.triu(cooc.pairs, k=1).tocoo()
-    return pa.table({"a": pa.concat_arrays([skills, skills.take(pa.array(up.row))]),
-                     "b": pa.concat_arrays([skills, skills.take(pa.array(up.col))]),
-                     "n": pa.array(np.r_[cooc.counts, up.data].astype(np.int64))})
+    lo, hi = up.row.astype(np.int64), up.col.astype(np.int64)
+    keys, counts = (lo << 32) | hi, up.data.astype(np.int64)
+    if parts == 1:
+        return [(keys, counts)]
+    h = _name_hashes(cooc.skills)
+    where = ((h[lo] * np.uint64(0x9E3779B1)) ^ h[hi]) % np.uint64(parts)
+    return [(keys[where == j], counts[where == j]) for j in range(parts)]
 
 
-def count_shard(index: int, shard: Shard, options: dict, tracker: Any = None) -> tuple[dict, Any]:
-    """Count one shard with the memory engine (run as a Ray task): ``(summary, table)``, the summary holding the
-    shard's report counts and messages, and the :class:`InputError` (or other located error) that stopped it,
-    if one did."""
+def count_shard(index: int, shard: Shard, options: dict, parts: int = 1, tracker: Any = None) -> tuple:
+    """Count one shard with the memory engine (run as a Ray task): ``(summary, part_0, ..., part_{parts-1})``.
+
+    The summary holds the shard's report counts and messages, its skills (sorted by name) with their counts,
+    and the :class:`~steps_core.errors.StepsError` that stopped it, if one did; the parts are its pair counts
+    (see :func:`_partition`)."""
     report = ReadReport(max_errors=options["max_errors"])
     read = {k: v for k, v in options.items() if k != "max_errors"}
     progress = None if tracker is None else (lambda done, total=None: tracker.update.remote(index, done))
@@ -212,13 +226,28 @@ def count_shard(index: int, shard: Shard, options: dict, tracker: Any = None) ->
     if isinstance(error, InputError) and error.path == local and local != shard.source:
         error = type(error)(_repath(error.message, local, shard.source), path=shard.source, line=error.line,
                             field=error.field)
-    table = _shard_table(cooc)
     summary = {"n_records": report.n_records, "n_skipped": report.n_skipped, "n_untagged": report.n_untagged,
-               "n_without_skills": report.n_without_skills, "n_rows": table.num_rows,
+               "n_without_skills": report.n_without_skills,
                "files": [_repath(f, local, shard.source) for f in report.files],
                "errors": [_repath(m, local, shard.source) for m in report.errors],
-               "notes": [_repath(m, local, shard.source) for m in report.notes], "error": error}
-    return summary, table
+               "notes": [_repath(m, local, shard.source) for m in report.notes], "error": error,
+               "skills": cooc.skills if cooc is not None else (),
+               "counts": cooc.counts if cooc is not None else np.empty(0, np.int64)}
+    return (summary, *_partition(cooc, parts))
+
+
+def sum_part(n_shards: int, *args) -> tuple[np.ndarray, np.ndarray]:
+    """One reducer (run as a Ray task): ``args`` are the shards' pieces of one part, then each shard's map from
+    its skill order to the corpus's; returns the part's pair keys in the corpus's order, summed and sorted."""
+    pieces, remaps = args[:n_shards], args[n_shards:]
+    keys, counts = [], []
+    for (k, c), remap in zip(pieces, remaps):
+        if k.size:
+            keys.append((remap[k >> 32] << 32) | remap[k & 0xFFFFFFFF])
+            counts.append(c)
+    if not keys:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return _reduce_pairs(np.concatenate(keys), np.concatenate(counts))
 
 
 class _Tracker:
@@ -239,7 +268,6 @@ def import_ray():
     """The ``ray`` module, or a :class:`StepsError` saying how to install it."""
     try:
         import ray
-        import ray.data  # noqa: F401
     except ImportError:
         raise StepsError(RAY_MISSING) from None
     return ray
@@ -272,53 +300,35 @@ def ray_session(address: str | None = None, **init_options) -> Iterator:
         ray.shutdown()
 
 
-@contextlib.contextmanager
-def _quiet_data(ray):
-    """Ray Data without its progress bars and log lines (ours show progress), sorting rather than hashing in
-    the shuffle (no aggregator actors to start); the caller's settings restored after."""
-    from ray.data.context import ShuffleStrategy
-
-    ctx = ray.data.DataContext.get_current()
-    saved = ctx.enable_progress_bars, ctx.shuffle_strategy
-    logger = logging.getLogger("ray.data")
-    level = logger.level
-    ctx.enable_progress_bars, ctx.shuffle_strategy = False, ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        ctx.enable_progress_bars, ctx.shuffle_strategy = saved
-        logger.setLevel(level)
-
-
 def count_cooccurrences_ray(path: str | os.PathLike, *, address: str | None = None,
                             progress: Progress | None = None, format: str | None = None,
                             skills_field: str = "skills", lang: str = "en", skip_bad: bool = False,
-                            report: ReadReport | None = None) -> Cooccurrence:
+                            report: ReadReport | None = None, parts: int | None = None) -> Cooccurrence:
     """Count skills and skill pairs of a sharded corpus on Ray; the same result and report as
     ``load_cooccurrence(path, engine="memory", ...)`` (see the module docs). ``progress(records_done, None)``
-    is called about twice a second while the shards are read."""
+    is called about twice a second while the shards are read. ``parts``: reducers (default: the cluster's
+    CPUs, at most one per shard)."""
     spec = read_spec(format=format, skills_field=skills_field, lang=lang, skip_bad=skip_bad)
     report = report if report is not None else ReadReport()
     shards = shard_files(path, spec.format)
     options = {"skills_field": spec.skills_field, "lang": spec.lang, "skip_bad": spec.skip_bad,
                "max_errors": report.max_errors}
     with ray_session(address) as ray:
-        summaries, tables = _map_shards(ray, shards, options, progress)
+        if parts is None:
+            parts = max(1, min(len(shards), int(ray.cluster_resources().get("CPU", 1))))
+        summaries, pieces = map_shards(ray, shards, options, parts, progress)
         for s in summaries:
             _merge(report, s)
-        n_records = sum(s["n_records"] for s in summaries)
-        with _quiet_data(ray):
-            summed = _reduce(ray, [t for t, s in zip(tables, summaries) if s["n_rows"]])
-        return _cooccurrence(summed, n_records)          # inside the session: the table may live in its memory
+        return reduce_shards(ray, summaries, pieces)
 
 
-def _map_shards(ray, shards: list[Shard], options: dict, progress: Progress | None) -> tuple[list[dict], list]:
-    """Run one counting task per shard; the summaries in shard order and the refs of their tables. Raises the
-    first error in shard order once every earlier shard is done, cancelling the rest."""
+def map_shards(ray, shards: list[Shard], options: dict, parts: int,
+               progress: Progress | None = None) -> tuple[list[dict], list[list]]:
+    """Run one counting task per shard; the summaries in shard order and, per part, the refs of the shards'
+    pieces. Raises the first error in shard order once every earlier shard is done, cancelling the rest."""
     tracker = ray.remote(num_cpus=0)(_Tracker).remote() if progress is not None else None
-    task = ray.remote(num_returns=2)(count_shard)
-    refs = [task.remote(i, s, options, tracker) for i, s in enumerate(shards)]
+    task = ray.remote(num_returns=1 + parts)(count_shard)
+    refs = [task.remote(i, s, options, parts, tracker) for i, s in enumerate(shards)]
     position = {r[0]: i for i, r in enumerate(refs)}
     summaries: list[dict | None] = [None] * len(shards)
     waiting = [r[0] for r in refs]
@@ -340,7 +350,7 @@ def _map_shards(ray, shards: list[Shard], options: dict, progress: Progress | No
         for ref in waiting:
             ray.cancel(ref)
         raise
-    return summaries, [r[1] for r in refs]
+    return summaries, [[r[1 + j] for r in refs] for j in range(parts)]
 
 
 def _get(ray, ref, shard: Shard) -> dict:
@@ -366,45 +376,24 @@ def _merge(report: ReadReport, s: dict) -> None:
     report.notes.extend(s["notes"])
 
 
-def _reduce(ray, tables: list):
-    """The shards' tables summed by ``(a, b)`` with a Ray Data groupby: one Arrow table ``a, b, n``."""
-    import pyarrow as pa
-
-    if not tables:
-        return pa.table({"a": pa.array([], pa.large_string()), "b": pa.array([], pa.large_string()),
-                         "n": pa.array([], pa.int64())})
-    cpus = int(ray.cluster_resources().get("CPU", 1))
-    grouped = ray.data.from_arrow_refs(tables).groupby(["a", "b"], num_partitions=max(1, min(len(tables), cpus)))
-    parts = [t for t in ray.get(grouped.sum("n").to_arrow_refs()) if t.num_rows]
-    if not parts:
-        return _reduce(ray, [])
-    out = pa.concat_tables(parts, promote_options="permissive")
-    total = next(c for c in out.column_names if c not in ("a", "b"))
-    return pa.table({"a": out["a"], "b": out["b"], "n": out[total]})
-
-
-def _cooccurrence(table, n_records: int) -> Cooccurrence:
-    """The :class:`Cooccurrence` of a summed ``a, b, n`` table, built as the memory engine builds its own."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    a, b, n = table["a"], table["b"], table["n"]
-    diagonal = pc.equal(a, b)
-    names = sorted(pc.filter(a, diagonal).to_pylist())
-    vocabulary = pa.array(names, pa.large_string())
-
-    def positions(values) -> np.ndarray:           # every name of a pair has its own row, so none is missing
-        found = pc.index_in(values, value_set=vocabulary)
-        assert found.null_count == 0, "a pair names a skill without a count"
-        return np.asarray(found.to_numpy(), np.int64)
-
-    k = len(names)
-    counts = np.zeros(k, np.int64)
-    counts[positions(pc.filter(a, diagonal))] = np.asarray(pc.filter(n, diagonal).to_numpy(), np.int64)
-    off = pc.invert(diagonal)
-    lo, hi = positions(pc.filter(a, off)), positions(pc.filter(b, off))
-    c = np.asarray(pc.filter(n, off).to_numpy(), np.int64)
-    order = np.lexsort((hi, lo))
-    lo, hi, c = lo[order], hi[order], c[order]
-    mat = sp.coo_array((np.r_[c, c], (np.r_[lo, hi], np.r_[hi, lo])), shape=(k, k))
-    return Cooccurrence(tuple(names), counts, sp.csr_array(mat), n_records)
+def reduce_shards(ray, summaries: list[dict], pieces: list[list]) -> Cooccurrence:
+    """Sum the shards' counts: the skills on the driver (a vocabulary: small), the pairs by one reducer task per
+    part, each adding up the same pairs from every shard; the result built as the memory engine builds its own
+    (skills sorted by name)."""
+    names = sorted(set().union(*(s["skills"] for s in summaries)))
+    index = {name: i for i, name in enumerate(names)}
+    counts = np.zeros(len(names), np.int64)
+    remaps = []
+    for s in summaries:
+        remap = np.fromiter((index[x] for x in s["skills"]), np.int64, len(s["skills"]))
+        counts[remap] += s["counts"]
+        remaps.append(ray.put(remap))
+    reducer = ray.remote(num_returns=2)(sum_part)
+    out = [reducer.remote(len(summaries), *part, *remaps) for part in pieces]
+    keys = np.concatenate([np.empty(0, np.int64)] + ray.get([o[0] for o in out]))
+    totals = np.concatenate([np.empty(0, np.int64)] + ray.get([o[1] for o in out]))
+    order = np.argsort(keys, kind="stable")                   # parts hold disjoint pairs: concatenate, sort
+    keys, totals = keys[order], totals[order]
+    lo, hi, k = keys >> 32, keys & 0xFFFFFFFF, len(names)
+    mat = sp.coo_array((np.r_[totals, totals], (np.r_[lo, hi], np.r_[hi, lo])), shape=(k, k))
+    return Cooccurrence(tuple(names), counts, sp.csr_array(mat), sum(s["n_records"] for s in summaries))

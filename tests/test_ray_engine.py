@@ -20,7 +20,7 @@ pytest.importorskip("ray.data")
 from cli_helpers import run  # noqa: E402
 from steps_core.corpus import ReadReport, load_cooccurrence  # noqa: E402
 from steps_core.errors import InputError  # noqa: E402
-from steps_core.ray_engine import shard_files  # noqa: E402
+from steps_core.ray_engine import count_cooccurrences_ray, shard_files  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "assets" / "demo" / "corpus.jsonl"
@@ -130,6 +130,7 @@ def test_sharded_corpus_with_bad_and_untagged_records(tmp_path):
     assert [e.split(":")[0] for e in mem_report.errors] == [str(corpus / "lang=en" / "part-003.jsonl")] + \
         [str(corpus / "part-000.jsonl")] * 6 + [str(corpus / "part-001.jsonl.gz")] * 3
     assert ray_report.summary() == mem_report.summary()
+    assert_same(count_cooccurrences_ray(corpus, skip_bad=True, parts=3), mem)      # three reducers, one idle
 
 
 def test_remote_uri_and_glob(tmp_path):
