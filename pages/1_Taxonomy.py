@@ -82,7 +82,6 @@ def go_up(tree: EncodingTree, node: int) -> None:
 
 def focus(tree: EncodingTree) -> int | None:
     """The node the user picked last: a sector of the chart, a community row, a skill row, or "Up"."""
-    found = skills_found(tree)
 
     def community_row(state):
         row = tables.table_row(state)
@@ -90,9 +89,10 @@ def focus(tree: EncodingTree) -> int | None:
 
     def skill_row(state):
         row = tables.table_row(state)
-        if row is None or row >= len(found):
+        if row is None:
             return None
-        return charts.node_id(tree, tree.graph.index[found["skill"].iloc[row]])
+        found = skills_found(tree)                 # only when a skill row is picked: the table is long
+        return None if row >= len(found) else charts.node_id(tree, tree.graph.index[found["skill"].iloc[row]])
 
     ident = tables.latest_selection("taxonomy", {"tax_chart": tables.chart_point_id, "tax_table": community_row,
                                                  "tax_skills": skill_row, "tax_up": lambda v: v})

@@ -190,6 +190,11 @@ def test_figures_escape_names_and_sizes_add_up(tmp_path):
     assert [colours[c] for c in top] == [c.lower() for c in charts.PALETTE[:len(top)]]
     for i in range(tree.n_skills):                                    # a skill wears its community's colour
         assert colours[i] == colours[int(tree.parent[i])] or int(tree.parent[i]) == tree.root
+    top_of = charts.top_level(tree)                                   # the vectorised climb = the path's head
+    assert [int(x) for x in top_of] == [tree.path(v)[0] if tree.path(v) else v for v in range(tree.n_nodes)]
+    for v in tree.communities:                                        # deeper is lighter, by 22 % a level
+        base = charts.PALETTE[top.index(int(top_of[v]))]
+        assert colours[v] == charts._mix(base, min(0.66, 0.22 * (int(tree.depth[v]) - 1)))
 
 
 def test_network_is_offline_and_escaped(tmp_path):

@@ -64,11 +64,14 @@ def text_colour(background: str) -> str:
 
 def top_level(tree: EncodingTree) -> np.ndarray:
     """For every node, its ancestor just below the root (itself for the root's children; the root: itself)."""
+    parent = np.asarray(tree.parent).copy()
+    parent[tree.root] = tree.root
     top = np.arange(tree.n_nodes)
-    for v in range(tree.n_nodes):
-        path = tree.path(v)
-        if path:
-            top[v] = path[0]
+    for _ in range(int(np.max(tree.depth))):          # climb every node at once until its parent is the root
+        up = parent[top] != tree.root
+        if not up.any():
+            break
+        top = np.where(up, parent[top], top)
     return top
 
 
@@ -81,17 +84,21 @@ def node_colours(tree: EncodingTree) -> list[str]:
         if c >= tree.n_skills:
             base[c] = PALETTE[len(base) % len(PALETTE)]
     top = top_level(tree)
+    owners = np.arange(tree.n_nodes)
+    owners[:tree.n_skills] = np.asarray(tree.parent[:tree.n_skills])
+    mixed: dict[tuple[int, int], str] = {}                # few (top community, depth) pairs: mix each once
     out = []
     for v in range(tree.n_nodes):
+        owner = int(owners[v])
         if v == tree.root:
             out.append("#ffffff")
-            continue
-        owner = v if v >= tree.n_skills else int(tree.parent[v])
-        if owner == tree.root:
+        elif owner == tree.root:
             out.append(NO_COMMUNITY)
-            continue
-        depth = int(tree.depth[owner])
-        out.append(_mix(base[int(top[owner])], min(0.66, 0.22 * (depth - 1))))
+        else:
+            pair = (int(top[owner]), int(tree.depth[owner]))
+            if pair not in mixed:
+                mixed[pair] = _mix(base[pair[0]], min(0.66, 0.22 * (pair[1] - 1)))
+            out.append(mixed[pair])
     return out
 
 
@@ -266,12 +273,15 @@ def skill_frame(tree: EncodingTree, members: Iterable[int] | None = None,
     ``samples`` (accepted samples using the skill, when given: one value per skill in tree order), degree
     (weighted), Se in bits, and the community path."""
     idx = range(tree.n_skills) if members is None else [int(i) for i in members]
+    paths: dict[int, str] = {tree.root: "—"}                # one path per community, not per skill
     rows = []
     for i in idx:
         p = int(tree.parent[i])
+        if p not in paths:
+            paths[p] = tree.community_path(p)
         row = {"skill": tree.skills[i], "community": tree.ids[p] if p != tree.root else "—",
                "count": int(tree.graph.counts[i]), "degree": float(tree.graph.degree[i]),
-               "Se (bits)": float(tree.se[i]), "path": tree.community_path(p) if p != tree.root else "—"}
+               "Se (bits)": float(tree.se[i]), "path": paths[p]}
         if samples is not None:
             row["samples"] = int(samples[i])
         rows.append(row)
