@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import threading
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -149,16 +151,77 @@ class EmbeddingCache:
         self.close()
 
 
+def default_threads() -> int:
+    """Encoding threads: ``$STEPS_EMBED_THREADS`` if set, else the cores this process may run on."""
+    env = os.environ.get("STEPS_EMBED_THREADS", "").strip()
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise StepsError(f"STEPS_EMBED_THREADS must be an integer, got {env!r}") from None
+        if n < 1:
+            raise StepsError(f"STEPS_EMBED_THREADS must be >= 1, got {n}")
+        return n
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_TOKENIZE_LOCK = threading.Lock()   # a fast tokenizer must not be used by two threads at once
+
+
+def encode_batch(texts: Sequence[str]) -> np.ndarray:
+    """Encode one batch with the loaded model: ``(len(texts), 384)`` float32 unit rows.
+
+    Tokenising holds a lock (a Hugging Face fast tokenizer is not safe to share between threads); the model's
+    forward pass does not, so several threads can run batches at once (torch releases the GIL).
+    """
+    import torch
+
+    model = load_model()
+    with _TOKENIZE_LOCK:
+        prep = getattr(model, "preprocess", None) or model.tokenize
+        features = prep(list(texts))
+    with torch.inference_mode():
+        vecs = model(features)["sentence_embedding"].float()
+        vecs = torch.nn.functional.normalize(vecs, p=2, dim=1)
+    return vecs.cpu().numpy().astype(np.float32, copy=False)
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    """Run with ``n`` torch intra-op threads, then restore the previous number."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n != before:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        if n != before:
+            torch.set_num_threads(before)
+
+
 def embed_texts(texts: Sequence[str], *, batch_size: int = 64, cache_dir: str | Path | None = None,
-                progress: Progress | None = None) -> np.ndarray:
+                progress: Progress | None = None, threads: int | None = None) -> np.ndarray:
     """Embed ``texts`` into an ``(n, 384)`` float32 array of L2-normalised rows, in order.
 
     Equal texts are embedded once. With ``cache_dir`` vectors are read from and written to the cache there;
-    only texts not yet cached are encoded, in batches of ``batch_size``; ``progress(texts_done, total)`` is
-    called after each batch (total = texts that needed encoding).
+    only texts not yet cached are encoded, shortest first (little padding), in batches of ``batch_size``;
+    ``progress(texts_done, total)`` is called after each batch (total = texts that needed encoding).
+
+    ``threads`` (default :func:`default_threads`, one per core) batches are encoded at once, each by its own
+    thread with one torch thread: on a small CPU this is faster than one batch at a time on several torch
+    threads (whose every operation waits for the slowest thread, badly so when other work holds a core),
+    and the vectors are the same whichever the number of threads.
     """
     if batch_size < 1:
         raise StepsError(f"batch_size must be >= 1, got {batch_size}")
+    threads = default_threads() if threads is None else int(threads)
+    if threads < 1:
+        raise StepsError(f"threads must be >= 1, got {threads}")
     texts = [t if isinstance(t, str) else str(t) for t in texts]
     out = np.zeros((len(texts), DIM), np.float32)
     if not texts:
@@ -167,29 +230,34 @@ def embed_texts(texts: Sequence[str], *, batch_size: int = 64, cache_dir: str | 
     hashes = [text_hash(t) for t in unique]
     mid = model_id()
     with (EmbeddingCache(cache_dir) if cache_dir is not None else contextlib.nullcontext()) as cache:
-        return _embed_unique(texts, unique, hashes, mid, cache, out, batch_size, progress)
+        return _embed_unique(texts, unique, hashes, mid, cache, out, batch_size, progress, threads)
 
 
 def _embed_unique(texts: list[str], unique: list[str], hashes: list[bytes], mid: str,
                   cache: "EmbeddingCache | None", out: np.ndarray, batch_size: int,
-                  progress: Progress | None) -> np.ndarray:
+                  progress: Progress | None, threads: int) -> np.ndarray:
     found = cache.get(mid, hashes) if cache is not None else {}
     todo = sorted((i for i, h in enumerate(hashes) if h not in found), key=lambda i: len(unique[i]))  # less padding
     vectors: dict[str, np.ndarray] = {unique[i]: found[h] for i, h in enumerate(hashes) if h in found}
     if todo:
-        model = load_model()
+        load_model()
         if progress is not None:
             progress(0, len(todo))
-        for start in range(0, len(todo), batch_size):
-            idx = todo[start:start + batch_size]
-            vecs = model.encode([unique[i] for i in idx], batch_size=batch_size, convert_to_numpy=True,
-                                normalize_embeddings=True, show_progress_bar=False).astype(np.float32)
-            for i, v in zip(idx, vecs):
-                vectors[unique[i]] = v
-            if cache is not None:
-                cache.put(mid, [(hashes[i], v) for i, v in zip(idx, vecs)])
-            if progress is not None:
-                progress(min(start + batch_size, len(todo)), len(todo))
+        batches = [todo[start:start + batch_size] for start in range(0, len(todo), batch_size)]
+        workers = min(threads, len(batches))
+        with _torch_threads(1) if workers > 1 else contextlib.nullcontext():
+            with ThreadPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+                jobs = ([unique[i] for i in idx] for idx in batches)
+                results = pool.map(encode_batch, jobs) if pool is not None else map(encode_batch, jobs)
+                done = 0
+                for idx, vecs in zip(batches, results):          # in order, in this thread
+                    for i, v in zip(idx, vecs):
+                        vectors[unique[i]] = v
+                    if cache is not None:
+                        cache.put(mid, [(hashes[i], v) for i, v in zip(idx, vecs)])
+                    done += len(idx)
+                    if progress is not None:
+                        progress(done, len(todo))
     for k, t in enumerate(texts):
         out[k] = vectors[t]
     return out
