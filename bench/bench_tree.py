@@ -1,76 +1,111 @@
-"""Benchmark of the core engine: tree building and the selection sweep (run by hand, prints a table).
+"""Benchmark of the core engine: tree building and the selection sweep (run by hand, prints tables).
 
-    python bench/bench_tree.py                 # 500, 2,000, 20,000 skills + Erdos-Renyi control
-    python bench/bench_tree.py --sizes 500 2000 --no-louvain
+    python bench/bench_tree.py                          # every graph below (about 15 minutes)
+    python bench/bench_tree.py --sizes planted-2000 sparse-100000 --runs 1
+    python bench/bench_tree.py --cli planted-10000      # `steps tree` on the graph's CSV against the library call
 
-Each graph runs in its own process so that its peak memory (max RSS) is its own. Columns:
-build s / peak MiB = default tree (k=3) build time and the process's peak resident memory;
-H greedy / H plain / H topdown = H^T of the default, of plain greedy (--no-refine) and of topdown (k=3);
-H2 default / H2 louvain = H of the default 2-level tree and of networkx's Louvain partition (k=2);
-sweep s = full selection sweep (every skill a start, k=5, beam 20, local scope).
+Each graph runs in its own process so that its peak memory (max RSS) is its own. Times are the minimum of
+``--runs`` runs (default 3: the machine is shared). Columns:
+
+* build s / peak MiB: default tree (k = 3) build time and the process's peak resident memory;
+* H^T: its entropy; 2-lvl s / H^2: the default 2-level tree (k = 2);
+* today s / today H^T / today H^2: the same measured before issue 16 (the reference, :data:`REFERENCE`);
+* with ``--extras`` (on by default for the graphs marked so): H plain / H topdown = plain greedy and topdown (k = 3),
+  H2 louvain = networkx's Louvain partition, sweep s = the selection sweep (k = 5, beam 20, local scope).
+
+The growth exponent is the least-squares slope of log(build time) against log(edges) over the ``sparse-*``
+series (2,000 to 200,000 skills, 5 edges per skill). Peers' 2-level times (issue 16, same machine): CoDeSEG
+builds planted-10000 in 1.9 s (H^2 11.42) and er-10000-sparse in 0.04 s (H^2 10.70).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 GRAPHS = {
-    "planted-500": dict(kind="planted", n=500, n_groups=4, n_sub=4, p_sub=0.5, p_group=0.1, p_out=0.01),
-    "planted-2000": dict(kind="planted", n=2000, n_groups=4, n_sub=4, p_sub=0.5, p_group=0.1, p_out=0.01),
-    "planted-20000": dict(kind="planted", n=20000, n_groups=8, n_sub=8, p_sub=0.15, p_group=0.015, p_out=0.001),
-    "er-2000": dict(kind="er", n=2000, m=100_000),
-    "er-10000-sparse": dict(kind="er", n=10_000, m=20_000),
+    "planted-500": dict(kind="planted", n=500, n_groups=4, n_sub=4, p_sub=0.5, p_group=0.1, p_out=0.01, extras=True),
+    "planted-2000": dict(kind="planted", n=2000, n_groups=4, n_sub=4, p_sub=0.5, p_group=0.1, p_out=0.01,
+                         extras=True),
+    "er-2000": dict(kind="er", n=2000, m=100_000, extras=True),
+    "planted-10000": dict(kind="planted", n=10_000, n_groups=4, n_sub=4, p_sub=0.5, p_group=0.1, p_out=0.01),
+    "planted-20000": dict(kind="planted", n=20000, n_groups=8, n_sub=8, p_sub=0.15, p_group=0.015, p_out=0.001,
+                          extras=True),
+    "er-10000-sparse": dict(kind="er", n=10_000, m=20_000, extras=True),
+    "sparse-2000": dict(kind="er", n=2_000, m=10_000),
+    "sparse-20000": dict(kind="er", n=20_000, m=100_000),
+    "sparse-100000": dict(kind="er", n=100_000, m=500_000),
+    "sparse-200000": dict(kind="er", n=200_000, m=1_000_000),
 }
+SERIES = ["sparse-2000", "sparse-20000", "sparse-100000", "sparse-200000"]
+
+#: Measured before issue 16 on this machine (2 cores, minimum of 3 runs): k = 3 build s, H^T, k = 2 build s, H^2.
+REFERENCE: dict[str, dict[str, float]] = {}
 
 
-def run_one(name: str, louvain: bool, sweep_starts: int | None) -> dict:
+def make_graph(name: str):
+    from steps_core.generators import erdos_renyi, planted_hierarchy
+
+    spec = dict(GRAPHS[name])
+    spec.pop("extras", None)
+    kind = spec.pop("kind")
+    if kind == "planted":
+        return planted_hierarchy(spec.pop("n"), seed=0, **spec)[0]
+    return erdos_renyi(spec["n"], spec["m"], seed=0)
+
+
+def timed(fn, runs: int):
+    """(minimum seconds over ``runs`` calls, the last result); every call must give the same tree."""
+    best, out, versions = math.inf, None, set()
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+        versions.add((out.version, out.entropy))
+    if len(versions) != 1:
+        raise SystemExit(f"not deterministic: {versions}")
+    return best, out
+
+
+def run_one(name: str, runs: int, extras: bool) -> dict:
     import numpy as np
 
-    from steps_core.generators import erdos_renyi, planted_hierarchy
+    from steps_core.generators import planted_hierarchy
     from steps_core.optimize import LevelProblem, build_tree, level_objective
     from steps_core.select import select_combinations
 
-    spec = dict(GRAPHS[name])
-    kind = spec.pop("kind")
-    if kind == "planted":
-        graph = planted_hierarchy(spec.pop("n"), seed=0, **spec)[0]
-    else:
-        graph = erdos_renyi(spec["n"], spec["m"], seed=0)
+    graph = make_graph(name)
     build_tree(planted_hierarchy(64, n_groups=2, n_sub=2)[0], k=3)       # compile outside the timing
-    t0 = time.perf_counter()
-    tree = build_tree(graph, k=3)
-    build_s = time.perf_counter() - t0
+    build_s, tree = timed(lambda: build_tree(graph, k=3), runs)
+    two_s, two = timed(lambda: build_tree(graph, k=2), runs)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    t0 = time.perf_counter()
-    plain = build_tree(graph, k=3, refine=False)
-    plain_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    topdown = build_tree(graph, k=3, method="topdown")
-    topdown_s = time.perf_counter() - t0
-    two = build_tree(graph, k=2)
     row = dict(graph=name, skills=graph.n_skills, edges=graph.n_edges, build_s=build_s, peak_mib=peak,
-               plain_s=plain_s, topdown_s=topdown_s, h1=tree.h1, h_greedy=tree.entropy, h_plain=plain.entropy,
-               h_topdown=topdown.entropy, h2_default=two.entropy, h2_louvain=None, sweep_s=None, sweep_starts=None)
-    if louvain:
-        import networkx as nx
+               h1=tree.h1, h=tree.entropy, two_s=two_s, h2=two.entropy, communities2=len(two.children[two.root]))
+    if not extras:
+        return row
+    row["h_plain"] = build_tree(graph, k=3, refine=False).entropy
+    row["h_topdown"] = build_tree(graph, k=3, method="topdown").entropy
+    import networkx as nx
 
-        g = nx.Graph()
-        src, dst, w = graph.edges()
-        g.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), w.tolist()))
-        comms = nx.community.louvain_communities(g, weight="weight", seed=0)
-        labels = np.zeros(graph.n_skills, np.int64)
-        for i, c in enumerate(comms):
-            labels[list(c)] = i
-        prob = LevelProblem(graph.degree, graph.adjacency, graph.vol)
-        row["h2_louvain"] = tree.h1 + level_objective(prob, labels) / graph.vol
+    g = nx.Graph()
+    src, dst, w = graph.edges()
+    g.add_weighted_edges_from(zip(src.tolist(), dst.tolist(), w.tolist()))
+    comms = nx.community.louvain_communities(g, weight="weight", seed=0)
+    labels = np.zeros(graph.n_skills, np.int64)
+    for i, c in enumerate(comms):
+        labels[list(c)] = i
+    prob = LevelProblem(graph.degree, graph.adjacency, graph.vol)
+    row["h2_louvain"] = tree.h1 + level_objective(prob, labels) / graph.vol
     starts = [[s] for s in tree.skills]
-    if sweep_starts is not None and sweep_starts < len(starts):
-        starts = starts[:: max(1, len(starts) // sweep_starts)][:sweep_starts]
+    if len(starts) > 5000:
+        starts = starts[:: len(starts) // 1000][:1000]
     t0 = time.perf_counter()
     select_combinations(tree, starts=starts, k=5, beam=20)
     row["sweep_s"] = time.perf_counter() - t0
@@ -78,38 +113,106 @@ def run_one(name: str, louvain: bool, sweep_starts: int | None) -> dict:
     return row
 
 
+def growth_exponent(rows: list[dict], key: str = "build_s") -> float | None:
+    """Least-squares slope of log(time) on log(edges) over the sparse series."""
+    import numpy as np
+
+    pts = [(r["edges"], r[key]) for r in rows if r["graph"] in SERIES and r.get(key)]
+    if len(pts) < 2:
+        return None
+    x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def print_table(rows: list[dict]) -> None:
+    def ref(r, key, fmt):
+        v = REFERENCE.get(r["graph"], {}).get(key)
+        return format(v, fmt) if v is not None else "-".rjust(len(format(0.0, fmt)))
+
+    head = (f"{'graph':<16}{'skills':>8}{'edges':>10}{'build s':>9}{'today s':>9}{'peak MiB':>9}{'H^1':>9}"
+            f"{'H^T':>9}{'today H^T':>10}{'2-lvl s':>9}{'today s':>9}{'H^2':>9}{'today H^2':>10}{'comms':>6}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['graph']:<16}{r['skills']:>8}{r['edges']:>10}{r['build_s']:9.2f}{ref(r, 'build_s', '9.2f')}"
+              f"{r['peak_mib']:9.0f}{r['h1']:9.4f}{r['h']:9.4f}{ref(r, 'h', '10.4f')}{r['two_s']:9.2f}"
+              f"{ref(r, 'two_s', '9.2f')}{r['h2']:9.4f}{ref(r, 'h2', '10.4f')}{r['communities2']:6d}")
+    ext = [r for r in rows if "h_plain" in r]
+    if ext:
+        print()
+        head = f"{'graph':<16}{'H plain':>9}{'H topdn':>9}{'H2 louv':>9}{'sweep s':>9}"
+        print(head)
+        print("-" * len(head))
+        for r in ext:
+            sweep = f"{r['sweep_s']:9.2f}" + (f" ({r['sweep_starts']} starts)" if r["sweep_starts"] != r["skills"]
+                                              else "")
+            print(f"{r['graph']:<16}{r['h_plain']:9.4f}{r['h_topdown']:9.4f}{r['h2_louvain']:9.4f}{sweep}")
+    for key, label in (("build_s", "k = 3"), ("two_s", "k = 2")):
+        now = growth_exponent(rows, key)
+        before = growth_exponent([dict(r, **{key: REFERENCE.get(r["graph"], {}).get(key)}) for r in rows], key)
+        if now is not None:
+            print(f"growth exponent (time ~ edges^x, {label}, sparse 2k -> 200k skills): x = {now:.2f}"
+                  + (f" (today {before:.2f})" if before is not None else ""))
+
+
+def run_cli(name: str, runs: int) -> None:
+    """`steps tree CSV --k 2` against the library call (build_tree on the graph in memory) and the reader."""
+    from steps_core.graph import read_graph_csv, write_graph_csv
+
+    graph = make_graph(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = os.path.join(tmp, "graph.csv")
+        write_graph_csv(graph, csv_path)
+        lib = ("import sys, time; from steps_core.generators import planted_hierarchy; "
+               "from steps_core.optimize import build_tree; from steps_core.graph import read_graph_csv; "
+               "build_tree(planted_hierarchy(64, n_groups=2, n_sub=2)[0], k=2); "
+               "g = read_graph_csv(sys.argv[1]); t0 = time.perf_counter(); build_tree(g, k=2); "
+               "print(time.perf_counter() - t0)")
+        lib_s, cli_s, read_s = math.inf, math.inf, math.inf
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            read_graph_csv(csv_path)
+            read_s = min(read_s, time.perf_counter() - t0)
+            out = subprocess.run([sys.executable, "-c", lib, csv_path], capture_output=True, text=True, check=True)
+            lib_s = min(lib_s, float(out.stdout.strip().splitlines()[-1]))
+            t0 = time.perf_counter()
+            subprocess.run(["steps", "tree", csv_path, "--k", "2", "-o", os.path.join(tmp, "t.json")],
+                           capture_output=True, check=True)
+            cli_s = min(cli_s, time.perf_counter() - t0)
+    print(f"{name}: {graph.n_edges:,} edges; read_graph_csv {read_s:.2f} s; library build_tree(k=2) {lib_s:.2f} s; "
+          f"`steps tree --k 2` {cli_s:.2f} s ({cli_s / lib_s:.2f}x the library call; min of {runs})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="*", default=list(GRAPHS), help="graph names: " + ", ".join(GRAPHS))
-    ap.add_argument("--no-louvain", action="store_true", help="skip the networkx Louvain comparison")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per graph; the minimum is shown")
+    ap.add_argument("--extras", choices=("auto", "all", "none"), default="auto",
+                    help="plain/topdown/Louvain/sweep columns: for the graphs marked so (auto), all or none")
+    ap.add_argument("--json", help="also write the rows to this file")
+    ap.add_argument("--cli", metavar="GRAPH", help="time `steps tree` on GRAPH's CSV instead")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.cli:
+        run_cli(args.cli, args.runs)
+        return
     if args.one:
-        name = args.one
-        sweep = 1000 if GRAPHS[name]["n"] > 5000 else None
-        print(json.dumps(run_one(name, not args.no_louvain, sweep)))
+        extras = args.extras == "all" or (args.extras == "auto" and GRAPHS[args.one].get("extras", False))
+        print(json.dumps(run_one(args.one, args.runs, extras)))
         return
     rows = []
     for name in args.sizes:
-        cmd = [sys.executable, __file__, "--one", name] + (["--no-louvain"] if args.no_louvain else [])
+        cmd = [sys.executable, __file__, "--one", name, "--runs", str(args.runs), "--extras", args.extras]
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode != 0:
             print(out.stderr, file=sys.stderr)
             continue
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(f"done {name}", file=sys.stderr)
-    head = (f"{'graph':<15}{'skills':>7}{'edges':>9}{'build s':>9}{'peak MiB':>9}{'plain s':>8}{'topdn s':>8}"
-            f"{'H^1':>8}{'H greedy':>9}{'H plain':>9}{'H topdn':>9}{'H2 dflt':>9}{'H2 louv':>9}{'sweep s':>9}")
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        louv = f"{r['h2_louvain']:9.4f}" if r["h2_louvain"] is not None else f"{'-':>9}"
-        sweep = f"{r['sweep_s']:9.2f}"
-        if r["sweep_starts"] != r["skills"]:
-            sweep += f" ({r['sweep_starts']} starts)"
-        print(f"{r['graph']:<15}{r['skills']:>7}{r['edges']:>9}{r['build_s']:9.2f}{r['peak_mib']:9.0f}"
-              f"{r['plain_s']:8.2f}{r['topdown_s']:8.2f}{r['h1']:8.4f}{r['h_greedy']:9.4f}{r['h_plain']:9.4f}"
-              f"{r['h_topdown']:9.4f}{r['h2_default']:9.4f}{louv}{sweep}")
+        print(f"done {name}: {rows[-1]['build_s']:.2f} s", file=sys.stderr)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+    print_table(rows)
 
 
 if __name__ == "__main__":

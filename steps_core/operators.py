@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 
 from .errors import InputError
 from .tree import EncodingTree
@@ -195,15 +196,13 @@ def relabel(tree: EncodingTree, node: int, label: str) -> EncodingTree:
 
 def split(tree: EncodingTree, node: int, *, refine: bool = True, seed: int = 0) -> EncodingTree:
     """Re-run the optimiser inside community ``node``: group its children into new sub-communities."""
-    from .optimize import _Builder, _items_problem, partition_level
+    from .optimize import children_problem, insert_groups, partition_level
 
     if node < tree.n_skills:
         raise InputError("only a community can be split")
-    kids = list(tree.children[node])
-    if len(kids) < 3:
-        raise InputError(f"community {tree.ids[node]} has {len(kids)} children: nothing to split")
-    problem = _items_problem(tree.graph, [list(c) for c in tree.children], kids, tree.n_skills)
+    if len(tree.children[node]) < 3:
+        raise InputError(f"community {tree.ids[node]} has {len(tree.children[node])} children: nothing to split")
+    problem, kids = children_problem(tree.graph, tree.parent, node)
     labels = partition_level(problem, refine=refine, seed=seed)
-    builder = _Builder(tree.parent.tolist(), tree.n_skills)
-    builder.insert_groups(node, kids, labels)
-    return _rebuild(tree, builder.parent)
+    parent, _ = insert_groups(tree.parent, kids, np.full(kids.size, node), labels)
+    return _rebuild(tree, parent.tolist())

@@ -209,7 +209,7 @@ def test_partition_level_keeps_zero_volume_items_alone():
 
 @pytest.mark.parametrize("k", [3, 4])
 def test_polish_never_raises_entropy_and_helps_on_karate(k):
-    from steps_core.optimize import _polish
+    from steps_core.optimize import polish as _polish
     from steps_core.tree import EncodingTree
 
     for g in (karate(), erdos_renyi(150, 1200, seed=k)):
