@@ -92,6 +92,10 @@ def go_to(page, name: str) -> None:
 
 
 def launch(p):
+    """Headless Chromium from Debian; assertions wait up to 30 s (a loaded 2-core CI machine is slow)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
     return p.chromium.launch(executable_path=str(CHROMIUM), args=[
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"])
@@ -125,7 +129,7 @@ def test_walk_through_every_page(server):
 
             # Home: the demo loads and the cards show its figures
             page.goto(url)
-            expect(page.get_by_text("Compression θ")).to_be_visible()
+            expect(page.get_by_text("Explained by the tree")).to_be_visible(timeout=60_000)
             expect(page.get_by_test_id("stMetricValue").first).to_have_text("240")
             page.screenshot(path=shots / "1-home.png")
 
@@ -173,6 +177,16 @@ def test_walk_through_every_page(server):
                 expect(popup).to_contain_text(name)                      # the name, as text
                 page.mouse.move(box["x"] + 5, box["y"] + 5)
             page.screenshot(path=shots / "4-taxonomy-network.png")
+
+            # Up to the top level (the chart shows two levels at a time, around what was picked)
+            up = page.get_by_role("button", name="Up")
+            for _ in range(5):
+                if not up.is_enabled():
+                    break
+                up.click()
+                settle(page)
+            expect(up).to_be_disabled()
+            expect(page.get_by_text("Showing all skills")).to_be_visible()
 
             # Edit: rename a community; the sunburst shows the new label; Undo takes it away again
             page.get_by_role("radiogroup", name="View").get_by_text("Edit", exact=True).click()
@@ -259,7 +273,7 @@ def test_upload_bad_then_good_file(server):
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.set_default_timeout(60_000)
             page.goto(url)
-            expect(page.get_by_text("Compression θ")).to_be_visible()
+            expect(page.get_by_text("Explained by the tree")).to_be_visible(timeout=60_000)
             sidebar = page.get_by_test_id("stSidebar")
             sidebar.get_by_text("Upload files").click()
             upload = sidebar.locator("input[type=file]").first
@@ -306,7 +320,7 @@ def test_first_request_to_a_page_url_has_the_frame(server):
             assert page.title().startswith("Taxonomy")
             page.screenshot(path=tmp / "deep-link.png")
             go_to(page, "Home")                                                     # and the links work
-            expect(page.get_by_text("Compression θ")).to_be_visible()
+            expect(page.get_by_text("Explained by the tree")).to_be_visible(timeout=60_000)
             expect(page).to_have_url(url + "/")
         finally:
             browser.close()
