@@ -40,9 +40,9 @@ def test_demo_ends_with_a_summary_and_the_next_command(tmp_path):
 
 def test_help_does_not_load_numpy():
     code = "import sys; from steps_core.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n" \
-           "print('numpy' in sys.modules, 'scipy' in sys.modules)"
+           "print('numpy' in sys.modules, 'scipy' in sys.modules, 'tqdm' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "False False"
+    assert done.stdout.strip().splitlines()[-1] == "False False False"
 
 
 def test_app_command_serves_the_app(tmp_path):

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import click
-from tqdm import tqdm
 
 
 @contextlib.contextmanager
@@ -16,6 +15,8 @@ def progress_bar(desc: str, unit: str = "it", total: int | None = None) -> Itera
     """A ``progress(done, total)`` callback drawing a tqdm bar on stderr (quiet when stderr is not a TTY
     and ``STEPS_PROGRESS`` is unset, so logs stay readable)."""
     import os
+
+    from tqdm import tqdm                     # here, not at the top: `steps --help` need not load it
 
     disable = not sys.stderr.isatty() and not os.environ.get("STEPS_PROGRESS")
     bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=disable, leave=False,
