@@ -345,6 +345,25 @@ class LLMTagger:
         return out
 
 
+def tag_precision_recall(predicted: Iterable[Sequence[str]], gold: Iterable[Sequence[str]]) -> dict[str, float]:
+    """Micro-averaged precision, recall and F1 of predicted tags against gold tags, record by record
+    (``precision`` is 0 when nothing was predicted), with ``n_predicted`` and ``n_gold``.
+
+    >>> tag_precision_recall([["a", "b"], []], [["a"], ["c"]])
+    {'precision': 0.5, 'recall': 0.5, 'f1': 0.5, 'n_predicted': 2, 'n_gold': 2}
+    """
+    tp = n_pred = n_gold = 0
+    for p, g in zip(predicted, gold, strict=True):
+        p, g = set(p), set(g)
+        tp += len(p & g)
+        n_pred += len(p)
+        n_gold += len(g)
+    precision = tp / n_pred if n_pred else 0.0
+    recall = tp / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "n_predicted": n_pred, "n_gold": n_gold}
+
+
 # --------------------------------------------------------------------------------------------- tag corpus
 @dataclass
 class TagSummary:
