@@ -73,7 +73,7 @@ def test_open_workspace_creates_parent_dirs_and_maps_names(tmp_path):
     root = tmp_path / "a" / "b"
     with open_workspace("demo", root=root) as ws:
         assert ws.path == root / "demo.sqlite"
-        assert ws.schema_version == wsmod.schema_version() == 1
+        assert ws.schema_version == wsmod.schema_version() == len(wsschema.MIGRATIONS) == 2
     assert (root / "demo.sqlite").is_file()
     assert raw(root / "demo.sqlite", "PRAGMA application_id") == [(APPLICATION_ID,)]
     assert raw(root / "demo.sqlite", "PRAGMA journal_mode") == [("wal",)]
@@ -222,25 +222,26 @@ def test_newer_schema_version_is_refused_and_untouched(tmp_path):
 
 def test_migration_to_a_new_version_keeps_data(tmp_path, monkeypatch):
     path = tmp_path / "w.sqlite"
-    with Workspace(path) as ws:  # a version-1 file, written by the current code
+    n = len(wsschema.MIGRATIONS)
+    with Workspace(path) as ws:  # a file at the current version, written by the current code
         ws.pin_skill("kept")
         ws.add_samples([sample("s1", ["a", "b"])])
-    assert raw(path, "PRAGMA user_version") == [(1,)]
+    assert raw(path, "PRAGMA user_version") == [(n,)]
 
-    def to_2(conn):
+    def to_next(conn):
         conn.execute("ALTER TABLE samples ADD COLUMN note TEXT NOT NULL DEFAULT 'none'")
         conn.execute("CREATE TABLE notes(x TEXT)")
 
-    monkeypatch.setattr(wsschema, "MIGRATIONS", [*wsschema.MIGRATIONS, to_2])
+    monkeypatch.setattr(wsschema, "MIGRATIONS", [*wsschema.MIGRATIONS, to_next])
     with Workspace(path) as ws:
-        assert ws.schema_version == 2
+        assert ws.schema_version == n + 1
         assert ws.skill_marks()["pinned"] == ["kept"]
         assert [s["id"] for s in ws.samples()] == ["s1"]
-    assert raw(path, "PRAGMA user_version") == [(2,)]
+    assert raw(path, "PRAGMA user_version") == [(n + 1,)]
     assert raw(path, "SELECT id, note FROM samples") == [("s1", "none")]
-    # a fresh file goes through both migrations
+    # a fresh file goes through every migration
     with Workspace(tmp_path / "fresh.sqlite") as ws:
-        assert ws.summary().schema_version == 2
+        assert ws.summary().schema_version == n + 1
     assert raw(tmp_path / "fresh.sqlite", "SELECT count(*) FROM notes") == [(0,)]
 
 
@@ -253,12 +254,13 @@ def test_failed_migration_leaves_file_as_it_was(tmp_path, monkeypatch):
         conn.execute("CREATE TABLE half_done(x)")
         conn.execute("ALTER TABLE no_such_table ADD COLUMN y")
 
+    n = len(wsschema.MIGRATIONS)
     monkeypatch.setattr(wsschema, "MIGRATIONS", [*wsschema.MIGRATIONS, broken])
-    with pytest.raises(StepsError, match="from schema version 1 to 2"):
+    with pytest.raises(StepsError, match=f"from schema version {n} to {n + 1}"):
         Workspace(path)
-    assert raw(path, "PRAGMA user_version") == [(1,)]
+    assert raw(path, "PRAGMA user_version") == [(n,)]
     assert raw(path, "SELECT name FROM sqlite_master WHERE name = 'half_done'") == []
-    monkeypatch.setattr(wsschema, "MIGRATIONS", wsschema.MIGRATIONS[:1])
+    monkeypatch.setattr(wsschema, "MIGRATIONS", wsschema.MIGRATIONS[:n])
     with Workspace(path) as ws:
         assert ws.skill_marks()["pinned"] == ["kept"]
 
@@ -443,7 +445,7 @@ def test_summary_counts(tmp_path):
     assert s.samples_by_status == {"error": 1, "ok": 3}
     assert s.samples_by_k == {2: 3, 3: 1} and s.accepted_by_k == {2: 1, 3: 1}
     assert (s.pinned_skills, s.excluded_skills, s.approved_combos, s.excluded_combos) == (1, 2, 1, 0)
-    assert (s.settings, s.exports, s.ops_active, s.ops_total, s.schema_version) == (1, 1, 1, 2, 1)
+    assert (s.settings, s.exports, s.ops_active, s.ops_total, s.schema_version) == (1, 1, 1, 2, 2)
     assert s.artefacts == {"tree": h}
 
 
@@ -780,3 +782,144 @@ def test_a_read_only_workspace_reads_and_refuses_changes(tmp_path):
         assert err.value.exit_code == 1 and str(path) in str(err.value)
     with Workspace(path) as ws:
         assert not ws.read_only and ws.skill_marks()["pinned"] == ["a"]
+
+
+# ---------------------------------------------------------------------------------- review decisions (schema v2)
+
+V1_FILE = Path(__file__).parent / "data" / "workspace-v1.sqlite"
+
+
+def test_a_version_1_workspace_opens_upgraded_without_loss(tmp_path):
+    """``tests/data/workspace-v1.sqlite`` was written by STEPS Studio before reject reasons (schema v1): it opens,
+    is upgraded to the current version in place, and keeps every setting, mark, sample, decision, edit, grade,
+    export and taxonomy edit; its rejected sample has no reason; the new features work on it at once."""
+    path = tmp_path / "old.sqlite"
+    path.write_bytes(V1_FILE.read_bytes())
+    assert raw(path, "PRAGMA user_version") == [(1,)]
+    before = {table: raw(path, f"SELECT * FROM {table} ORDER BY 1") for table in
+              ("settings", "artefacts", "skill_marks", "combo_marks", "samples", "grades", "exports", "tree_ops")}
+    with Workspace(path) as ws:
+        assert ws.schema_version == 2
+    assert raw(path, "PRAGMA user_version") == [(2,)]
+    after = {table: raw(path, f"SELECT * FROM {table} ORDER BY 1") for table in before}
+    assert {t: rows for t, rows in after.items() if t != "samples"} == \
+           {t: rows for t, rows in before.items() if t != "samples"}
+    assert [r[:-2] for r in after["samples"]] == before["samples"]            # two new columns, at the end
+    assert {r[-2:] for r in after["samples"]} == {(None, None)}
+    with Workspace(path) as ws:
+        by_id = {s["id"]: s for s in ws.samples()}
+        assert {i: s["accepted"] for i, s in by_id.items()} == {
+            "s-acc": True, "s-rej": False, "s-edit": True, "s-new": None, "s-fail": None}
+        assert by_id["s-edit"]["messages"][1]["content"] == "edited by a person"
+        assert by_id["s-edit"]["original_messages"][1]["content"] == "original"
+        assert all(s["reject_reason"] is None and s["reject_note"] is None for s in by_id.values())
+        assert ws.reject_reason_counts() == {None: 1}
+        assert ws.get_setting("synth.style") == "agentic"
+        assert ws.skill_marks() == {"pinned": ["metaphor"], "excluded": ["poetry"]}
+        assert [g["sample_id"] for g in ws.grades()] == ["s-acc"] and len(ws.exports()) == 1
+        assert ws.active_ops() == [{"op": "relabel", "node": "1", "label": "rhetoric"}]
+        assert ws.last_decision() is None
+        d = ws.decide(["s-new"], False, reason="off-topic")                     # the new features work at once
+        assert d is not None and d.sample_ids == ("s-new",)
+        assert ws.undo_decision().sample_ids == ("s-new",) and ws.sample("s-new")["accepted"] is None
+
+
+def test_decide_logs_and_undo_walks_back(tmp_path):
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        ws.add_samples([sample(f"s{i}", ["a", "b"]) for i in range(4)]
+                       + [sample("bad", ["a", "b"], status="failed", messages=[])])
+        assert ws.undo_decision() is None and ws.last_decision() is None
+        one = ws.decide(["s0"], True, label="Accepted: a + b")
+        assert (one.label, one.accepted, one.sample_ids, one.skipped) == ("Accepted: a + b", True, ("s0",), 0)
+        bulk = ws.decide(["s1", "s2", "s3", "bad"], False, reason="off-topic", note=" not about the topic ")
+        assert bulk.sample_ids == ("s1", "s2", "s3", "bad") and bulk.label == "rejected 4 samples (off-topic)"
+        rows = {r["id"]: r for r in ws.sample_rows()}
+        assert rows["s2"]["reject_reason"] == "off-topic" and rows["s2"]["reject_note"] == "not about the topic"
+        assert ws.reject_reason_counts() == {"off-topic": 4}
+        accept_all = ws.decide(["s1", "s2", "bad"], True)           # a failed sample is never accepted
+        assert accept_all.sample_ids == ("s1", "s2") and accept_all.skipped == 1
+        assert ws.sample("s1")["reject_reason"] is None                # accepting drops the reason
+        assert ws.decide(["s1", "s2"], True) is None                   # nothing changes: nothing logged
+        assert ws.last_decision().seq == accept_all.seq
+
+        undone = ws.undo_decision()                                    # back to rejected, with reason and note
+        assert undone.seq == accept_all.seq and set(undone.sample_ids) == {"s1", "s2"}
+        assert [ws.sample(i)["reject_reason"] for i in ("s1", "s2")] == ["off-topic", "off-topic"]
+        assert ws.sample("s1")["reject_note"] == "not about the topic"
+        assert ws.last_decision().seq == bulk.seq
+        ws.undo_decision()                                             # back to undecided
+        assert [ws.sample(f"s{i}")["accepted"] for i in range(4)] == [True, None, None, None]
+        assert ws.sample("bad")["accepted"] is None and ws.reject_reason_counts() == {}
+        ws.undo_decision()
+        assert ws.sample("s0")["accepted"] is None and ws.undo_decision() is None
+    with Workspace(tmp_path / "w.sqlite") as ws:                       # the log survives a restart
+        ws.decide(["s0"], False)
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        assert ws.last_decision().label == "rejected 1 sample"
+        assert ws.undo_decision().sample_ids == ("s0",) and ws.sample("s0")["accepted"] is None
+
+
+def test_undo_leaves_alone_a_sample_changed_since(tmp_path):
+    """Undo restores a sample only while it is still as the action left it: a later change by another tab (or
+    a regeneration that dropped the decision) is not overwritten."""
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        ws.add_samples([sample("x", ["a", "b"]), sample("y", ["a", "b"])])
+        ws.decide(["x", "y"], True)
+        ws.set_decision("y", False)                                    # changed since, outside the log
+        assert ws.undo_decision().sample_ids == ("x",)
+        assert ws.sample("x")["accepted"] is None and ws.sample("y")["accepted"] is False
+
+
+def test_reasons_follow_the_decision(tmp_path):
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        ws.add_samples([sample("x", ["a", "b"]), sample("y", ["a", "b"])])
+        ws.decide(["x", "y"], False, reason="factual error", note="2 + 2 = 5")
+        ws.set_decision("x", False, edited_messages=[{"role": "user", "content": "q"},
+                                                     {"role": "assistant", "content": "fixed"}])
+        assert ws.sample("x")["reject_reason"] == "factual error"      # still rejected: the reason stays
+        ws.set_decision("x", None)
+        assert ws.sample("x")["reject_reason"] is None and ws.sample("x")["reject_note"] is None
+        assert raw(tmp_path / "w.sqlite", "SELECT reject_reason FROM samples WHERE id = 'x'") == [(None,)]
+        ws.add_samples([sample("y", ["a", "b"], text="regenerated")])   # new text: decision and reason dropped
+        assert ws.sample("y")["accepted"] is None and ws.sample("y")["reject_reason"] is None
+        ws.decide(["y"], False, reason="unsafe")
+        again = ws.samples()
+        assert ws.add_samples(again).unchanged == 2                    # re-adding what samples() gave: no change
+        assert ws.sample("y")["reject_reason"] == "unsafe"
+        assert "reject_reason" not in json.loads(raw(tmp_path / "w.sqlite",
+                                                     "SELECT extra FROM samples WHERE id = 'y'")[0][0])
+
+
+def test_decide_refuses_bad_input_and_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value-123456")
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        ws.add_samples([sample("x", ["a", "b"])])
+        for call in (lambda: ws.decide(["x", "nope"], True),
+                     lambda: ws.decide(["x"], True, reason="off-topic"),
+                     lambda: ws.decide(["x"], "yes"),
+                     lambda: ws.decide(["x"], False, reason="  "),
+                     lambda: ws.decide(["x"], False, note="key sk-secret-value-123456")):
+            with pytest.raises(StepsError):
+                call()
+        assert ws.sample("x")["accepted"] is None and ws.last_decision() is None
+        assert b"sk-secret-value-123456" not in (tmp_path / "w.sqlite").read_bytes()
+
+
+def test_bulk_decisions_on_thousands_of_samples(tmp_path):
+    """More ids than SQLite binds at once: one transaction, one log entry, one undo."""
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        ws.add_samples([sample(f"s{i}", ["a", "b"]) for i in range(1500)])
+        d = ws.decide([f"s{i}" for i in range(1500)], False, reason="low grade")
+        assert d.changed == 1500 and ws.reject_reason_counts() == {"low grade": 1500}
+        assert len(ws.undo_decision().sample_ids) == 1500 and ws.summary().undecided == 1500
+
+
+def test_sample_rows_are_the_samples_without_their_text(tmp_path):
+    with Workspace(tmp_path / "w.sqlite") as ws:
+        ws.add_samples([sample("x", ["b", "a"], text="long " * 100), sample("y", ["a", "c"])])
+        ws.decide(["y"], False, reason="other", note="n")
+        rows = ws.sample_rows()
+        full = ws.samples()
+    keys = ["id", "skills", "k", "style", "status", "accepted", "edited", "reject_reason", "reject_note", "combo_key"]
+    assert [list(r) for r in rows] == [keys, keys]
+    assert rows == [{k: s[k] for k in keys} for s in full]

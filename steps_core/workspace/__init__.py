@@ -3,7 +3,8 @@
 A *workspace* records what the user chose along the pipeline, written the moment they act: the data source
 and settings, the built graph/tree (as JSON artefacts addressed by their content hash), pinned and excluded
 skills, approved and excluded combinations, synthesised samples with their provenance, accept / reject /
-edit decisions, grades, the export history, and a log of taxonomy edits with undo/redo.
+edit decisions (with reject reasons, and a log of review decisions with undo), grades, the export history, and
+a log of taxonomy edits with undo/redo.
 
 Durability and concurrency
     Every public method that changes something runs in its own ``BEGIN IMMEDIATE ... COMMIT`` transaction,
@@ -65,7 +66,7 @@ from dataclasses import dataclass
 from .connection import BUSY_TIMEOUT, DEFAULT_ROOT, READ_ONLY_NOTE, Connection, workspace_path
 from .curation import Artefact, CurationMixin, OpLog
 from .keys import combo_key, content_hash, looks_secret
-from .samples import AddResult, SamplesMixin
+from .samples import AddResult, Decision, SamplesMixin
 from .schema import APPLICATION_ID, MIGRATIONS, schema_version
 
 
@@ -150,5 +151,6 @@ def open_workspace(name_or_path: str | os.PathLike, root: str | os.PathLike = DE
 
 
 __all__ = ["APPLICATION_ID", "BUSY_TIMEOUT", "DEFAULT_ROOT", "MIGRATIONS", "READ_ONLY_NOTE", "AddResult", "Artefact",
+           "Decision",
            "OpLog", "Summary", "Workspace", "combo_key", "content_hash", "looks_secret", "open_workspace",
            "schema_version", "workspace_path"]

@@ -1,5 +1,6 @@
 """Samples and what happens to them, as methods of :class:`~steps_core.workspace.Workspace`: synthesised
-samples with their provenance, accept / reject / edit decisions, grades, and the export history."""
+samples with their provenance, accept / reject / edit decisions (with a reason for a rejection, and a log of
+review decisions that *Undo* walks back), grades, and the export history."""
 
 from __future__ import annotations
 
@@ -14,6 +15,25 @@ from ..sample_types import Grade, grade_summary
 from .keys import check_text, combo_key, utc_now
 
 _ANY = "any"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One review action of :meth:`SamplesMixin.decide` (or its undoing, :meth:`SamplesMixin.undo_decision`):
+    its number in the log (``seq``), a label for people, the decision (True accept, False reject, None
+    undecided), the samples it changed (``sample_ids``, in the order given), how many it left alone
+    (``skipped``: accepting skips samples whose synthesis failed) and when."""
+
+    seq: int
+    label: str
+    accepted: bool | None
+    sample_ids: tuple[str, ...]
+    skipped: int = 0
+    created_at: str = ""
+
+    @property
+    def changed(self) -> int:
+        return len(self.sample_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +52,9 @@ _SAMPLE_FIELDS = ("id", "skills", "k", "style", "status", "messages", "accepted"
                   "tree_version")
 # keys that samples() adds to its output: ignored (not kept as extra fields) when such a dict is re-added
 _OUTPUT_FIELDS = ("original_messages", "edited", "edited_messages", "combo_key", "created_at",
-                  "updated_at")
+                  "updated_at", "reject_reason", "reject_note")
+#: Ids per ``IN (...)`` query (well under SQLite's limit of bound variables).
+_CHUNK = 500
 
 
 class SamplesMixin:
@@ -135,7 +157,11 @@ class SamplesMixin:
                     "extra = excluded.extra, updated_at = excluded.updated_at, "
                     "accepted = CASE WHEN samples.edited_messages IS NULL AND (samples.accepted IS NULL "
                     "OR samples.messages IS NOT excluded.messages) "
-                    "THEN excluded.accepted ELSE samples.accepted END "
+                    "THEN excluded.accepted ELSE samples.accepted END, "
+                    "reject_reason = CASE WHEN samples.edited_messages IS NULL "
+                    "AND samples.messages IS NOT excluded.messages THEN NULL ELSE samples.reject_reason END, "
+                    "reject_note = CASE WHEN samples.edited_messages IS NULL "
+                    "AND samples.messages IS NOT excluded.messages THEN NULL ELSE samples.reject_note END "
                     "WHERE samples.skills IS NOT excluded.skills OR samples.style IS NOT excluded.style "
                     "OR samples.status IS NOT excluded.status OR samples.messages IS NOT excluded.messages "
                     "OR samples.provenance IS NOT excluded.provenance "
@@ -159,7 +185,8 @@ class SamplesMixin:
 
         ``accepted``: True (accept), False (reject) or None (undecided again). ``edited_messages``: the
         edited conversation (``[{"role", "content"}]``) to use instead of the generated one; None keeps the
-        current edit, if any (use :meth:`revert_edit` to drop it).
+        current edit, if any (use :meth:`revert_edit` to drop it). A rejected sample keeps its reason while it
+        stays rejected. Not recorded in the decision log: the review uses :meth:`decide`, which is.
         """
         if accepted is not None and not isinstance(accepted, bool):
             raise InputError(f"expected True, False or None, got {accepted!r}", field="accepted")
@@ -168,8 +195,11 @@ class SamplesMixin:
         with self._write() as conn:
             edited = None if edited_messages is None else self._dumps(edited_messages, "edited_messages")
             cur = conn.execute("UPDATE samples SET accepted = ?, "
-                               "edited_messages = coalesce(?, edited_messages), updated_at = ? WHERE id = ?",
-                               (None if accepted is None else int(accepted), edited, utc_now(), sample_id))
+                               "edited_messages = coalesce(?, edited_messages), updated_at = ?, "
+                               "reject_reason = CASE WHEN ? THEN NULL ELSE reject_reason END, "
+                               "reject_note = CASE WHEN ? THEN NULL ELSE reject_note END WHERE id = ?",
+                               (None if accepted is None else int(accepted), edited, utc_now(),
+                                accepted is not False, accepted is not False, sample_id))
             if cur.rowcount == 0:
                 raise InputError(f"no sample with id {sample_id!r}", path=self.path, field="sample_id")
             return self._sample(conn, sample_id)
@@ -184,12 +214,13 @@ class SamplesMixin:
             return self._sample(conn, sample_id)
 
     _SAMPLE_COLUMNS = ("SELECT id, skills, k, style, status, messages, accepted, edited_messages, provenance, "
-                       "tree_version, extra, combo_key, created_at, updated_at FROM samples")
+                       "tree_version, extra, combo_key, created_at, updated_at, reject_reason, reject_note "
+                       "FROM samples")
 
     @staticmethod
     def _sample_dict(row: tuple) -> dict:
         (sid, skills, k, style, status, messages, accepted, edited, provenance, tree_version, extra,
-         key, created, updated) = row
+         key, created, updated, reason, note) = row
         original = json.loads(messages)
         out = json.loads(extra)
         out.update({
@@ -199,6 +230,7 @@ class SamplesMixin:
             "accepted": None if accepted is None else bool(accepted),
             "provenance": json.loads(provenance), "tree_version": tree_version, "combo_key": key,
             "created_at": created, "updated_at": updated,
+            "reject_reason": reason if accepted == 0 else None, "reject_note": note if accepted == 0 else None,
         })
         return out
 
@@ -222,7 +254,8 @@ class SamplesMixin:
 
         ``accepted``: ``"any"`` (default), True (accepted), False (rejected) or None (undecided). Each dict
         has the samples.jsonl fields with ``messages`` = the effective conversation (the edit if edited),
-        plus ``original_messages``, ``edited`` (bool), ``combo_key``, ``created_at`` and ``updated_at``.
+        plus ``original_messages``, ``edited`` (bool), ``combo_key``, ``created_at``, ``updated_at``, and
+        ``reject_reason`` and ``reject_note`` (None unless the sample is rejected with them).
         ``with_provenance=False`` skips the (large) provenance, which is then None: for lists and counts.
         """
         where, params = [], []
@@ -244,6 +277,109 @@ class SamplesMixin:
         with self._read() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [self._sample_dict(r) for r in rows]
+
+    def sample_rows(self) -> list[dict]:
+        """Every sample without its conversation or provenance, in the order first added: ``id``, ``skills``,
+        ``k``, ``style``, ``status``, ``accepted``, ``edited``, ``reject_reason``, ``reject_note`` and
+        ``combo_key``. Cheap (one small JSON list decoded per sample): for review queues, filters and counts."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT id, skills, k, style, status, accepted, edited_messages IS NOT NULL, "
+                                "reject_reason, reject_note, combo_key FROM samples ORDER BY rowid").fetchall()
+        return [{"id": sid, "skills": json.loads(skills), "k": k, "style": style, "status": status,
+                 "accepted": None if acc is None else bool(acc), "edited": bool(edited),
+                 "reject_reason": reason if acc == 0 else None, "reject_note": note if acc == 0 else None,
+                 "combo_key": key}
+                for sid, skills, k, style, status, acc, edited, reason, note, key in rows]
+
+    # -- review decisions (logged, undoable) ------------------------------------------------------
+
+    def decide(self, sample_ids: Iterable[str], accepted: bool | None, *, reason: str | None = None,
+               note: str | None = None, label: str | None = None) -> Decision | None:
+        """Accept (True), reject (False) or undecide (None) samples, all in one transaction, and log the
+        action so that :meth:`undo_decision` can take it back; returns it (None when nothing changed).
+
+        A rejection may carry a ``reason`` (a short name, e.g. one of
+        :data:`steps_core.review.REJECT_REASONS`) and a free-text ``note``; accepting or undeciding drops
+        them. Accepting skips samples whose synthesis failed (counted in ``skipped``); samples already in the
+        requested state (same reason and note) are left alone and not logged. ``label`` says what was done,
+        for people (default: e.g. ``"rejected 3 samples (off-topic)"``). Unknown ids raise ``InputError`` and
+        change nothing. An edit is never touched.
+        """
+        if accepted is not None and not isinstance(accepted, bool):
+            raise InputError(f"expected True, False or None, got {accepted!r}", field="accepted")
+        if accepted is not False and (reason or note):
+            raise InputError("a reason or a note goes with a rejection only", field="reason")
+        reason = check_text(reason, "reason") if reason is not None else None
+        note = (check_text(note, "note", allow_empty=True).strip() or None) if note is not None else None
+        ids = list(dict.fromkeys(sample_ids))
+        for sid in ids:
+            check_text(sid, "sample_id")
+        new = (None if accepted is None else int(accepted), reason, note)
+        now = utc_now()
+        with self._write() as conn:
+            before: dict[str, tuple] = {}
+            for i in range(0, len(ids), _CHUNK):
+                chunk = ids[i:i + _CHUNK]
+                before.update((r[0], r[1:]) for r in conn.execute(
+                    "SELECT id, status, accepted, reject_reason, reject_note FROM samples WHERE id IN "
+                    f"({', '.join('?' * len(chunk))})", chunk))
+            missing = [sid for sid in ids if sid not in before]
+            if missing:
+                raise InputError(f"no sample with id {missing[0]!r}"
+                                 + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                                 path=self.path, field="sample_id")
+            changes, skipped = [], 0
+            for sid in ids:
+                status, *old = before[sid]
+                if accepted is True and status != "ok":
+                    skipped += 1
+                elif tuple(old) != new:
+                    changes.append([sid, old, list(new)])
+            if not changes:
+                return None
+            conn.executemany("UPDATE samples SET accepted = ?, reject_reason = ?, reject_note = ?, updated_at = ? "
+                             "WHERE id = ?", [(*new, now, sid) for sid, _old, _new in changes])
+            label = label or _decision_label(accepted, len(changes), reason)
+            check_text(label, "label")
+            seq = conn.execute("INSERT INTO decision_log(label, changes, created_at) VALUES (?, ?, ?)",
+                               (label, self._dumps(changes, "changes"), now)).lastrowid
+        return Decision(seq, label, accepted, tuple(c[0] for c in changes), skipped, now)
+
+    def last_decision(self) -> Decision | None:
+        """The latest review action not undone yet (what :meth:`undo_decision` would take back), or None."""
+        with self._read() as conn:
+            row = conn.execute("SELECT seq, label, changes, created_at FROM decision_log WHERE undone = 0 "
+                               "ORDER BY seq DESC LIMIT 1").fetchone()
+        return None if row is None else _logged(row)
+
+    def undo_decision(self) -> Decision | None:
+        """Take back the latest review action not undone yet: each sample it changed gets its earlier decision,
+        reason and note back, unless it changed again since (another tab, a regeneration): that one is left
+        as it is. Returns the action undone, with ``sample_ids`` the samples restored (None: nothing to
+        undo). Successive calls walk further back."""
+        now = utc_now()
+        with self._write() as conn:
+            row = conn.execute("SELECT seq, label, changes, created_at FROM decision_log WHERE undone = 0 "
+                               "ORDER BY seq DESC LIMIT 1").fetchone()
+            if row is None:
+                return None
+            done = _logged(row)
+            restored = []
+            for sid, old, new in json.loads(row[2]):
+                cur = conn.execute("UPDATE samples SET accepted = ?, reject_reason = ?, reject_note = ?, "
+                                   "updated_at = ? WHERE id = ? AND accepted IS ? AND reject_reason IS ? "
+                                   "AND reject_note IS ?", (*old, now, sid, *new))
+                if cur.rowcount:
+                    restored.append(sid)
+            conn.execute("UPDATE decision_log SET undone = 1 WHERE seq = ?", (done.seq,))
+        return Decision(done.seq, done.label, done.accepted, tuple(restored), 0, now)
+
+    def reject_reason_counts(self) -> dict[str | None, int]:
+        """Rejected samples per reason (None: rejected without a reason), most frequent first."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT reject_reason, count(*) FROM samples WHERE accepted = 0 "
+                                "GROUP BY reject_reason ORDER BY count(*) DESC, reject_reason").fetchall()
+        return dict(rows)
 
     # -- grades -----------------------------------------------------------------------------------
 
@@ -308,6 +444,19 @@ class SamplesMixin:
                                 "ORDER BY id").fetchall()
         return [{"id": i, "path": p, "format": f, "manifest": json.loads(m), "tree_version": t,
                  "created_at": c} for i, p, f, m, t, c in rows]
+
+
+def _decision_label(accepted: bool | None, n: int, reason: str | None) -> str:
+    verb = {True: "accepted", False: "rejected", None: "undecided"}[accepted]
+    return f"{verb} {n} sample{'s' if n != 1 else ''}" + (f" ({reason})" if reason else "")
+
+
+def _logged(row: tuple) -> Decision:
+    """A :class:`Decision` from a ``decision_log`` row ``(seq, label, changes, created_at)``."""
+    seq, label, changes, created = row
+    changes = json.loads(changes)
+    state = changes[0][2][0] if changes else None
+    return Decision(seq, label, None if state is None else bool(state), tuple(c[0] for c in changes), 0, created)
 
 
 def _stored_grade(summary: dict, judge: dict) -> Grade:

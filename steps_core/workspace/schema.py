@@ -84,9 +84,24 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    """Schema v2: why a sample was rejected (a reason from a short list and a free-text note, both null unless
+    the sample is rejected), and the log of review decisions that *Undo* walks back (one row per action, a bulk
+    action included: the state of each sample it changed, before and after). Existing rows are kept as they
+    are: no reason, an empty log."""
+    conn.execute("ALTER TABLE samples ADD COLUMN reject_reason TEXT")
+    conn.execute("ALTER TABLE samples ADD COLUMN reject_note TEXT")
+    conn.execute("""CREATE TABLE decision_log(
+                      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                      label TEXT NOT NULL,
+                      changes TEXT NOT NULL CHECK (json_valid(changes)),
+                      undone INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1)),
+                      created_at TEXT NOT NULL)""")
+
+
 #: Migration ``i`` (0-based) brings a file from schema version ``i`` to ``i + 1``; they run in order, all
 #: inside one transaction, so a failed migration leaves the file as it was. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_1, _migrate_to_2]
 
 
 def schema_version() -> int:
