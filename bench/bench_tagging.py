@@ -29,12 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "data" / "self-instruct" / "seed_tasks.jsonl"
 
 
-def corpus_records(repeat: int = 1):
+def corpus_records(repeat: int = 1, sample: int | None = None):
     from steps_core.corpus import iter_records
 
     recs = list(iter_records(ROOT / "assets" / "demo" / "corpus.jsonl", require_skills=False))
     if SEEDS.exists():
         recs += list(iter_records(SEEDS, require_skills=False))
+    if sample:                                       # spread over both files
+        recs = recs[:: max(1, len(recs) // sample)][:sample]
     out = list(recs)
     for k in range(1, repeat):
         out += [r.__class__(f"{r.id}-{k}", (), text=f"{r.text} ({k})", source=r.source, raw=dict(r.raw))
@@ -64,6 +66,7 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=1, help="copies (distinct variants) of the corpus")
+    ap.add_argument("--sample", type=int, default=None, help="only this many records, spread over the corpus")
     ap.add_argument("--no-cache", action="store_true", help="no embedding cache at all (default: a fresh one)")
     ap.add_argument("--tagger", default="{}", help="JSON of extra EmbeddingTagger keyword arguments")
     ap.add_argument("--json", action="store_true", help="print one JSON line only")
@@ -74,10 +77,10 @@ def main(argv=None) -> dict:
     from steps_core.embed import load_model
 
     catalog = read_catalog(ROOT / "assets" / "demo" / "skills.csv")
-    records = corpus_records(args.repeat)
+    records = corpus_records(args.repeat, args.sample)
     kwargs = json.loads(args.tagger)
     t = time.perf_counter()
-    load_model(*([kwargs["backend"]] if "backend" in kwargs else []))
+    load_model()
     load_s = time.perf_counter() - t
     load_before = os.getloadavg()
     times = [run_once(records, catalog, kwargs, not args.no_cache) for _ in range(args.runs)]
