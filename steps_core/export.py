@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
+from .dataset_card import card_path, manifest_review, write_card
 from .errors import InputError, StepsError
 from .io import check_output, guarded_output, is_open_database, json_text, read_json_file, same_file
 from .synthesis_names import EXPORT_FORMATS
@@ -298,12 +299,14 @@ def _write_parquet(fh, rows: Sequence[tuple[int | None, dict]]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
-    """What an export wrote: the data file, the manifest file, the row count and the manifest itself."""
+    """What an export wrote: the data file, the manifest file, the row count, the manifest itself and the
+    dataset card (:mod:`steps_core.dataset_card`) beside the data."""
 
     path: Path
     manifest_path: Path
     rows: int
     manifest: dict
+    card_path: Path | None = None
 
 
 def file_sha256(path: str | Path) -> str:
@@ -381,7 +384,10 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     extra settings to record. The data file and then the manifest (default ``manifest.json`` in the output's
     folder) are each written with :func:`steps_core.io.guarded_output`, both checked before either is
     written: neither may replace an input, the workspace, a database or a special file, nor, unless
-    ``force``, an existing file (an earlier export). Raises :class:`InputError` when there is nothing to
+    ``force``, an existing file (an earlier export). The dataset card (``<name>.README.md``,
+    :mod:`steps_core.dataset_card`) is written last, beside the data, and checked with them; the manifest
+    also holds the review figures of :func:`~steps_core.dataset_card.manifest_review` (models, placeholders,
+    rejected samples per reason, what was left out). Raises :class:`InputError` when there is nothing to
     export, a sample's messages are malformed or hold a value JSON cannot (NaN, a lone surrogate).
     """
     if fmt not in EXPORT_FORMATS:
@@ -390,8 +396,11 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     manifest_path = Path(manifest_path) if manifest_path is not None else out.parent / "manifest.json"
     if same_file(manifest_path, out):
         raise InputError("the manifest would overwrite the data file", path=str(out))
+    samples, card = list(samples), card_path(out)        # all samples: the manifest counts the rejected ones too
+    if same_file(card, manifest_path):
+        raise InputError("the dataset card would overwrite the manifest", path=str(manifest_path))
     protected = [*inputs, *([workspace.path] if workspace is not None else [])]
-    check_outputs_spare_inputs([out, manifest_path], protected, replace=force)
+    check_outputs_spare_inputs([out, manifest_path, card], protected, replace=force)
     chosen = select_samples(samples, include_all=include_all)
     if not chosen:
         raise InputError("no samples to export: none is both ok and accepted"
@@ -423,6 +432,8 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
                      "curriculum": curriculum.to_dict() if curriculum is not None else None, **(settings or {})},
         "counts": counts,
         "taxonomy": taxonomy_of([s for _, s in rows]),
+        "card": card.name,
+        **manifest_review(samples, [s for _, s in rows], include_all=include_all),
         "ids": [s["id"] for _, s in rows],
         "notes": _curriculum_notes(curriculum, {int(k): n for k, n in counts["per_k"].items()})
         if curriculum is not None else [],
@@ -430,7 +441,8 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     text = json_text(manifest, field="manifest", indent=2)
     with guarded_output(manifest_path, inputs=[*protected, out], replace=force) as fh:
         fh.write(text + "\n")
-    return ExportResult(path=out, manifest_path=manifest_path, rows=len(rows), manifest=manifest)
+    write_card(card, manifest, inputs=[*protected, out, manifest_path], replace=force)
+    return ExportResult(path=out, manifest_path=manifest_path, rows=len(rows), manifest=manifest, card_path=card)
 
 
 __all__ = ["EXPORT_FORMATS", "Curriculum", "DEFAULT_CURRICULUM", "curriculum_from_dict", "read_curriculum",

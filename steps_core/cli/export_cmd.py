@@ -31,7 +31,7 @@ from . import cli
               help="Replace an existing export (the data file or the manifest); without it they are refused.")
 def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, seed, manifest_path, force):
     """Export the accepted samples of SAMPLES (samples.jsonl) or of a --workspace for training, with a
-    manifest.json of counts, settings and file hashes."""
+    manifest.json of counts, settings and file hashes, and a dataset card <name>.README.md beside the data."""
     from ..export import curriculum_choice
     from ..synth import read_samples
     from ..synthesis import ExportSettings, export, export_workspace
@@ -62,3 +62,5 @@ def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, se
     if counts.get("per_epoch"):
         click.echo("per epoch:     " + ", ".join(f"{e}: {n}" for e, n in counts["per_epoch"].items()))
     click.echo(f"manifest:      {result.manifest_path}")
+    if result.card_path is not None:
+        click.echo(f"dataset card:  {result.card_path}")
