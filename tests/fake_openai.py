@@ -20,6 +20,9 @@ scores). Faults are injected with :meth:`FakeOpenAI.inject`:
 Usage figures are deterministic: ``prompt_tokens`` = characters of all message contents // 4 + 1,
 ``completion_tokens`` = characters of the answer // 4 + 1.
 
+``GET /v1/models`` lists :attr:`FakeOpenAI.models` (``models = None``: HTTP 404, as a server without that route);
+faults are never served to it.
+
 Run as a script (``python tests/fake_openai.py --latency 0.02``) it serves until killed and prints
 ``READY <base_url>`` on stdout: the benchmark uses it in a separate process.
 
@@ -97,6 +100,7 @@ class FakeOpenAI:
         self._count = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.models: list[str] | None = ["fake-model", "fake-judge"]
 
     # -- control ------------------------------------------------------------------------------------
 
@@ -127,6 +131,9 @@ class FakeOpenAI:
                 pass
 
             def do_POST(self) -> None:
+                owner._handle(self)
+
+            def do_GET(self) -> None:
                 owner._handle(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -173,10 +180,22 @@ class FakeOpenAI:
         h.wfile.write(payload)
         h.wfile.flush()
 
+    def _models(self, h: BaseHTTPRequestHandler) -> None:
+        """``GET /v1/models``: the :attr:`models` listed as OpenAI lists them (404 when None)."""
+        if self.models is None:
+            self._send(h, 404, b'{"error": {"message": "not found"}}')
+            return
+        body = {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "fake"}
+                                           for m in self.models]}
+        self._send(h, 200, json.dumps(body).encode())
+
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         n = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(n).decode("utf-8")
-        if not h.path.endswith("/chat/completions"):
+        if h.command == "GET" and h.path.rstrip("/").endswith("/models"):
+            self._models(h)
+            return
+        if h.command != "POST" or not h.path.endswith("/chat/completions"):
             self._send(h, 404, b'{"error": {"message": "not found"}}')
             return
         body = json.loads(raw)
