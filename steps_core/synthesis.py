@@ -7,7 +7,9 @@
 * :func:`synthesise`, :func:`grade`, :func:`evaluate`: a :class:`Run` against a sink
   (:mod:`steps_core.sample_sinks`: a results file or a workspace, one interface). The run resumes from the
   sink first (what is already done there is skipped); iterating :meth:`Run.results` does the work, each
-  result written to the sink the moment it is made.
+  result written to the sink the moment it is made. ``max_cost`` stops sending new requests when the
+  estimated spend would pass it (:class:`~steps_core.llm.Budget`); ``batch`` (:class:`BatchSettings`) sends
+  them through the endpoint's batch API instead of one by one (:class:`~steps_core.llm.BatchRunner`).
 * :func:`export` and :func:`export_workspace`: the accepted samples to a training file with its manifest.
 
 >>> from steps_core.corpus import Skill
@@ -25,6 +27,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,11 +36,14 @@ from .corpus import Record, Skill
 from .errors import InputError
 from .evaluation import EvalDraw, eval_fingerprint, run_eval
 from .export import DEFAULT_CURRICULUM, Curriculum, ExportResult, export_counts, export_samples, select_samples
-from .grade import Judge, grade_fingerprint, grade_samples
-from .llm import LLMClient, Price, Progress, ResponseCache, RetryPolicy, default_cache_path, read_price_table
+from .grade import Judge, grade_fingerprint, grade_sample
+from .llm import (BATCH_DISCOUNT, POLL_INTERVAL, Budget, BudgetReached, LLMClient, Price, Progress, ResponseCache,
+                  RetryPolicy, default_cache_path, read_price_table, run_concurrently)
+from .llm.batch import MAX_BATCH_REQUESTS
+from .llm.batch_run import BatchRunner
 from .sample_sinks import SampleSink, is_failure
-from .synth import (Backend, OpenAIBackend, PromptTemplate, SynthJob, TemplateBackend, check_style, job_fingerprint,
-                    load_template, plan_jobs, synthesize)
+from .synth import (EXPECTED_OUTPUT_TOKENS, Backend, OpenAIBackend, PromptTemplate, SynthJob, TemplateBackend,
+                    check_style, job_fingerprint, load_template, plan_jobs, run_job)
 from .synthesis_names import (API_KEY_ENV, BACKENDS, BACKOFF, EXPORT_FORMATS, JUDGE_ROUNDS, JUDGE_TEMPERATURE,
                               MAX_RETRIES, TEMPERATURE, TIMEOUT, WORKERS)
 
@@ -144,6 +150,44 @@ class JudgeSettings:
                      catalog=catalog, price=self.price)
 
 
+#: The expected length of a judge's answer in tokens, for a budget's estimate.
+JUDGE_OUTPUT_TOKENS = 200
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Send a run's requests through the endpoint's batch API (files + batches) instead of one by one.
+
+    ``folder`` keeps what was submitted (``state.json``) and the answers downloaded, so that an interrupted
+    run collects its batches instead of paying again (the command line puts it beside the output:
+    ``samples.jsonl.batch/``); ``discount`` is the batch price cut (0.5: half price) used for costs and the
+    budget; ``poll_interval`` the seconds between two looks at a running batch; ``wait=False`` returns once
+    the batches are submitted (run again to collect them); ``max_requests`` per batch."""
+
+    folder: str | Path
+    discount: float = BATCH_DISCOUNT
+    poll_interval: float = POLL_INTERVAL
+    wait: bool = True
+    max_requests: int = MAX_BATCH_REQUESTS
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.discount < 1.0:
+            raise InputError(f"must be a fraction in [0, 1), got {self.discount!r}", field="batch-discount")
+        if not self.poll_interval > 0:
+            raise InputError("must be > 0 seconds", field="poll-interval")
+        if self.max_requests < 1:
+            raise InputError("must be >= 1", field="batch-size")
+
+    def price(self, price: Price | None) -> Price | None:
+        """``price`` less the discount (None: unknown).
+
+        >>> BatchSettings("b").price(Price(0.2, 0.8))
+        Price(input_per_1m=0.1, output_per_1m=0.4)
+        """
+        return None if price is None else Price(price.input_per_1m * (1 - self.discount),
+                                                 price.output_per_1m * (1 - self.discount))
+
+
 def price_for(model: str, *, table: str | Path | None = None, input_per_1m: float | None = None,
               output_per_1m: float | None = None) -> Price | None:
     """The price of ``model``: both per-1M figures if given (they win), else its entry in the price table
@@ -201,7 +245,9 @@ class Run:
 
     ``written`` holds the results written so far, so that after Ctrl-C or an error it says what was kept;
     :meth:`stop` stops the run's clients at once (nothing more is sent; returns the requests still on the
-    wire) and :meth:`close` closes those not stopped.
+    wire) and :meth:`close` closes those not stopped. ``budget`` (with ``max_cost``) says what was spent and
+    whether it stopped the run; ``batch`` (with :class:`BatchSettings`) which batches were submitted,
+    collected or left running.
     """
 
     todo: list
@@ -210,20 +256,30 @@ class Run:
     work: Work
     clients: tuple[LLMClient, ...] = ()
     written: list[dict] = field(default_factory=list)
+    budget: Budget | None = None
+    batch: BatchRunner | None = None
 
     @property
     def failed(self) -> int:
         """Results written so far that are failures."""
         return sum(1 for r in self.written if is_failure(r))
 
+    @property
+    def left(self) -> int:
+        """Items of ``todo`` not written (yet): the budget stopped them, or their batch still runs."""
+        return len(self.todo) - len(self.written)
+
     def results(self, *, workers: int = WORKERS, progress: Progress | None = None) -> Iterator[dict]:
-        """Do the work on ``workers`` threads; each result is written to the sink, then yielded."""
+        """Do the work on ``workers`` threads (one batch pass at a time with ``batch``); each result is written
+        to the sink, then yielded."""
         for record in self.work(self.todo, workers, progress):
             self.sink.write(record)
             self.written.append(record)
             yield record
 
     def stop(self) -> int:
+        if self.batch is not None:
+            self.batch.stop()
         return sum(c.stop() for c in self.clients)
 
     def close(self) -> None:
@@ -238,22 +294,106 @@ def _clients(*parties: Any) -> tuple[LLMClient, ...]:
     return tuple(dict.fromkeys(c for c in found if c is not None))
 
 
-def synthesise(jobs: Sequence[SynthJob], backend: Backend, sink: SampleSink, *, overwrite: bool = False) -> Run:
+def _budget(max_cost: float | None, party: Any, output_tokens: int, batch: BatchSettings | None) -> Budget | None:
+    """The budget of a run (None without ``max_cost``; the template backend costs nothing)."""
+    if max_cost is None or getattr(party, "client", None) is None:
+        return None
+    return Budget(max_cost, getattr(party, "price", None), output_tokens=output_tokens,
+                  discount=batch.discount if batch is not None else 0.0)
+
+
+def _online(items: list, fn: Callable[[Any], dict], budget: Budget | None, workers: int,
+            progress: Progress | None) -> Iterator[dict]:
+    """``fn`` on each item on ``workers`` threads; an item the budget refused is left out (not written)."""
+    def call(item: Any) -> dict | None:
+        try:
+            return fn(item)
+        except BudgetReached:
+            return None
+
+    for record in run_concurrently(call if budget is not None else fn, items, workers=workers, progress=progress):
+        if record is not None:
+            yield record
+
+
+def _runner(client: LLMClient | None, batch: BatchSettings, kind: str, budget: Budget | None) -> BatchRunner:
+    if client is None or not isinstance(client, LLMClient):
+        raise InputError("a batch needs an endpoint: the template backend answers offline", field="batch")
+    return BatchRunner(client, batch.folder, kind=kind, budget=budget, poll_interval=batch.poll_interval,
+                       wait=batch.wait, max_requests=batch.max_requests)
+
+
+def _twin(party: Any, runner: BatchRunner, batch: BatchSettings) -> Any:
+    """A copy of a backend or judge that asks the batch runner's answers instead of the endpoint, priced at
+    the batch discount: the same settings, so the same requests, fingerprints and cache keys."""
+    twin = copy.copy(party)
+    twin.client = runner.answers
+    twin.price = batch.price(party.price)
+    return twin
+
+
+def _with_batches(runner: BatchRunner, attempt: Callable[[Any], dict], mark: Callable[[dict, list[str]], None]
+                  ) -> Work:
+    """The work of a batch run: each item finished by ``attempt`` in passes, ``mark`` notes its batches."""
+    def work(todo: list, workers: int, progress: Progress | None) -> Iterator[dict]:
+        return runner.run(todo, attempt, progress=progress, mark=mark)
+    return work
+
+
+def synthesise(jobs: Sequence[SynthJob], backend: Backend, sink: SampleSink, *, overwrite: bool = False,
+               max_cost: float | None = None, expected_output_tokens: int | None = None,
+               batch: BatchSettings | None = None) -> Run:
     """A run making one sample per job not already done in ``sink`` (same id and settings fingerprint,
-    :func:`~steps_core.synth.job_fingerprint`); ``overwrite`` redoes those made with other settings."""
+    :func:`~steps_core.synth.job_fingerprint`); ``overwrite`` redoes those made with other settings.
+
+    ``max_cost`` (USD, needs the backend's price) stops sending when the estimated spend would pass it; an
+    answer is estimated at ``max_tokens``, else ``expected_output_tokens`` (default: the style's). ``batch``
+    sends the requests through the endpoint's batch API: the samples, their fingerprints and the cache are
+    the same as online, the cost is discounted, and ``provenance["batch"]`` names the batches."""
     skipped = sink.done_ids({j.id: job_fingerprint(j, backend) for j in jobs}, overwrite=overwrite)
-    return Run([j for j in jobs if j.id not in skipped], skipped, sink,
-               lambda todo, workers, progress: synthesize(todo, backend, workers=workers, progress=progress),
-               _clients(backend))
+    todo = [j for j in jobs if j.id not in skipped]
+    out_tokens = expected_output_tokens or (EXPECTED_OUTPUT_TOKENS[jobs[0].style] if jobs else 800)
+    budget = _budget(max_cost, backend, out_tokens, batch)
+    if batch is None:
+        if budget is not None:
+            backend.client.budget = budget
+        return Run(todo, skipped, sink, lambda items, workers, progress: _online(
+            items, lambda job: run_job(job, backend), budget, workers, progress), _clients(backend), budget=budget)
+    runner = _runner(getattr(backend, "client", None), batch, "synth", budget)
+    twin = _twin(backend, runner, batch)
+
+    def mark(sample: dict, ids: list[str]) -> None:
+        sample["provenance"]["batch"] = {"ids": ids, "discount": batch.discount}
+
+    return Run(todo, skipped, sink, _with_batches(runner, lambda job: run_job(job, twin), mark), _clients(backend),
+               budget=budget, batch=runner)
 
 
-def grade(samples: Sequence[Mapping], judge: Judge, sink: SampleSink, *, overwrite: bool = False) -> Run:
+def grade(samples: Sequence[Mapping], judge: Judge, sink: SampleSink, *, overwrite: bool = False,
+          max_cost: float | None = None, expected_output_tokens: int | None = None,
+          batch: BatchSettings | None = None) -> Run:
     """A run grading each sample not already graded in ``sink`` by the same judge settings
-    (:func:`~steps_core.grade.grade_fingerprint`); a sample whose synthesis failed is passed on ungraded."""
+    (:func:`~steps_core.grade.grade_fingerprint`); a sample whose synthesis failed is passed on ungraded.
+    ``max_cost`` and ``batch`` as in :func:`synthesise` (a judge answer is estimated at
+    :data:`JUDGE_OUTPUT_TOKENS` unless ``expected_output_tokens``); with a batch, every round of every text
+    goes into one batch (rounds do not depend on each other) and ``grade["batch"]`` names it."""
     skipped = sink.done_ids({s["id"]: grade_fingerprint(s, judge) for s in samples}, overwrite=overwrite)
-    return Run([s for s in samples if s["id"] not in skipped], skipped, sink,
-               lambda todo, workers, progress: grade_samples(todo, judge, workers=workers, progress=progress),
-               _clients(judge))
+    todo = [s for s in samples if s["id"] not in skipped]
+    budget = _budget(max_cost, judge, expected_output_tokens or JUDGE_OUTPUT_TOKENS, batch)
+    if batch is None:
+        if budget is not None:
+            judge.client.budget = budget
+        return Run(todo, skipped, sink, lambda items, workers, progress: _online(
+            items, lambda s: grade_sample(s, judge), budget, workers, progress), _clients(judge), budget=budget)
+    runner = _runner(judge.client, batch, "grade", budget)
+    twin = _twin(judge, runner, batch)
+
+    def mark(sample: dict, ids: list[str]) -> None:
+        if isinstance(sample.get("grade"), dict):
+            sample["grade"]["batch"] = {"ids": ids, "discount": batch.discount}
+
+    return Run(todo, skipped, sink, _with_batches(runner, lambda s: grade_sample(s, twin), mark), _clients(judge),
+               budget=budget, batch=runner)
 
 
 def evaluate(draws: Sequence[EvalDraw], student: Backend, judge: Judge, sink: SampleSink, *, generations: int = 1,
@@ -325,6 +465,7 @@ def export_workspace(workspace: Any, out: str | Path, settings: ExportSettings, 
     return result, True
 
 
-__all__ = ["Endpoint", "Generator", "SynthSettings", "JudgeSettings", "ExportSettings", "price_for", "open_cache",
+__all__ = ["Endpoint", "Generator", "SynthSettings", "JudgeSettings", "BatchSettings", "JUDGE_OUTPUT_TOKENS",
+           "ExportSettings", "price_for", "open_cache",
            "plan_synthesis", "approved_combinations", "Run", "synthesise", "grade", "evaluate", "export",
            "export_workspace"]

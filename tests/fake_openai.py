@@ -23,6 +23,19 @@ Usage figures are deterministic: ``prompt_tokens`` = characters of all message c
 ``GET /v1/models`` lists :attr:`FakeOpenAI.models` (``models = None``: HTTP 404, as a server without that route);
 faults are never served to it.
 
+The Batch API too (``batch_api=True``, the default): ``POST /v1/files`` (multipart, purpose ``batch``),
+``GET /v1/files/{id}/content``, ``POST /v1/batches``, ``GET /v1/batches`` (newest first),
+``GET /v1/batches/{id}`` and ``POST /v1/batches/{id}/cancel``. A batch is ``validating`` when made,
+``in_progress`` at the first look, and answered at the look after ``batch_polls`` looks in progress
+(never while ``hold_batches`` is set): every line is answered as a chat request would be (the same
+responder and the same injected faults, matched on the line's body; ``"500"``, ``"400"``, ``"401"`` and
+``"429"`` go to the error file with that status, ``"expired"`` to the error file as ``batch_expired``), the
+output and error files are written and the batch is ``completed``. Batch lines are not chat requests: they are
+counted in ``batch_requests``, not in ``requests`` / ``n_requests``. ``fail_batches = n`` makes the next n
+batches fail validation; ``drop_creates = n`` makes the next n batch creations happen but lose their answer
+(the connection closes). ``batches`` holds every batch made, ``uploads`` every uploaded file's bytes,
+``batch_authorizations`` the ``Authorization`` header each batch was created with.
+
 Run as a script (``python tests/fake_openai.py --latency 0.02``) it serves until killed and prints
 ``READY <base_url>`` on stdout: the benchmark uses it in a separate process.
 
@@ -32,11 +45,14 @@ Also here: :func:`write_inputs`, small input files (catalogue, corpus, combinati
 from __future__ import annotations
 
 import argparse
+import email.parser
+import email.policy
 import hashlib
 import json
 import re
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -75,6 +91,11 @@ def default_responder(body: dict) -> str:
     return f"echo {h}"
 
 
+def _public(batch: dict) -> dict:
+    """A batch as the server shows it (without its private counters)."""
+    return {k: v for k, v in batch.items() if not k.startswith("_")}
+
+
 @dataclass
 class _Rule:
     fault: str
@@ -86,7 +107,8 @@ class FakeOpenAI:
     """The server; see the module docstring. ``requests`` holds every request body received (in order)."""
 
     def __init__(self, responder: Callable[[dict], str] | None = None, *, latency: float = 0.0,
-                 slow_seconds: float = 2.0, retry_after: float = 1.0, record: bool = True):
+                 slow_seconds: float = 2.0, retry_after: float = 1.0, record: bool = True, batch_api: bool = True,
+                 batch_polls: int = 1):
         self.responder = responder or default_responder
         self.latency = latency
         self.slow_seconds = slow_seconds
@@ -101,6 +123,16 @@ class FakeOpenAI:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.models: list[str] | None = ["fake-model", "fake-judge"]
+        self.batch_api = batch_api
+        self.batch_polls = batch_polls
+        self.hold_batches = False
+        self.fail_batches = 0
+        self.drop_creates = 0
+        self.files: dict[str, bytes] = {}
+        self.uploads: list[bytes] = []
+        self.batches: dict[str, dict] = {}
+        self.batch_requests: list[dict] = []
+        self.batch_authorizations: dict[str, str] = {}
 
     # -- control ------------------------------------------------------------------------------------
 
@@ -158,9 +190,9 @@ class FakeOpenAI:
 
     # -- serving ------------------------------------------------------------------------------------
 
-    def _next_fault(self, raw: str) -> str | None:
+    def _next_fault(self, raw: str, *, count: bool = True) -> str | None:
         with self._lock:
-            self._count += 1
+            self._count += count
             for rule in self._rules:
                 if rule.remaining > 0 and (rule.match is None or rule.match in raw):
                     rule.remaining -= 1
@@ -191,11 +223,16 @@ class FakeOpenAI:
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         n = int(h.headers.get("Content-Length") or 0)
-        raw = h.rfile.read(n).decode("utf-8")
-        if h.command == "GET" and h.path.rstrip("/").endswith("/models"):
+        data = h.rfile.read(n)
+        path = urllib.parse.urlsplit(h.path).path
+        if self.batch_api and re.search(r"/v1/(files|batches)\b", path):
+            self._batch_endpoint(h, h.command, path, data)
+            return
+        if h.command == "GET" and path.rstrip("/").endswith("/models"):
             self._models(h)
             return
-        if h.command != "POST" or not h.path.endswith("/chat/completions"):
+        raw = data.decode("utf-8")
+        if h.command != "POST" or not path.endswith("/chat/completions"):
             self._send(h, 404, b'{"error": {"message": "not found"}}')
             return
         body = json.loads(raw)
@@ -253,6 +290,163 @@ class FakeOpenAI:
             self._send(h, 200, json.dumps(payload).encode())
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
             pass
+
+
+    # -- the Batch API ------------------------------------------------------------------------------
+
+    @property
+    def batches_created(self) -> int:
+        with self._lock:
+            return len(self.batches)
+
+    def _json(self, h: BaseHTTPRequestHandler, status: int, obj: dict) -> None:
+        self._send(h, status, json.dumps(obj).encode())
+
+    def _batch_endpoint(self, h: BaseHTTPRequestHandler, method: str, path: str, data: bytes) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(h.path).query)
+        m = re.search(r"/v1/files/([^/]+)/content$", path)
+        if method == "GET" and m:
+            content = self.files.get(m.group(1))
+            if content is None:
+                self._json(h, 404, {"error": {"message": f"No such File object: {m.group(1)}"}})
+                return
+            self._send(h, 200, content)
+            return
+        if method == "POST" and path.endswith("/v1/files"):
+            self._upload(h, data)
+            return
+        if method == "POST" and path.endswith("/v1/batches"):
+            self._create_batch(h, json.loads(data))
+            return
+        if method == "GET" and path.endswith("/v1/batches"):
+            with self._lock:
+                items = list(self.batches.values())[::-1]
+            after = (query.get("after") or [None])[0]
+            if after is not None:
+                ids = [b["id"] for b in items]
+                items = items[ids.index(after) + 1:] if after in ids else []
+            limit = int((query.get("limit") or [20])[0])
+            page = [_public(b) for b in items[:limit]]
+            self._json(h, 200, {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
+                                "last_id": page[-1]["id"] if page else None, "has_more": len(items) > limit})
+            return
+        m = re.search(r"/v1/batches/([^/]+)(/cancel)?$", path)
+        if m and m.group(1) in self.batches:
+            batch = self.batches[m.group(1)]
+            if m.group(2) and method == "POST":
+                batch.update(status="cancelled", cancelled_at=int(time.time()))
+            elif method == "GET":
+                self._advance(batch)
+            self._json(h, 200, _public(batch))
+            return
+        self._json(h, 404, {"error": {"message": f"not found: {method} {path}"}})
+
+    def _upload(self, h: BaseHTTPRequestHandler, data: bytes) -> None:
+        head = f"Content-Type: {h.headers.get('Content-Type')}\r\n\r\n".encode()
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + data)
+        fields = {}
+        for part in msg.iter_parts():
+            fields[part.get_param("name", header="content-disposition")] = (part.get_filename(),
+                                                                            part.get_payload(decode=True))
+        if "file" not in fields or fields.get("purpose", (None, b""))[1] != b"batch":
+            self._json(h, 400, {"error": {"message": "expected a file and purpose=batch"}})
+            return
+        name, content = fields["file"]
+        with self._lock:
+            file_id = f"file-{len(self.files) + 1:04d}"
+            self.files[file_id] = content
+            self.uploads.append(content)
+        self._json(h, 200, {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()),
+                            "filename": name, "purpose": "batch", "status": "processed"})
+
+    def _create_batch(self, h: BaseHTTPRequestHandler, body: dict) -> None:
+        if body.get("input_file_id") not in self.files:
+            self._json(h, 400, {"error": {"message": f"unknown input_file_id {body.get('input_file_id')!r}"}})
+            return
+        if body.get("endpoint") != "/v1/chat/completions" or body.get("completion_window") != "24h":
+            self._json(h, 400, {"error": {"message": "unsupported endpoint or completion_window"}})
+            return
+        lines = [line for line in self.files[body["input_file_id"]].decode().splitlines() if line.strip()]
+        now = int(time.time())
+        with self._lock:
+            batch_id = f"batch_{len(self.batches) + 1:04d}"
+            batch = {"id": batch_id, "object": "batch", "endpoint": body["endpoint"], "errors": None,
+                     "input_file_id": body["input_file_id"], "completion_window": "24h", "status": "validating",
+                     "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
+                     "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None,
+                     "expired_at": None, "cancelling_at": None, "cancelled_at": None,
+                     "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+                     "metadata": body.get("metadata"), "_polls": 0}
+            if self.fail_batches > 0:
+                self.fail_batches -= 1
+                batch.update(status="failed", failed_at=now, errors={"object": "list", "data": [
+                    {"code": "invalid_request", "message": "the fake server refused this batch", "param": None,
+                     "line": 1}]})
+            self.batches[batch_id] = batch
+            self.batch_authorizations[batch_id] = h.headers.get("Authorization") or ""
+            drop = self.drop_creates > 0
+            self.drop_creates -= drop
+        if drop:                              # made, but the answer is lost
+            h.close_connection = True
+            return
+        self._json(h, 200, _public(batch))
+
+    def _advance(self, batch: dict) -> None:
+        """One look at a batch moves it on (see the module docstring)."""
+        with self._lock:
+            if batch["status"] == "validating":
+                batch.update(status="in_progress", in_progress_at=int(time.time()))
+                return
+            if batch["status"] != "in_progress" or self.hold_batches:
+                return
+            batch["_polls"] += 1
+            if batch["_polls"] < self.batch_polls:
+                return
+        out, err = [], []
+        for line in self.files[batch["input_file_id"]].decode().splitlines():
+            if line.strip():
+                where, obj = self._batch_line(json.loads(line), self.batch_authorizations[batch["id"]])
+                (out if where == "output" else err).append(json.dumps(obj))
+        with self._lock:
+            for kind, rows in (("output", out), ("error", err)):
+                if rows:
+                    file_id = f"file-{len(self.files) + 1:04d}"
+                    self.files[file_id] = ("\n".join(rows) + "\n").encode()
+                    batch[f"{kind}_file_id"] = file_id
+            batch.update(status="completed", completed_at=int(time.time()), finalizing_at=int(time.time()),
+                         request_counts={"total": len(out) + len(err), "completed": len(out), "failed": len(err)})
+
+    def _batch_line(self, line: dict, auth: str) -> tuple[str, dict]:
+        body = line["body"]
+        fault = self._next_fault(json.dumps(body), count=False)
+        with self._lock:
+            self.batch_requests.append(body)
+        rid = "batch_req_" + hashlib.sha256(line["custom_id"].encode()).hexdigest()[:12]
+        if fault in ("500", "400", "401", "429"):
+            msg = {"500": "internal error", "400": "bad request: context too long", "401": "invalid key",
+                   "429": "Rate limit reached"}[fault]
+            return "error", {"id": rid, "custom_id": line["custom_id"], "error": None,
+                             "response": {"status_code": int(fault), "request_id": rid,
+                                          "body": {"error": {"message": msg, "type": "invalid_request_error"}}}}
+        if fault == "expired":
+            return "error", {"id": rid, "custom_id": line["custom_id"], "response": None,
+                             "error": {"code": "batch_expired", "message": "This request could not be executed "
+                                       "before the completion window expired."}}
+        text = self.responder(body)
+        if fault == "surrogate":
+            text += " \ud800"
+        if fault == "echo_key":
+            text += "\nYour key: " + auth.removeprefix("Bearer ")
+        completion = {"id": "chatcmpl-" + rid[10:], "object": "chat.completion", "created": int(time.time()),
+                      "model": body.get("model"), "choices": [{"index": 0, "message": {
+                          "role": "assistant", "content": text}, "finish_reason": "stop"}],
+                      "usage": usage_for(body, text)}
+        if fault == "empty":
+            completion["choices"] = []
+        if fault == "nan":
+            completion["usage"] = {"prompt_tokens": float("nan"), "completion_tokens": float("inf")}
+        return "output", {"id": rid, "custom_id": line["custom_id"], "error": None,
+                          "response": {"status_code": 200, "request_id": rid, "body": completion}}
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Iterator, Sequence
 
 import click
 
-from ..errors import StepsError
+from ..errors import InputError, StepsError
 from ..synthesis_names import (API_KEY_ENV, BACKOFF, JUDGE_ROUNDS, JUDGE_TEMPERATURE, MAX_RETRIES, TIMEOUT,
                                WORKERS)
 from ._util import ensure_parent, finite_float, progress_bar
@@ -93,6 +93,44 @@ def judge_options(f):
                      help="Judge rounds per text; each point is the majority vote of the rounds (a tie gives 0).")(f)
     f = click.option("--judge-model", required=True, help="Model name of the judge.")(f)
     return f
+
+
+def budget_options(f):
+    """--max-cost, --batch, --batch-discount, --poll-interval, --no-wait."""
+    f = click.option("--no-wait", is_flag=True, default=False,
+                     help="With --batch: submit the batches and exit without waiting (exit 0); run the same "
+                          "command again later to collect them.")(f)
+    f = click.option("--poll-interval", type=finite_float(min=0.01, max=86400), default=30.0, show_default=True,
+                     metavar="SECONDS", help="With --batch: seconds between two looks at a running batch.")(f)
+    f = click.option("--batch-discount", type=finite_float(min=0, max=0.99), default=0.5, show_default=True,
+                     metavar="FRACTION",
+                     help="With --batch: the batch price cut off the online price (0.5 = half price), for the "
+                          "costs shown, --estimate and --max-cost.")(f)
+    f = click.option("--batch", "use_batch", is_flag=True, default=False,
+                     help="Send the requests through the endpoint's Batch API (/v1/files and /v1/batches, "
+                          "24 h window; OpenAI and several compatible servers) at its discount, and merge the "
+                          "answers into the output as an online run would. The batches are recorded in "
+                          "<OUTPUT>.batch/ before any waiting: an interrupted run, run again, collects them "
+                          "instead of paying twice. A request that depends on an earlier answer (the second "
+                          "round of skillmix) goes into the next batch.")(f)
+    f = click.option("--max-cost", type=finite_float(min=0), default=None, metavar="USD",
+                     help="Stop sending new requests when the estimated spend of this run would pass USD "
+                          "(needs prices; answers from the cache are free). Says how far it got; run again "
+                          "with a higher limit to continue.")(f)
+    return f
+
+
+def batch_from(use_batch: bool, out: Path, discount: float, poll_interval: float, no_wait: bool):
+    """The :class:`~steps_core.synthesis.BatchSettings` the options give (None without --batch); the batches'
+    state goes beside ``out`` (``<out>.batch/``)."""
+    if not use_batch:
+        if no_wait:
+            raise InputError("--no-wait only applies with --batch", field="no-wait")
+        return None
+    from ..synthesis import BatchSettings
+
+    return BatchSettings(Path(str(out) + ".batch"), discount=discount, poll_interval=poll_interval,
+                         wait=not no_wait)
 
 
 def overwrite_option(f):
@@ -185,14 +223,18 @@ def drain(run, out: Path, *, workers: int, desc: str, unit: str, what: str) -> l
     kept and exit 1 at once, abandoning the requests still on the wire (their answers are lost, the rest is
     in the file). On an error that stops the run: say what was kept, then the error."""
     try:
-        with progress_bar(desc, unit=unit, total=len(run.todo)) as bar:
+        with progress_bar(desc, unit=unit, total=len(run.todo)) as bar, _batch_watch(run):
             for _ in run.results(workers=workers, progress=bar):
                 pass
     except KeyboardInterrupt:
         on_wire = run.stop()
+        running = _running_batches(run)
         click.echo(f"\ninterrupted: {len(run.written)} {what} written to {out}"
                    + (f"; abandoned {on_wire} request(s) still waiting for an answer" if on_wire else "")
-                   + "; run the same command again to continue (answers already received come from the cache).",
+                   + (f"; batch(es) {', '.join(running)} keep running on the server (recorded in "
+                      f"{run.batch.state.path}): run the same command again to collect them, nothing is "
+                      "submitted twice." if running else
+                      "; run the same command again to continue (answers already received come from the cache)."),
                    err=True)
         raise SystemExit(1) from None
     except StepsError:              # e.g. the endpoint refuses every request or stopped answering
@@ -203,6 +245,72 @@ def drain(run, out: Path, *, workers: int, desc: str, unit: str, what: str) -> l
     finally:
         run.close()
     return run.written
+
+
+def _running_batches(run) -> list[str]:
+    batch = getattr(run, "batch", None)
+    if batch is None:
+        return []
+    return [str(e.batch_id) for e in batch.state.entries
+            if e.batch_id and not e.downloaded and e.status not in ("failed", "expired", "cancelled")]
+
+
+@contextmanager
+def _batch_watch(run) -> Iterator[None]:
+    """With a batch run: a bar of the requests the batches answered, its status beside it, and a line on
+    stderr for each step (submitted, each change of status, downloaded)."""
+    if getattr(run, "batch", None) is None:
+        yield
+        return
+    import os
+    import sys
+
+    from tqdm import tqdm
+
+    disable = not sys.stderr.isatty() and not os.environ.get("STEPS_PROGRESS")
+    bar = tqdm(desc="batch", unit=" requests", file=sys.stderr, disable=disable, leave=False, dynamic_ncols=True)
+    seen: dict[str, str] = {}
+
+    def note(text: str) -> None:
+        if disable:
+            click.echo(text, err=True)
+        else:
+            tqdm.write(text, file=sys.stderr)
+
+    def show(statuses) -> None:
+        total = sum(s.total for s in statuses)
+        done = sum(s.completed + s.failed for s in statuses)
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+        bar.set_postfix_str(", ".join(f"{s.batch_id} {s.status}" for s in statuses), refresh=True)
+        for s in statuses:
+            if seen.get(s.batch_id) != s.status and s.status not in ("completed", "failed", "expired", "cancelled"):
+                note(f"batch {s.batch_id}: {s.status}, {s.completed + s.failed}/{s.total} request(s) done")
+            seen[s.batch_id] = s.status
+
+    run.batch.on_note, run.batch.on_status = note, show
+    try:
+        yield
+    finally:
+        bar.close()
+
+
+def report_limits(run, total: int, what: str) -> bool:
+    """Say what the budget and the batches left undone; True when the budget stopped the run before the end
+    (the caller exits 1 after its summary)."""
+    batch = getattr(run, "batch", None)
+    if batch is not None and batch.waiting:
+        click.echo(f"waiting: batch(es) {', '.join(batch.waiting)} still running on the server for {run.left} "
+                   f"{what}; run the same command again to collect them (nothing is submitted twice).")
+    budget = run.budget
+    if budget is None or not budget.stopped or not run.left:
+        return False
+    done = total - run.left
+    click.echo(f"budget: stopped at --max-cost ${budget.limit:.4f}: {done} of {total} {what} done, "
+               f"${budget.spent:.4f} spent, {run.left} remaining (not sent; the next request would have needed "
+               f"~${budget.next_estimate or 0:.4f}); run again with a higher --max-cost to continue.")
+    return True
 
 
 def exit_if_failed(failed: int, total: int, what: str) -> None:

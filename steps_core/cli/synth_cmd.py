@@ -13,8 +13,9 @@ from ..names import describe
 from ..synthesis_names import BACKENDS, STYLES, TEMPERATURE
 from . import cli
 from ._corpus_options import corpus_options, read_options
-from ._llm_options import (STALE_HINT, check_outputs, client_options, drain, endpoint_from, endpoint_options,
-                           exit_if_failed, money, overwrite_option, price_from, session)
+from ._llm_options import (STALE_HINT, batch_from, budget_options, check_outputs, client_options, drain,
+                           endpoint_from, endpoint_options, exit_if_failed, money, overwrite_option, price_from,
+                           report_limits, session)
 from ._util import finite_float
 
 
@@ -35,15 +36,29 @@ def _print_prompts(jobs, template) -> None:
     click.echo(f"{len(jobs)} prompt(s); template {template.name} sha256 {template.sha256[:16]}; nothing sent.")
 
 
-def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: str) -> None:
+def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: str, batch, max_cost) -> None:
     from ..synth import estimate_run
 
-    est = estimate_run(jobs, expected_output_tokens=expected_output_tokens, price=price)
+    online = estimate_run(jobs, expected_output_tokens=expected_output_tokens, price=price)
+    est = estimate_run(jobs, expected_output_tokens=expected_output_tokens,
+                       price=batch.price(price) if batch is not None else price)
     click.echo(f"samples          {est.samples}")
     click.echo(f"requests         {est.requests}")
     click.echo(f"input tokens     ~{est.input_tokens}")
     click.echo(f"output tokens    ~{est.output_tokens}")
-    click.echo(f"cost             {money(est.cost_usd) if backend == 'openai' else '$0 (template backend)'}")
+    cost = money(est.cost_usd) if backend == "openai" else "$0 (template backend)"
+    if batch is not None and est.cost_usd is not None:
+        cost += f" (batch API, {batch.discount:.0%} off {money(online.cost_usd)} online)"
+    click.echo(f"cost             {cost}")
+    if max_cost is not None and est.cost_usd is not None:
+        spent, fit = 0.0, 0
+        for job in jobs:
+            spent += estimate_run([job], expected_output_tokens=expected_output_tokens,
+                                  price=batch.price(price) if batch is not None else price).cost_usd or 0.0
+            if spent > max_cost * (1 + 1e-9):
+                break
+            fit += 1
+        click.echo(f"max cost         ${max_cost:.4f}: about {fit} of {len(jobs)} sample(s) fit")
     click.echo("(tokens estimated at 4 characters per token; nothing sent)")
 
 
@@ -81,8 +96,9 @@ def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: st
 @click.option("--estimate", is_flag=True, default=False,
               help="Print the expected requests, tokens and cost and stop (nothing is sent).")
 @click.option("--expected-output-tokens", type=click.IntRange(min=1), default=None,
-              help="Expected answer length per request for --estimate (default: 800 composite, 200 "
-                   "skillmix, 900 agentic).")
+              help="Expected answer length per request for --estimate and --max-cost (default: 800 composite, "
+                   "200 skillmix, 900 agentic; --max-tokens, when set, bounds it for --max-cost).")
+@budget_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="samples.jsonl", show_default=True,
               help="Samples JSONL. Each sample is appended the moment it is answered; a rerun skips the "
                    "samples already ok in it (made with the same settings) and retries the failed ones.")
@@ -90,7 +106,8 @@ def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: st
 def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, api_key_env,
               temperature, max_tokens, seed, samples_per_combo, limit, template_path, workers, timeout,
               max_retries, backoff, cache_path, no_cache, prices_path, price_input, price_output, log_path, dry_run,
-              estimate, expected_output_tokens, output, overwrite, **kwargs):
+              estimate, expected_output_tokens, max_cost, use_batch, batch_discount, poll_interval, no_wait, output,
+              overwrite, **kwargs):
     """Synthesise one training sample per combination in COMBOS (combos.jsonl from `steps select`).
 
     \b
@@ -99,6 +116,7 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
       steps synth combos.jsonl --style skillmix --topics topics.txt --catalog skills.csv \\
             --base-url http://localhost:8000/v1 --model qwen2.5-7b-instruct --workers 16
       steps synth combos.jsonl --corpus corpus.jsonl --backend template     # offline demo
+      steps synth combos.jsonl --corpus corpus.jsonl --model gpt-4o-mini --batch --max-cost 5
     """
     from ..corpus import iter_records, read_catalog
     from ..sample_sinks import SAMPLES, SamplesFile, is_failure
@@ -107,6 +125,10 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
 
     if backend == "openai" and not model and not dry_run:
         raise InputError("the openai backend needs --model", field="model")
+    if use_batch and backend != "openai":
+        raise InputError("--batch needs the openai backend (the template backend answers offline)", field="batch")
+    out = Path(output)
+    batch = batch_from(use_batch, out, batch_discount, poll_interval, no_wait)
     settings = SynthSettings(style=style, seed=seed, samples_per_combo=samples_per_combo, limit=limit,
                              template_path=template_path)
     template = settings.template()
@@ -118,17 +140,20 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
         _print_prompts(jobs, template)
         return
     price = price_from(model or "", prices_path, price_input, price_output) if backend == "openai" else None
+    if max_cost is not None and backend == "openai" and price is None:
+        raise InputError("--max-cost needs the model's price: pass --prices FILE or --price-input and "
+                         "--price-output", field="max-cost")
     if estimate:
-        _print_estimate(jobs, expected_output_tokens, price, backend)
+        _print_estimate(jobs, expected_output_tokens, price, backend, batch, max_cost)
         return
-    out = Path(output)
     check_outputs([out, log_path], [combos, corpus, catalog, topics, template_path, cache_path])
     generator = Generator(backend=backend, model=model or "", temperature=temperature, max_tokens=max_tokens,
                           price=price)
     with session(cache_path, no_cache, log_path, use_cache=generator.needs_endpoint) as cache, \
             SamplesFile(out, SAMPLES, stale_hint=STALE_HINT) as sink:
         be = generator.make(endpoint_from(base_url, api_key_env, timeout, max_retries, backoff), cache)
-        run = synthesise(jobs, be, sink, overwrite=overwrite)
+        run = synthesise(jobs, be, sink, overwrite=overwrite, max_cost=max_cost,
+                         expected_output_tokens=expected_output_tokens, batch=batch)
         for client in run.clients:
             logging.getLogger("steps_core.cli").info(
                 "synth: %d samples, style %s, model %s at %s, key from $%s (%s), cache %s", len(run.todo), style,
@@ -139,9 +164,30 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
     s = summarize(written)
     click.echo(f"wrote {len(written)} sample(s) to {out} ({s.ok} ok, {s.failed} failed); "
                f"{len(run.skipped)} already done; {len(final)} in the file")
-    click.echo(f"requests {s.requests}, answered from cache {s.cached_requests}")
+    click.echo(f"requests {s.requests}, answered from cache {s.cached_requests}"
+               + (_batch_words(run.batch) if run.batch is not None else ""))
     click.echo(f"tokens   {s.paid.prompt_tokens} in + {s.paid.completion_tokens} out paid"
                f" ({s.cached.total_tokens} from cache)")
     if backend == "openai":
-        click.echo(f"cost     {money(s.cost_usd)}")
-    exit_if_failed(sum(1 for j in jobs if j.id not in final or is_failure(final[j.id])), len(jobs), "sample(s)")
+        click.echo(f"cost     {money(s.cost_usd)}"
+                   + (f" (batch API, {batch.discount:.0%} off)" if batch is not None and s.cost_usd else ""))
+    stopped = report_limits(run, len(run.todo), "sample(s)")
+    waiting = run.batch is not None and run.batch.waiting
+    exit_if_failed(sum(1 for j in jobs if j.id in final and is_failure(final[j.id])), len(jobs), "sample(s)")
+    missing = sum(1 for j in jobs if j.id not in final)
+    if missing and not stopped and not waiting:
+        click.echo(f"error: {missing} of {len(jobs)} sample(s) were not made; run the same command again.", err=True)
+    if stopped or (missing and not waiting):
+        raise SystemExit(1)
+
+
+def _batch_words(runner) -> str:
+    """What the batches did, for the summary."""
+    parts = []
+    if runner.submitted:
+        parts.append(f"submitted {', '.join(runner.submitted)}")
+    if runner.collected:
+        parts.append(f"collected {', '.join(runner.collected)}")
+    if runner.failed_requests:
+        parts.append(f"{runner.failed_requests} request(s) failed in a batch")
+    return "; batches: " + ("; ".join(parts) if parts else "none needed")

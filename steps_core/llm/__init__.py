@@ -37,12 +37,18 @@ Usage(prompt_tokens=11, completion_tokens=7)
 
 One module per reason to change: :mod:`~steps_core.llm.chat` (requests, results, usage, prices, errors),
 :mod:`~steps_core.llm.retry` (what is retried, how long to wait), :mod:`~steps_core.llm.cache` (the response
-cache), :mod:`~steps_core.llm.client` (:class:`LLMClient`) and :mod:`~steps_core.llm.concurrency`
-(:func:`run_concurrently`). Every name below is importable from ``steps_core.llm`` directly.
+cache), :mod:`~steps_core.llm.client` (:class:`LLMClient`), :mod:`~steps_core.llm.concurrency`
+(:func:`run_concurrently`), :mod:`~steps_core.llm.budget` (:class:`Budget`: a spending limit),
+:mod:`~steps_core.llm.batch` (the Batch API and the state a run keeps of its batches) and
+:mod:`~steps_core.llm.batch_run` (:class:`BatchRunner`: a run carried out through batches). Every name below
+is importable from ``steps_core.llm`` directly.
 """
 
 from __future__ import annotations
 
+from .batch import BATCH_DISCOUNT, POLL_INTERVAL, BatchAPI, BatchState
+from .batch_run import BatchAnswers, BatchRunner, BatchStatus
+from .budget import Budget, BudgetReached
 from .cache import ResponseCache, default_cache_path
 from .chat import (ChatRequest, ChatResult, EndpointError, EndpointUnreachable, Interrupted, Price, Usage,
                    estimate_tokens, raise_fatal, read_price_table)
@@ -56,4 +62,6 @@ __all__ = [
     "estimate_tokens", "raise_fatal", "read_price_table", "ResponseCache", "default_cache_path", "LLMClient",
     "MAX_UNREACHABLE", "NO_KEY", "REDACTED", "base_url_host", "endpoint_id", "redact", "resolve_api_key",
     "Progress", "run_concurrently", "RetryPolicy", "RETRY_STATUSES", "FATAL_STATUSES", "retry_after_seconds",
+    "Budget", "BudgetReached", "BATCH_DISCOUNT", "POLL_INTERVAL", "BatchAPI", "BatchState", "BatchAnswers",
+    "BatchRunner", "BatchStatus",
 ]
