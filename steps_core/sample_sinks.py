@@ -10,6 +10,9 @@ resumes instead of paying twice.
   a sample already there is done whatever its settings, unless ``overwrite`` (the app's *Make again*).
 * :class:`WorkspaceGrades`: grades go to a workspace (:meth:`~steps_core.workspace.Workspace.add_grade`),
   each as a new round: nothing is ever done before.
+
+A run through a batch API keeps the state of its batches in the sink's :func:`batch_folder`: beside a samples
+file (``samples.jsonl.batch/``) or beside a workspace (``<workspace>.batch/samples``, ``.../grades``).
 """
 
 from __future__ import annotations
@@ -62,6 +65,12 @@ SAMPLES = ResultKind("sample(s)", _sample_ok, lambda r: (r.get("provenance") or 
 GRADED = ResultKind("graded sample(s)", _grade_ok, lambda r: r["grade"].get("fingerprint"))
 #: ``steps eval``: one record per draw, done when ok.
 EVAL_RECORDS = ResultKind("record(s)", _sample_ok, lambda r: r.get("fingerprint"), validate=False)
+
+
+def batch_folder(sink: SampleSink) -> Path | None:
+    """Where a batch run into ``sink`` keeps the state of its batches (None: the sink does not say)."""
+    folder = getattr(sink, "batch_folder", None)
+    return None if folder is None else Path(folder)
 
 
 def is_failure(record: Mapping) -> bool:
@@ -120,6 +129,11 @@ class SamplesFile:
             raise StaleResults(stale, self.path, self.stale_hint)
         return ids
 
+    @property
+    def batch_folder(self) -> Path:
+        """Where a batch run into this file keeps its state: ``<file>.batch/``."""
+        return Path(str(self.path) + ".batch")
+
     def write(self, record: dict) -> None:
         if self._writer is None:
             self._writer = SampleWriter(self.path)
@@ -154,6 +168,11 @@ class WorkspaceSamples:
         self.workspace = workspace
         self.tree_version = tree_version
 
+    @property
+    def batch_folder(self) -> Path:
+        """Where a batch run into this workspace keeps its state: ``<workspace>.batch/samples``."""
+        return Path(str(self.workspace.path) + ".batch") / "samples"
+
     def done_ids(self, planned: Mapping[str, str | None], *, overwrite: bool = False) -> set[str]:
         """Planned ids already in the workspace (ok or failed, whatever their settings); none with
         ``overwrite`` (made again: the curator's decisions and edits stay)."""
@@ -171,6 +190,11 @@ class WorkspaceGrades:
     def __init__(self, workspace: Any):
         self.workspace = workspace
 
+    @property
+    def batch_folder(self) -> Path:
+        """Where a batch run into this workspace keeps its state: ``<workspace>.batch/grades``."""
+        return Path(str(self.workspace.path) + ".batch") / "grades"
+
     def done_ids(self, planned: Mapping[str, str | None], *, overwrite: bool = False) -> set[str]:
         """None: grading again adds a round."""
         return set()
@@ -180,5 +204,5 @@ class WorkspaceGrades:
             self.workspace.add_grade(record["id"], record["grade"])
 
 
-__all__ = ["SampleSink", "ResultKind", "SAMPLES", "GRADED", "EVAL_RECORDS", "is_failure", "StaleResults",
-           "SamplesFile", "WorkspaceSamples", "WorkspaceGrades"]
+__all__ = ["SampleSink", "ResultKind", "SAMPLES", "GRADED", "EVAL_RECORDS", "is_failure", "batch_folder",
+           "StaleResults", "SamplesFile", "WorkspaceSamples", "WorkspaceGrades"]

@@ -41,7 +41,7 @@ from .llm import (BATCH_DISCOUNT, POLL_INTERVAL, Budget, BudgetReached, LLMClien
                   RetryPolicy, default_cache_path, read_price_table, run_concurrently)
 from .llm.batch import MAX_BATCH_REQUESTS
 from .llm.batch_run import BatchRunner
-from .sample_sinks import SampleSink, is_failure
+from .sample_sinks import SampleSink, batch_folder, is_failure
 from .synth import (EXPECTED_OUTPUT_TOKENS, Backend, OpenAIBackend, PromptTemplate, SynthJob, TemplateBackend,
                     check_style, job_fingerprint, load_template, plan_jobs, run_job)
 from .synthesis_names import (API_KEY_ENV, BACKENDS, BACKOFF, EXPORT_FORMATS, JUDGE_ROUNDS, JUDGE_TEMPERATURE,
@@ -159,12 +159,13 @@ class BatchSettings:
     """Send a run's requests through the endpoint's batch API (files + batches) instead of one by one.
 
     ``folder`` keeps what was submitted (``state.json``) and the answers downloaded, so that an interrupted
-    run collects its batches instead of paying again (the command line puts it beside the output:
-    ``samples.jsonl.batch/``); ``discount`` is the batch price cut (0.5: half price) used for costs and the
-    budget; ``poll_interval`` the seconds between two looks at a running batch; ``wait=False`` returns once
-    the batches are submitted (run again to collect them); ``max_requests`` per batch."""
+    run collects its batches instead of paying again (None: the sink's
+    :func:`~steps_core.sample_sinks.batch_folder`, e.g. ``samples.jsonl.batch/`` beside a samples file);
+    ``discount`` is the batch price cut (0.5: half price) used for costs and the budget; ``poll_interval`` the
+    seconds between two looks at a running batch; ``wait=False`` returns once the batches are submitted (run
+    again to collect them); ``max_requests`` per batch."""
 
-    folder: str | Path
+    folder: str | Path | None = None
     discount: float = BATCH_DISCOUNT
     poll_interval: float = POLL_INTERVAL
     wait: bool = True
@@ -316,10 +317,14 @@ def _online(items: list, fn: Callable[[Any], dict], budget: Budget | None, worke
             yield record
 
 
-def _runner(client: LLMClient | None, batch: BatchSettings, kind: str, budget: Budget | None) -> BatchRunner:
+def _runner(client: LLMClient | None, batch: BatchSettings, kind: str, budget: Budget | None,
+            sink: SampleSink) -> BatchRunner:
     if client is None or not isinstance(client, LLMClient):
         raise InputError("a batch needs an endpoint: the template backend answers offline", field="batch")
-    return BatchRunner(client, batch.folder, kind=kind, budget=budget, poll_interval=batch.poll_interval,
+    folder = batch.folder or batch_folder(sink)
+    if folder is None:
+        raise InputError("say where the batches' state goes: BatchSettings(folder=...)", field="batch")
+    return BatchRunner(client, folder, kind=kind, budget=budget, poll_interval=batch.poll_interval,
                        wait=batch.wait, max_requests=batch.max_requests)
 
 
@@ -359,7 +364,7 @@ def synthesise(jobs: Sequence[SynthJob], backend: Backend, sink: SampleSink, *, 
             backend.client.budget = budget
         return Run(todo, skipped, sink, lambda items, workers, progress: _online(
             items, lambda job: run_job(job, backend), budget, workers, progress), _clients(backend), budget=budget)
-    runner = _runner(getattr(backend, "client", None), batch, "synth", budget)
+    runner = _runner(getattr(backend, "client", None), batch, "synth", budget, sink)
     twin = _twin(backend, runner, batch)
 
     def mark(sample: dict, ids: list[str]) -> None:
@@ -385,7 +390,7 @@ def grade(samples: Sequence[Mapping], judge: Judge, sink: SampleSink, *, overwri
             judge.client.budget = budget
         return Run(todo, skipped, sink, lambda items, workers, progress: _online(
             items, lambda s: grade_sample(s, judge), budget, workers, progress), _clients(judge), budget=budget)
-    runner = _runner(judge.client, batch, "grade", budget)
+    runner = _runner(judge.client, batch, "grade", budget, sink)
     twin = _twin(judge, runner, batch)
 
     def mark(sample: dict, ids: list[str]) -> None:

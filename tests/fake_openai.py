@@ -33,7 +33,8 @@ responder and the same injected faults, matched on the line's body; ``"500"``, `
 output and error files are written and the batch is ``completed``. Batch lines are not chat requests: they are
 counted in ``batch_requests``, not in ``requests`` / ``n_requests``. ``fail_batches = n`` makes the next n
 batches fail validation; ``drop_creates = n`` makes the next n batch creations happen but lose their answer
-(the connection closes). ``batches`` holds every batch made, ``uploads`` every uploaded file's bytes,
+(the connection closes); ``fail_lists = n`` answers the next n listings of the batches with HTTP 500.
+``batches`` holds every batch made, ``uploads`` every uploaded file's bytes,
 ``batch_authorizations`` the ``Authorization`` header each batch was created with.
 
 Run as a script (``python tests/fake_openai.py --latency 0.02``) it serves until killed and prints
@@ -128,6 +129,7 @@ class FakeOpenAI:
         self.hold_batches = False
         self.fail_batches = 0
         self.drop_creates = 0
+        self.fail_lists = 0
         self.files: dict[str, bytes] = {}
         self.uploads: list[bytes] = []
         self.batches: dict[str, dict] = {}
@@ -319,6 +321,12 @@ class FakeOpenAI:
             self._create_batch(h, json.loads(data))
             return
         if method == "GET" and path.endswith("/v1/batches"):
+            with self._lock:
+                fail = self.fail_lists > 0
+                self.fail_lists -= fail
+            if fail:
+                self._json(h, 500, {"error": {"message": "listing failed"}})
+                return
             with self._lock:
                 items = list(self.batches.values())[::-1]
             after = (query.get("after") or [None])[0]

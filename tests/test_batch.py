@@ -18,11 +18,13 @@ import pytest
 
 from fake_openai import FakeOpenAI, default_responder, write_inputs
 from steps_core.corpus import iter_records, read_catalog
+from steps_core.llm import EndpointUnreachable
 from steps_core.llm.batch import BatchAPI, BatchState
-from steps_core.sample_sinks import SAMPLES, SamplesFile
+from steps_core.sample_sinks import SAMPLES, SamplesFile, WorkspaceGrades, WorkspaceSamples
 from steps_core.synth import read_combinations, read_samples
-from steps_core.synthesis import (BatchSettings, Endpoint, Generator, SynthSettings, open_cache, plan_synthesis,
-                                  synthesise)
+from steps_core.synthesis import (BatchSettings, Endpoint, Generator, JudgeSettings, SynthSettings, grade,
+                                  open_cache, plan_synthesis, synthesise)
+from steps_core.workspace import Workspace
 from synthesis_cli import SECRET, invoke, synth
 
 REPO = Path(__file__).resolve().parents[1]
@@ -145,6 +147,47 @@ def test_killed_between_submit_and_download_collects_the_same_batch(tmp_path, in
         assert SECRET.encode() not in path.read_bytes(), path
 
 
+def test_ctrl_c_while_polling_says_where_the_batch_is(tmp_path, inputs):
+    out = tmp_path / "samples.jsonl"
+    with FakeOpenAI() as server:
+        server.hold_batches = True
+        args = ["synth", inputs["combos"], "--corpus", inputs["corpus"], "--catalog", inputs["catalog"], "--model",
+                "m", "--base-url", server.base_url, "--cache", tmp_path / "c.sqlite", "-o", out, "--batch",
+                "--poll-interval", "0.05"]
+        proc = subprocess.Popen([sys.executable, "-m", "steps_core.cli", *map(str, args)],
+                                env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        state = tmp_path / "samples.jsonl.batch" / "state.json"
+        deadline = time.monotonic() + 120
+        while not (state.exists() and "batch_0001" in state.read_text()):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1, output
+    assert "interrupted: 0 sample(s) written" in output and "Traceback" not in output
+    assert (f"batch(es) batch_0001 keep running on the server (recorded in {state}): run the same command again to "
+            "collect them, nothing is submitted twice.") in " ".join(output.split())
+
+
+def test_a_workspace_batch_run_keeps_its_state_beside_the_workspace(tmp_path, inputs):
+    with FakeOpenAI() as server, Workspace(tmp_path / "w.sqlite") as ws:
+        jobs = plan_synthesis(read_combinations(inputs["combos"]), SynthSettings(style="agentic"),
+                              catalog=read_catalog(inputs["catalog"]))
+        endpoint = Endpoint(base_url=server.base_url, api_key="sk-test-key-123456", max_retries=1, backoff=0.01)
+        cache = open_cache(tmp_path / "cache.sqlite")
+        backend = Generator(model="fake-model").make(endpoint, cache)
+        run = synthesise(jobs, backend, WorkspaceSamples(ws), batch=BatchSettings(poll_interval=0.02))
+        assert len(list(run.results())) == 3 and len(ws.samples()) == 3
+        judge = JudgeSettings("judge", rounds=2).make(endpoint.client(cache))
+        run = grade(ws.samples(), judge, WorkspaceGrades(ws), batch=BatchSettings(poll_interval=0.02))
+        assert len(list(run.results())) == 3
+        assert server.batches_created == 2 and server.n_requests == 0 and len(server.batch_requests) == 3 + 6
+    assert (tmp_path / "w.sqlite.batch" / "samples" / "state.json").exists()
+    assert (tmp_path / "w.sqlite.batch" / "grades" / "state.json").exists()
+
+
 def core_run(inputs, server, tmp_path, *, out="s.jsonl", key="sk-test-key-123456", cache=True):
     """A batch synthesis run of the test combinations, not yet iterated."""
     jobs = plan_synthesis(read_combinations(inputs["combos"]), SynthSettings(),
@@ -152,7 +195,7 @@ def core_run(inputs, server, tmp_path, *, out="s.jsonl", key="sk-test-key-123456
     endpoint = Endpoint(base_url=server.base_url, api_key=key, max_retries=1, backoff=0.01, timeout=10)
     backend = Generator(model="fake-model").make(endpoint, open_cache(tmp_path / "cache.sqlite", enabled=cache))
     sink = SamplesFile(tmp_path / out, SAMPLES)
-    return synthesise(jobs, backend, sink, batch=BatchSettings(tmp_path / f"{out}.batch", poll_interval=0.02)), sink
+    return synthesise(jobs, backend, sink, batch=BatchSettings(poll_interval=0.02)), sink
 
 
 class Killed(BaseException):
@@ -198,6 +241,26 @@ def test_killed_after_the_batch_was_created_adopts_it(tmp_path, inputs, monkeypa
         assert len(list(run.results())) == 3
         assert server.batches_created == 1 and server.n_requests == 0 and len(server.batch_requests) == 3
         assert any("found on the server" in n for n in notes)
+
+
+def test_a_failed_lookup_while_recovering_stops_rather_than_submitting_again(tmp_path, inputs, monkeypatch):
+    with FakeOpenAI() as server:
+        real_create = BatchAPI.create
+        monkeypatch.setattr(BatchAPI, "create", lambda self, *a, **k: (_ for _ in ()).throw(Killed()))
+        run, sink = core_run(inputs, server, tmp_path)
+        with pytest.raises(Killed):
+            list(run.results())
+        sink.close()
+        monkeypatch.setattr(BatchAPI, "create", real_create)
+        server.fail_lists = 2                                       # the server cannot say whether it made one
+        run, sink = core_run(inputs, server, tmp_path)
+        with pytest.raises(EndpointUnreachable, match="listing the batches"):
+            list(run.results())
+        sink.close()
+        assert server.batches_created == 0
+        assert [e.status for e in BatchState(tmp_path / "s.jsonl.batch").entries] == ["uploaded"]
+        run, sink = core_run(inputs, server, tmp_path)              # it can now: none was made
+        assert len(list(run.results())) == 3 and server.batches_created == 1
 
 
 def test_a_lost_answer_to_create_does_not_make_a_second_batch(tmp_path, inputs):

@@ -120,17 +120,16 @@ def budget_options(f):
     return f
 
 
-def batch_from(use_batch: bool, out: Path, discount: float, poll_interval: float, no_wait: bool):
+def batch_from(use_batch: bool, discount: float, poll_interval: float, no_wait: bool):
     """The :class:`~steps_core.synthesis.BatchSettings` the options give (None without --batch); the batches'
-    state goes beside ``out`` (``<out>.batch/``)."""
+    state goes beside the output file (``<output>.batch/``)."""
     if not use_batch:
         if no_wait:
             raise InputError("--no-wait only applies with --batch", field="no-wait")
         return None
     from ..synthesis import BatchSettings
 
-    return BatchSettings(Path(str(out) + ".batch"), discount=discount, poll_interval=poll_interval,
-                         wait=not no_wait)
+    return BatchSettings(discount=discount, poll_interval=poll_interval, wait=not no_wait)
 
 
 def overwrite_option(f):

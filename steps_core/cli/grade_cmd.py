@@ -58,7 +58,7 @@ def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens,
     if max_cost is not None and settings.price is None:
         raise InputError("--max-cost needs the judge's price: pass --prices FILE or --price-input and "
                          "--price-output", field="max-cost")
-    batch = batch_from(use_batch, out, batch_discount, poll_interval, no_wait)
+    batch = batch_from(use_batch, batch_discount, poll_interval, no_wait)
     template = settings.template()
     with session(cache_path, no_cache, log_path) as cache, SamplesFile(out, GRADED, stale_hint=STALE_HINT) as sink:
         client = endpoint_from(base_url, api_key_env, timeout, max_retries, backoff).client(cache)

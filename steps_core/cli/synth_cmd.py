@@ -128,7 +128,7 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
     if use_batch and backend != "openai":
         raise InputError("--batch needs the openai backend (the template backend answers offline)", field="batch")
     out = Path(output)
-    batch = batch_from(use_batch, out, batch_discount, poll_interval, no_wait)
+    batch = batch_from(use_batch, batch_discount, poll_interval, no_wait)
     settings = SynthSettings(style=style, seed=seed, samples_per_combo=samples_per_combo, limit=limit,
                              template_path=template_path)
     template = settings.template()

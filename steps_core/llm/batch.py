@@ -202,7 +202,8 @@ class BatchAPI:
 
     def create(self, input_file_id: str, metadata: Mapping[str, str]) -> dict:
         """Create the batch of an uploaded file; after a fault, first look for the batch the server may have
-        made before the answer was lost."""
+        made before the answer was lost (if that lookup fails too, the run stops: the state holds the file,
+        and a rerun looks again before creating anything)."""
         made = self._call("creating the batch", lambda: self._client.batches.create(
             input_file_id=input_file_id, endpoint=BATCH_ENDPOINT, completion_window=COMPLETION_WINDOW,
             metadata=dict(metadata)), on_fault=lambda: self.find(input_file_id))
@@ -214,7 +215,9 @@ class BatchAPI:
                                    not_found=f"batch {batch_id} is not known to the endpoint"))
 
     def find(self, input_file_id: str) -> dict | None:
-        """The batch made from ``input_file_id`` (newest first, among the last batches), or None."""
+        """The batch made from ``input_file_id`` (newest first, among the last batches), or None when there
+        is none. A lookup that fails raises: not knowing is never taken for "there is none", since that would
+        submit the requests a second time."""
         def look() -> dict | None:
             for n, batch in enumerate(self._client.batches.list(limit=100)):
                 if batch.input_file_id == input_file_id:
@@ -223,10 +226,7 @@ class BatchAPI:
                     break
             return None
 
-        try:
-            return self._call("listing the batches", look)
-        except EndpointUnreachable:
-            return None
+        return self._call("listing the batches", look)
 
     def content(self, file_id: str) -> bytes:
         """The bytes of a file (a batch's output or error file)."""
