@@ -16,7 +16,7 @@ import streamlit as st
 from pages.ui import charts, common
 from pages.ui.download import export_zip, extension
 from steps_core.errors import OutputError
-from steps_core.export import DEFAULT_CURRICULUM, taxonomy_of
+from steps_core.export import PARTITION_CURRICULUM, taxonomy_of
 from steps_core.synthesis import ExportSettings, export_workspace
 from steps_core.synthesis_names import EXPORT_FORMATS
 from steps_core.workspace import READ_ONLY_NOTE
@@ -41,7 +41,7 @@ def options() -> ExportSettings:
                              on_change=common.save, args=("export.curriculum",))
     seed = common.bound(c[3].number_input, "Seed", "export.seed", 0, common.valid_int(0, common.MAX_SEED),
                         min_value=0, max_value=common.MAX_SEED, step=1, help="for the curriculum's draws and shuffles")
-    return ExportSettings(fmt, include_all=bool(include_all), curriculum=DEFAULT_CURRICULUM if curriculum else None,
+    return ExportSettings(fmt, include_all=bool(include_all), curriculum=PARTITION_CURRICULUM if curriculum else None,
                           seed=int(seed))
 
 

@@ -1,71 +1,76 @@
-"""The Skill-Mix evaluation of a model (method.md §5): random (k skills, topic) draws, texts by the student,
-grades by the judge (:mod:`steps_core.grade`), the best of several generations per draw, metrics per k.
+"""The Skill-Mix evaluation of a model (docs/method.md §8, docs/synthesis.md "Evaluate a model"): random
+(k skills, topic) draws, texts by the student, grades by the judge (:mod:`steps_core.grade`), several
+generations per draw, metrics per k.
 
-Draws come from all skills and topics or from one part of a split (:data:`EVAL_SPLITS`, :func:`eval_pool`):
-skills are split within each category, topics at random, so that a model can be evaluated on skills it was
-not trained on.
+Two protocols (:data:`PROTOCOLS`, :data:`~steps_core.synthesis_names.EVAL_PROTOCOLS`):
+
+- ``steps``: this tool's own template (the sentence limit already in round 1), one generation by default, the
+  judge at temperature 0.3; a draw counts with the grade of its generation with the best total.
+- ``skillmix``: the original Skill-Mix protocol step by step (template ``skillmix-reference``: "up to a few
+  lines" in round 1, the limit of max(1, k-1) sentences only in round 2); 3 generations by default; the judge
+  at temperature 1.0 (the reference never sends a temperature to the OpenAI API, whose default is 1.0),
+  3 rounds each, a round without readable scores voting 0 on every point; a draw counts with each metric's
+  maximum over its generations taken separately (:func:`~steps_core.grade.max_over_generations`), as the
+  reference's ``aggregate_metrics.py`` does. Its numbers are comparable with published Skill-Mix and
+  Zhao et al. tables.
+
+Draws come from all skills and topics or from one part of a split (:mod:`steps_core.splits`: by category by
+default), so that a model can be evaluated on skills it was not trained on.
 """
 
 from __future__ import annotations
 
-import math
 import random
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from .corpus import Skill
 from .errors import InputError
-from .grade import Judge, Points, grade_sample, points_from_dict
+from .grade import Judge, Points, grade_sample, max_over_generations, point_metrics, points_from_dict, values_report
 from .llm import Progress, run_concurrently
 from .sample_types import Grade
+from .splits import eval_pool, split_catalog, split_topics
 from .synth import Backend, PromptTemplate, build_job, fingerprint, job_fingerprint, load_template, run_job
 from .synthesis_names import EVAL_SPLITS
 
 
-def _heldout_count(n: int, fraction: float) -> int:
-    return int(math.floor(fraction * n + 0.5))
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """How an evaluation is run and scored: the student's template (a built-in ``skillmix`` variant), the
+    default number of generations per draw, the judge's default temperature and rounds, whether a judge
+    round without readable scores votes 0, and how generations are combined (``best-total`` or
+    ``per-metric-max``)."""
+
+    name: str
+    template: str
+    generations: int
+    judge_temperature: float
+    judge_rounds: int
+    unparsed_as_zero: bool
+    aggregation: str
+
+    def load_template(self, path: str | None = None) -> PromptTemplate:
+        """The student's template: the user's file at ``path``, else the protocol's built-in one."""
+        return load_template("skillmix", path, builtin=self.template)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "template": self.template, "generations": self.generations,
+                "judge_temperature": self.judge_temperature, "judge_rounds": self.judge_rounds,
+                "unparsed_as_zero": self.unparsed_as_zero, "aggregation": self.aggregation}
 
 
-def split_catalog(skills: Sequence[Skill], heldout_fraction: float, *, seed: int = 0) -> tuple[tuple[Skill, ...],
-                                                                                             tuple[Skill, ...]]:
-    """Split catalogue skills into (train, held-out) within each category: of a category's ``n`` skills,
-    ``floor(fraction * n + 0.5)`` chosen at random (seeded per category) are held out."""
-    if not 0.0 <= heldout_fraction <= 1.0:
-        raise InputError("heldout fraction must be in [0, 1]", field="heldout_fraction")
-    by_cat: dict[str, list[Skill]] = defaultdict(list)
-    for s in skills:
-        by_cat[s.category].append(s)
-    held: set[str] = set()
-    for cat in sorted(by_cat):
-        members = sorted(by_cat[cat], key=lambda s: s.name)
-        random.Random(f"split|{seed}|{cat}").shuffle(members)
-        held.update(s.name for s in members[:_heldout_count(len(members), heldout_fraction)])
-    return tuple(s for s in skills if s.name not in held), tuple(s for s in skills if s.name in held)
+#: The evaluation protocols by name (see the module docstring).
+PROTOCOLS = {
+    "steps": Protocol("steps", "skillmix", 1, 0.3, 3, False, "best-total"),
+    "skillmix": Protocol("skillmix", "skillmix-reference", 3, 1.0, 3, True, "per-metric-max"),
+}
 
 
-def split_topics(topics: Sequence[str], heldout_fraction: float, *, seed: int = 0) -> tuple[tuple[str, ...],
-                                                                                          tuple[str, ...]]:
-    """Split topics into (train, held-out): ``floor(fraction * n + 0.5)`` chosen at random are held out."""
-    if not 0.0 <= heldout_fraction <= 1.0:
-        raise InputError("heldout fraction must be in [0, 1]", field="heldout_fraction")
-    order = sorted(topics)
-    random.Random(f"split-topics|{seed}").shuffle(order)
-    held = set(order[:_heldout_count(len(order), heldout_fraction)])
-    return tuple(t for t in topics if t not in held), tuple(t for t in topics if t in held)
-
-
-def eval_pool(skills: Sequence[Skill], topics: Sequence[str], split: str, heldout_fraction: float, *,
-              seed: int = 0) -> tuple[tuple[Skill, ...], tuple[str, ...]]:
-    """The skills and topics an evaluation draws from: all of them, or the ``train`` or ``heldout`` part of
-    :func:`split_catalog` and :func:`split_topics` (:data:`EVAL_SPLITS`)."""
-    if split not in EVAL_SPLITS:
-        raise InputError(f"unknown split {split!r}; expected one of {', '.join(EVAL_SPLITS)}", field="split")
-    if split == "all":
-        return tuple(skills), tuple(topics)
-    train_skills, held_skills = split_catalog(skills, heldout_fraction, seed=seed)
-    train_topics, held_topics = split_topics(topics, heldout_fraction, seed=seed)
-    return (train_skills, train_topics) if split == "train" else (held_skills, held_topics)
+def protocol(name: str) -> Protocol:
+    """The :class:`Protocol` called ``name``."""
+    if name not in PROTOCOLS:
+        raise InputError(f"unknown protocol {name!r}; expected one of {', '.join(PROTOCOLS)}", field="protocol")
+    return PROTOCOLS[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +133,13 @@ def eval_fingerprint(draw: EvalDraw, student: Backend, judge: Judge, *, generati
 
 def evaluate_draw(draw: EvalDraw, student: Backend, judge: Judge, *, generations: int = 1,
                   template: PromptTemplate | None = None, seed: int = 0) -> dict:
-    """Generate ``generations`` Skill-Mix texts for a draw with the student, grade each, keep the best.
+    """Generate ``generations`` Skill-Mix texts for a draw with the student and grade each.
 
     A generation the student failed to produce scores 0 on every point; one the judge could not grade is
-    left out. The record: ``id, k, skills, topic, status, best`` (index of the best generation),
-    ``grade`` (its grade record), ``generations`` (every sample with its grade: prompts, raw answers) and
-    ``fingerprint`` (:func:`eval_fingerprint`).
+    left out. The record: ``id, k, skills, topic, status, best`` (index of the generation with the best
+    total, the first of equals), ``grade`` (its grade record), ``max_metrics`` (each metric's maximum over
+    the graded generations, :func:`~steps_core.grade.max_over_generations`), ``generations`` (every sample
+    with its grade: prompts, raw answers) and ``fingerprint`` (:func:`eval_fingerprint`).
     """
     template = template or load_template("skillmix")
     gens = []
@@ -147,9 +153,11 @@ def evaluate_draw(draw: EvalDraw, student: Backend, judge: Judge, *, generations
         gens.append(graded)
     scored = [(g["grade"]["score"], -i) for i, g in enumerate(gens) if g["grade"] and g["grade"]["status"] == "ok"]
     best = -max(scored)[1] if scored else None
+    graded = [points_from_dict(g["grade"]["points"]) for g in gens if g["grade"] and g["grade"]["status"] == "ok"]
     return {"id": draw.id, "k": draw.k, "skills": [s.name for s in draw.skills], "topic": draw.topic,
             "status": "ok" if best is not None else "failed", "best": best,
-            "grade": gens[best]["grade"] if best is not None else None, "generations": gens,
+            "grade": gens[best]["grade"] if best is not None else None,
+            "max_metrics": max_over_generations(graded) if graded else None, "generations": gens,
             "fingerprint": eval_fingerprint(draw, student, judge, generations=generations, template=template,
                                             seed=seed)}
 
@@ -172,5 +180,37 @@ def eval_points(records: Iterable[Mapping]) -> list[Points]:
             if r.get("status") == "ok" and r.get("grade") and r["grade"].get("points")]
 
 
-__all__ = ["EVAL_SPLITS", "split_catalog", "split_topics", "eval_pool", "EvalDraw", "draw_eval", "eval_fingerprint",
-           "evaluate_draw", "run_eval", "eval_points"]
+def draw_values(record: Mapping, aggregation: str) -> dict[str, float] | None:
+    """A draw's metric values under ``aggregation``: ``best-total`` (the metrics of the generation with the
+    best total) or ``per-metric-max`` (each metric's maximum over its graded generations, recomputed from
+    them); None for a draw that could not be graded."""
+    if record.get("status") != "ok":
+        return None
+    if aggregation == "best-total":
+        grade = record.get("grade") or {}
+        return point_metrics(points_from_dict(grade["points"])) if grade.get("points") else None
+    if aggregation == "per-metric-max":
+        graded = [points_from_dict(g["grade"]["points"]) for g in record.get("generations") or []
+                  if isinstance(g.get("grade"), Mapping) and g["grade"].get("status") == "ok"
+                  and g["grade"].get("points")]
+        return max_over_generations(graded) if graded else None
+    raise InputError(f"unknown aggregation {aggregation!r}; expected best-total or per-metric-max",
+                     field="aggregation")
+
+
+def eval_report(records: Iterable[Mapping], aggregation: str = "best-total") -> dict:
+    """Metrics per k and overall, with standard errors, over the draws that could be graded
+    (:func:`draw_values`, :func:`~steps_core.grade.values_report`); ``aggregation`` is recorded in it."""
+    items = []
+    for r in records:
+        values = draw_values(r, aggregation)
+        if values is not None:
+            items.append((int(r["k"]), values))
+    report = values_report(items)
+    report["aggregation"] = aggregation
+    return report
+
+
+__all__ = ["EVAL_SPLITS", "Protocol", "PROTOCOLS", "protocol", "split_catalog", "split_topics", "eval_pool",
+           "EvalDraw", "draw_eval", "eval_fingerprint", "evaluate_draw", "run_eval", "eval_points", "draw_values",
+           "eval_report"]

@@ -1,8 +1,9 @@
-"""Export curated samples for a trainer: formats, curriculum ordering and a manifest (method.md §6).
+"""Export curated samples for a trainer: formats, the curriculum order, a grade filter and a manifest
+(docs/method.md §8, docs/synthesis.md "Export").
 
 The core, :func:`export_samples`, takes a list of sample dicts (from ``samples.jsonl`` through
 :func:`~steps_core.synth.read_samples`, or from a workspace) and writes one file atomically, plus a
-``manifest.json`` beside it. Formats (:data:`~steps_core.synthesis_names.EXPORT_FORMATS`), one record per sample:
+``manifest.json`` beside it. Formats (:data:`~steps_core.synthesis_names.EXPORT_FORMATS`), one record per row:
 
 - ``openai``: JSONL ``{"messages": [{"role", "content"}, ...]}`` (the chat fine-tuning format);
 - ``sharegpt``: JSONL ``{"conversations": [{"from": "system"|"human"|"gpt", "value"}, ...]}``;
@@ -11,200 +12,114 @@ The core, :func:`export_samples`, takes a list of sample dicts (from ``samples.j
 - ``parquet``: columns ``id, skills, k, style, community, epoch, messages (list of {role, content}),
   provenance`` (JSON text).
 
-Curriculum (:func:`curriculum_order`): the samples are spread over epochs; epoch e takes its share of the
-samples per number of skills k by the epoch's weights, drawing without replacement while each pool lasts,
-then is shuffled. With the default weights, early epochs hold mostly 2-skill samples, later ones more
-skills. Samples of a k that no epoch weights (e.g. k=8 with the default weights for k=2..7) all go to the
-last epoch; the manifest's ``notes`` say so.
+Which samples (:func:`select_samples`): ``ok`` ones a person accepted (or, with ``include_all``, every ok one
+nobody rejected), and with a :class:`GradeFilter` only those whose grade reaches it (``full`` marks,
+``all-skills``, or a number of points).
+
+Order (:mod:`steps_core.curriculum`): by default the STEPS reference schedule, epochs of a fixed size at
+exact k-shares, reusing samples where a k is short (a sample may be written more than once); the
+``partition`` variant writes each sample once. The manifest's ``notes`` say how to train on the file: in
+order, without shuffling.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import random
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import __version__
+from .curriculum import (DEFAULT_CURRICULUM, PARTITION_CURRICULUM, Curriculum, apportion, curriculum_choice,
+                         curriculum_from_dict, curriculum_notes, curriculum_order, read_curriculum)
 from .dataset_card import card_path, manifest_review, write_card
 from .errors import InputError, StepsError
-from .io import check_output, guarded_output, is_open_database, json_text, read_json_file, same_file
-from .synthesis_names import EXPORT_FORMATS
+from .io import check_output, guarded_output, is_open_database, json_text, same_file
+from .synthesis_names import EXPORT_FORMATS, MIN_GRADES
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Curriculum
+# Which samples
 # ----------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class Curriculum:
-    """Per epoch, a weight per number of skills k: ``epochs[e] = ((k, weight), ...)``.
+class GradeFilter:
+    """The least grade a sample needs to be exported: ``"full"`` (full marks), ``"all-skills"``, or a number
+    of rubric ``points`` (:data:`~steps_core.synthesis_names.MIN_GRADES`). A sample without an ok grade
+    never passes.
 
-    A k without a weight in an epoch (or weight 0) is not drawn in it; samples left over after the last
-    epoch (only such k) are appended to the last epoch.
+    >>> f = grade_filter("4")
+    >>> f.passes({"grade": {"status": "ok", "score": 4}}), f.passes({"grade": {"status": "ok", "score": 3}})
+    (True, False)
+    >>> grade_filter("full").passes({"grade": {"status": "ok", "score": 5, "full_marks": True}})
+    True
     """
 
-    epochs: tuple[tuple[tuple[int, float], ...], ...]
+    kind: str
+    points: int | None = None
 
-    def __post_init__(self) -> None:
-        if not self.epochs:
-            raise InputError("a curriculum needs at least one epoch", field="curriculum")
-        for e, weights in enumerate(self.epochs, start=1):
-            for k, w in weights:
-                if not isinstance(k, int) or k < 1:
-                    raise InputError(f"epoch {e}: k must be a positive integer, got {k!r}", field="curriculum")
-                if not isinstance(w, (int, float)) or isinstance(w, bool) or w < 0 or not math.isfinite(w):
-                    raise InputError(f"epoch {e}: weight of k={k} must be a number >= 0", field="curriculum")
-            if not any(w > 0 for _, w in weights):
-                raise InputError(f"epoch {e}: all weights are 0", field="curriculum")
+    def passes(self, sample: Mapping) -> bool:
+        grade = sample.get("grade")
+        if not isinstance(grade, Mapping) or grade.get("status") != "ok":
+            return False
+        if self.kind == "full":
+            return grade.get("full_marks") is True
+        if self.kind == "all-skills":
+            return grade.get("all_skills") is True
+        score = grade.get("score")
+        return isinstance(score, (int, float)) and not isinstance(score, bool) and score >= (self.points or 0)
 
-    def to_dict(self) -> dict:
-        return {"epochs": [{str(k): w for k, w in weights} for weights in self.epochs]}
-
-
-#: The reference weights for k = 2..7 over three epochs (method.md §6).
-DEFAULT_CURRICULUM = Curriculum(epochs=(
-    ((2, 0.60), (3, 0.20), (4, 0.10), (5, 0.05), (6, 0.03), (7, 0.02)),
-    ((2, 0.35), (3, 0.25), (4, 0.15), (5, 0.10), (6, 0.08), (7, 0.07)),
-    ((2, 0.20), (3, 0.20), (4, 0.20), (5, 0.15), (6, 0.13), (7, 0.12)),
-))
+    def __str__(self) -> str:
+        return str(self.points) if self.kind == "points" else self.kind
 
 
-def curriculum_from_dict(obj: Any, *, path: str | None = None) -> Curriculum:
-    """Build a curriculum from ``{"epochs": [{"2": 0.6, "3": 0.4}, ...]}`` or just the list of epochs."""
-    epochs = obj.get("epochs") if isinstance(obj, Mapping) else obj
-    if not isinstance(epochs, list) or not all(isinstance(e, Mapping) for e in epochs):
-        raise InputError('expected {"epochs": [{"<k>": <weight>, ...}, ...]}', path=path, field="epochs")
-    out = []
-    for e, weights in enumerate(epochs, start=1):
-        pairs = []
-        for k, w in weights.items():
-            try:
-                kk = int(k)
-            except (TypeError, ValueError):
-                raise InputError(f"epoch {e}: k must be an integer, got {k!r}", path=path, field="epochs") from None
-            pairs.append((kk, w))
-        out.append(tuple(sorted(pairs)))
-    try:
-        return Curriculum(tuple(out))
-    except InputError as exc:
-        raise InputError(exc.message, path=path, field="epochs") from None
-
-
-def read_curriculum(path: str | Path) -> Curriculum:
-    """Read curriculum weights from a JSON file (see :func:`curriculum_from_dict`)."""
-    return curriculum_from_dict(read_json_file(path), path=str(path))
-
-
-def curriculum_choice(value: str) -> Curriculum | None:
-    """A curriculum named by a front end: ``"default"`` (:data:`DEFAULT_CURRICULUM`), ``"none"`` (keep the
-    samples' order: None), or the path of a JSON file of weights (:func:`read_curriculum`)."""
-    if value == "default":
-        return DEFAULT_CURRICULUM
-    if value == "none":
+def grade_filter(value: str | int | None) -> GradeFilter | None:
+    """The filter a front end names: ``full``, ``all-skills``, a whole number of points (>= 1), or None
+    (no filter)."""
+    if value is None or value == "":
         return None
-    return read_curriculum(value)
+    text = str(value).strip().lower()
+    if text in MIN_GRADES:
+        return GradeFilter(text)
+    try:
+        points = int(text)
+    except ValueError:
+        raise InputError(f"expected {', '.join(MIN_GRADES)} or a number of points, got {value!r}",
+                         field="min_grade") from None
+    if points < 1:
+        raise InputError(f"a number of points must be >= 1, got {points}", field="min_grade")
+    return GradeFilter("points", points)
 
 
-def apportion(total: int, weights: Mapping[int, float], capacity: Mapping[int, int]) -> dict[int, int]:
-    """Split ``total`` draws over the keys in proportion to ``weights``, never more than ``capacity``.
-
-    Largest remainder rounding (ties to the smaller key) on exact decimal weights; when a key's capacity
-    runs out, what it could not take is split again over the others by their weights. Keys with weight 0
-    get nothing. The result sums to ``total`` unless the weighted capacity runs out first.
-
-    >>> apportion(10, {2: 0.6, 3: 0.4}, {2: 100, 3: 100})
-    {2: 6, 3: 4}
-    >>> apportion(10, {2: 0.6, 3: 0.4}, {2: 3, 3: 100})
-    {2: 3, 3: 7}
-    """
-    w = {k: Fraction(str(v)) for k, v in weights.items()}
-    take = {k: 0 for k in sorted(w)}
-    active = [k for k in sorted(w) if w[k] > 0 and capacity.get(k, 0) > 0]
-    remaining = total
-    while remaining > 0 and active:
-        wsum = sum(w[k] for k in active)
-        shares = {k: remaining * w[k] / wsum for k in active}
-        alloc = {k: math.floor(shares[k]) for k in active}
-        extra = remaining - sum(alloc.values())
-        for k in sorted(active, key=lambda k: (-(shares[k] - alloc[k]), k))[:extra]:
-            alloc[k] += 1
-        moved = 0
-        for k in active:
-            a = min(alloc[k], capacity[k] - take[k])
-            take[k] += a
-            moved += a
-        remaining -= moved
-        active = [k for k in active if take[k] < capacity[k]]
-        if moved == 0:
-            break
-    return take
+def latest_grades(workspace: Any, samples: Iterable[Mapping]) -> list[dict]:
+    """The samples with ``grade`` set to their workspace's latest grading round (or left as they are when
+    the workspace has none for them)."""
+    last: dict[str, dict] = {}
+    for row in workspace.grades():
+        last[row["sample_id"]] = row["grade"]
+    return [{**s, "grade": last[s["id"]]} if s.get("id") in last else dict(s) for s in samples]
 
 
-def curriculum_order(samples: Sequence[Mapping], curriculum: Curriculum, *, seed: int = 0) -> list[tuple[int, dict]]:
-    """Order samples from fewer to more skills: ``[(epoch, sample), ...]`` with epochs numbered from 1.
-
-    With N samples and E epochs, each epoch draws ``ceil(N / E)`` samples (the last one what is left),
-    split over k by :func:`apportion` with the epoch's weights and the samples still in each k's pool.
-    Each pool is shuffled once (seeded) and drawn from the front; each epoch is shuffled (seeded). Every
-    sample appears exactly once.
-    """
-    pools: dict[int, list[dict]] = defaultdict(list)
-    for s in samples:
-        pools[int(s.get("k") or len(s.get("skills") or []))].append(dict(s))
-    for k in sorted(pools):
-        random.Random(f"curriculum|{seed}|pool|{k}").shuffle(pools[k])
-    n = sum(len(p) for p in pools.values())
-    n_epochs = len(curriculum.epochs)
-    size = math.ceil(n / n_epochs) if n else 0
-    out: list[tuple[int, dict]] = []
-    left = n
-    for e, weights in enumerate(curriculum.epochs, start=1):
-        target = min(size, left)
-        take = apportion(target, dict(weights), {k: len(p) for k, p in pools.items()})
-        chosen = []
-        for k, count in take.items():
-            chosen.extend(pools[k][:count])
-            del pools[k][:count]
-        if e == n_epochs:
-            for k in sorted(pools):
-                chosen.extend(pools[k])
-                pools[k] = []
-        random.Random(f"curriculum|{seed}|epoch|{e}").shuffle(chosen)
-        out.extend((e, s) for s in chosen)
-        left -= len(chosen)
-    return out
-
-
-def _curriculum_notes(curriculum: Curriculum, per_k: Mapping[int, int]) -> list[str]:
-    """Plain sentences for the manifest about samples the curriculum's weights do not place."""
-    weighted = {k for weights in curriculum.epochs for k, w in weights if w > 0}
-    last = len(curriculum.epochs)
-    return [f"k={k} has no weight in any epoch of the curriculum: its {per_k[k]} sample(s) are in the last "
-            f"epoch ({last})" for k in sorted(per_k) if k not in weighted]
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Formats
-# ----------------------------------------------------------------------------------------------------------
-
-def select_samples(samples: Iterable[Mapping], *, include_all: bool = False) -> list[dict]:
+def select_samples(samples: Iterable[Mapping], *, include_all: bool = False,
+                   min_grade: GradeFilter | None = None) -> list[dict]:
     """The samples to export: ``ok`` and accepted by a person; with ``include_all`` every ``ok`` sample
-    nobody rejected (``accepted`` true or null)."""
+    nobody rejected (``accepted`` true or null); with ``min_grade`` only those whose grade passes it."""
     out = []
     for s in samples:
         if s.get("status") != "ok":
             continue
         if s.get("accepted") is True or (include_all and s.get("accepted") is not False):
-            out.append(dict(s))
+            if min_grade is None or min_grade.passes(s):
+                out.append(dict(s))
     return out
 
+
+# ----------------------------------------------------------------------------------------------------------
+# Formats
+# ----------------------------------------------------------------------------------------------------------
 
 def _messages(sample: Mapping) -> list[dict]:
     msgs = sample.get("messages")
@@ -340,21 +255,35 @@ def _ordered(chosen: list[dict], curriculum: Curriculum | None, seed: int) -> li
 
 def _counts(rows: Sequence[tuple[int | None, dict]], curriculum: Curriculum | None) -> dict:
     per_k = Counter(int(s.get("k") or len(s.get("skills") or [])) for _, s in rows)
+    per_epoch_k: dict[str, Counter] = defaultdict(Counter)
+    for e, s in rows:
+        per_epoch_k[str(e)][str(int(s.get("k") or len(s.get("skills") or [])))] += 1
     return {
         "total": len(rows),
+        "unique": len({s.get("id") for _, s in rows}),
         "per_k": {str(k): per_k[k] for k in sorted(per_k)},
         "per_community": dict(sorted(Counter(community_of(s) for _, s in rows).items())),
         "per_style": dict(sorted(Counter(str(s.get("style")) for _, s in rows).items())),
         "per_epoch": ({str(e): c for e, c in sorted(Counter(e for e, _ in rows).items())}
                       if curriculum is not None else None),
+        "per_epoch_k": ({e: dict(sorted(c.items(), key=lambda kv: int(kv[0]))) for e, c in
+                         sorted(per_epoch_k.items(), key=lambda kv: int(kv[0]))} if curriculum is not None else None),
     }
 
 
+def _chosen(samples: Iterable[Mapping], include_all: bool, min_grade: GradeFilter | None, workspace: Any) -> list[dict]:
+    if min_grade is not None and workspace is not None:
+        samples = latest_grades(workspace, samples)
+    return select_samples(samples, include_all=include_all, min_grade=min_grade)
+
+
 def export_counts(samples: Iterable[Mapping], *, include_all: bool = False,
-                  curriculum: Curriculum | None = DEFAULT_CURRICULUM, seed: int = 0) -> dict:
-    """What :func:`export_samples` would write, counted without writing anything: ``total``, ``per_k``,
-    ``per_community``, ``per_style``, ``per_epoch`` (the manifest's ``counts``)."""
-    return _counts(_ordered(select_samples(samples, include_all=include_all), curriculum, seed), curriculum)
+                  curriculum: Curriculum | None = DEFAULT_CURRICULUM, seed: int = 0,
+                  min_grade: GradeFilter | None = None, workspace: Any = None) -> dict:
+    """What :func:`export_samples` would write, counted without writing anything: ``total`` (rows),
+    ``unique`` (distinct samples), ``per_k``, ``per_community``, ``per_style``, ``per_epoch``,
+    ``per_epoch_k`` (the manifest's ``counts``)."""
+    return _counts(_ordered(_chosen(samples, include_all, min_grade, workspace), curriculum, seed), curriculum)
 
 
 def taxonomy_of(samples: Iterable[Mapping]) -> dict:
@@ -375,10 +304,12 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
                    curriculum: Curriculum | None = DEFAULT_CURRICULUM, seed: int = 0,
                    inputs: Sequence[str | Path] = (), manifest_path: str | Path | None = None,
                    settings: Mapping[str, Any] | None = None, workspace: Any = None,
-                   force: bool = False) -> ExportResult:
-    """Write the accepted samples (every ``ok`` one not rejected with ``include_all``) to ``out`` in ``fmt``.
+                   force: bool = False, min_grade: GradeFilter | None = None) -> ExportResult:
+    """Write the accepted samples (every ``ok`` one not rejected with ``include_all``; with ``min_grade``
+    only those whose grade passes it: a workspace's latest grading round) to ``out`` in ``fmt``.
 
-    ``curriculum`` orders them (None keeps the given order); ``inputs`` are files whose hashes go into the
+    ``curriculum`` orders them (None keeps the given order; the reference schedule may write a sample more
+    than once); ``inputs`` are files whose hashes go into the
     manifest (e.g. the samples file); ``workspace`` the open :class:`~steps_core.workspace.Workspace` the
     samples came from (hashed through its own connection: its file is never opened again); ``settings``
     extra settings to record. The data file and then the manifest (default ``manifest.json`` in the output's
@@ -401,9 +332,10 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
         raise InputError("the dataset card would overwrite the manifest", path=str(manifest_path))
     protected = [*inputs, *([workspace.path] if workspace is not None else [])]
     check_outputs_spare_inputs([out, manifest_path, card], protected, replace=force)
-    chosen = select_samples(samples, include_all=include_all)
+    chosen = _chosen(samples, include_all, min_grade, workspace)
     if not chosen:
         raise InputError("no samples to export: none is both ok and accepted"
+                         + (f" with a grade of at least {min_grade}" if min_grade is not None else "")
                          + ("" if include_all else " (pass --all to include every ok sample nobody rejected)"))
     rows = _ordered(chosen, curriculum, seed)
     for _, s in rows:                                     # validate all before writing anything
@@ -429,14 +361,16 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
         "output": {"path": out.name, "sha256": file_sha256(out), "bytes": out.stat().st_size, "rows": len(rows)},
         "inputs": hashed,
         "settings": {"include_all": include_all, "seed": seed,
+                     "min_grade": None if min_grade is None else str(min_grade),
                      "curriculum": curriculum.to_dict() if curriculum is not None else None, **(settings or {})},
+        "trainer": ({"shuffle": False, "epochs": len(curriculum.epochs),
+                     "rows_per_epoch": counts["per_epoch"]} if curriculum is not None else None),
         "counts": counts,
         "taxonomy": taxonomy_of([s for _, s in rows]),
         "card": card.name,
         **manifest_review(samples, [s for _, s in rows], include_all=include_all),
         "ids": [s["id"] for _, s in rows],
-        "notes": _curriculum_notes(curriculum, {int(k): n for k, n in counts["per_k"].items()})
-        if curriculum is not None else [],
+        "notes": curriculum_notes(curriculum, rows) if curriculum is not None else [],
     }
     text = json_text(manifest, field="manifest", indent=2)
     with guarded_output(manifest_path, inputs=[*protected, out], replace=force) as fh:
@@ -445,7 +379,8 @@ def export_samples(samples: Iterable[Mapping], out: str | Path, fmt: str, *, inc
     return ExportResult(path=out, manifest_path=manifest_path, rows=len(rows), manifest=manifest, card_path=card)
 
 
-__all__ = ["EXPORT_FORMATS", "Curriculum", "DEFAULT_CURRICULUM", "curriculum_from_dict", "read_curriculum",
-           "curriculum_choice", "apportion", "curriculum_order", "select_samples", "export_counts", "taxonomy_of",
+__all__ = ["EXPORT_FORMATS", "Curriculum", "DEFAULT_CURRICULUM", "PARTITION_CURRICULUM", "curriculum_from_dict",
+           "read_curriculum", "curriculum_choice", "apportion", "curriculum_order", "GradeFilter", "grade_filter",
+           "latest_grades", "select_samples", "export_counts", "taxonomy_of",
            "to_openai", "to_sharegpt", "to_alpaca", "community_of", "ExportResult", "file_sha256", "export_samples",
            "check_outputs_spare_inputs"]

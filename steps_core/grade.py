@@ -1,5 +1,5 @@
-"""Grading with the Skill-Mix rubric and its metrics (method.md §5); the evaluation of a model built on them is
-:mod:`steps_core.evaluation`.
+"""Grading with the Skill-Mix rubric and its metrics (docs/method.md §8, docs/synthesis.md "Grade"); the
+evaluation of a model built on them is :mod:`steps_core.evaluation`.
 
 The rubric has ``k + 3`` binary points: one per skill ("the text illustrates <skill>"), on topic, makes sense,
 and at most ``max(1, k-1)`` sentences. An LLM judge scores the first ``k + 2`` points; code decides the rest:
@@ -14,6 +14,9 @@ gives 0). Metrics over graded texts (:func:`skill_mix_metrics`):
 - full marks ratio: the share of texts with all ``k + 3`` points;
 - all-skills ratio: all ``k`` skill points and at least 2 of the other 3;
 - skill fraction: the mean of ``skill points / k`` counted only when all 3 other points are earned, else 0.
+
+With several generations per item, the Skill-Mix reference takes each metric's maximum over the generations
+separately (:func:`max_over_generations`), then the mean over items (:func:`values_report`).
 
 >>> p = Points(skills=(1, 0), on_topic=1, makes_sense=1, sentence_limit=1)
 >>> (p.score, p.max_score, p.full_marks, p.all_skills, p.skill_fraction)
@@ -202,6 +205,45 @@ def _mean_se(values: Sequence[float]) -> tuple[float | None, float | None]:
     return mean, math.sqrt(var / n)
 
 
+#: The three Skill-Mix metrics, in report order.
+METRICS = ("full_marks", "all_skills", "skill_fraction")
+
+
+def point_metrics(points: Points) -> dict[str, float]:
+    """The three metrics of one graded text, as numbers (0/1 for the ratios).
+
+    >>> point_metrics(Points((1, 0), 1, 1, 1))
+    {'full_marks': 0.0, 'all_skills': 0.0, 'skill_fraction': 0.5}
+    """
+    return {"full_marks": float(points.full_marks), "all_skills": float(points.all_skills),
+            "skill_fraction": points.skill_fraction}
+
+
+def max_over_generations(generations: Sequence[Points]) -> dict[str, float]:
+    """Each metric's maximum over the generations of one item, taken separately (as the Skill-Mix reference
+    aggregates several generation rounds): the maxima may come from different generations, so the result
+    can be better than the metrics of the generation with the best total.
+
+    >>> a = Points((1, 1, 1), 0, 1, 1)      # the best total, 5 of 6: all skills, but skill fraction 0 (off topic)
+    >>> b = Points((1, 0, 0), 1, 1, 1)      # 4 of 6: skill fraction 1/3
+    >>> max_over_generations([a, b])
+    {'full_marks': 0.0, 'all_skills': 1.0, 'skill_fraction': 0.3333333333333333}
+    """
+    if not generations:
+        raise ValueError("no generations")
+    values = [point_metrics(p) for p in generations]
+    return {m: max(v[m] for v in values) for m in METRICS}
+
+
+def metrics_from_values(values: Sequence[Mapping[str, float]]) -> Metrics:
+    """:class:`Metrics` (means and standard errors) over per-item metric values (:func:`point_metrics` or
+    :func:`max_over_generations`)."""
+    fm, fm_se = _mean_se([float(v["full_marks"]) for v in values])
+    al, al_se = _mean_se([float(v["all_skills"]) for v in values])
+    sf, sf_se = _mean_se([float(v["skill_fraction"]) for v in values])
+    return Metrics(len(values), fm, al, sf, fm_se, al_se, sf_se)
+
+
 def skill_mix_metrics(points: Sequence[Points]) -> Metrics:
     """Full marks ratio, all-skills ratio and skill fraction over graded texts (see the module docstring).
 
@@ -209,20 +251,22 @@ def skill_mix_metrics(points: Sequence[Points]) -> Metrics:
     >>> (m.n, m.full_marks, m.all_skills, m.skill_fraction)
     (2, 0.5, 0.5, 0.75)
     """
-    fm, fm_se = _mean_se([float(p.full_marks) for p in points])
-    al, al_se = _mean_se([float(p.all_skills) for p in points])
-    sf, sf_se = _mean_se([p.skill_fraction for p in points])
-    return Metrics(len(points), fm, al, sf, fm_se, al_se, sf_se)
+    return metrics_from_values([point_metrics(p) for p in points])
+
+
+def values_report(items: Iterable[tuple[int, Mapping[str, float]]]) -> dict:
+    """``{"overall": metrics, "per_k": {"2": metrics, ...}}`` from ``(k, metric values)`` per item."""
+    all_items = list(items)
+    by_k: dict[int, list[Mapping[str, float]]] = defaultdict(list)
+    for k, v in all_items:
+        by_k[k].append(v)
+    return {"overall": metrics_from_values([v for _, v in all_items]).to_dict(),
+            "per_k": {str(k): metrics_from_values(by_k[k]).to_dict() for k in sorted(by_k)}}
 
 
 def metrics_report(points: Iterable[Points]) -> dict:
     """``{"overall": metrics, "per_k": {"2": metrics, ...}}`` with metrics as in :meth:`Metrics.to_dict`."""
-    all_points = list(points)
-    by_k: dict[int, list[Points]] = defaultdict(list)
-    for p in all_points:
-        by_k[p.k].append(p)
-    return {"overall": skill_mix_metrics(all_points).to_dict(),
-            "per_k": {str(k): skill_mix_metrics(by_k[k]).to_dict() for k in sorted(by_k)}}
+    return values_report((p.k, point_metrics(p)) for p in points)
 
 
 def format_metrics_table(report: Mapping, *, with_se: bool = False) -> str:
@@ -337,12 +381,13 @@ class Judge:
     """An LLM judge for the Skill-Mix rubric: ``rounds`` requests per text with seeds ``seed + round``.
 
     ``catalog`` gives skill definitions and examples for the prompt (a skill missing from it is shown by
-    name). ``price`` prices the judge's tokens.
+    name). ``price`` prices the judge's tokens. A round whose answer holds no scores is left out of the
+    majority, unless ``unparsed_as_zero``: it then votes 0 on every point (the Skill-Mix reference's rule).
     """
 
     def __init__(self, client: LLMClient, model: str, *, rounds: int = 3, temperature: float | None = 0.3,
                  max_tokens: int | None = None, seed: int = 0, template: PromptTemplate | None = None,
-                 catalog: Iterable[Skill] = (), price: Price | None = None):
+                 catalog: Iterable[Skill] = (), price: Price | None = None, unparsed_as_zero: bool = False):
         if not model:
             raise InputError("a judge model is required", field="judge_model")
         if rounds < 1:
@@ -356,11 +401,15 @@ class Judge:
         self.template = template or load_template("grade")
         self.catalog = {s.name: s for s in catalog}
         self.price = price
+        self.unparsed_as_zero = unparsed_as_zero
 
     def settings(self) -> dict:
-        return {"model": self.model, "base_url_host": self.client.host, "rounds": self.rounds,
-                "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
-                "template": {"name": self.template.name, "sha256": self.template.sha256}}
+        out = {"model": self.model, "base_url_host": self.client.host, "rounds": self.rounds,
+               "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
+               "template": {"name": self.template.name, "sha256": self.template.sha256}}
+        if self.unparsed_as_zero:
+            out["unparsed"] = "zero"
+        return out
 
     def prompt(self, text: str, skills: Sequence[str], *, topic: str | None = None) -> tuple[dict, ...]:
         """The messages sent to the judge for a text. The text is fenced (:func:`fence_text`), so that it
@@ -404,7 +453,11 @@ class Judge:
                     vote = list(parse_rubric(res.text, k + 2))
                 except ParseError as exc:
                     error = f"unparseable judge answer: {exc}"
-                    self.client.forget(res)
+                    if self.unparsed_as_zero:
+                        vote = [0] * (k + 2)
+                        error += " (counted as 0 on every point)"
+                    else:
+                        self.client.forget(res)
             if error:
                 errors.append(f"round {r}: {error}")
             votes.append(vote)
@@ -505,7 +558,8 @@ def graded_points(samples: Iterable[Mapping]) -> list[Points]:
 
 __all__ = [
     "split_sentences", "count_sentences", "check_name", "named_verbatim", "Points", "points_from_dict",
-    "Metrics", "skill_mix_metrics", "metrics_report", "format_metrics_table", "parse_rubric", "majority_vote",
+    "Metrics", "METRICS", "point_metrics", "max_over_generations", "metrics_from_values", "skill_mix_metrics",
+    "values_report", "metrics_report", "format_metrics_table", "parse_rubric", "majority_vote",
     "rubric_points_text", "fence_text", "Judge", "graded_text", "grade_fingerprint", "grade_sample",
     "grade_samples", "graded_points",
 ]

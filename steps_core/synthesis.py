@@ -35,7 +35,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from .corpus import Record, Skill
 from .errors import InputError
 from .evaluation import EvalDraw, eval_fingerprint, run_eval
-from .export import DEFAULT_CURRICULUM, Curriculum, ExportResult, export_counts, export_samples, select_samples
+from .export import (DEFAULT_CURRICULUM, Curriculum, ExportResult, GradeFilter, export_counts, export_samples,
+                     select_samples)
 from .grade import Judge, grade_fingerprint, grade_sample
 from .llm import (BATCH_DISCOUNT, POLL_INTERVAL, Budget, BudgetReached, LLMClient, Price, Progress, ResponseCache,
                   RetryPolicy, default_cache_path, read_price_table, run_concurrently)
@@ -127,7 +128,9 @@ class SynthSettings:
 @dataclass(frozen=True)
 class JudgeSettings:
     """Who grades: the judge's ``model``, its ``rounds`` per text (each point is their majority), sampling
-    ``temperature``, answer length, the ``seed`` of the first round, an own ``template_path`` and the price."""
+    ``temperature``, answer length, the ``seed`` of the first round, an own ``template_path``, the price, and
+    ``unparsed_as_zero`` (a round whose answer holds no scores votes 0 on every point, as the Skill-Mix
+    reference counts it, instead of being left out)."""
 
     model: str
     rounds: int = JUDGE_ROUNDS
@@ -136,6 +139,7 @@ class JudgeSettings:
     seed: int = 0
     template_path: str | None = None
     price: Price | None = None
+    unparsed_as_zero: bool = False
 
     def template(self) -> PromptTemplate:
         """The judge's prompt template: the user's file if given, else the built-in one."""
@@ -147,7 +151,7 @@ class JudgeSettings:
         defaults to :meth:`template`."""
         return Judge(client, self.model, rounds=self.rounds, temperature=self.temperature,
                      max_tokens=self.max_tokens, seed=self.seed, template=template or self.template(),
-                     catalog=catalog, price=self.price)
+                     catalog=catalog, price=self.price, unparsed_as_zero=self.unparsed_as_zero)
 
 
 #: The expected length of a judge's answer in tokens, for a budget's estimate.
@@ -424,13 +428,14 @@ def evaluate(draws: Sequence[EvalDraw], student: Backend, judge: Judge, sink: Sa
 @dataclass(frozen=True)
 class ExportSettings:
     """How to export: ``fmt`` (:data:`~steps_core.synthesis_names.EXPORT_FORMATS`), ``include_all`` (every
-    ok sample nobody rejected, not only the accepted ones), the ``curriculum`` order (None: as given) and
-    the ``seed`` of its draws and shuffles."""
+    ok sample nobody rejected, not only the accepted ones), the ``curriculum`` order (None: as given), the
+    ``seed`` of its draws and shuffles, and ``min_grade`` (only samples whose grade passes it; None: all)."""
 
     fmt: str
     include_all: bool = False
     curriculum: Curriculum | None = DEFAULT_CURRICULUM
     seed: int = 0
+    min_grade: GradeFilter | None = None
 
     def __post_init__(self) -> None:
         if self.fmt not in EXPORT_FORMATS:
@@ -439,11 +444,12 @@ class ExportSettings:
 
     def chosen(self, samples: Iterable[Mapping]) -> list[dict]:
         """The samples an export writes (:func:`steps_core.export.select_samples`)."""
-        return select_samples(samples, include_all=self.include_all)
+        return select_samples(samples, include_all=self.include_all, min_grade=self.min_grade)
 
     def counts(self, samples: Iterable[Mapping]) -> dict:
         """What an export would write, counted as its manifest counts it (nothing is written)."""
-        return export_counts(samples, include_all=self.include_all, curriculum=self.curriculum, seed=self.seed)
+        return export_counts(samples, include_all=self.include_all, curriculum=self.curriculum, seed=self.seed,
+                             min_grade=self.min_grade)
 
 
 def export(samples: Iterable[Mapping], out: str | Path, settings: ExportSettings, *, workspace: Any = None,
@@ -454,7 +460,8 @@ def export(samples: Iterable[Mapping], out: str | Path, settings: ExportSettings
     ``force``, an earlier export); ``extra`` settings go into the manifest."""
     return export_samples(samples, out, settings.fmt, include_all=settings.include_all,
                           curriculum=settings.curriculum, seed=settings.seed, inputs=inputs,
-                          manifest_path=manifest_path, settings=extra, workspace=workspace, force=force)
+                          manifest_path=manifest_path, settings=extra, workspace=workspace, force=force,
+                          min_grade=settings.min_grade)
 
 
 def export_workspace(workspace: Any, out: str | Path, settings: ExportSettings, *, tree_version: str | None,

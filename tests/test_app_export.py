@@ -119,10 +119,10 @@ def test_download_is_built_on_click_and_records_its_manifest(app_env, monkeypatc
 
 def test_preview_counts_are_the_manifest_counts(app_env):
     """The counts shown before writing are the ones the manifest will hold (per k, community, style, epoch)."""
-    from steps_core.export import DEFAULT_CURRICULUM, export_counts
+    from steps_core.export import PARTITION_CURRICULUM, export_counts
 
     samples = make_samples(app_env, accept=6, reject=1)
-    want = export_counts(samples, curriculum=DEFAULT_CURRICULUM, seed=0)
+    want = export_counts(samples, curriculum=PARTITION_CURRICULUM, seed=0)      # the page's curriculum
     at = new_app("export")
     assert {m.label: m.value for m in at.metric}["Samples"] == str(want["total"])
     captions = " ".join(str(c.value) for c in at.caption)

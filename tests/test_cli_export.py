@@ -26,12 +26,22 @@ def test_export_command(tmp_path, inputs):
     template_synth(inputs, src)
     r = invoke(["export", src, "--format", "openai", "-o", tmp_path / "out" / "train.jsonl"])
     assert r.exit_code == 2 and "--all" in r.output
-    r = invoke(["export", src, "--format", "parquet", "-o", tmp_path / "out" / "train.parquet", "--all"])
+    r = invoke(["export", src, "--format", "parquet", "-o", tmp_path / "out" / "train.parquet", "--all",
+                "--curriculum", "partition"])
     assert r.exit_code == 0, r.output
     table = pq.read_table(tmp_path / "out" / "train.parquet").to_pylist()
     assert sorted(row["id"] for row in table) == sorted(s["id"] for s in read_samples(src))
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["counts"]["per_k"] == {"2": 2, "3": 1} and "per community" in r.output
+    assert "without shuffling" in r.output
+    # the default: the reference schedule, here 10 rows per epoch; k=2 (2 samples) and k=3 (1) are reused
+    r = invoke(["export", src, "--format", "openai", "-o", tmp_path / "ref" / "train.jsonl", "--all",
+                "--epoch-size", "10"])
+    assert r.exit_code == 0, r.output
+    assert len((tmp_path / "ref" / "train.jsonl").read_text().splitlines()) == 30
+    assert "wrote 30 sample(s)" in r.output and "3 distinct" in r.output and "each is used" in r.output
+    manifest = json.loads((tmp_path / "ref" / "manifest.json").read_text())
+    assert manifest["settings"]["curriculum"]["epoch_size"] == 10 and manifest["trainer"]["shuffle"] is False
     r = invoke(["export", src, "--format", "sharegpt", "-o", tmp_path / "sg.jsonl", "--all", "--curriculum", "none"])
     assert r.exit_code == 0
     assert [json.loads(x)["conversations"][0]["from"] for x in (tmp_path / "sg.jsonl").read_text().splitlines()] \
@@ -91,6 +101,37 @@ def test_export_from_workspace_keeps_decisions_and_edits(tmp_path):
     with open_workspace(ws_path, create=False) as ws:
         (rec,) = ws.exports()
         assert rec["format"] == "openai" and rec["path"].endswith("train.jsonl")
+
+
+def test_export_min_grade(tmp_path, inputs):
+    """--min-grade keeps what reaches it: full marks, all skills, or N points; ungraded samples never pass."""
+    src, graded = tmp_path / "t.jsonl", tmp_path / "g.jsonl"
+    template_synth(inputs, src)
+    samples = read_samples(src)                        # k = 2, 3, 2 (the three test combinations)
+    marks = [(5, True, True), (5, False, True), (4, False, False)]        # score, full marks, all skills
+    for s, (score, full, all_skills) in zip(samples, marks):
+        s["grade"] = {"status": "ok", "score": score, "max_score": s["k"] + 3, "full_marks": full,
+                      "all_skills": all_skills}
+    samples.append({**{k: v for k, v in samples[0].items() if k != "grade"}, "id": "ungraded"})
+    from steps_core.synth import write_samples
+
+    write_samples(graded, samples)
+
+    def kept(grade):
+        out = tmp_path / f"out-{grade}" / "train.jsonl"
+        r = invoke(["export", graded, "--all", "--format", "openai", "-o", out, "--curriculum", "none",
+                    "--min-grade", grade])
+        assert r.exit_code == 0, r.output
+        return json.loads((out.parent / "manifest.json").read_text())["ids"]
+
+    ids = [s["id"] for s in samples]
+    assert kept("full") == [ids[0]]
+    assert kept("all-skills") == ids[:2]
+    assert kept("5") == ids[:2] and kept("4") == ids[:3]
+    r = invoke(["export", graded, "--all", "--format", "openai", "-o", tmp_path / "x.jsonl", "--min-grade", "7"])
+    assert r.exit_code == 2 and "grade of at least 7" in r.output
+    r = invoke(["export", graded, "--all", "--format", "openai", "-o", tmp_path / "x.jsonl", "--min-grade", "best"])
+    assert r.exit_code == 2 and "min_grade" in r.output
 
 
 def test_export_needs_exactly_one_source(tmp_path):

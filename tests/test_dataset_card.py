@@ -87,7 +87,7 @@ def test_curriculum_note_and_epochs_on_the_card(tmp_path):
     card = result.card_path.read_text(encoding="utf-8")
     epochs = manifest["counts"]["per_epoch"]
     assert epochs and "Curriculum:** ordered from fewer to more skills" in card
-    assert ", ".join(f"epoch {e}: {n}" for e, n in epochs.items()) in card
+    assert ", ".join(f"epoch {e}: {n:,}" for e, n in epochs.items()) in card
     assert all(md(note) in card for note in manifest["notes"])
     assert "ok samples nobody rejected" in card and manifest["reject_reasons"] == {}
 

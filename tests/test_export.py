@@ -1,5 +1,5 @@
-"""Export: curriculum proportions (hand-computed), every format read back, the accepted-only rule, the manifest,
-atomic writes, and exporting the sample dicts of a real SQLite workspace."""
+"""Export: every format read back, the accepted-only rule, the grade filter (--min-grade), the manifest, atomic
+writes, and exporting the sample dicts of a real SQLite workspace (the curriculum: tests/test_curriculum.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 
 from steps_core import __version__
 from steps_core.errors import InputError
-from steps_core.export import (DEFAULT_CURRICULUM, Curriculum, apportion, curriculum_from_dict, curriculum_order,
-                               export_samples, read_curriculum, select_samples, to_alpaca, to_sharegpt)
+from steps_core.export import (PARTITION_CURRICULUM, export_samples, grade_filter, latest_grades, select_samples,
+                               to_alpaca, to_sharegpt)
 from steps_core.synth import write_samples
 
 
@@ -24,85 +24,6 @@ def _sample(i, k=2, *, accepted=True, status="ok", lca="1", messages=None, style
     return {"id": f"id{i}", "skills": skills, "k": k, "style": style, "status": status,
             "messages": msgs if status == "ok" else [], "accepted": accepted, "error": None,
             "provenance": {"combination": {"skills": skills, "lca": lca, "gain": 1.0}}}
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Curriculum
-# ----------------------------------------------------------------------------------------------------------
-
-def test_apportion_hand_cases():
-    assert apportion(10, {2: 0.6, 3: 0.4}, {2: 100, 3: 100}) == {2: 6, 3: 4}
-    # 100 * (.6, .2, .1) / .9 = 66.67, 22.22, 11.11 -> 66, 22, 11 + the one left to the largest remainder
-    assert apportion(100, {2: 0.6, 3: 0.2, 4: 0.1, 5: 0.05}, {2: 500, 3: 500, 4: 500}) == {2: 67, 3: 22, 4: 11, 5: 0}
-    # k=2 can give only 3: the 3 it cannot take go to k=3
-    assert apportion(10, {2: 0.6, 3: 0.4}, {2: 3, 3: 100}) == {2: 3, 3: 7}
-    assert apportion(10, {2: 0.6, 3: 0.4}, {2: 3, 3: 4}) == {2: 3, 3: 4}      # the pools run dry
-    assert apportion(5, {2: 0.0, 3: 1.0}, {2: 9, 3: 9}) == {2: 0, 3: 5}       # weight 0 gets nothing
-    assert apportion(3, {2: 0.5, 3: 0.5}, {2: 9, 3: 9}) == {2: 2, 3: 1}       # tie -> the smaller k
-    assert apportion(0, {2: 1.0}, {2: 9}) == {2: 0}
-
-
-def test_default_curriculum_proportions_hand_computed():
-    samples = [_sample(f"{k}-{i}", k) for k in (2, 3, 4) for i in range(100)]
-    ordered = curriculum_order(samples, DEFAULT_CURRICULUM, seed=5)
-    # N = 300, 3 epochs of 100.
-    # e1 weights .60/.20/.10 over k=2,3,4 (sum .9): 66.67, 22.22, 11.11 -> 67, 22, 11.
-    # e2 weights .35/.25/.15 (sum .75): 46.67, 33.33, 20 -> 47, 33, 20, but only 33 k=2 are left: the 14
-    #    missing go to k=3,4 by .25/.15: 8.75, 5.25 -> 9, 5  => 33, 42, 25.
-    # e3: k=2 is empty; .20/.20 over k=3 (36 left), k=4 (64 left): 50/50 -> 36, then 14 more k=4 => 0, 36, 64.
-    counts = Counter((e, s["k"]) for e, s in ordered)
-    assert counts == {(1, 2): 67, (1, 3): 22, (1, 4): 11, (2, 2): 33, (2, 3): 42, (2, 4): 25, (3, 3): 36, (3, 4): 64}
-    assert sorted(s["id"] for _, s in ordered) == sorted(s["id"] for s in samples)  # each exactly once
-    epochs = [e for e, _ in ordered]
-    assert epochs == sorted(epochs)                                                # epochs in order
-    assert curriculum_order(samples, DEFAULT_CURRICULUM, seed=5) == ordered          # seeded
-    assert [s["id"] for _, s in curriculum_order(samples, DEFAULT_CURRICULUM, seed=6)] != [s["id"] for _, s in ordered]
-
-
-def test_unweighted_k_goes_to_the_last_epoch_and_custom_weights(tmp_path):
-    samples = [_sample(i, 2) for i in range(4)] + [_sample(10 + i, 9) for i in range(2)]
-    ordered = curriculum_order(samples, DEFAULT_CURRICULUM)
-    # N = 6 -> epochs of 2; k=9 has no weight: epochs 1, 2 take k=2 only, epoch 3 gets the rest
-    assert Counter((e, s["k"]) for e, s in ordered) == {(1, 2): 2, (2, 2): 2, (3, 9): 2}
-    res = export_samples(samples, tmp_path / "t.jsonl", "openai")
-    assert res.manifest["notes"] == ["k=9 has no weight in any epoch of the curriculum: its 2 sample(s) are in the "
-                                     "last epoch (3)"]
-    assert res.manifest["counts"]["per_epoch"] == {"1": 2, "2": 2, "3": 2}
-    assert export_samples(samples[:4], tmp_path / "t.jsonl", "openai", force=True).manifest["notes"] == []
-
-    path = tmp_path / "cur.json"
-    path.write_text(json.dumps({"epochs": [{"3": 1.0}, {"2": 1}]}))
-    cur = read_curriculum(path)
-    assert cur == Curriculum((((3, 1.0),), ((2, 1),)))
-    mixed = [_sample(i, 2) for i in range(3)] + [_sample(10 + i, 3) for i in range(3)]
-    assert [s["k"] for _, s in curriculum_order(mixed, cur)] == [3, 3, 3, 2, 2, 2]
-    assert curriculum_from_dict([{"2": 1}]) == Curriculum((((2, 1),),))
-    for bad in ({"epochs": []}, {"epochs": [{"x": 1}]}, {"epochs": [{"2": -1}]}, {"epochs": [{"2": 0}]}, {"e": 1}):
-        path.write_text(json.dumps(bad))
-        with pytest.raises(InputError) as err:
-            read_curriculum(path)
-        assert err.value.path == str(path)
-
-
-def test_epoch_sizes_when_the_samples_do_not_split_evenly():
-    # N = 7 over 3 epochs: ceil(7 / 3) = 3 per epoch, the last takes the 1 left.
-    samples = [_sample(f"2-{i}", 2) for i in range(4)] + [_sample(f"3-{i}", 3) for i in range(3)]
-    ordered = curriculum_order(samples, DEFAULT_CURRICULUM, seed=0)
-    assert Counter(e for e, _ in ordered) == {1: 3, 2: 3, 3: 1}
-    # e1: .60/.20 over k=2,3 (sum .8) of 3: 2.25, 0.75 -> 2, 0 + the one left to the largest remainder (k=3).
-    # e2: .35/.25 (sum .6) of 3: 1.75, 1.25 -> 1, 1 + one to k=2.  e3: the last k=3.
-    assert Counter((e, s["k"]) for e, s in ordered) == {(1, 2): 2, (1, 3): 1, (2, 2): 2, (2, 3): 1, (3, 3): 1}
-
-
-def test_each_epoch_is_shuffled_not_left_grouped_by_k():
-    """An epoch draws its share per k, k by k; the shuffle mixes them, so a trainer never sees all the k=2
-    samples of an epoch, then all the k=3 ones."""
-    samples = [_sample(f"{k}-{i}", k) for k in (2, 3, 4) for i in range(30)]
-    ordered = curriculum_order(samples, DEFAULT_CURRICULUM, seed=1)
-    for epoch in (1, 2, 3):
-        ks = [s["k"] for e, s in ordered if e == epoch]
-        assert len(set(ks)) > 1 and ks != sorted(ks), (epoch, ks)
-    assert curriculum_order(samples, DEFAULT_CURRICULUM, seed=1) == ordered             # seeded
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -133,6 +54,61 @@ def test_select_samples():
     assert [s["id"] for s in select_samples(samples, include_all=True)] == ["id1", "id2"]
 
 
+def _graded(i, points, *, status="ok", k=2):
+    """A sample whose grade has these ``points`` (skill points..., on topic, makes sense, sentence limit)."""
+    s = _sample(i, k=k)
+    skills, rest = points[:k], points[k:]
+    score = sum(points)
+    all_skills = sum(skills) == k and sum(rest) >= 2
+    s["grade"] = {"status": status, "score": score if status == "ok" else None, "max_score": k + 3,
+                  "full_marks": score == k + 3 if status == "ok" else None,
+                  "all_skills": all_skills if status == "ok" else None}
+    return s
+
+
+def test_grade_filter_keeps_what_reaches_it():
+    # k = 2, 5 points: full (5), all skills with 2 of 3 others (4), a skill missing (4), 3 points, failed, none
+    samples = [_graded(1, (1, 1, 1, 1, 1)), _graded(2, (1, 1, 1, 0, 1)), _graded(3, (1, 0, 1, 1, 1)),
+               _graded(4, (1, 0, 1, 0, 1)), _graded(5, (1, 1, 1, 1, 1), status="failed"), _sample(6)]
+    ids = lambda f: [s["id"] for s in select_samples(samples, min_grade=grade_filter(f))]  # noqa: E731
+    assert ids(None) == ["id1", "id2", "id3", "id4", "id5", "id6"]
+    assert ids("full") == ["id1"]
+    assert ids("all-skills") == ["id1", "id2"]
+    assert ids("4") == ["id1", "id2", "id3"] and ids(3) == ["id1", "id2", "id3", "id4"] and ids("5") == ["id1"]
+    assert ids("6") == [] and ids(" FULL ") == ["id1"]
+    samples[0]["accepted"] = False                       # a person's rejection still wins
+    assert ids("full") == [] and str(grade_filter("4")) == "4" and str(grade_filter("all-skills")) == "all-skills"
+    for bad in ("most", "0", "-2", "4.5"):
+        with pytest.raises(InputError) as err:
+            grade_filter(bad)
+        assert err.value.field == "min_grade"
+
+
+def test_grade_filter_in_an_export_and_its_manifest(tmp_path):
+    samples = [_graded(i, (1, 1, 1, 1, i % 2)) for i in range(6)]          # odd ids have full marks
+    res = export_samples(samples, tmp_path / "t.jsonl", "openai", curriculum=None, min_grade=grade_filter("full"))
+    assert res.manifest["ids"] == ["id1", "id3", "id5"] and res.manifest["settings"]["min_grade"] == "full"
+    with pytest.raises(InputError, match="grade of at least 6"):
+        export_samples(samples, tmp_path / "u.jsonl", "openai", min_grade=grade_filter("6"), force=True)
+    assert not (tmp_path / "u.jsonl").exists()
+
+
+def test_grade_filter_reads_a_workspaces_latest_grade(tmp_path):
+    from steps_core.workspace import open_workspace
+
+    samples = [_sample(i) for i in range(3)]
+    with open_workspace(tmp_path / "ws.sqlite") as ws:
+        ws.add_samples(samples)
+        ws.add_grade("id0", _graded(0, (1, 1, 1, 1, 0))["grade"])            # 4 of 5, then full marks
+        ws.add_grade("id0", _graded(0, (1, 1, 1, 1, 1))["grade"])
+        ws.add_grade("id1", _graded(1, (1, 1, 1, 1, 1))["grade"])            # full marks, then 4 of 5
+        ws.add_grade("id1", _graded(1, (1, 1, 1, 0, 1))["grade"])
+        assert [s.get("grade", {}).get("score") for s in latest_grades(ws, ws.samples())] == [5, 4, None]
+        res = export_samples(ws.samples(), tmp_path / "t.jsonl", "openai", curriculum=None, workspace=ws,
+                             min_grade=grade_filter("full"))
+    assert res.manifest["ids"] == ["id0"]
+
+
 @pytest.fixture
 def samples():
     out = [_sample(i, k=2 + i % 3, lca=["1", "2.1"][i % 2]) for i in range(9)]
@@ -153,7 +129,7 @@ def test_every_format_reads_back_what_was_accepted(tmp_path, samples, fmt):
     src = tmp_path / "samples.jsonl"
     write_samples(src, samples)
     out = tmp_path / "export" / f"train.{'parquet' if fmt == 'parquet' else 'jsonl'}"
-    result = export_samples(samples, out, fmt, inputs=[src], seed=3)
+    result = export_samples(samples, out, fmt, inputs=[src], seed=3, curriculum=PARTITION_CURRICULUM)
     expected = _expected(samples)
     ids = result.manifest["ids"]
     assert sorted(ids) == sorted(expected) and result.rows == len(expected) == 6
@@ -184,7 +160,8 @@ def test_manifest(tmp_path, samples):
     src = tmp_path / "samples.jsonl"
     write_samples(src, samples)
     out = tmp_path / "train.jsonl"
-    result = export_samples(samples, out, "openai", include_all=True, inputs=[src], seed=1)
+    result = export_samples(samples, out, "openai", include_all=True, inputs=[src], seed=1,
+                            curriculum=PARTITION_CURRICULUM)
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert m == result.manifest
     chosen = _expected(samples, include_all=True)      # accepted + undecided, ok: 7
@@ -198,11 +175,13 @@ def test_manifest(tmp_path, samples):
     assert m["inputs"] == [{"path": str(src), "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}]
     assert m["version"] == __version__ and m["format"] == "openai"
     assert m["settings"]["include_all"] is True and m["settings"]["seed"] == 1
-    assert m["settings"]["curriculum"] == DEFAULT_CURRICULUM.to_dict()
+    assert m["settings"]["curriculum"] == PARTITION_CURRICULUM.to_dict() and m["settings"]["min_grade"] is None
+    assert m["settings"]["curriculum"]["schedule"] == "partition" and m["trainer"]["shuffle"] is False
     plain = export_samples(samples, tmp_path / "plain.jsonl", "openai", curriculum=None,
                            manifest_path=tmp_path / "plain.manifest.json")
     assert plain.manifest["ids"] == [s["id"] for s in samples if s["id"] in _expected(samples)]
     assert plain.manifest["counts"]["per_epoch"] is None and plain.manifest["settings"]["curriculum"] is None
+    assert plain.manifest["trainer"] is None and plain.manifest["notes"] == []
 
 
 def test_nothing_to_export_and_bad_messages_leave_files_untouched(tmp_path, samples):

@@ -345,16 +345,16 @@ def test_judge_refused_and_settings_validation(fake_openai):
 SKILLS = [Skill(f"a{i}", "A") for i in range(4)] + [Skill("b0", "B")] + [Skill(f"c{i}", "C") for i in range(3)]
 
 
-def test_split_skills_by_category_hand_counts():
-    train, held = split_catalog(SKILLS, 0.5, seed=1)
+def test_split_skills_within_each_category_hand_counts():
+    train, held = split_catalog(SKILLS, 0.5, seed=1, by="skill")
     # A: 4 -> floor(2 + .5) = 2 held; B: 1 -> floor(.5 + .5) = 1; C: 3 -> floor(1.5 + .5) = 2
     count = lambda xs, c: sum(1 for s in xs if s.category == c)  # noqa: E731
     assert [count(held, c) for c in "ABC"] == [2, 1, 2]
     assert [count(train, c) for c in "ABC"] == [2, 0, 1]
     assert {s.name for s in train} | {s.name for s in held} == {s.name for s in SKILLS}
     assert not {s.name for s in train} & {s.name for s in held}
-    assert split_catalog(list(reversed(SKILLS)), 0.5, seed=1)[1] != () and \
-        {s.name for s in split_catalog(list(reversed(SKILLS)), 0.5, seed=1)[1]} == {s.name for s in held}
+    assert split_catalog(list(reversed(SKILLS)), 0.5, seed=1, by="skill")[1] != () and \
+        {s.name for s in split_catalog(list(reversed(SKILLS)), 0.5, seed=1, by="skill")[1]} == {s.name for s in held}
     t_train, t_held = split_topics([f"t{i}" for i in range(5)], 0.4, seed=0)
     assert len(t_held) == 2 and len(t_train) == 3 and not set(t_train) & set(t_held)
     with pytest.raises(InputError):

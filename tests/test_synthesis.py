@@ -170,6 +170,6 @@ def test_export_workspace_records_the_export_unless_read_only(tmp_path, inputs):
         (rec,) = ws.exports()
         assert rec["path"] == str((tmp_path / "out" / "train.jsonl").resolve()) and rec["tree_version"] == "v1"
     with Workspace(path, read_only=True) as ws:
-        result, recorded = export_workspace(ws, tmp_path / "ro" / "train.jsonl", ExportSettings("alpaca"),
-                                            tree_version=None)
+        result, recorded = export_workspace(ws, tmp_path / "ro" / "train.jsonl",
+                                            ExportSettings("alpaca", curriculum=None), tree_version=None)
         assert not recorded and result.rows == 1 and len(ws.exports()) == 1

@@ -20,7 +20,8 @@ def echo_error(message: str) -> None:
 
 
 #: The commands in the order of the pipeline (``steps --help`` lists them so).
-ORDER = ("demo", "app", "tag", "normalize", "graph", "tree", "select", "compare", "synth", "grade", "eval", "export")
+ORDER = ("demo", "app", "tag", "normalize", "graph", "tree", "select", "compare", "synth", "grade", "mix", "eval",
+         "export")
 
 
 class _Group(click.Group):

@@ -1,5 +1,6 @@
 """``steps export``: the accepted samples of a samples file or a workspace as a training file with its manifest
-(:func:`steps_core.synthesis.export`, :func:`steps_core.synthesis.export_workspace`)."""
+(:func:`steps_core.synthesis.export`, :func:`steps_core.synthesis.export_workspace`; docs/synthesis.md
+"Export")."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import click
 
 from ..errors import InputError
 from ..names import describe
-from ..synthesis_names import EXPORT_FORMATS
+from ..synthesis_names import CURRICULA, EPOCH_SIZE, EXPORT_FORMATS, MIN_GRADES
 from . import cli
 
 
@@ -22,24 +23,33 @@ from . import cli
 @click.option("--all", "include_all", is_flag=True, default=False,
               help="Export every ok sample nobody rejected, not only the accepted ones.")
 @click.option("--curriculum", default="default", show_default=True,
-              help="Order: 'default' (fewer to more skills over 3 epochs with the reference weights), 'none' "
-                   "(file order), or a JSON file {\"epochs\": [{\"2\": 0.6, \"3\": 0.4}, ...]}.")
+              help="Order, from fewer to more skills over 3 epochs with the reference weights for k = 2..7: "
+                   + describe(CURRICULA) + "; or a JSON file {\"epochs\": [{\"2\": 0.6, \"3\": 0.4}, ...], "
+                   "\"schedule\": \"reference\"|\"partition\", \"epoch_size\": N}. The trainer must read the "
+                   "file in order, without shuffling.")
+@click.option("--epoch-size", type=click.IntRange(min=1), default=None,
+              help=f"Rows per epoch of the reference schedule (default {EPOCH_SIZE:,}, as the STEPS reference).")
+@click.option("--min-grade", default=None, metavar="full|all-skills|N",
+              help="Export only graded samples whose grade reaches this: " + describe(MIN_GRADES)
+                   + ", or N rubric points (e.g. 4). Samples without a grade are left out.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the curriculum draws and shuffles.")
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False), default=None,
               help="Manifest file (default: manifest.json beside the output).")
 @click.option("--force", is_flag=True, default=False,
               help="Replace an existing export (the data file or the manifest); without it they are refused.")
-def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, seed, manifest_path, force):
+def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, epoch_size, min_grade, seed,
+               manifest_path, force):
     """Export the accepted samples of SAMPLES (samples.jsonl) or of a --workspace for training, with a
     manifest.json of counts, settings and file hashes, and a dataset card <name>.README.md beside the data."""
-    from ..export import curriculum_choice
+    from ..export import curriculum_choice, grade_filter
     from ..synth import read_samples
     from ..synthesis import ExportSettings, export, export_workspace
 
     if (samples is None) == (workspace_path is None):
         raise InputError("give either SAMPLES (a samples.jsonl) or --workspace PATH, not both or neither")
-    settings = ExportSettings(fmt, include_all=include_all, curriculum=curriculum_choice(curriculum), seed=seed)
-    curriculum_file = [curriculum] if curriculum not in ("default", "none") else []
+    settings = ExportSettings(fmt, include_all=include_all, seed=seed, min_grade=grade_filter(min_grade),
+                              curriculum=curriculum_choice(curriculum, epoch_size=epoch_size))
+    curriculum_file = [curriculum] if curriculum not in CURRICULA else []
     if workspace_path is not None:
         from ..workspace import open_workspace
 
@@ -56,11 +66,15 @@ def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, se
         result = export(read_samples(samples), output, settings, inputs=[samples, *curriculum_file],
                         manifest_path=manifest_path, force=force)
     counts = result.manifest["counts"]
-    click.echo(f"wrote {result.rows} sample(s) to {result.path} ({fmt})")
+    click.echo(f"wrote {result.rows} sample(s) to {result.path} ({fmt})"
+               + (f": {counts['unique']} distinct, some used more than once" if counts["unique"] < result.rows
+                  else ""))
     click.echo("per k:         " + ", ".join(f"k={k}: {n}" for k, n in counts["per_k"].items()))
     click.echo("per community: " + ", ".join(f"{c}: {n}" for c, n in counts["per_community"].items()))
     if counts.get("per_epoch"):
         click.echo("per epoch:     " + ", ".join(f"{e}: {n}" for e, n in counts["per_epoch"].items()))
+    for note in result.manifest["notes"]:
+        click.echo(f"note:          {note}")
     click.echo(f"manifest:      {result.manifest_path}")
     if result.card_path is not None:
         click.echo(f"dataset card:  {result.card_path}")

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..names import describe
 from ..synthesis_names import BACKENDS, STYLES, TEMPERATURE
 from . import cli
+from ._agentic_filter import agentic_filter_option, apply_agentic_filter
 from ._corpus_options import corpus_options, read_options
 from ._llm_options import (STALE_HINT, batch_from, budget_options, check_outputs, client_options, drain,
                            endpoint_from, endpoint_options, exit_if_failed, money, overwrite_option, price_from,
@@ -90,6 +91,7 @@ def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: st
               help="Only the first N samples (after --samples-per-combo).")
 @click.option("--template", "template_path", type=click.Path(dir_okay=False), default=None,
               help="Your own prompt template for the style (copy one from steps_core/prompts/).")
+@agentic_filter_option
 @client_options
 @click.option("--dry-run", is_flag=True, default=False,
               help="Print the exact prompts that would be sent and stop (nothing is sent).")
@@ -152,6 +154,8 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
     with session(cache_path, no_cache, log_path, use_cache=generator.needs_endpoint) as cache, \
             SamplesFile(out, SAMPLES, stale_hint=STALE_HINT) as sink:
         be = generator.make(endpoint_from(base_url, api_key_env, timeout, max_retries, backoff), cache)
+        jobs = apply_agentic_filter(jobs, kwargs.pop("agentic_filter", None), style,
+                                    endpoint_from(base_url, api_key_env, timeout, max_retries, backoff), cache, workers)
         run = synthesise(jobs, be, sink, overwrite=overwrite, max_cost=max_cost,
                          expected_output_tokens=expected_output_tokens, batch=batch)
         for client in run.clients:

@@ -5,11 +5,13 @@ deterministic samples whose assistant text starts with :data:`TEMPLATE_LABEL` (:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping, Protocol, Sequence
 
 from ..errors import InputError
 from ..llm import ChatRequest, ChatResult, LLMClient, Price, Usage
 from .jobs import SynthJob
+from .templates import max_sentences
 
 #: The first words of every assistant text the offline template backend writes.
 TEMPLATE_LABEL = "[template sample — not model output]"
@@ -100,14 +102,25 @@ def _phrase(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
+
+
+def _clause(text: str) -> str:
+    """A text as one clause: its inner sentence ends become semicolons, its final punctuation goes."""
+    return _SENTENCE_END_RE.sub("; ", text.strip()).rstrip(" .!?…;")
+
+
 def template_answer(job: SynthJob) -> str:
-    """The template backend's answer for a job, in the format the style's parser expects."""
+    """The template backend's answer for a job, in the format the style's parser expects. A Skill-Mix text
+    holds one clause per skill (its example, else its definition), in at most ``max(1, k-1)`` sentences."""
     names = job.skill_names
     explain = [f"{s.name}: {s.definition or 'no definition in the catalogue'}"
                + (f" For example: {s.example}" if s.example else "") for s in job.skills]
     if job.style == "skillmix":
-        parts = [s.example or s.definition or s.name for s in job.skills]
-        text = f"{TEMPLATE_LABEL} On {job.topic or 'the topic'}: " + " ".join(p.rstrip(".") + "." for p in parts)
+        parts = [_clause(s.example or s.definition or s.name) for s in job.skills]
+        n = min(max_sentences(job.k), len(parts))
+        groups = [parts[i * len(parts) // n:(i + 1) * len(parts) // n] for i in range(n)]
+        text = f"{TEMPLATE_LABEL} On {job.topic or 'the topic'}: " + " ".join("; ".join(g) + "." for g in groups)
         return f"Answer: {text}\nExplanation: the template backend lists one example per skill."
     if job.style == "agentic":
         rows = "\n".join(f"| {i} | {s.name} | {s.category or '-'} |" for i, s in enumerate(job.skills, 1))

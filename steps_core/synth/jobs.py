@@ -14,9 +14,13 @@ from ..corpus import Record, Skill, read_topics
 from ..errors import InputError
 from ..io import bad_json_value
 from .seeds import SeedExample, choose_seeds, collect_seed_pools, seed_examples_text
-from .templates import PromptTemplate, check_style, load_template, max_sentences
+from .templates import PromptTemplate, check_style, load_template, max_sentences, sentence_limit_words
 
 DATA_KINDS = ("table", "JSON document", "code snippet", "log excerpt")
+#: What ``$seed_examples`` says when a job has no seed fragment (an agentic job without corpus or examples).
+NO_SEEDS = "(no fragments: invent realistic data and context)"
+#: The styles whose prompts show one seed fragment per skill.
+SEEDED_STYLES = ("composite", "agentic")
 
 
 
@@ -28,6 +32,8 @@ def combination_dict(combo: Any) -> dict:
            "step_gains": list(get("step_gains") or []), "lca": get("lca"), "scope": get("scope"),
            "k": get("k") if get("k") is not None else len(skills), "coherence": get("coherence"),
            "lca_label": get("lca_label"), "lca_path": get("lca_path") or "", "tree_version": get("tree_version") or ""}
+    if get("agentic_filter") is not None:          # the verdict of the agentic filter (synth/agentic.py)
+        out["agentic_filter"] = get("agentic_filter")
     return out
 
 
@@ -131,8 +137,9 @@ def build_job(skills: Sequence[Skill], *, style: str, template: PromptTemplate, 
     data_kind = DATA_KINDS[rng.randrange(len(DATA_KINDS))] if style == "agentic" else None
     combo = dict(combination) if combination is not None else combination_dict({"skills": names})
     variables = {"k": len(skills), "skills": ", ".join(names), "skill_list": skill_list_text(skills),
-                 "seed_examples": seed_examples_text(seeds), "topic": topic or "", "data_kind": data_kind or "",
-                 "max_sentences": max_sentences(len(skills))}
+                 "seed_examples": seed_examples_text(seeds) if seeds else NO_SEEDS, "topic": topic or "",
+                 "data_kind": data_kind or "", "max_sentences": max_sentences(len(skills)),
+                 "sentence_limit": sentence_limit_words(len(skills))}
     prompt = template.messages(variables)
     improve = template.render("improve", variables) if style == "skillmix" else None
     task = template.render("task", variables) if style == "skillmix" else None
@@ -148,8 +155,11 @@ def plan_jobs(combinations: Iterable[Any], *, style: str, template: PromptTempla
     """One job per (combination, sample index): the prompts rendered, seeds and topics chosen.
 
     ``composite`` needs ``records`` (streamed once; only skills that appear in a combination are kept);
-    ``skillmix`` needs ``topics``. Skill definitions and examples come from ``catalog`` (a skill missing
-    from it is used by name only). Deterministic for a given ``seed``.
+    ``skillmix`` needs ``topics``. ``agentic`` shows one seed fragment per skill, as the STEPS reference
+    does: a distinct corpus record tagged with it when ``records`` are given (a skill without one falls back
+    to its catalogue example, else the job cannot run), else the skills' catalogue examples (skills without
+    one get no fragment). Skill definitions and examples come from ``catalog`` (a skill missing from it is
+    used by name only). Deterministic for a given ``seed``.
     """
     check_style(style)
     if samples_per_combo < 1:
@@ -160,10 +170,10 @@ def plan_jobs(combinations: Iterable[Any], *, style: str, template: PromptTempla
     if style == "skillmix" and not topics:
         raise InputError("the skillmix style needs topics (one per line): pass --topics FILE", field="topics")
     pools: dict[str, list[SeedExample]] = {}
-    if style == "composite":
-        if records is None:
-            raise InputError("the composite style needs a corpus for its seed examples: pass --corpus FILE",
-                             field="corpus")
+    if style == "composite" and records is None:
+        raise InputError("the composite style needs a corpus for its seed examples: pass --corpus FILE",
+                         field="corpus")
+    if style in SEEDED_STYLES and records is not None:
         wanted = {s for c in combos for s in c["skills"]}
         pools = collect_seed_pools(records, wanted, pool_size=seed_pool_size, seed=seed, max_chars=max_seed_chars)
     jobs = []
@@ -173,9 +183,11 @@ def plan_jobs(combinations: Iterable[Any], *, style: str, template: PromptTempla
             job_id = sample_id(combo["skills"], style, seed, index)
             seeds: tuple[SeedExample, ...] = ()
             problem = None
-            if style == "composite":
+            if style in SEEDED_STYLES and records is not None:
                 seeds, problem = choose_seeds(combo["skills"], pools, rng=random.Random(f"seeds|{job_id}"),
                                               catalog=by_name)
+            elif style == "agentic":
+                seeds = tuple(SeedExample(s.name, f"catalog:{s.name}", s.example) for s in skills if s.example)
             jobs.append(build_job(skills, style=style, template=template, combination=combo, seeds=seeds,
                                   topics=topics, seed=seed, index=index, problem=problem, id=job_id))
     return jobs

@@ -1,8 +1,9 @@
 """Prompt templates: plain text files of named sections with ``$placeholders`` (docs/synthesis.md).
 
-The built-in templates live in ``steps_core/prompts/<kind>.txt`` (a style of :data:`STYLES` or ``grade``);
-:func:`load_template` reads one of them or the user's own file, :func:`parse_template` checks its sections and
-placeholders and names the file and line of any fault.
+The built-in templates live in ``steps_core/prompts/<kind>.txt`` (a style of :data:`STYLES` or ``grade``),
+plus other built-in variants of a kind (:data:`BUILTIN_VARIANTS`, e.g. ``skillmix-reference``, the original
+Skill-Mix generation protocol); :func:`load_template` reads one of them or the user's own file,
+:func:`parse_template` checks its sections and placeholders and names the file and line of any fault.
 """
 
 from __future__ import annotations
@@ -21,13 +22,32 @@ from ..synthesis_names import STYLES
 PROMPTS_DIR = Path(__file__).parent.parent / "prompts"
 #: Placeholders a template may use, per template kind.
 TEMPLATE_VARIABLES = {
-    "synth": frozenset({"k", "skills", "skill_list", "seed_examples", "topic", "max_sentences", "data_kind"}),
+    "synth": frozenset({"k", "skills", "skill_list", "seed_examples", "topic", "max_sentences", "data_kind",
+                        "sentence_limit"}),
     "grade": frozenset({"text", "topic", "k", "skill_list", "points", "n_points"}),
 }
 REQUIRED_SECTIONS = {"composite": ("user",), "skillmix": ("user", "improve", "task"), "agentic": ("user",),
                      "grade": ("user",)}
 KNOWN_SECTIONS = frozenset({"system", "user", "improve", "task"})
 _SECTION_RE = re.compile(r"^===\s*([A-Za-z_]+)\s*===\s*$")
+
+
+#: Built-in templates besides ``<kind>.txt``: name -> the kind they are (``steps_core/prompts/<name>.txt``).
+BUILTIN_VARIANTS = {"skillmix-reference": "skillmix"}
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+
+
+def sentence_limit_words(k: int) -> str:
+    """The sentence limit for k skills in words, as the Skill-Mix prompts state it (``$sentence_limit``).
+
+    >>> [sentence_limit_words(k) for k in (2, 3, 6)]
+    ['one sentence', 'two sentences', 'five sentences']
+    """
+    n = max_sentences(k)
+    word = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+    return f"{word} sentence" + ("s" if n != 1 else "")
 
 
 def max_sentences(k: int) -> int:
@@ -127,11 +147,17 @@ def parse_template(text: str, *, kind: str, name: str, path: str | None = None) 
     return PromptTemplate(name=name, sections=tuple(parsed), sha256=digest, path=path)
 
 
-def load_template(kind: str, path: str | Path | None = None) -> PromptTemplate:
-    """Load the built-in template of ``kind`` (a style or ``grade``), or the user's file at ``path``.
+def load_template(kind: str, path: str | Path | None = None, *, builtin: str | None = None) -> PromptTemplate:
+    """Load the built-in template of ``kind`` (a style or ``grade``), or the user's file at ``path``, or the
+    built-in variant named ``builtin`` (:data:`BUILTIN_VARIANTS`, which must be of ``kind``).
 
-    The built-in files live in ``steps_core/prompts/<kind>.txt``; copy one to start your own.
+    The built-in files live in ``steps_core/prompts/<name>.txt``; copy one to start your own.
     """
+    if path is None and builtin is not None and builtin != kind:
+        if BUILTIN_VARIANTS.get(builtin) != kind:
+            raise InputError(f"no built-in {kind} template named {builtin!r}")
+        src = PROMPTS_DIR / f"{builtin}.txt"
+        return parse_template(src.read_text(encoding="utf-8"), kind=kind, name=builtin)
     if path is None:
         src = PROMPTS_DIR / f"{kind}.txt"
         if not src.exists():
