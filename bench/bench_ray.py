@@ -116,6 +116,7 @@ def main() -> None:
             t2 = time.perf_counter()
             assert same(cooc, expected["jsonl"])
             phases.append((t1 - t0, t2 - t1))
+            shuffled = sum(s["n_pairs"] for s in summaries)
         ray.shutdown()
         one = ReadReport()
         t = time.perf_counter()
@@ -134,7 +135,8 @@ def main() -> None:
     c = expected["jsonl"]
     print(f"\nRay start (ray.init, local): {start:.1f} s")
     print(f"Ray phases on JSONL (best): map {m:.2f} s ({args.shards} tasks on {args.cpus} CPU(s)); reduce {r:.2f} s "
-          f"({parts} reducer(s); {c.n_skills:,} skills, {c.pairs.nnz // 2:,} pairs)")
+          f"({parts} reducer(s) summing {shuffled:,} shard pair counts into {c.pairs.nnz // 2:,} pairs of "
+          f"{c.n_skills:,} skills)")
     print(f"one shard ({n // args.shards:,} records) with the memory engine in this process: {one_shard:.2f} s = "
           f"{n // args.shards / one_shard:,.0f} records/s per core")
 

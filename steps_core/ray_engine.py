@@ -233,7 +233,9 @@ def count_shard(index: int, shard: Shard, options: dict, parts: int = 1, tracker
                "notes": [_repath(m, local, shard.source) for m in report.notes], "error": error,
                "skills": cooc.skills if cooc is not None else (),
                "counts": cooc.counts if cooc is not None else np.empty(0, np.int64)}
-    return (summary, *_partition(cooc, parts))
+    pieces = _partition(cooc, parts)
+    summary["n_pairs"] = sum(k.size for k, _ in pieces)
+    return (summary, *pieces)
 
 
 def sum_part(n_shards: int, *args) -> tuple[np.ndarray, np.ndarray]:
@@ -397,3 +399,85 @@ def reduce_shards(ray, summaries: list[dict], pieces: list[list]) -> Cooccurrenc
     lo, hi, k = keys >> 32, keys & 0xFFFFFFFF, len(names)
     mat = sp.coo_array((np.r_[totals, totals], (np.r_[lo, hi], np.r_[hi, lo])), shape=(k, k))
     return Cooccurrence(tuple(names), counts, sp.csr_array(mat), sum(s["n_records"] for s in summaries))
+
+
+# --------------------------------------------------------------------------------------------- tagging
+class _TagActor:
+    """One tagger, hence one model, per actor (a Ray actor); on a GPU when the actor was given one."""
+
+    def __init__(self, tagger: Any, gpu: bool = False) -> None:
+        self.tagger = tagger
+        if gpu:
+            import torch
+
+            if torch.cuda.is_available():
+                from .embed import load_model
+
+                load_model().to("cuda")
+
+    def tag(self, texts: list[str]) -> list:
+        return self.tagger.tag(texts)
+
+
+class RayTagger:
+    """A :class:`~steps_core.tagging.Tagger` that spreads each call over a pool of Ray actors, each holding its
+    own copy of ``tagger`` (for the :class:`~steps_core.tagging.EmbeddingTagger`: one MiniLM per actor), in
+    chunks of ``chunk`` texts; results come back in input order, as ``tagger.tag`` would give them.
+
+    ``actors`` (default and at most: as many as the cluster's CPUs, or GPUs / ``num_gpus``, hold when the pool
+    starts) take one CPU each; ``num_gpus`` per actor (e.g. 1, or 0.25 to share a GPU by four) is asked of Ray
+    when the cluster has GPUs, and the model is moved there.
+    Give :func:`~steps_core.tagging.tag_records` a ``batch_size`` of several chunks per actor so every call
+    keeps the whole pool busy. Use inside :func:`ray_session`; :meth:`close` ends the actors.
+    """
+
+    def __init__(self, tagger: Any, *, actors: int | None = None, num_gpus: float = 0.0, chunk: int = 256):
+        ray = import_ray()
+        if not ray.is_initialized():
+            raise StepsError("RayTagger needs a Ray session (use it inside ray_session())")
+        from ray.util import ActorPool
+
+        self.tagger, self.chunk = tagger, max(1, int(chunk))
+        self.name = f"{getattr(tagger, 'name', 'tagger')} on ray"
+        self.catalog = getattr(tagger, "catalog", ())
+        resources = ray.cluster_resources()
+        gpus = float(num_gpus) if resources.get("GPU", 0) > 0 else 0.0
+        fits = int(resources.get("GPU", 0) / gpus) if gpus else int(resources.get("CPU", 1))
+        actors = max(1, min(fits, actors if actors is not None else fits))   # more would wait for room forever
+        cls = ray.remote(num_cpus=1, num_gpus=gpus)(_TagActor)
+        shared = ray.put(tagger)
+        self.actors = [cls.remote(shared, gpus > 0) for _ in range(actors)]
+        self.pool = ActorPool(self.actors)
+
+    def tag(self, texts, *, progress: Progress | None = None) -> list:
+        texts = list(texts)
+        chunks = [texts[i:i + self.chunk] for i in range(0, len(texts), self.chunk)]
+        out: list = []
+        for results in self.pool.map(lambda actor, c: actor.tag.remote(c), chunks):
+            out.extend(results)
+            if progress is not None:
+                progress(len(out), len(texts))
+        return out
+
+    def close(self) -> None:
+        ray = import_ray()
+        for actor in self.actors:
+            ray.kill(actor)
+        self.actors = []
+
+
+def tag_records_ray(records, tagger: Any, *, address: str | None = None, actors: int | None = None,
+                    num_gpus: float = 0.0, chunk: int = 256, **options) -> Iterator[dict]:
+    """:func:`steps_core.tagging.tag_records` with the tagging spread over a pool of Ray actors
+    (:class:`RayTagger`): the same records out, in the same order, with the same skills and scores. The records
+    are read and the output written where this runs; ``options`` are those of ``tag_records`` (its
+    ``batch_size`` defaults to two chunks per actor)."""
+    from .tagging import tag_records
+
+    with ray_session(address):
+        pool = RayTagger(tagger, actors=actors, num_gpus=num_gpus, chunk=chunk)
+        try:
+            options.setdefault("batch_size", 2 * pool.chunk * len(pool.actors))
+            yield from tag_records(records, pool, **options)
+        finally:
+            pool.close()

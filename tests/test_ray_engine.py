@@ -2,13 +2,17 @@
 Cooccurrence (skills, counts, pairs, records) and the same ReadReport (records, bad records skipped with the same
 first messages, untagged records, files), on the demo and on a generated sharded corpus (JSONL, gzipped JSONL,
 Parquet, CSV, nested folders); the same first error without --skip-bad; ``steps graph --engine ray`` writes the
-same files. Ray runs locally (2 CPUs, one session for the module); skipped when Ray is not installed."""
+same files; tagging through a pool of Ray actors gives the same records in the same order (a model-free tagger;
+the MiniLM comparison runs with STEPS_TEST_RAY_MINILM=1). Ray runs locally (2 CPUs, one session for the
+module); skipped when Ray is not installed."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +208,61 @@ def test_address_needs_the_ray_engine(tmp_path):
     assert "--address is for --engine ray" in result.output and not (tmp_path / "g.csv").exists()
     assert "--address" not in run("synth", "--help").output          # only commands that count have it
     assert "--address" in run("tree", "--help").output and "--address" in run("compare", "--help").output
+
+
+# --------------------------------------------------------------------------------------------- tagging
+class KeywordTagger:
+    """A model-free tagger (for speed): the catalogue skills whose first word occurs in the text."""
+
+    name = "keyword"
+
+    def __init__(self, catalog):
+        self.catalog = tuple(catalog)
+
+    def tag(self, texts, *, progress=None):
+        from steps_core.tagging import TagResult
+
+        out = []
+        for text in texts:
+            hits = [s.name for s in self.catalog if s.name.split()[0].lower() in text.lower()][:3]
+            out.append(TagResult(tuple(hits), tuple(round(1 / (i + 1), 4) for i in range(len(hits)))))
+        return out
+
+
+def test_tagging_on_ray_gives_the_same_records_in_order():
+    from dataclasses import replace
+
+    from ray import cloudpickle
+
+    from steps_core.corpus import iter_records, read_catalog
+    from steps_core.ray_engine import tag_records_ray
+    from steps_core.tagging import TagSummary, tag_records
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])   # workers need not import this test module
+    catalog = read_catalog(REPO / "assets" / "demo" / "skills.csv")
+    tagger = KeywordTagger(catalog)
+    records = [replace(r, skills=()) if i % 2 else r                   # half keep their own skills
+               for i, r in enumerate(list(iter_records(DEMO, require_skills=False))[:400])]
+    local, remote = TagSummary(), TagSummary()
+    expected = list(tag_records(records, tagger, summary=local))
+    got = list(tag_records_ray(records, tagger, actors=3, chunk=7, summary=remote))  # 2 actors: the CPUs
+    assert got == expected and remote == local and local.n_tagged > 50 and local.n_kept == 200
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("STEPS_TEST_RAY_MINILM"),
+                    reason="~60 s on 2 cores (a model in an actor): set STEPS_TEST_RAY_MINILM=1 to run it")
+def test_minilm_tagging_on_ray_equals_local_tagging():
+    """One MiniLM per actor tags exactly as the local model does (skills and rounded scores)."""
+    pytest.importorskip("sentence_transformers")
+    from steps_core.corpus import iter_records, read_catalog
+    from steps_core.ray_engine import RayTagger, ray_session
+    from steps_core.tagging import EmbeddingTagger
+
+    catalog = read_catalog(REPO / "assets" / "demo" / "skills.csv")
+    texts = [r.text for _, r in zip(range(40), iter_records(DEMO))]
+    expected = EmbeddingTagger(catalog).tag(texts)
+    with ray_session():
+        pool = RayTagger(EmbeddingTagger(catalog), actors=1, chunk=16)
+        assert pool.tag(texts) == expected
+        pool.close()
