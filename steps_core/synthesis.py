@@ -37,9 +37,11 @@ from .errors import InputError
 from .evaluation import EvalDraw, eval_fingerprint, run_eval
 from .export import (DEFAULT_CURRICULUM, Curriculum, ExportResult, GradeFilter, export_counts, export_samples,
                      select_samples)
-from .grade import Judge, grade_fingerprint, grade_sample
-from .llm import (BATCH_DISCOUNT, POLL_INTERVAL, Budget, BudgetReached, LLMClient, Price, Progress, ResponseCache,
-                  RetryPolicy, default_cache_path, read_price_table, run_concurrently)
+from .grade import Judge, grade_fingerprint, grade_sample, graded_text
+from .llm import (BATCH_DISCOUNT, POLL_INTERVAL, Budget, BudgetReached, ChatRequest, ChatResult, LLMClient, Price,
+                  Progress, ResponseCache, RetryPolicy, Usage, default_cache_path, estimate_tokens, read_price_table,
+                  run_concurrently)
+from .llm.budget import request_tokens
 from .llm.batch import MAX_BATCH_REQUESTS
 from .llm.batch_run import BatchRunner
 from .sample_sinks import SampleSink, batch_folder, is_failure
@@ -307,18 +309,83 @@ def _budget(max_cost: float | None, party: Any, output_tokens: int, batch: Batch
                   discount=batch.discount if batch is not None else 0.0)
 
 
-def _online(items: list, fn: Callable[[Any], dict], budget: Budget | None, workers: int,
+def _online(items: list, fn: Callable[[Any], dict], budget: Budget | None, estimate: Callable[[Any], float],
+            cost: Callable[[dict], float], clients: Sequence[LLMClient], workers: int,
             progress: Progress | None) -> Iterator[dict]:
-    """``fn`` on each item on ``workers`` threads; an item the budget refused is left out (not written)."""
+    """``fn`` on each item on ``workers`` threads. With a budget, an item is admitted with its estimate before
+    it sends anything and settled with its real cost; an item the budget refused is left out (not written)."""
+    def stopped() -> bool:
+        return any(c.stopped for c in clients)
+
     def call(item: Any) -> dict | None:
-        try:
+        need = estimate(item)
+        if need <= 0:                       # answered by the cache: free
             return fn(item)
+        try:
+            held = budget.reserve(need, stopped=stopped)
         except BudgetReached:
             return None
+        record = None
+        try:
+            record = fn(item)
+            return record
+        finally:
+            budget.settle(held, cost(record) if record is not None else need)
 
     for record in run_concurrently(call if budget is not None else fn, items, workers=workers, progress=progress):
         if record is not None:
             yield record
+
+
+def _cached(client: Any, request: ChatRequest) -> ChatResult | None:
+    cache = getattr(client, "cache", None)
+    return None if cache is None else cache.get(request.cache_key(client.endpoint))
+
+
+def _job_estimate(job: SynthJob, backend: Any, budget: Budget) -> float:
+    """What making ``job`` is expected to cost: its requests not answered by the cache (a Skill-Mix job's
+    second round is known only once the first answer is; it is estimated from the first prompt)."""
+    if job.problem:
+        return 0.0
+    first = backend.request(job, job.prompt)
+    hit = _cached(backend.client, first)
+    need = 0.0 if hit is not None else budget.estimate(first)
+    if job.style == "skillmix":
+        if hit is not None:
+            follow = backend.request(job, [*job.prompt, {"role": "assistant", "content": hit.text},
+                                           {"role": "user", "content": job.improve or ""}])
+            if _cached(backend.client, follow) is None:
+                need += budget.estimate(follow)
+        else:
+            out = first.max_tokens if first.max_tokens is not None else budget.output_tokens
+            need += budget.cost(Usage(request_tokens(first) + out + 4 + estimate_tokens(job.improve or "") + 4,
+                                      out))
+    return need
+
+
+def _sample_cost(sample: Mapping) -> float:
+    return float((sample.get("provenance") or {}).get("usage", {}).get("cost_usd") or 0.0)
+
+
+def _grade_estimate(sample: Mapping, judge: Judge, budget: Budget) -> float:
+    """What grading ``sample`` is expected to cost: its judge rounds not answered by the cache."""
+    if sample.get("status") != "ok":
+        return 0.0
+    text, _, _ = graded_text(sample)
+    prompt = judge.prompt(text, list(sample.get("skills") or []), topic=(sample.get("provenance") or {}).get("topic"))
+    need = 0.0
+    for r in range(judge.rounds):
+        request = ChatRequest(messages=prompt, model=judge.model, temperature=judge.temperature,
+                              max_tokens=judge.max_tokens, seed=judge.seed + r)
+        if _cached(judge.client, request) is None:
+            need += budget.estimate(request)
+    return need
+
+
+def _grade_cost(sample: Mapping) -> float:
+    grade = sample.get("grade") or {}
+    return sum(float((r.get("usage") or {}).get("cost_usd") or 0.0) for r in grade.get("requests") or []
+               if not r.get("cached"))
 
 
 def _runner(client: LLMClient | None, batch: BatchSettings, kind: str, budget: Budget | None,
@@ -341,11 +408,11 @@ def _twin(party: Any, runner: BatchRunner, batch: BatchSettings) -> Any:
     return twin
 
 
-def _with_batches(runner: BatchRunner, attempt: Callable[[Any], dict], mark: Callable[[dict, list[str]], None]
-                  ) -> Work:
+def _with_batches(runner: BatchRunner, attempt: Callable[[Any], dict], mark: Callable[[dict, list[str]], None],
+                  estimate: Callable[[Any], float], cost: Callable[[dict], float]) -> Work:
     """The work of a batch run: each item finished by ``attempt`` in passes, ``mark`` notes its batches."""
     def work(todo: list, workers: int, progress: Progress | None) -> Iterator[dict]:
-        return runner.run(todo, attempt, progress=progress, mark=mark)
+        return runner.run(todo, attempt, progress=progress, mark=mark, estimate=estimate, cost=cost)
     return work
 
 
@@ -355,27 +422,29 @@ def synthesise(jobs: Sequence[SynthJob], backend: Backend, sink: SampleSink, *, 
     """A run making one sample per job not already done in ``sink`` (same id and settings fingerprint,
     :func:`~steps_core.synth.job_fingerprint`); ``overwrite`` redoes those made with other settings.
 
-    ``max_cost`` (USD, needs the backend's price) stops sending when the estimated spend would pass it; an
-    answer is estimated at ``max_tokens``, else ``expected_output_tokens`` (default: the style's). ``batch``
+    ``max_cost`` (USD, needs the backend's price) stops starting samples when the estimated spend would pass
+    it (:class:`~steps_core.llm.Budget`; a sample is estimated from its requests not in the cache, an answer at
+    ``max_tokens``, else ``expected_output_tokens``, default the style's). ``batch``
     sends the requests through the endpoint's batch API: the samples, their fingerprints and the cache are
     the same as online, the cost is discounted, and ``provenance["batch"]`` names the batches."""
     skipped = sink.done_ids({j.id: job_fingerprint(j, backend) for j in jobs}, overwrite=overwrite)
     todo = [j for j in jobs if j.id not in skipped]
     out_tokens = expected_output_tokens or (EXPECTED_OUTPUT_TOKENS[jobs[0].style] if jobs else 800)
     budget = _budget(max_cost, backend, out_tokens, batch)
+    clients = _clients(backend)
     if batch is None:
-        if budget is not None:
-            backend.client.budget = budget
         return Run(todo, skipped, sink, lambda items, workers, progress: _online(
-            items, lambda job: run_job(job, backend), budget, workers, progress), _clients(backend), budget=budget)
+            items, lambda job: run_job(job, backend), budget, lambda job: _job_estimate(job, backend, budget),
+            _sample_cost, clients, workers, progress), clients, budget=budget)
     runner = _runner(getattr(backend, "client", None), batch, "synth", budget, sink)
     twin = _twin(backend, runner, batch)
 
     def mark(sample: dict, ids: list[str]) -> None:
         sample["provenance"]["batch"] = {"ids": ids, "discount": batch.discount}
 
-    return Run(todo, skipped, sink, _with_batches(runner, lambda job: run_job(job, twin), mark), _clients(backend),
-               budget=budget, batch=runner)
+    return Run(todo, skipped, sink, _with_batches(runner, lambda job: run_job(job, twin), mark,
+                                                  lambda job: _job_estimate(job, backend, budget), _sample_cost),
+               clients, budget=budget, batch=runner)
 
 
 def grade(samples: Sequence[Mapping], judge: Judge, sink: SampleSink, *, overwrite: bool = False,
@@ -389,11 +458,11 @@ def grade(samples: Sequence[Mapping], judge: Judge, sink: SampleSink, *, overwri
     skipped = sink.done_ids({s["id"]: grade_fingerprint(s, judge) for s in samples}, overwrite=overwrite)
     todo = [s for s in samples if s["id"] not in skipped]
     budget = _budget(max_cost, judge, expected_output_tokens or JUDGE_OUTPUT_TOKENS, batch)
+    clients = _clients(judge)
     if batch is None:
-        if budget is not None:
-            judge.client.budget = budget
         return Run(todo, skipped, sink, lambda items, workers, progress: _online(
-            items, lambda s: grade_sample(s, judge), budget, workers, progress), _clients(judge), budget=budget)
+            items, lambda s: grade_sample(s, judge), budget, lambda s: _grade_estimate(s, judge, budget),
+            _grade_cost, clients, workers, progress), clients, budget=budget)
     runner = _runner(judge.client, batch, "grade", budget, sink)
     twin = _twin(judge, runner, batch)
 
@@ -401,8 +470,9 @@ def grade(samples: Sequence[Mapping], judge: Judge, sink: SampleSink, *, overwri
         if isinstance(sample.get("grade"), dict):
             sample["grade"]["batch"] = {"ids": ids, "discount": batch.discount}
 
-    return Run(todo, skipped, sink, _with_batches(runner, lambda s: grade_sample(s, twin), mark), _clients(judge),
-               budget=budget, batch=runner)
+    return Run(todo, skipped, sink, _with_batches(runner, lambda s: grade_sample(s, twin), mark,
+                                                  lambda s: _grade_estimate(s, judge, budget), _grade_cost),
+               clients, budget=budget, batch=runner)
 
 
 def evaluate(draws: Sequence[EvalDraw], student: Backend, judge: Judge, sink: SampleSink, *, generations: int = 1,

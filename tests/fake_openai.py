@@ -518,8 +518,10 @@ def write_inputs(folder: Path) -> dict[str, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve a fake OpenAI-compatible endpoint until killed.")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each answer")
+    parser.add_argument("--batch-polls", type=int, default=1,
+                        help="looks at a running batch before it is answered")
     args = parser.parse_args()
-    server = FakeOpenAI(latency=args.latency, record=False).start()
+    server = FakeOpenAI(latency=args.latency, record=False, batch_polls=args.batch_polls).start()
     print(f"READY {server.base_url}", flush=True)
     try:
         while True:

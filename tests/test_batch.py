@@ -515,12 +515,34 @@ def test_max_cost_stops_grading_in_time_and_a_rerun_pays_nothing_twice(tmp_path,
         assert synth(inputs, server, samples, style="skillmix").exit_code == 0
     money = ["--price-input", "0", "--price-output", "1000", "--judge-max-tokens", "16", "--workers", "4"]
     with FakeOpenAI(responder=fixed_judge, latency=0.05) as server:
-        # each judge request costs $0.016: $0.072 admits 4 of the 9 (3 samples x 3 rounds)
-        r = invoke(grade_args(samples, server, tmp_path / "g.jsonl", *money, "--max-cost", "0.072"))
-        assert server.n_requests == 4, r.output
-        assert r.exit_code == 1 and "budget: stopped at --max-cost $0.0720" in r.output and "$0.0640 spent" in r.output
-        # a higher budget finishes; the 4 answers received come from the cache
+        # each judge request costs $0.016, a sample's 3 rounds $0.048: $0.11 admits 2 of the 3 samples
+        r = invoke(grade_args(samples, server, tmp_path / "g.jsonl", *money, "--max-cost", "0.11"))
+        assert server.n_requests == 6, r.output                    # whole samples: no round cut off
+        assert r.exit_code == 1 and "budget: stopped at --max-cost $0.1100: 2 of 3 sample(s) to grade done, " \
+                                    "$0.0960 spent, 1 remaining" in r.output
         r = invoke(grade_args(samples, server, tmp_path / "g.jsonl", *money, "--max-cost", "1"))
-        assert r.exit_code == 0, r.output
+        assert r.exit_code == 0 and "graded 1 sample(s) now, 2 before" in r.output
         assert server.n_requests == 9
     assert all(s["grade"]["status"] == "ok" for s in read_samples(tmp_path / "g.jsonl"))
+
+
+def test_max_cost_never_cuts_a_two_round_sample_in_a_batch(tmp_path, inputs):
+    out = tmp_path / "sm.jsonl"
+    with FakeOpenAI() as server:
+        # a skillmix sample: 2 requests of at most 60 answer tokens at $1000 per 1M (input free), $0.03 each at
+        # half price, $0.06 a sample: $0.15 admits 2 samples, whose 4 requests go into 2 batches (one per round)
+        r = synth(inputs, server, out, "--batch", *FAST, "--max-tokens", "60", "--price-input", "0",
+                  "--price-output", "1000", "--max-cost", "0.15", style="skillmix")
+        assert r.exit_code == 1, r.output
+        assert server.batches_created == 2 and len(server.batch_requests) == 4 and server.n_requests == 0
+    assert [s["status"] for s in read_samples(out)] == ["ok", "ok"]
+    assert "2 of 3 sample(s) done" in r.output and "1 remaining" in r.output
+
+
+def test_answers_in_the_cache_are_free_under_any_budget(tmp_path, inputs):
+    out = tmp_path / "samples.jsonl"
+    with FakeOpenAI() as server:
+        assert synth(inputs, server, out, style="agentic").exit_code == 0
+        r = synth(inputs, server, tmp_path / "copy.jsonl", "--price-input", "1", "--price-output", "1",
+                  "--max-cost", "0", style="agentic")
+        assert r.exit_code == 0 and "wrote 3 sample(s)" in r.output and server.n_requests == 3

@@ -495,28 +495,40 @@ def test_prices_must_be_finite(tmp_path):
 # The budget
 # ----------------------------------------------------------------------------------------------------------
 
-def test_a_budget_waits_for_the_requests_on_the_wire_then_stops():
+def test_a_budget_waits_for_the_work_under_way_then_stops():
     from steps_core.llm import Budget, BudgetReached
 
-    budget = Budget(2.5, Price(0.0, 1e6), output_tokens=1)          # each request estimated at $1
-    req = _req()
-    a, b = budget.reserve(req), budget.reserve(req)                 # $2 on the wire: a third does not fit yet
+    budget = Budget(2.5, Price(0.0, 1e6), output_tokens=1)
+    assert budget.estimate(_req()) == 1.0                           # an answer of 1 token at $1 per token
+    a, b = budget.reserve(1.0), budget.reserve(1.0)                 # $2 under way: a third does not fit yet
     got: list = []
-    third = threading.Thread(target=lambda: got.append(budget.reserve(req)))
+    third = threading.Thread(target=lambda: got.append(budget.reserve(1.0)))
     third.start()
     time.sleep(0.3)
     assert got == [] and third.is_alive()                          # it waits...
-    budget.settle(a, Usage(0, 0))                                   # ...until an answer costs less than its estimate
+    budget.settle(a, 0.0)                                           # ...until work costs less than its estimate
     third.join(5)
     assert got == [1.0] and not budget.stopped
-    budget.settle(b, Usage(0, 1))
-    budget.settle(got[0], Usage(0, 1))                              # $2 spent: $1 more would pass $2.5
+    budget.settle(b, 1.0)
+    budget.settle(got[0], 1.0)                                      # $2 spent: $1 more would pass $2.5
     with pytest.raises(BudgetReached, match=r"--max-cost \$2.5000 reached: \$2.0000 spent"):
-        budget.reserve(req)
+        budget.reserve(1.0)
     assert budget.stopped and budget.next_estimate == 1.0
     with pytest.raises(BudgetReached):                              # and it stays stopped
-        budget.reserve(_req("x"), wait=False)
+        budget.reserve(0.1, wait=False)
     assert (budget.admitted, budget.refused) == (3, 2)
+
+
+def test_a_budget_wait_ends_when_the_run_is_stopped():
+    from steps_core.llm import Budget, Interrupted
+
+    budget = Budget(1.0, Price(1.0, 1.0))
+    budget.reserve(0.8)
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    with pytest.raises(Interrupted):
+        budget.reserve(0.5, stopped=stop.is_set)
+    assert not budget.stopped
 
 
 def test_a_budget_refuses_bad_settings():
@@ -529,17 +541,5 @@ def test_a_budget_refuses_bad_settings():
             Budget(bad, Price(1, 1))
     with pytest.raises(InputError, match="batch-discount"):
         Budget(1.0, Price(1, 1), discount=1.0)
-
-
-def test_a_client_with_a_budget_sends_nothing_past_it_but_answers_from_the_cache(fake_openai, tmp_path):
-    from steps_core.llm import Budget, BudgetReached
-
-    with ResponseCache(tmp_path / "c.sqlite") as cache:
-        client = _client(fake_openai, cache=cache)
-        assert client.complete(_req("first")).ok                    # cached, before any budget
-        client.budget = Budget(0.0, Price(1.0, 1.0))                 # nothing may be spent
-        with pytest.raises(BudgetReached):
-            client.complete(_req("second"))
-        assert fake_openai.n_requests == 1
-        assert client.complete(_req("first")).cached                 # free: still answered
-        assert client.budget.spent == 0.0 and client.budget.reserved == 0.0
+    half = Budget(1.0, Price(2.0, 4.0), output_tokens=10, discount=0.5)
+    assert half.estimate(_req("abcd", max_tokens=5)) == pytest.approx((5 * 2.0 + 5 * 4.0) / 1e6 / 2)

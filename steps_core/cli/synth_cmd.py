@@ -37,7 +37,8 @@ def _print_prompts(jobs, template) -> None:
     click.echo(f"{len(jobs)} prompt(s); template {template.name} sha256 {template.sha256[:16]}; nothing sent.")
 
 
-def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: str, batch, max_cost) -> None:
+def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: str, batch, max_cost,
+                    max_tokens: int | None) -> None:
     from ..synth import estimate_run
 
     online = estimate_run(jobs, expected_output_tokens=expected_output_tokens, price=price)
@@ -53,8 +54,8 @@ def _print_estimate(jobs, expected_output_tokens: int | None, price, backend: st
     click.echo(f"cost             {cost}")
     if max_cost is not None and est.cost_usd is not None:
         spent, fit = 0.0, 0
-        for job in jobs:
-            spent += estimate_run([job], expected_output_tokens=expected_output_tokens,
+        for job in jobs:             # as the budget estimates: an answer of --max-tokens when set
+            spent += estimate_run([job], expected_output_tokens=max_tokens or expected_output_tokens,
                                   price=batch.price(price) if batch is not None else price).cost_usd or 0.0
             if spent > max_cost * (1 + 1e-9):
                 break
@@ -146,7 +147,7 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
         raise InputError("--max-cost needs the model's price: pass --prices FILE or --price-input and "
                          "--price-output", field="max-cost")
     if estimate:
-        _print_estimate(jobs, expected_output_tokens, price, backend, batch, max_cost)
+        _print_estimate(jobs, expected_output_tokens, price, backend, batch, max_cost, max_tokens)
         return
     check_outputs([out, log_path], [combos, corpus, catalog, topics, template_path, cache_path])
     generator = Generator(backend=backend, model=model or "", temperature=temperature, max_tokens=max_tokens,
@@ -173,7 +174,8 @@ def synth_cmd(combos, style, corpus, catalog, topics, backend, model, base_url, 
     click.echo(f"tokens   {s.paid.prompt_tokens} in + {s.paid.completion_tokens} out paid"
                f" ({s.cached.total_tokens} from cache)")
     if backend == "openai":
-        click.echo(f"cost     {money(s.cost_usd)}"
+        cost = 0.0 if s.cost_usd is None and price is not None and not s.requests else s.cost_usd
+        click.echo(f"cost     {money(cost)}"
                    + (f" (batch API, {batch.discount:.0%} off)" if batch is not None and s.cost_usd else ""))
     stopped = report_limits(run, len(run.todo), "sample(s)")
     waiting = run.batch is not None and run.batch.waiting
@@ -194,4 +196,6 @@ def _batch_words(runner) -> str:
         parts.append(f"collected {', '.join(runner.collected)}")
     if runner.failed_requests:
         parts.append(f"{runner.failed_requests} request(s) failed in a batch")
+    if runner.waiting:
+        parts.append(f"waiting for {', '.join(runner.waiting)}")
     return "; batches: " + ("; ".join(parts) if parts else "none needed")

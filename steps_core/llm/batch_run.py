@@ -7,7 +7,10 @@ response cache, and notes every request it cannot answer yet. The runner goes in
 1. every item not yet finished is tried; an item all of whose requests were answered is finished and yielded
    (the caller writes it to the sink at once); the requests the others are waiting for are collected;
 2. those covered by a batch recorded in the state (submitted earlier, maybe by a run that was interrupted) are
-   waited for; the others are submitted in new batches (as many as the budget admits), recorded first;
+   waited for; the others are submitted in new batches, recorded first. With a budget, an item is admitted
+   (its whole estimate reserved) the first time it waits for a request, in order, until one does not fit: the
+   requests of the items not admitted are not submitted, and those of admitted items always are (a second
+   round is never cut off); an item's reservation is settled with its real cost when it is finished;
 3. the batches are polled until they end; their answers are downloaded, kept beside the state, put into the
    response cache, and the next pass begins.
 
@@ -26,7 +29,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from .batch import (MAX_BATCH_BYTES, MAX_BATCH_REQUESTS, POLL_INTERVAL, TERMINAL, BatchAPI, BatchEntry, BatchState,
                     batch_input, input_sha256, read_results)
-from .budget import Budget
+from .budget import Budget, BudgetReached
 from .chat import ChatRequest, ChatResult, Interrupted, Usage
 from .client import LLMClient
 from .concurrency import Progress
@@ -104,7 +107,7 @@ class BatchStatus:
 class BatchRunner:
     """Runs items through the batch API of ``client``'s endpoint, keeping its state in ``folder`` (see the
     module docstring). ``kind`` names the run in the state (``synth``, ``grade``); ``budget`` admits the
-    requests submitted; ``wait=False`` returns once the batches are submitted (a rerun collects them);
+    items whose requests are submitted; ``wait=False`` returns once the batches are submitted (a rerun collects them);
     ``on_status(list of BatchStatus)`` is told what polling sees, ``on_note(text)`` what the user should read
     (a batch that failed, requests that failed)."""
 
@@ -129,7 +132,7 @@ class BatchRunner:
         self.waiting: list[str] = []        # batches still running when the run returned
         self.left: list = []                # items not finished (the budget, or not waiting)
         self.failed_requests = 0
-        self._reserved: dict[str, float] = {}
+        self._held: dict[int, float] = {}       # id(item) -> the budget it holds
         self._batch_of: dict[str, str] = {}     # key -> the batch (of this run) that answered it
 
     def stop(self) -> int:
@@ -146,9 +149,12 @@ class BatchRunner:
     # -- the passes ---------------------------------------------------------------------------------
 
     def run(self, items: Sequence, attempt: Callable[[Any], dict], *, progress: Progress | None = None,
-            mark: Callable[[dict, list[str]], None] | None = None) -> Iterator[dict]:
+            mark: Callable[[dict, list[str]], None] | None = None, estimate: Callable[[Any], float] | None = None,
+            cost: Callable[[dict], float] | None = None) -> Iterator[dict]:
         """Finish each item by ``attempt(item)`` (which asks :attr:`answers`), yielding it when finished;
-        ``mark(record, batch ids)`` is called first for a record answered (in part) by batches of this run."""
+        ``mark(record, batch ids)`` is called first for a record answered (in part) by batches of this run.
+        With a budget, ``estimate(item)`` is what an item is expected to cost and ``cost(record)`` what it
+        did."""
         self._load_kept()
         todo, done, total = list(items), 0, len(items)
         if progress is not None:
@@ -161,8 +167,12 @@ class BatchRunner:
                 record = attempt(item)
                 if self.answers.missing:
                     still.append(item)
-                    missing.update(self.answers.missing)
+                    if self._admitted(item, estimate):
+                        missing.update(self.answers.missing)
                     continue
+                held = self._held.pop(id(item), None)
+                if held is not None and self.budget is not None:
+                    self.budget.settle(held, cost(record) if cost is not None else held)
                 ids = list(dict.fromkeys(self._batch_of[k] for k in self.answers.used if k in self._batch_of))
                 if ids and mark is not None:
                     mark(record, ids)
@@ -188,6 +198,19 @@ class BatchRunner:
             for entry in self.state.entries:
                 entry.merged = entry.merged or entry.downloaded
             self.state.save()
+
+    def _admitted(self, item: Any, estimate: Callable[[Any], float] | None) -> bool:
+        """Whether an item waiting for requests may have them submitted: always without a budget; with one,
+        once its estimate is reserved (the first time it waits; never again after the budget stopped)."""
+        if self.budget is None or id(item) in self._held:
+            return True
+        try:
+            self._held[id(item)] = self.budget.reserve(estimate(item) if estimate is not None else 0.0, wait=False)
+        except BudgetReached as exc:
+            if self.budget.refused == 1:
+                self._note(f"budget: {exc}; the items left are not submitted")
+            return False
+        return True
 
     def _load_kept(self) -> None:
         """The answers of batches downloaded earlier (their failures are retried: a new run, a new try);
@@ -237,16 +260,9 @@ class BatchRunner:
         return out
 
     def _submit(self, new: dict[str, ChatRequest]) -> list[BatchEntry]:
-        """Submit ``new`` requests (those the budget admits) in batches of at most ``max_requests`` requests
-        and ``max_bytes`` bytes; each recorded before its upload, with its file, and with its id."""
+        """Submit ``new`` requests in batches of at most ``max_requests`` requests and ``max_bytes`` bytes;
+        each recorded before its upload, with its file, and with its id."""
         keys = list(new)
-        if self.budget is not None:
-            admitted = self.budget.admit([new[k] for k in keys])
-            self._reserved.update(zip(keys, admitted))
-            if len(admitted) < len(keys):
-                self._note(f"budget: {len(keys) - len(admitted)} request(s) not submitted "
-                           f"({self.budget.describe(self.budget.next_estimate)})")
-            keys = keys[:len(admitted)]
         entries = []
         for chunk in self._chunks(keys, new):
             requests = {k: new[k] for k in chunk}
@@ -324,8 +340,6 @@ class BatchRunner:
         failed = [r for r in results.values() if not r.ok]
         self.failed_requests += len(failed)
         for result in results.values():
-            if self.budget is not None and result.key in self._reserved:
-                self.budget.settle(self._reserved.pop(result.key), result.usage if result.ok else None)
             if result.ok:
                 self.answers.answers[result.key] = result
                 self._batch_of[result.key] = str(entry.batch_id)

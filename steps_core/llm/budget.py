@@ -1,30 +1,31 @@
-"""A spending limit (:class:`Budget`): requests are admitted while the estimated spend stays within it.
+"""A spending limit (:class:`Budget`): work is admitted while the estimated spend stays within it.
 
-The estimate of one request is its price (:class:`~steps_core.llm.Price`, per 1M tokens, less a batch
-``discount``) applied to its input tokens (4 characters per token plus 4 per message, as ``--estimate``) and to
-its answer: ``max_tokens`` when the request sets it, else ``output_tokens``. Before a request is sent,
-:meth:`Budget.reserve` adds its estimate to what is reserved; when its answer arrives, :meth:`Budget.settle`
-replaces the reservation by the real cost of the usage the endpoint reported. A request fits when
+A unit of work (one sample to make, one sample to grade) is admitted with its estimated cost: that of its
+requests not already answered by the cache, each at the price (:class:`~steps_core.llm.Price`, per 1M tokens,
+less a batch ``discount``) of its input tokens (4 characters per token plus 4 per message, as ``--estimate``)
+and of its answer: ``max_tokens`` when the request sets it, else ``output_tokens`` (:meth:`Budget.estimate`).
+:meth:`Budget.reserve` adds the estimate to what is reserved before the work sends anything; when the work is
+done, :meth:`Budget.settle` replaces the reservation by its real cost. Work fits when
 
-    spent (answers received) + reserved (requests on the wire) + its estimate <= limit
+    spent (work done) + reserved (work under way) + its estimate <= limit
 
-One that does not fit waits for the requests on the wire to settle (their real cost is often below the
-estimate); when none is left and it still does not fit, it is refused and so is every further request (the
-budget is *stopped*). So work stops in time however many requests run at once, and does not stop earlier
-for running several. An answer longer than its estimate can make the real spend pass the limit by that
-difference (never when ``max_tokens`` is set, which bounds the answer). Answers from the cache are free and
-never ask the budget.
+Work that does not fit waits for the work under way to settle (its real cost is often below the estimate);
+when none is left and it still does not fit, it is refused and so is all further work (the budget is
+*stopped*). So a run stops in time however many requests run at once, and does not stop earlier for running
+several; work that is admitted is finished (a sample's second round is never cut off). An answer longer than
+its estimate can make the real spend pass the limit by that difference (never when ``max_tokens`` is set,
+which bounds the answer). Work answered from the cache is free and never asks the budget.
 
 >>> b = Budget(0.01, Price(0.0, 1000.0), output_tokens=4)
 >>> req = ChatRequest(messages=({"role": "user", "content": "hi"},), model="m")
 >>> b.estimate(req)
 0.004
->>> t1, t2 = b.reserve(req), b.reserve(req)
->>> b.reserve(req, wait=False)
+>>> t1, t2 = b.reserve(0.004), b.reserve(0.004)
+>>> b.reserve(0.004, wait=False)
 Traceback (most recent call last):
 ...
-steps_core.llm.budget.BudgetReached: --max-cost $0.0100 reached: $0.0000 spent, $0.0080 on the wire, ...
->>> b.settle(t1, Usage(5, 3)); round(b.spent, 6), b.stopped
+steps_core.llm.budget.BudgetReached: --max-cost $0.0100 reached: $0.0000 spent, $0.0080 under way, ...
+>>> b.settle(t1, 0.003); round(b.spent, 6), b.stopped
 (0.003, True)
 """
 
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Callable, Sequence
+from typing import Callable
 
 from ..errors import InputError
 from .chat import ChatRequest, Interrupted, Price, Usage, estimate_tokens
@@ -42,7 +43,7 @@ _EPS = 1e-9
 
 
 class BudgetReached(Interrupted):
-    """A request was refused: sending it would pass the budget (``--max-cost``)."""
+    """Work was refused: doing it would pass the budget (``--max-cost``)."""
 
 
 def request_tokens(request: ChatRequest) -> int:
@@ -71,11 +72,11 @@ class Budget:
         self.output_tokens = int(output_tokens)
         self.discount = float(discount)
         self.spent = 0.0            # real cost of the answers received
-        self.reserved = 0.0         # estimates of the requests on the wire
-        self.on_wire = 0            # requests admitted and not settled
-        self.admitted = 0           # requests admitted
-        self.refused = 0            # requests refused
-        self.next_estimate: float | None = None    # the estimate of the first request refused
+        self.reserved = 0.0         # estimates of the work under way
+        self.on_wire = 0            # work admitted and not settled
+        self.admitted = 0           # work admitted
+        self.refused = 0            # work refused
+        self.next_estimate: float | None = None    # the estimate of the first work refused
         self._stopped = False
         self._lock = threading.Condition()
 
@@ -89,17 +90,17 @@ class Budget:
         return self.price.cost(usage) * (1.0 - self.discount)
 
     def estimate(self, request: ChatRequest) -> float:
-        """The estimated cost of sending ``request`` (see the module docstring)."""
+        """The estimated cost of sending ``request``: its input tokens and an answer of its ``max_tokens``,
+        else :attr:`output_tokens`."""
         out = request.max_tokens if request.max_tokens is not None else self.output_tokens
         return self.cost(Usage(request_tokens(request), out))
 
-    def reserve(self, request: ChatRequest, *, wait: bool = True,
-                stopped: Callable[[], bool] | None = None) -> float:
-        """Admit ``request``: returns its estimate (give it back to :meth:`settle`), or raises
-        :class:`BudgetReached` and stops the budget. A request that does not fit yet waits for those on the
-        wire to settle (``wait=False``: refused at once); ``stopped()`` true ends the wait with
+    def reserve(self, amount: float, *, wait: bool = True, stopped: Callable[[], bool] | None = None) -> float:
+        """Admit work estimated at ``amount``: returns the amount held (give it back to :meth:`settle`), or
+        raises :class:`BudgetReached` and stops the budget. Work that does not fit yet waits for the work
+        under way to settle (``wait=False``: refused at once); ``stopped()`` true ends the wait with
         :class:`Interrupted`."""
-        need = self.estimate(request)
+        need = max(0.0, float(amount))
         with self._lock:
             while True:
                 if not self._stopped and self.spent + self.reserved + need <= self.limit * (1 + _EPS) + 1e-15:
@@ -117,32 +118,20 @@ class Budget:
                     raise Interrupted("stopped while waiting for the budget")
                 self._lock.wait(0.1)
 
-    def settle(self, reserved: float, usage: Usage | None) -> None:
-        """A request admitted with estimate ``reserved`` is over: its real cost is that of ``usage`` (None or
-        zero tokens: nothing was billed, e.g. no answer)."""
+    def settle(self, reserved: float, cost: float) -> None:
+        """Work admitted with ``reserved`` is done; it cost ``cost`` (at this budget's price, less the
+        discount; 0 when nothing was billed)."""
         with self._lock:
             self.on_wire = max(0, self.on_wire - 1)
             self.reserved = max(0.0, self.reserved - reserved) if self.on_wire else 0.0
-            if usage is not None:
-                self.spent += self.cost(usage)
+            self.spent += max(0.0, float(cost))
             self._lock.notify_all()
-
-    def admit(self, requests: Sequence[ChatRequest]) -> list[float]:
-        """Reserve ``requests`` in order until one is refused (a batch: what fits is submitted); the estimates
-        of those admitted, in order (fewer than the requests when the budget stopped)."""
-        out = []
-        for request in requests:
-            try:
-                out.append(self.reserve(request, wait=False))
-            except BudgetReached:
-                break
-        return out
 
     def describe(self, need: float | None = None) -> str:
         """Where the budget stands, in words."""
-        text = (f"--max-cost ${self.limit:.4f} reached: ${self.spent:.4f} spent, ${self.reserved:.4f} on the wire")
+        text = (f"--max-cost ${self.limit:.4f} reached: ${self.spent:.4f} spent, ${self.reserved:.4f} under way")
         if need is not None:
-            text += f", the next request would need ~${need:.4f}"
+            text += f", the next would need ~${need:.4f}"
         return text
 
 

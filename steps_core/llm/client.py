@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from ..errors import InputError
 from ..io import bad_json_value
-from .budget import Budget
 from .cache import ResponseCache
 from .chat import ChatRequest, ChatResult, Interrupted, Usage
 from .retry import FATAL_STATUSES, RETRY_STATUSES, RetryPolicy, retry_after_seconds
@@ -159,9 +158,7 @@ class LLMClient:
     endpoint count as down (see the module docstring).
 
     :meth:`complete` never raises for endpoint faults; see the module docstring for what is retried. After
-    :meth:`stop` it raises :class:`Interrupted` instead of sending or retrying. With a ``budget``
-    (:class:`~steps_core.llm.budget.Budget`, set as an attribute) a request not answered from the cache is
-    sent only when the budget admits it; otherwise :class:`~steps_core.llm.budget.BudgetReached` is raised.
+    :meth:`stop` it raises :class:`Interrupted` instead of sending or retrying.
     """
 
     def __init__(self, *, base_url: str | None = None, api_key: str | None = None,
@@ -198,7 +195,6 @@ class LLMClient:
         self.cache_hits = 0
         self.in_flight = 0
         self.usage = Usage()
-        self.budget: Budget | None = None    # a spending limit every request not answered from the cache asks
 
     def __repr__(self) -> str:
         cache = self.cache.path if self.cache is not None else None
@@ -252,19 +248,6 @@ class LLMClient:
                 return hit
         if self._down is not None:
             return ChatResult(ok=False, error=self._down, fatal=True, unreachable=True, key=key)
-        budget = self.budget
-        if budget is None:
-            return self._send_with_retries(request, key)
-        reserved = budget.reserve(request, stopped=self._stop.is_set)   # BudgetReached: nothing is sent
-        result = None
-        try:
-            result = self._send_with_retries(request, key)
-            return result
-        finally:
-            budget.settle(reserved, result.usage if result is not None else None)
-
-    def _send_with_retries(self, request: ChatRequest, key: str) -> ChatResult:
-        """Send ``request`` (cache key ``key``), retrying transient faults (see :meth:`complete`)."""
         openai = self._openai
         import httpx2  # the HTTP library of the openai package
 
