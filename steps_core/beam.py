@@ -22,6 +22,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from .beam_kernels import row_gains, step_candidates
 from .evidence import Evidence, mean_cosine
 from .tree import EncodingTree
 
@@ -31,6 +32,8 @@ class Resolved:
     """What every search of one selection reads, resolved once: indices, arrays, the pair evidence.
 
     ``by_depth[v, d]`` is skill v's ancestor at depth d (the root at 0, the skill at its own depth, -1 below).
+    ``link_ptr``/``link_idx`` are the link lists as int64 CSR arrays, ``seen_keys`` the pairs seen together;
+    ``scratch`` holds the compiled step's marker arrays (all clear between steps).
     """
 
     blocked: np.ndarray
@@ -47,6 +50,10 @@ class Resolved:
     connect: bool
     novel: bool
     min_coherence: float | None
+    link_ptr: np.ndarray
+    link_idx: np.ndarray
+    seen_keys: np.ndarray
+    scratch: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def resolve(tree: EncodingTree, evidence: Evidence, *, blocked: np.ndarray, pins: Sequence[int],
@@ -61,8 +68,11 @@ def resolve(tree: EncodingTree, evidence: Evidence, *, blocked: np.ndarray, pins
     for d in range(tree.height):           # anc[v, j] is the ancestor j steps up from v
         ok = depth >= d
         by_depth[ok, depth[ok] - d + 1] = anc[ok, d]
-    return Resolved(blocked, tuple(pins), frozenset(excluded_sets), np.r_[tree.h, 0.0], anc, by_depth, evidence,
-                    top, scope, k, beam, connect, novel, min_coherence)
+    links = evidence.links
+    scratch = (np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(tree.n_nodes + 1, bool))
+    return Resolved(blocked, tuple(pins), frozenset(excluded_sets), np.r_[tree.h, 0.0], np.ascontiguousarray(anc),
+                    by_depth, evidence, top, scope, k, beam, connect, novel, min_coherence,
+                    links.indptr.astype(np.int64), links.indices.astype(np.int64), evidence.seen_keys, scratch)
 
 
 class Found(NamedTuple):
@@ -79,17 +89,20 @@ class _Beam(NamedTuple):
     skills: np.ndarray            # (R, m) chosen skills, start first
     total: np.ndarray             # (R,) H(chosen | start)
     steps: np.ndarray             # (R, s) gain of each skill after the start
-    covered: np.ndarray           # (R, nodes + 1) A(chosen), the last column a padding node of h = 0
-    among: np.ndarray | None      # (R, m, m) links among the chosen skills (None: no coherence requirement)
+    amask: np.ndarray | None      # (R, m) links among the chosen skills as bitmasks, own bit set (None: no
+    #                               coherence requirement)
     gap: np.ndarray               # (R,) the chosen skills hold a pair never seen together: novel already
 
 
 class _Candidates(NamedTuple):
-    """One step's (row, skill) candidates; ``direct[i, j]``: skill ``ys[i]`` is linked to chosen skill j."""
+    """One step's (row, skill) candidates, their gains, whether each makes a pair never seen together, and
+    ``direct``: the chosen skills each is linked to, as bitmasks (None without the coherence requirement)."""
 
     rows: np.ndarray
     ys: np.ndarray
     direct: np.ndarray | None
+    gains: np.ndarray
+    new_pair: np.ndarray
 
 
 def _gather(m: sp.csr_array, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +127,6 @@ def _first(tree: EncodingTree, fixed: list[int], n_start: int, res: Resolved) ->
     """The beam's first row: the start skills, then the pins (whose gains are the first steps)."""
     ev = res.evidence
     covered = np.zeros(tree.n_nodes + 1, bool)
-    covered[tree.n_nodes] = True
     steps: list[float] = []
     for pos, i in enumerate(fixed):
         path = res.anc[i]
@@ -125,9 +137,12 @@ def _first(tree: EncodingTree, fixed: list[int], n_start: int, res: Resolved) ->
     n = tree.n_skills
     seen = _has(ev.seen_keys, idx[:, None] * n + idx[None, :])
     gap = bool((~seen & ~np.eye(idx.size, dtype=bool)).any())
-    among = _has(ev.link_keys, idx[:, None] * n + idx[None, :])[None] if res.connect else None
+    amask = None
+    if res.connect:
+        among = _has(ev.link_keys, idx[:, None] * n + idx[None, :]) | np.eye(idx.size, dtype=bool)
+        amask = (among.astype(np.int64) << np.arange(idx.size, dtype=np.int64)).sum(axis=1)[None, :]
     return _Beam(idx[None, :], np.array([sum(steps)]), np.asarray([steps], float).reshape(1, -1),
-                 covered[None, :], among, np.array([gap]))
+                 amask, np.array([gap]))
 
 
 def _pool_levels(res: Resolved, pool_nodes: np.ndarray, pool_depths: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -140,44 +155,28 @@ def _candidates(res: Resolved, b: _Beam, pool_nodes: np.ndarray, pool_depths: np
                 two_hop: bool) -> _Candidates:
     """(row, skill) candidates of one step, each row widening its pool until it has one."""
     n_rows, m = b.skills.shape
-    ev = res.evidence
     first = min(step, pool_nodes.size - 1)
-    if b.among is None:                               # no coherence requirement: every member of the pool
-        usable = np.ones((n_rows, n), bool)
-        usable[np.repeat(np.arange(n_rows), m), b.skills.ravel()] = False
-        usable &= ~res.blocked
-        pool_mask = res.by_depth[:, pool_depths].T == pool_nodes[:, None]             # (levels, n)
-        level = np.full(n_rows, first)
-        cand = usable & pool_mask[level]
-        while True:
-            empty = ~cand.any(axis=1) & (level < pool_nodes.size - 1)
-            if not empty.any():
-                break
-            level[empty] += 1
-            cand[empty] = usable[empty] & pool_mask[level[empty]]
-        rows, ys = np.nonzero(cand)
-        return _Candidates(rows, ys, None)
-    sources = b.skills.ravel()
-    which, ys = _gather(ev.links, sources)
-    if two_hop:                                       # k = 2: skills sharing a linked neighbour with the start
-        which2, ys = _gather(ev.links, ys)
-        which = which[which2]
-    rows, j = which // m, which % m
-    key = rows * n + ys
-    uniq, inverse = np.unique(key, return_inverse=True)
-    direct = np.zeros((uniq.size, m), bool)
-    direct[inverse, j] = True
-    rows, ys = uniq // n, uniq % n
-    keep = ~res.blocked[ys] & (b.skills[rows] != ys[:, None]).all(axis=1)
-    if res.k > 2 and m >= 2:                          # every chosen skill at most two links away
-        among = b.among[rows] | np.eye(m, dtype=bool)
-        keep &= (among & direct[:, None, :]).any(axis=2).all(axis=1)
-    rows, ys, direct = rows[keep], ys[keep], direct[keep]
-    level = np.maximum(_pool_levels(res, pool_nodes, pool_depths, ys), first)
-    row_level = np.full(n_rows, pool_nodes.size, np.int64)
-    np.minimum.at(row_level, rows, level)             # a row widens until its pool has a candidate
-    keep = level <= row_level[rows]
-    return _Candidates(rows[keep], ys[keep], direct[keep])
+    if b.amask is not None:                           # linked skills only: the compiled pass over link lists
+        rows, ys, direct, gains, _, new_pair = step_candidates(
+            b.skills, b.total, b.amask, res.k > 2 and m >= 2, two_hop, res.link_ptr, res.link_idx, res.blocked,
+            res.anc, res.h_ext, res.by_depth, pool_nodes, pool_depths, first, res.seen_keys, *res.scratch)
+        return _Candidates(rows, ys, direct, gains, new_pair)
+    usable = np.ones((n_rows, n), bool)               # no coherence requirement: every member of the pool
+    usable[np.repeat(np.arange(n_rows), m), b.skills.ravel()] = False
+    usable &= ~res.blocked
+    pool_mask = res.by_depth[:, pool_depths].T == pool_nodes[:, None]                 # (levels, n)
+    level = np.full(n_rows, first)
+    cand = usable & pool_mask[level]
+    while True:
+        empty = ~cand.any(axis=1) & (level < pool_nodes.size - 1)
+        if not empty.any():
+            break
+        level[empty] += 1
+        cand[empty] = usable[empty] & pool_mask[level[empty]]
+    rows, ys = np.nonzero(cand)
+    gains = row_gains(b.skills, rows, ys, res.anc, res.h_ext, res.scratch[2])
+    new_pair = ~_has(res.seen_keys, b.skills[rows] * n + ys[:, None]).all(axis=1)
+    return _Candidates(rows, ys, None, gains, new_pair)
 
 
 def _complete(res: Resolved, skills: tuple[int, ...], proven_new: bool, embeddings: np.ndarray | None,
@@ -196,20 +195,17 @@ def _complete(res: Resolved, skills: tuple[int, ...], proven_new: bool, embeddin
     return True
 
 
-def _grow(res: Resolved, b: _Beam, cands: _Candidates, sel: np.ndarray, gains: np.ndarray,
-          new_pair: np.ndarray) -> _Beam:
+def _grow(b: _Beam, cands: _Candidates, sel: np.ndarray) -> _Beam:
     """The new beam: candidate row ``cands.rows[i]`` plus skill ``cands.ys[i]`` for i in ``sel``."""
     rows, ys = cands.rows[sel], cands.ys[sel]
-    covered = b.covered[rows]
-    covered[np.arange(rows.size)[:, None], res.anc[ys]] = True
-    among = None
-    if b.among is not None:
+    amask = None
+    if b.amask is not None:
         m = b.skills.shape[1]
-        among = np.zeros((rows.size, m + 1, m + 1), bool)
-        among[:, :m, :m] = b.among[rows]
-        among[:, :m, m] = among[:, m, :m] = cands.direct[sel]
-    return _Beam(np.column_stack([b.skills[rows], ys]), b.total[rows] + gains[sel],
-                 np.column_stack([b.steps[rows], gains[sel]]), covered, among, b.gap[rows] | new_pair[sel])
+        direct = cands.direct[sel]
+        linked = (direct[:, None] >> np.arange(m, dtype=np.int64)) & 1                 # chosen c linked to y
+        amask = np.column_stack([b.amask[rows] | (linked << m), direct | (np.int64(1) << m)])
+    return _Beam(np.column_stack([b.skills[rows], ys]), b.total[rows] + cands.gains[sel],
+                 np.column_stack([b.steps[rows], cands.gains[sel]]), amask, b.gap[rows] | cands.new_pair[sel])
 
 
 def _best_first(values: np.ndarray, want: int):
@@ -265,12 +261,8 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
         cands = _candidates(res, b, nodes, depths, step, n, two_hop)
         if cands.rows.size == 0:
             return []
-        rows, ys = cands.rows, cands.ys
-        pa = res.anc[ys]                                                      # (M, height)
-        gains = (res.h_ext[pa] * ~b.covered[rows[:, None], pa]).sum(axis=1)
+        rows, ys, gains, new_pair = cands.rows, cands.ys, cands.gains, cands.new_pair
         flat = b.total[rows] + gains
-        # a pair never seen together makes the combination new: is y seen with every chosen skill?
-        new_pair = ~_has(ev.seen_keys, b.skills[rows] * n + ys[:, None]).all(axis=1)
         want = res.beam if not last else n_keep
         picked: list[int] = []
         seen: set[frozenset] = set()
@@ -296,5 +288,5 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
         if last:
             return [Found(tuple(b.skills[r].tolist()) + (int(y),), float(t), tuple(b.steps[r].tolist()) + (float(g),))
                     for r, y, t, g in zip(rows[sel], ys[sel], flat[sel], gains[sel])]
-        b = _grow(res, b, cands, sel, gains, new_pair)
+        b = _grow(b, cands, sel)
     return []                                                                 # not reached

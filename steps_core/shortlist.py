@@ -72,8 +72,11 @@ def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Seque
     ``(candidate, marginal value)`` in the order chosen; ties go to the earlier candidate. ``node_weights``
     (one per node, >= 0) multiply each node's h in the list's value (:mod:`steps_core.weak_spots`).
 
-    Each pick changes the value of the candidates that share one of its nodes, and only those: they are
-    re-valued with one sparse product, so a list costs about (picks x candidates touched) operations.
+    Each pick discounts the nodes it brings, and with them the value of every candidate bringing one of those
+    nodes: a running estimate is lowered column by column (a vectorised subtraction per node), so a pick costs
+    what the columns of its few nodes hold plus one argmax. The candidates within rounding of the top are then
+    re-valued exactly (from the node weights, or their gain when none of their nodes was discounted), so the
+    choice and its value are those of the plain greedy, ties included.
     """
     m = len(gains)
     if m == 0:
@@ -88,7 +91,9 @@ def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Seque
     brings.data = worth[brings.indices]                                        # h(α) where candidate i brings α
     by_node = sp.csc_array(brings)
     value = np.asarray(gains, float).copy() if node_weights is None else np.asarray(brings.sum(axis=1)).ravel()
+    estimate = value.copy()                                                    # value, lowered as nodes discount
     weight = np.ones(h.size)                                                   # ρ_α ** m_α
+    changed_at = np.zeros(h.size, np.int64)                                    # the pick that last discounted α
     skill_of: dict[int, list[int]] = {}
     for i, sk in enumerate(skills):
         for x in sk:
@@ -101,22 +106,34 @@ def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Seque
     out: list[tuple[int, float]] = []
     want = m if n is None else n
     while len(out) < want:
-        i = int(np.argmax(value))
-        if value[i] == -np.inf:
+        top = estimate.max()
+        if top == -np.inf:
             break
+        near = np.flatnonzero(estimate >= top - 1e-9 * max(1.0, abs(top)))
+        if changed_at.any():                                                   # exact values where discounted
+            sub = brings[near]
+            last = np.zeros(near.size, np.int64)
+            filled = np.diff(sub.indptr) > 0
+            if filled.any():
+                last[filled] = np.maximum.reduceat(changed_at[sub.indices], sub.indptr[:-1][filled])
+            stale = last > 0
+            if stale.any():
+                value[near[stale]] = sub[np.flatnonzero(stale)] @ weight
+            estimate[near] = value[near]
+        i = int(near[np.argmax(value[near])])                                  # ties: the earlier candidate
         out.append((i, float(value[i])))
-        value[i] = -np.inf
+        estimate[i] = -np.inf
         if diversity > 0:
-            picked = brings.indices[brings.indptr[i]:brings.indptr[i + 1]]
-            weight[picked] *= rho[picked]
-            touched = np.unique(by_node[:, picked].indices)
-            touched = touched[value[touched] > -np.inf]
-            value[touched] = brings[touched] @ weight
+            for a in brings.indices[brings.indptr[i]:brings.indptr[i + 1]].tolist():
+                holders = by_node.indices[by_node.indptr[a]:by_node.indptr[a + 1]]
+                estimate[holders] -= worth[a] * weight[a] * (1.0 - rho[a])
+                weight[a] *= rho[a]
+                changed_at[a] = len(out)
         for x in skills[i]:
             skill_uses[int(x)] = skill_uses.get(int(x), 0) + 1
             if max_per_skill is not None and skill_uses[int(x)] >= max_per_skill:
-                value[skill_of[int(x)]] = -np.inf
+                estimate[skill_of[int(x)]] = -np.inf
         start_uses[starts[i]] = start_uses.get(starts[i], 0) + 1
         if per_start is not None and start_uses[starts[i]] >= per_start:
-            value[start_of[starts[i]]] = -np.inf
+            estimate[start_of[starts[i]]] = -np.inf
     return out
