@@ -285,7 +285,7 @@ def curriculum_notes(curriculum: Curriculum, rows: Sequence[tuple[int | None, Ma
             used, n = per_k[k], len(unique[k])
             if k in weighted and used > n:
                 low, high = used // n, -(-used // n)
-                times = f"{low} time(s)" if low == high else f"{low} or {high} times"
+                times = (f"{low} time" + ("s" if low != 1 else "")) if low == high else f"{low} or {high} times"
                 notes.append(f"k={k}: {n} sample(s) fill {used} row(s): each is used {times}")
     return notes
 

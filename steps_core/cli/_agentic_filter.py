@@ -37,6 +37,6 @@ def apply_agentic_filter(jobs, model: str | None, style: str, endpoint, cache, w
                                                               if not j.problem})
     click.echo(f"agentic filter ({model}): kept {asked - len(result.rejected) - len(result.failed)} of {asked} "
                f"combination(s), rejected {len(result.rejected)}, {len(result.failed)} unanswered; "
-               f"{result.requests} request(s) sent, {result.usage.prompt_tokens} in + "
-               f"{result.usage.completion_tokens} out tokens")
+               f"{result.requests} request(s) sent ({result.usage.prompt_tokens} in + "
+               f"{result.usage.completion_tokens} out tokens), the rest from the cache")
     return result.kept

@@ -73,6 +73,8 @@ def export_cmd(samples, workspace_path, fmt, output, include_all, curriculum, ep
     click.echo("per community: " + ", ".join(f"{c}: {n}" for c, n in counts["per_community"].items()))
     if counts.get("per_epoch"):
         click.echo("per epoch:     " + ", ".join(f"{e}: {n}" for e, n in counts["per_epoch"].items()))
+        click.echo("epoch by k:    " + "; ".join(f"{e}: " + ", ".join(f"k={k}: {n}" for k, n in ks.items())
+                                                for e, ks in (counts.get("per_epoch_k") or {}).items()))
     for note in result.manifest["notes"]:
         click.echo(f"note:          {note}")
     click.echo(f"manifest:      {result.manifest_path}")

@@ -47,7 +47,8 @@ def says_yes(answer: str) -> bool:
 class AgenticFilterResult:
     """What the filter did: the ``kept`` jobs (their combination holds the verdict; a job whose question
     failed carries the reason as its ``problem``), the ``rejected`` combinations with the model's answer,
-    the ``failed`` ones with the error, the requests sent (not from the cache) and their usage."""
+    the ``failed`` ones with the error, the requests sent (answers from the cache not counted) and their
+    usage."""
 
     kept: list[SynthJob]
     rejected: list[tuple[tuple[str, ...], str]]
@@ -77,8 +78,9 @@ def filter_agentic(jobs: Sequence[SynthJob], client: LLMClient, model: str, *, w
     requests, usage = 0, Usage()
     for key, jobs_of_key in groups.items():
         result = answers[key]
-        requests += 0 if result.cached else 1
-        usage = usage + result.usage
+        if not result.cached:
+            requests += 1
+            usage = usage + result.usage
         if not result.ok:
             failed.append((key, result.error or "no answer"))
             verdict = {"model": model, "verdict": None, "answer": None, "error": result.error}
