@@ -159,7 +159,8 @@ def _candidates(res: Resolved, b: _Beam, pool_nodes: np.ndarray, pool_depths: np
     if b.amask is not None:                           # linked skills only: the compiled pass over link lists
         rows, ys, direct, gains, _, new_pair = step_candidates(
             b.skills, b.total, b.amask, res.k > 2 and m >= 2, two_hop, res.link_ptr, res.link_idx, res.blocked,
-            res.anc, res.h_ext, res.by_depth, pool_nodes, pool_depths, first, res.seen_keys, *res.scratch)
+            res.anc, res.h_ext, res.by_depth, pool_nodes, pool_depths, first, res.seen_keys, res.evidence.links_seen,
+            *res.scratch)
         return _Candidates(rows, ys, direct, gains, new_pair)
     usable = np.ones((n_rows, n), bool)               # no coherence requirement: every member of the pool
     usable[np.repeat(np.arange(n_rows), m), b.skills.ravel()] = False
@@ -208,8 +209,8 @@ def _grow(b: _Beam, cands: _Candidates, sel: np.ndarray) -> _Beam:
                  np.column_stack([b.steps[rows], cands.gains[sel]]), amask, b.gap[rows] | cands.new_pair[sel])
 
 
-def _best_first(values: np.ndarray, want: int):
-    """Positions of ``values`` from the largest down (ties: smaller position first), in two rounds.
+def _best_first(values: np.ndarray, want: int, tie: np.ndarray):
+    """Positions of ``values`` from the largest down (ties: smaller ``tie`` first), in two rounds.
 
     The first round sorts only a few times ``want`` candidates (argpartition); the second, needed only
     when duplicates used them up, sorts the rest.
@@ -220,11 +221,11 @@ def _best_first(values: np.ndarray, want: int):
         part = np.argpartition(-values, head - 1)[:head]
         cutoff = values[part].min()
         first = np.flatnonzero(values >= cutoff)          # every tie of the cutoff, for determinism
-        yield first[np.lexsort((first, -values[first]))]
+        yield first[np.lexsort((tie[first], -values[first]))]
         rest = np.flatnonzero(values < cutoff)
-        yield rest[np.lexsort((rest, -values[rest]))]
+        yield rest[np.lexsort((tie[rest], -values[rest]))]
     else:
-        yield np.lexsort((np.arange(m), -values))
+        yield np.lexsort((tie, -values))
 
 
 def pools(tree: EncodingTree, start: list[int]) -> list[int]:
@@ -266,7 +267,7 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
         want = res.beam if not last else n_keep
         picked: list[int] = []
         seen: set[frozenset] = set()
-        for order in _best_first(flat, want):
+        for order in _best_first(flat, want, rows * n + ys):     # ties: by row, then skill
             for pos in order.tolist():
                 r, y = int(rows[pos]), int(ys[pos])
                 key = frozenset(b.skills[r].tolist()) | {y}

@@ -8,7 +8,8 @@ arrays of (row, skill) pairs with an ``np.unique`` among them; here it is one pa
 with scratch arrays marking what the row holds (reset after the row), so a step costs about what the chosen
 skills' neighbourhoods hold.
 
-The order of the output is the order the numpy version had: by row, then by skill index. Bitmasks stand for
+The output is by row, each row's skills in the order gathered (the caller breaks ties by row, then skill
+index, so no sorting is needed here). Bitmasks stand for
 small boolean matrices: ``amask[r, c]`` has bit j set when chosen skills c and j of row r are linked (and bit
 c itself); ``dmask`` of a candidate has bit j set when it is linked to chosen skill j.
 """
@@ -28,14 +29,17 @@ def _seen(keys: np.ndarray, key: int) -> bool:
 
 @numba.njit(cache=True)
 def step_candidates(skills, total, amask, need_close, two_hop, indptr, indices, blocked, anc, h_ext, by_depth,
-                    pool_nodes, pool_depths, first, seen_keys, inlist, dmask, covmark):
+                    pool_nodes, pool_depths, first, seen_keys, links_seen, inlist, dmask, covmark):
     """The candidates of one step, as arrays (rows, ys, dmask, gains, flat = total[row] + gain, new_pair).
 
-    ``inlist`` (n skills, bool), ``dmask`` (n skills, int64) and ``covmark`` (nodes + 1, bool) are scratch
-    arrays, all False/0 on entry and on return.
+    ``links_seen``: every link is a pair seen together, so (when ``dmask`` holds direct links, not two-hop
+    reach) only the pairs y is not linked to are looked up in ``seen_keys``. ``inlist`` (n skills, bool),
+    ``dmask`` (n skills, int64) and ``covmark`` (nodes + 1, bool)
+    are scratch arrays, all False/0 on entry and on return.
     """
     n_rows, m = skills.shape
     n = blocked.size
+    direct_seen = links_seen and not two_hop   # dmask bits mean direct links only without the two-hop reach
     n_levels = pool_nodes.size
     cap = 0                                    # an upper bound of one row's gathered skills, for the buffers
     for r in range(n_rows):
@@ -108,8 +112,7 @@ def step_candidates(skills, total, amask, need_close, two_hop, indptr, indices, 
         for j in range(m):                     # what the row's chosen skills already cover
             for a in anc[skills[r, j]]:
                 covmark[a] = True
-        order = np.argsort(kept[:n_kept])
-        for t in order:
+        for t in range(n_kept):
             if kept_level[t] > row_level:      # a row widens its pool only until it has a candidate
                 continue
             y = kept[t]
@@ -119,6 +122,8 @@ def step_candidates(skills, total, amask, need_close, two_hop, indptr, indices, 
                     gain += h_ext[a]
             new = False
             for j in range(m):
+                if direct_seen and (dmask[y] >> j) & 1:
+                    continue
                 if not _seen(seen_keys, skills[r, j] * n + y):
                     new = True
                     break

@@ -80,6 +80,13 @@ class Evidence:
         """The pairs seen together as sorted keys ``i * n + j`` (both directions)."""
         return _keys(self.seen)
 
+    @cached_property
+    def links_seen(self) -> bool:
+        """Whether every linked pair was also seen together (no semantic links where the corpus is silent): then
+        a link proves a pair seen, and only unlinked pairs need a lookup."""
+        linked = self.links.astype(bool)
+        return bool(linked.multiply(self.seen.astype(bool)).count_nonzero() == linked.count_nonzero())
+
     def _key(self, i: int, j: int) -> int:
         return int(i) * len(self.skills) + int(j)
 

@@ -289,3 +289,20 @@ def test_excluded_combinations_can_fill_the_whole_final_beam(tree):
     again = select_combinations(tree, starts=[[s]], k=3, beam=4, per_start=4,
                                 exclude_combos=[c.skills for c in first], **PLAIN)
     assert len(again) == 4 and not {c.key for c in again} & {c.key for c in first}
+
+
+def test_novel_pairs_are_found_two_links_apart(tree):
+    """At k = 2 with the defaults (attested links, novel), a pair of linked skills has been seen together, so
+    every novel pair joins skills two links apart; the search must find exactly those (brute force)."""
+    adj = {v: set() for v in range(tree.n_skills)}
+    for a, b in zip(*tree.graph.edges()[:2]):
+        a, b = int(a), int(b)
+        adj[a].add(b)
+        adj[b].add(a)
+    for s in range(0, tree.n_skills, 7):
+        got = select_combinations(tree, starts=[[tree.skills[s]]], k=2, scope="global", beam=100, per_start=100,
+                                  diversity=0.0, max_per_skill=None)
+        expected = {y for x in adj[s] for y in adj[x]} - adj[s] - {s}
+        assert {tree.skills.index(c.skills[1] if c.skills[0] == tree.skills[s] else c.skills[0])
+                for c in got} == expected
+        assert expected and all(c.novel for c in got)
