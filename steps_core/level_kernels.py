@@ -15,6 +15,8 @@ import math
 import numba
 import numpy as np
 
+from .merge_tables import h_delete, h_find, h_insert, heap_remove, heap_set, sift_down
+
 
 @numba.njit(cache=True)
 def phi_term(i_g, v_g, log_vp):
@@ -344,126 +346,6 @@ def refine(indptr, indices, data, vol, self_in, lvp, tol, labels, order, dissolv
 
 
 # ------------------------------------------------------------------------------------------ merging
-@numba.njit(cache=True)
-def _slot_of(key, bits):
-    """Home slot of a key in an open-addressing table of 2**bits entries (Fibonacci hashing)."""
-    return np.int64((np.uint64(key) * np.uint64(11400714819323198485)) >> np.uint64(64 - bits))
-
-
-@numba.njit(cache=True)
-def _h_find(keys, key, bits):
-    mask = (1 << bits) - 1
-    i = _slot_of(key, bits)
-    while keys[i] != -1:
-        if keys[i] == key:
-            return i
-        i = (i + 1) & mask
-    return -1
-
-
-@numba.njit(cache=True)
-def _h_insert(keys, vals, key, val, bits):
-    mask = (1 << bits) - 1
-    i = _slot_of(key, bits)
-    while keys[i] != -1:
-        i = (i + 1) & mask
-    keys[i] = key
-    vals[i] = val
-
-
-@numba.njit(cache=True)
-def _h_delete(keys, vals, i, bits):
-    """Remove entry i of a linear-probing table, shifting later entries of its cluster back (no tombstones)."""
-    mask = (1 << bits) - 1
-    j = i
-    while True:
-        j = (j + 1) & mask
-        if keys[j] == -1:
-            break
-        k = _slot_of(keys[j], bits)
-        if (i <= j and i < k <= j) or (i > j and (k > i or k <= j)):
-            continue
-        keys[i] = keys[j]
-        vals[i] = vals[j]
-        i = j
-    keys[i] = -1
-
-
-@numba.njit(cache=True)
-def _before(hk, hs, sa, sb, i, j):
-    """Heap order of positions i and j: larger reduction first, then smaller endpoints (deterministic ties)."""
-    if hk[i] != hk[j]:
-        return hk[i] < hk[j]
-    s, t = hs[i], hs[j]
-    return sa[s] < sa[t] or (sa[s] == sa[t] and sb[s] < sb[t])
-
-
-@numba.njit(cache=True)
-def _swap(hk, hs, pos, i, j):
-    hk[i], hk[j] = hk[j], hk[i]
-    hs[i], hs[j] = hs[j], hs[i]
-    pos[hs[i]] = i
-    pos[hs[j]] = j
-
-
-@numba.njit(cache=True)
-def _sift_down(hk, hs, pos, size, sa, sb, i):
-    """4-ary heap: the children of position i are 4i + 1 .. 4i + 4."""
-    while True:
-        c = 4 * i + 1
-        if c >= size:
-            return
-        best = c
-        for d in range(c + 1, min(c + 4, size)):
-            if _before(hk, hs, sa, sb, d, best):
-                best = d
-        if not _before(hk, hs, sa, sb, best, i):
-            return
-        _swap(hk, hs, pos, i, best)
-        i = best
-
-
-@numba.njit(cache=True)
-def _heap_fix(hk, hs, pos, size, sa, sb, i):
-    """Restore the heap order around position i (sift up, else down)."""
-    j = i
-    while j > 0 and _before(hk, hs, sa, sb, j, (j - 1) // 4):
-        _swap(hk, hs, pos, j, (j - 1) // 4)
-        j = (j - 1) // 4
-    if j == i:
-        _sift_down(hk, hs, pos, size, sa, sb, i)
-
-
-@numba.njit(cache=True)
-def _heap_set(hk, hs, pos, size, sa, sb, s, key):
-    """Give slot s the key ``key`` (inserting it when absent); returns the new heap size."""
-    i = pos[s]
-    if i < 0:
-        i = size
-        hs[i] = s
-        pos[s] = i
-        size += 1
-    hk[i] = key
-    _heap_fix(hk, hs, pos, size, sa, sb, i)
-    return size
-
-
-@numba.njit(cache=True)
-def _heap_remove(hk, hs, pos, size, sa, sb, s):
-    """Take slot s out of the heap (if there); returns the new heap size."""
-    i = pos[s]
-    if i < 0:
-        return size
-    pos[s] = -1
-    size -= 1
-    if i < size:
-        hk[i] = hk[size]
-        hs[i] = hs[size]
-        pos[hs[i]] = i
-        _heap_fix(hk, hs, pos, size, sa, sb, i)
-    return size
-
-
 @numba.njit(cache=True, nogil=True)
 def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
     """Merge adjacent groups, largest reduction first, until no merge lowers Phi by more than the tolerance.
@@ -494,6 +376,7 @@ def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
         bits += 1
     keys = np.full(1 << bits, -1, np.int64)
     vals = np.empty(1 << bits, np.int64)
+    where = np.empty(n_slots, np.int64)
     sa = np.empty(n_slots, np.int64)
     sb = np.empty(n_slots, np.int64)
     sw = np.empty(n_slots)
@@ -511,7 +394,7 @@ def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
             b = indices[p]
             if a < b:
                 sa[s], sb[s], sw[s] = a, b, data[p]
-                _h_insert(keys, vals, a * n + b, s, bits)
+                h_insert(keys, vals, where, a * n + b, s, bits)
                 for h, g in ((2 * s, a), (2 * s + 1, b)):
                     he_slot[h] = s
                     he_next[h] = head[g]
@@ -525,7 +408,7 @@ def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
                     size += 1
                 s += 1
     for i in range((size - 2) // 4, -1, -1):
-        _sift_down(hk, hs, pos, size, sa, sb, i)
+        sift_down(hk, hs, pos, size, sa, sb, i)
     touched = np.empty(n, np.int64)
     while True:
         while size > 0:
@@ -534,11 +417,11 @@ def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
             r = reduction(i_in[a], v[a], i_in[b], v[b], sw[s], lvp[a])
             if r != -hk[0]:                              # priced before a group changed
                 if r > tol[a]:
-                    size = _heap_set(hk, hs, pos, size, sa, sb, s, -r)
+                    size = heap_set(hk, hs, pos, size, sa, sb, s, -r)
                 else:
-                    size = _heap_remove(hk, hs, pos, size, sa, sb, s)
+                    size = heap_remove(hk, hs, pos, size, sa, sb, s)
                 continue
-            size = _heap_remove(hk, hs, pos, size, sa, sb, s)
+            size = heap_remove(hk, hs, pos, size, sa, sb, s)
             e = sw[s]
             big, small = (a, b) if deg[a] >= deg[b] else (b, a)
             nt = 0
@@ -548,24 +431,26 @@ def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
                 s = he_slot[h]
                 if s_alive[s]:
                     c = sb[s] if sa[s] == small else sa[s]
-                    _h_delete(keys, vals, _h_find(keys, sa[s] * n + sb[s], bits), bits)
+                    h_delete(keys, vals, where, where[s], bits)
                     if c == big:
                         s_alive[s] = False
                     else:
                         lo, hi = (big, c) if big < c else (c, big)
-                        t = _h_find(keys, lo * n + hi, bits)
+                        t = h_find(keys, lo * n + hi, bits)
                         if t >= 0:
-                            sw[vals[t]] += sw[s]
+                            t = vals[t]
+                            sw[t] += sw[s]
                             s_alive[s] = False
-                            size = _heap_remove(hk, hs, pos, size, sa, sb, s)
+                            size = heap_remove(hk, hs, pos, size, sa, sb, s)
                             deg[c] -= 1
                         else:
+                            t = s
                             sa[s], sb[s] = lo, hi
-                            _h_insert(keys, vals, lo * n + hi, s, bits)
+                            h_insert(keys, vals, where, lo * n + hi, s, bits)
                             he_next[h] = head[big]
                             head[big] = h
                             deg[big] += 1
-                        touched[nt] = c
+                        touched[nt] = t
                         nt += 1
                 h = nxt
             head[small] = -1
@@ -581,24 +466,23 @@ def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
                 while h != -1:
                     s = he_slot[h]
                     if s_alive[s]:
-                        touched[nt] = sb[s] if sa[s] == big else sa[s]
+                        touched[nt] = s
                         nt += 1
                     h = he_next[h]
             for q in range(nt):
-                c = touched[q]
-                lo, hi = (big, c) if big < c else (c, big)
-                s = vals[_h_find(keys, lo * n + hi, bits)]
+                s = touched[q]
+                c = sb[s] if sa[s] == big else sa[s]
                 r = reduction(i_in[big], v[big], i_in[c], v[c], sw[s], lvp[big])
                 if r > tol[big]:
-                    size = _heap_set(hk, hs, pos, size, sa, sb, s, -r)
+                    size = heap_set(hk, hs, pos, size, sa, sb, s, -r)
                 else:
-                    size = _heap_remove(hk, hs, pos, size, sa, sb, s)
+                    size = heap_remove(hk, hs, pos, size, sa, sb, s)
         for s in range(n_slots):                       # heap dry: price every pair left once more
             if s_alive[s]:
                 a, b = sa[s], sb[s]
                 r = reduction(i_in[a], v[a], i_in[b], v[b], sw[s], lvp[a])
                 if r > tol[a]:
-                    size = _heap_set(hk, hs, pos, size, sa, sb, s, -r)
+                    size = heap_set(hk, hs, pos, size, sa, sb, s, -r)
         if size == 0:
             break
     labels = np.empty(n, np.int64)
