@@ -66,7 +66,8 @@ def test_tree_applies_workspace_edits(tmp_path):
     op = with_base({"op": "relabel", "node": base.ids[top], "label": "renamed by hand"}, base)
     with open_workspace(tmp_path / "ws.sqlite") as ws:
         ws.push_op(op)
-    out = run("tree", corpus, "--height", "3", "--apply-edits", tmp_path / "ws.sqlite", "-o", tmp_path / "e.json").output
+    out = run("tree", corpus, "--height", "3", "--apply-edits", tmp_path / "ws.sqlite",
+              "-o", tmp_path / "e.json").output
     assert "edits applied  1" in out
     edited = read_tree_json(tmp_path / "e.json")
     assert edited.version == replay(base, [op]).version and "renamed by hand" in edited.labels

@@ -12,9 +12,10 @@ from fake_openai import FakeOpenAI
 from steps_core import embed
 from steps_core.corpus import Record, Skill
 from steps_core.errors import InputError, StepsError
-from steps_core.tagging import (EmbeddingTagger, LLMTagger, Tagger, TagMapping, TagResult, TagSummary,
-                                apply_tag_mapping, build_tag_mapping, leader_clusters, normalize_records, normalize_tag,
-                                parse_llm_skills, read_tag_mapping, tag_records, top_skills, write_tag_mapping)
+from steps_core.tag_mapping import (TagMapping, apply_tag_mapping, build_tag_mapping, leader_clusters,
+                                    normalize_records, normalize_tag, read_tag_mapping, write_tag_mapping)
+from steps_core.tagging import (EmbeddingTagger, LLMTagger, Tagger, TagResult, TagSummary, parse_llm_skills,
+                                tag_records, top_skills)
 
 CATALOG = (
     Skill("python debugging", "programming", "finding and fixing bugs in Python code"),

@@ -186,8 +186,8 @@ def normalize_cmd(corpus, output, apply_path, threshold, no_embed, batch_size, c
       steps normalize infinity.parquet --apply tags.csv -o infinity.normalized.jsonl
     """
     from ..corpus import iter_records, iter_skill_lists
-    from ..tagging import (build_tag_mapping, count_tags, normalize_records, normalize_tag, read_tag_mapping,
-                           write_tag_mapping)
+    from ..tag_mapping import (build_tag_mapping, count_tags, normalize_records, normalize_tag, read_tag_mapping,
+                               write_tag_mapping)
 
     _check_output(corpus, output)
     opts = read_options(kwargs)
