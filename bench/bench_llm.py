@@ -15,7 +15,10 @@ overhead ms   wall time per sample minus the model's share (latency / workers): 
               per-sample overhead excluding the model);
 rerun s       the same run again against the cache (zero requests).
 
-A last row measures the template backend (no HTTP at all), i.e. the pure planning/parsing/writing cost.
+A ``batch`` row makes the same samples through the Batch API of the fake server (``--batch``: one upload, one
+batch, polled every 50 ms, the output downloaded and merged into samples.jsonl): its wall time is our side of a
+batch run plus the fake server answering the lines; a real provider takes minutes to hours instead. A last row
+measures the template backend (no HTTP at all), i.e. the pure planning/parsing/writing cost.
 """
 
 from __future__ import annotations
@@ -86,6 +89,24 @@ def one_run(inputs: dict, backend, workers: int, out: Path) -> tuple[float, int]
     return time.perf_counter() - t0, ok
 
 
+def batch_run(inputs: dict, client, out: Path) -> tuple[float, int]:
+    """The same samples through the Batch API (steps_core.synthesis with BatchSettings), written to ``out``."""
+    from steps_core.corpus import iter_records, read_catalog
+    from steps_core.sample_sinks import SamplesFile
+    from steps_core.synth import OpenAIBackend, read_combinations
+    from steps_core.synthesis import BatchSettings, SynthSettings, plan_synthesis, synthesise
+
+    t0 = time.perf_counter()
+    jobs = plan_synthesis(read_combinations(inputs["combos"]), SynthSettings(), catalog=read_catalog(inputs["catalog"]),
+                          records=iter_records(inputs["corpus"]))
+    with SamplesFile(out) as sink:
+        run = synthesise(jobs, OpenAIBackend(client, "bench-model", temperature=0.7), sink,
+                         batch=BatchSettings(poll_interval=0.05))
+        ok = sum(s["status"] == "ok" for s in run.results())
+        sink.finish()
+    return time.perf_counter() - t0, ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=256, help="combinations (one sample each)")
@@ -123,6 +144,15 @@ def main() -> None:
                 n = args.samples
                 rows.append((f"openai w={workers}", n, ok, sent, n / wall, 1000 * wall / n,
                              1000 * (wall / n - args.latency / workers), rerun))
+            with ResponseCache(folder / "cache-batch.sqlite") as cache:
+                client = LLMClient(base_url=base_url, api_key="sk-bench", timeout=30,
+                                   retry=RetryPolicy(max_attempts=4, base_delay=0.05), cache=cache)
+                wall, ok = batch_run(inputs, client, folder / "b.jsonl")
+                rerun, _ = batch_run(inputs, client, folder / "b2.jsonl")   # answered by the cache
+                assert client.requests == 0, "a batch run sent online requests"
+                client.close()
+            rows.append(("batch", args.samples, ok, args.samples, args.samples / wall, 1000 * wall / args.samples,
+                         1000 * wall / args.samples, rerun))
             wall, ok = one_run(inputs, TemplateBackend(), 1, folder / "t.jsonl")
             rows.append(("template w=1", args.samples, ok, 0, args.samples / wall, 1000 * wall / args.samples,
                          1000 * wall / args.samples, float("nan")))

@@ -87,3 +87,18 @@ def test_grade_exits_1_when_a_sample_could_not_be_graded(tmp_path, inputs):
 
 def test_every_grade_option_has_help():
     assert_every_option_has_help("grade")
+
+
+def test_grade_shows_what_it_paid_and_a_cached_rerun_is_free(tmp_path, inputs):
+    sm = tmp_path / "sm.jsonl"
+    grade = ["grade", sm, "--rounds", "2", "--cache", tmp_path / "cache.sqlite", "-o", tmp_path / "g.jsonl",
+             "--catalog", inputs["catalog"], "--judge-model", "judge", "--price-input", "1", "--price-output", "2"]
+    with FakeOpenAI(mixed_judge) as server:
+        assert synth(inputs, server, sm, style="skillmix").exit_code == 0
+        r = invoke([*grade, "--base-url", server.base_url])
+        assert r.exit_code == 0, r.output
+        graded = read_samples(tmp_path / "g.jsonl")
+        paid = sum(q["usage"]["cost_usd"] for s in graded for q in s["grade"]["requests"])
+        assert paid > 0 and f"cost     ${paid:.4f}" in r.output
+        again = invoke([*grade, "--base-url", server.base_url, "--overwrite"])   # every answer from the cache
+        assert again.exit_code == 0 and "cost     $0.0000" in again.output, again.output

@@ -307,7 +307,7 @@ def report_limits(run, total: int, what: str) -> bool:
         return False
     done = total - run.left
     click.echo(f"budget: stopped at --max-cost ${budget.limit:.4f}: {done} of {total} {what} done, "
-               f"${budget.spent:.4f} spent, {run.left} remaining (not sent; the next request would have needed "
+               f"${budget.spent:.4f} spent, {run.left} remaining (not started; the next would have needed "
                f"~${budget.next_estimate or 0:.4f}); run again with a higher --max-cost to continue.")
     return True
 

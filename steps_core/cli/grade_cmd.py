@@ -73,6 +73,10 @@ def grade_cmd(samples, judge_model, rounds, judge_temperature, judge_max_tokens,
     click.echo(format_metrics_table(report))
     click.echo(f"graded {len(written)} sample(s) now, {len(run.skipped)} before; {failed} could not be graded, "
                f"{skipped} skipped (synthesis failed); written to {out}")
+    if settings.price is not None:
+        paid = sum(float((r.get("usage") or {}).get("cost_usd") or 0.0) for s in written
+                   for r in (s.get("grade") or {}).get("requests") or [] if not r.get("cached"))
+        click.echo(f"cost     ${paid:.4f}" + (f" (batch API, {batch.discount:.0%} off)" if batch is not None else ""))
     if run.batch is not None and (run.batch.submitted or run.batch.collected):
         click.echo(f"batches: submitted {', '.join(run.batch.submitted) or 'none'}; collected "
                    f"{', '.join(run.batch.collected) or 'none'}; {run.batch.failed_requests} request(s) failed")

@@ -208,7 +208,7 @@ class BatchRunner:
             self._held[id(item)] = self.budget.reserve(estimate(item) if estimate is not None else 0.0, wait=False)
         except BudgetReached as exc:
             if self.budget.refused == 1:
-                self._note(f"budget: {exc}; the items left are not submitted")
+                self._note(f"budget: {exc}; what is left is not submitted")
             return False
         return True
 
