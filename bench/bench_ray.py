@@ -3,6 +3,7 @@
 Run by hand (not in CI; needs ``pip install -e '.[ray]'``):
 
     python bench/bench_ray.py [--records 1000000] [--shards 8] [--repeat 3] [--cpus 2]
+    python bench/bench_ray.py --tag-texts 2000           # tagging instead: MiniLM here vs RayTagger
 
 Generates N records with 2-8 tags each drawn (Zipf-like) from 2,000 skill names, written as ``--shards`` JSONL
 shards and the same shards as Parquet, then times ``load_cooccurrence`` with ``engine="memory"`` and
@@ -64,13 +65,49 @@ def best(fn, repeat: int):
     return min(times), out
 
 
+def bench_tagging(n: int, cpus: int, repeat: int) -> None:
+    """Texts per second of the MiniLM tagger in this process and spread over Ray actors (models loaded and the
+    catalogue embedded before timing), and whether both give the same tags and scores."""
+    import ray
+
+    from steps_core.corpus import iter_records, read_catalog
+    from steps_core.ray_engine import RayTagger
+    from steps_core.tagging import EmbeddingTagger
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    demo = Path(__file__).resolve().parents[1] / "assets" / "demo"
+    catalog = read_catalog(demo / "skills.csv")
+    texts = [r.text for _, r in zip(range(n), iter_records(demo / "corpus.jsonl"))]
+    local = EmbeddingTagger(catalog)
+    local.tag(texts[:8])                                           # load the model, embed the catalogue
+    sec_local, expected = best(lambda: local.tag(texts), repeat)
+    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+    pool = RayTagger(EmbeddingTagger(catalog), chunk=64)
+    pool.tag(texts[:8 * len(pool.actors)])                         # every actor loads its model
+    sec_ray, got = best(lambda: pool.tag(texts), repeat)
+    pool.close()
+    ray.shutdown()
+    print(f"\ntagging {len(texts):,} demo texts with MiniLM ({len(catalog)} skills), best of {repeat}, load average "
+          f"{os.getloadavg()[0]:.1f}:")
+    print(f"| {'tagger':<26}| {'seconds':>8} | {'texts/s':>8} |")
+    print(f"|{'-' * 27}|{'-' * 10}|{'-' * 10}|")
+    print(f"| {'in this process':<26}| {sec_local:8.2f} | {len(texts) / sec_local:8.0f} |")
+    print(f"| {f'RayTagger, {len(pool.actors)} actor(s)':<26}| {sec_ray:8.2f} | {len(texts) / sec_ray:8.0f} |")
+    print(f"same tags and scores: {'yes' if got == expected else 'NO'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--shards", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cpus", type=int, default=os.cpu_count())
+    ap.add_argument("--tag-texts", type=int, default=0,
+                    help="also time tagging this many demo texts with MiniLM, locally and by RayTagger (0: no)")
     args = ap.parse_args()
+    if args.tag_texts:
+        bench_tagging(args.tag_texts, args.cpus, args.repeat)
+        return
 
     import ray
 
