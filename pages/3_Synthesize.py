@@ -1,55 +1,63 @@
-"""Synthesize: samples for the approved combinations (an LLM endpoint or the offline template backend), the
-estimate before a run and the tokens and cost spent per community after, then review: accept, reject or edit
-each sample, and grade on demand.
+"""Synthesize: samples for the approved combinations (an LLM endpoint or the offline template backend), the list of
+combinations a run will make and its estimate before it starts, the tokens and cost spent per community after,
+then the review at volume: a filtered queue with keyboard shortcuts, bulk decisions, reject reasons and Undo, and
+grading on demand.
 
-The work is :mod:`steps_core.synthesis`'s (plan, synthesise into the workspace, grade); the model section is
-:mod:`pages.ui.endpoint`, the review :mod:`pages.ui.review`."""
+The work is :mod:`steps_core.synthesis`'s (plan, synthesise into the workspace, grade) and
+:mod:`steps_core.review`'s; the model section is :mod:`pages.ui.endpoint`, the review :mod:`pages.ui.review`."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import charts, common
+from pages.ui import charts
+from pages.ui.build import tree_or_none, tree_version
+from pages.ui.datasource import catalog, content_key, current_source, fingerprint, topics
 from pages.ui.endpoint import ModelChoice, model_section
+from pages.ui.frame import frame as page_frame
+from pages.ui.nav import page_path
 from pages.ui.review import review
+from pages.ui.state import MAX_SEED, bound, cache_key, memo, progress_bar, table_height, valid_int, workspace
+from pages.ui.text import md, page_intro, shown_errors
 from steps_core.corpus import iter_records
 from steps_core.coverage import usage_by_community, usage_totals
+from steps_core.review import run_plan
 from steps_core.sample_sinks import WorkspaceSamples
 from steps_core.synth import estimate_run, format_prompt
 from steps_core.synthesis import SynthSettings, approved_combinations, plan_synthesis, synthesise
 from steps_core.synthesis_names import STYLES
 from steps_core.workspace import READ_ONLY_NOTE
 
-frame = common.frame("Synthesize")
+frame = page_frame("Synthesize")
 
 
 # ------------------------------------------------------------------------------------------------ planning
 def synth_settings() -> SynthSettings:
     """The prompt style, samples per combination and seed, as workspace settings."""
     c = st.columns([1.4, 1, 1])
-    style = common.bound(c[0].selectbox, "Prompt style", "synth.style", "composite", STYLES.__contains__,
+    style = bound(c[0].selectbox, "Prompt style", "synth.style", "composite", STYLES.__contains__,
                          options=list(STYLES), format_func=lambda s: f"{s}: {STYLES[s]}")
-    per_combo = common.bound(c[1].number_input, "Samples per combination", "synth.per_combo", 1,
-                             common.valid_int(1, 20), min_value=1, max_value=20, step=1)
-    seed = common.bound(c[2].number_input, "Seed", "synth.seed", 0, common.valid_int(0, common.MAX_SEED),
-                        min_value=0, max_value=common.MAX_SEED, step=1,
+    per_combo = bound(c[1].number_input, "Samples per combination", "synth.per_combo", 1,
+                             valid_int(1, 20), min_value=1, max_value=20, step=1)
+    seed = bound(c[2].number_input, "Seed", "synth.seed", 0, valid_int(0, MAX_SEED),
+                        min_value=0, max_value=MAX_SEED, step=1,
                         help="same seed, same seed examples, topics and request seeds")
     return SynthSettings(style=style, seed=int(seed), samples_per_combo=int(per_combo))
 
 
 def plan(combos: list[dict], settings: SynthSettings):
     """The jobs for the approved combinations (cached by the combinations, settings and data files)."""
-    source = common.current_source()
-    key = common.cache_key(combos, settings.style, settings.samples_per_combo, settings.seed, str(source.corpus),
-                           common.fingerprint(source.corpus), common.content_key(source.catalog),
-                           common.content_key(source.topics))
+    source = current_source()
+    key = cache_key(combos, settings.style, settings.samples_per_combo, settings.seed, str(source.corpus),
+                           fingerprint(source.corpus), content_key(source.catalog),
+                           content_key(source.topics))
 
     def compute():
         records = iter_records(source.corpus, skip_bad=True) if settings.style == "composite" else None
-        return plan_synthesis(combos, settings, catalog=common.catalog(source), topics=common.topics(source),
+        return plan_synthesis(combos, settings, catalog=catalog(source), topics=topics(source),
                               records=records)
 
-    return common.memo("jobs", key, compute)
+    return memo("jobs", key, compute)
 
 
 def preview(jobs) -> None:
@@ -59,11 +67,26 @@ def preview(jobs) -> None:
                             format_func=lambda i: " + ".join(jobs[i].skill_names) + f" (#{jobs[i].index + 1})")
         job = jobs[pick]
         if job.problem:
-            st.warning(f"This one cannot be made: {common.md(job.problem)}")
+            st.warning(f"This one cannot be made: {md(job.problem)}")
         st.code(format_prompt(job.prompt), language=None, wrap_lines=True)
         if job.improve:
             st.caption("Second round (after the model's draft):")
             st.code(job.improve, language=None, wrap_lines=True)
+
+
+def run_list(jobs, todo) -> None:
+    """The combinations the next run will make, before it starts: skills, k, where they meet, how many samples
+    to make now (and already made), and any that cannot be made."""
+    rows = run_plan(jobs, [j.id for j in todo])
+    with st.expander(f"Combinations this run will make ({len(rows):,})", icon=":material/checklist:",
+                     expanded=0 < len(rows) <= 12):
+        if not rows:
+            st.caption("None: every planned sample is made. Tick *Make again* to redo them.")
+            return
+        data = [{"skills": " + ".join(r["skills"]), "k": r["k"], "community": r["community"],
+                 "to make": r["to_make"], "already made": r["made"], "problem": r["problem"] or ""} for r in rows]
+        st.dataframe(data, hide_index=True, width="stretch", height=table_height(len(data), 300), key="synth_plan",
+                     column_order=["skills", "k", "community", "to make", "already made", "problem"])
 
 
 def estimate(todo, model: ModelChoice) -> None:
@@ -81,10 +104,10 @@ def estimate(todo, model: ModelChoice) -> None:
 def generate(jobs, model: ModelChoice, sink: WorkspaceSamples, redo: bool) -> None:
     """Make the samples not yet in the workspace (all of them with ``redo``), saving and showing each the moment
     it arrives; each records the taxonomy in use (the sink's tree version)."""
-    _bar, update = common.progress_bar("Samples")
+    _bar, update = progress_bar("Samples")
     live = st.container(height=360)
     ok = failed = 0
-    with common.shown_errors("Generation stopped: "):
+    with shown_errors("Generation stopped: "):
         run = synthesise(jobs, model.backend(), sink, overwrite=redo)
         for done, sample in enumerate(run.results(workers=model.workers), 1):
             ok += sample["status"] == "ok"
@@ -97,23 +120,23 @@ def generate(jobs, model: ModelChoice, sink: WorkspaceSamples, redo: bool) -> No
 
 
 def brief(sample: dict) -> None:
-    skills = " + ".join(common.md(s) for s in sample["skills"])
+    skills = " + ".join(md(s) for s in sample["skills"])
     if sample["status"] != "ok":
-        st.markdown(f":red[failed] {skills}: {common.md(sample.get('error') or '')}")
+        st.markdown(f":red[failed] {skills}: {md(sample.get('error') or '')}")
         return
     last = next((m["content"] for m in reversed(sample["messages"]) if m["role"] == "assistant"), "")
-    st.markdown(f":green[ok] **{skills}** — {common.md(last[:220])}{'…' if len(last) > 220 else ''}")
+    st.markdown(f":green[ok] **{skills}** — {md(last[:220])}{'…' if len(last) > 220 else ''}")
 
 
 def generation(model: ModelChoice, version: str | None) -> None:
-    ws = common.workspace()
+    ws = workspace()
     combos = approved_combinations(ws)
     settings = synth_settings()
     if not combos:
         st.info("No approved combinations yet: approve some on the Combinations page.", icon=":material/info:")
-        st.page_link(common.page_path("Combinations"), label="Go to Combinations", icon=":material/arrow_forward:")
+        st.page_link(page_path("Combinations"), label="Go to Combinations", icon=":material/arrow_forward:")
         return
-    with common.shown_errors("Cannot prepare the prompts: "):
+    with shown_errors("Cannot prepare the prompts: "):
         jobs = plan(combos, settings)
         sink = WorkspaceSamples(ws, tree_version=version)
         made = sink.done_ids(dict.fromkeys(j.id for j in jobs))
@@ -122,6 +145,7 @@ def generation(model: ModelChoice, version: str | None) -> None:
         todo = [j for j in jobs if redo or j.id not in made]
         st.markdown(f"**{len(jobs):,}** sample(s) planned for **{len(combos):,}** approved combination(s); "
                     f"**{len(made):,}** already made, **{len(todo):,}** to make now.")
+        run_list(jobs, todo)
         preview(jobs)
         estimate(todo, model)
         if not model.offline and not model.generator.model:
@@ -136,7 +160,7 @@ def generation(model: ModelChoice, version: str | None) -> None:
 def spending(tree) -> None:
     """Tokens and cost spent so far, per community (the LCA of each sample's skills in the tree in use): the
     one place that reads the samples' provenance (their usage)."""
-    samples = common.workspace().samples()
+    samples = workspace().samples()
     if not samples:
         return
     usage = usage_by_community(tree, samples)
@@ -153,25 +177,25 @@ def spending(tree) -> None:
                      "sample was made without prices (or by the template backend)")
     df = charts.usage_frame(usage)
     st.dataframe(charts.styled(df, colours=charts.community_colour_map(tree), formats={"cost ($)": "{:,.4f}"}),
-                 hide_index=True, width="stretch", height=common.table_height(len(df), 320),
+                 hide_index=True, width="stretch", height=table_height(len(df), 320),
                  column_config={"community": st.column_config.Column(
                      "community", help="lowest community holding every skill of the sample (— : only the root)")})
 
 
 def main() -> None:
-    common.page_intro("Synthesize", "Turn the approved combinations into training samples with an LLM (or the "
+    page_intro("Synthesize", "Turn the approved combinations into training samples with an LLM (or the "
                                     "offline template backend), then accept, reject or edit each one.")
-    if common.workspace().read_only:
-        st.warning(common.md(READ_ONLY_NOTE.format(path=common.workspace().path)), icon=":material/lock:")
-    tree = common.tree_or_none()
+    if workspace().read_only:
+        st.warning(md(READ_ONLY_NOTE.format(path=workspace().path)), icon=":material/lock:")
+    tree = tree_or_none()
     model = model_section()
     st.divider()
-    generation(model, common.tree_version(tree))
+    generation(model, tree_version(tree))
     if tree is not None:
         spending(tree)
     st.divider()
-    review(model)
+    review(model, tree)
 
 
-with common.shown_errors():          # a bug shows as a message, never as a traceback page
+with shown_errors():          # a bug shows as a message, never as a traceback page
     main()

@@ -211,5 +211,12 @@ def corpus_skill_sets(corpus: Path) -> list[set[str]]:
 
 def picker(at, name: str):
     """The selectbox of tree nodes called ``name`` (its key is ``<name>@<tree version>``, see
-    ``common.tree_selectbox``)."""
+    ``pages.ui.tables.tree_selectbox``)."""
     return next(s for s in at.selectbox if str(s.key).startswith(f"{name}@"))
+
+
+def confirm(at):
+    """Tick "export them anyway" on the Export page (template samples are placeholders, nobody graded them)."""
+    box = next(c for c in at.checkbox if str(c.key).startswith("export_confirm_"))
+    box.check().run()
+    return at

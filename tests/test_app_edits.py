@@ -8,7 +8,7 @@ import json
 
 import pyarrow.parquet as pq
 
-from app_helpers import (assert_ok, button, figures, new_app, open_ws, picker, reference_tree,
+from app_helpers import (assert_ok, button, confirm, figures, new_app, open_ws, picker, reference_tree,
                          texts)
 from pages.ui import text
 from steps_core.edits import replay
@@ -66,9 +66,9 @@ def test_move_a_skill_then_undo_and_redo(app_env):
     at.button(key="edit_redo").click().run()
     assert metric(at, "H^T now (bits)") == f"{edited.entropy:.4f}"
 
-    from pages.ui import common
+    from pages.ui import state
 
-    common.clear_memo()                                                 # a restart: only the workspace remains
+    state.clear_memo()                                                 # a restart: only the workspace remains
     fresh = edit_view(new_app("taxonomy"))                              # a new session: the edit is there
     assert metric(fresh, "H^T now (bits)") == f"{edited.entropy:.4f}"
     assert fresh.button(key="edit_undo").disabled is False and fresh.button(key="edit_redo").disabled is True
@@ -195,7 +195,7 @@ def test_edited_version_reaches_combinations_samples_and_exports(app_env):
     export.selectbox(key="ws:cfg:export.format").set_value("parquet").run()
     out = app_env.ws.parent / "edited.parquet"
     export.text_input(key="ws:cfg:export.path.parquet").input(str(out)).run()
-    export.button(key="export_write").click().run()
+    confirm(export).button(key="export_write").click().run()
     assert_ok(export)
     manifest = json.loads((out.parent / "edited.manifest.json").read_text(encoding="utf-8"))
     assert manifest["settings"]["tree_version"] == edited.version

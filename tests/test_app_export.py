@@ -1,7 +1,8 @@
 """Export page: the counts of what will be written, a file written to a path that reads back (JSONL and
-Parquet) with its manifest, the export recorded in the workspace, and the empty case; *Write file* never
-replaces the workspace, a device or an earlier export and writes only in the workspace's or the export folder;
-a read-only workspace shows a banner."""
+Parquet) with its manifest and its dataset card, the export recorded in the workspace, and the empty case;
+placeholders and ungraded samples are blocked until confirmed; the list of exports includes a download at once;
+reject reasons reach the manifest; *Write file* never replaces the workspace, a device or an earlier export and
+writes only in the workspace's or the export folder; a read-only workspace shows a banner."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import zipfile
 from collections import Counter
 
 import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1.errors import AppTestError
 
-from app_helpers import assert_ok, new_app, open_ws, plain, reference_tree
+from app_helpers import assert_ok, confirm, new_app, open_ws, plain, reference_tree
 from steps_core.corpus import read_catalog
+from steps_core.dataset_card import card_text
 from steps_core.select import PLAIN, select_combinations
 from steps_core.synth import TemplateBackend, plan_jobs, synthesize
 
@@ -43,7 +47,7 @@ def test_counts_then_write_a_file_that_reads_back(app_env):
     assert dict(zip(per_community["community"].replace("—", "root"), per_community["samples"])) == dict(want)
     out = app_env.ws.parent / "out" / "train.jsonl"
     at.text_input(key="ws:cfg:export.path.openai").input(str(out)).run()
-    at.button(key="export_write").click().run()
+    confirm(at).button(key="export_write").click().run()
     assert_ok(at)
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(r["messages"][-1]["content"] for r in rows) == sorted(s["messages"][-1]["content"] for s in accepted)
@@ -67,7 +71,7 @@ def test_parquet_including_unreviewed_without_curriculum(app_env, monkeypatch):
     at.toggle(key="ws:cfg:export.curriculum").set_value(False).run()
     out = app_env.tmp / "train.parquet"
     at.text_input(key="ws:cfg:export.path.parquet").input(str(out)).run()
-    at.button(key="export_write").click().run()
+    confirm(at).button(key="export_write").click().run()
     assert_ok(at)
     table = pq.read_table(out).to_pylist()
     kept = [s for s in samples if s["accepted"] is not False]
@@ -99,13 +103,14 @@ def test_download_is_built_on_click_and_records_its_manifest(app_env, monkeypatc
     monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
     samples = make_samples(app_env, accept=4, reject=1)
     accepted = [s for s in samples if s["accepted"]]
-    at = new_app("export")
+    at = confirm(new_app("export"))
     assert_ok(at)
     with open_ws(app_env.ws) as ws:
         assert ws.exports() == []                                       # nothing built nor recorded yet
     data = deferred["app-openai.zip"]()                                 # what a click runs (no script context)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert sorted(z.namelist()) == ["app-openai.jsonl", "app-openai.manifest.json"]
+        assert sorted(z.namelist()) == ["app-openai.README.md", "app-openai.jsonl", "app-openai.manifest.json"]
+        assert z.read("app-openai.README.md").decode() == card_text(json.loads(z.read("app-openai.manifest.json")))
         rows = [json.loads(line) for line in z.read("app-openai.jsonl").decode().splitlines()]
         manifest = json.loads(z.read("app-openai.manifest.json"))
     assert sorted(r["messages"][-1]["content"] for r in rows) == sorted(s["messages"][-1]["content"] for s in accepted)
@@ -154,7 +159,7 @@ def test_write_file_never_replaces_the_workspace_a_device_or_an_earlier_export(a
     other = app_env.ws.parent / "other.sqlite"
     with sqlite3.connect(other) as db:
         db.execute("CREATE TABLE t(x)")
-    at = new_app("export")
+    at = confirm(new_app("export"))
     for target, reason in [(ws_file, "overwrite the input"), (f"{ws_file}-wal", "overwrite the input"),
                            (other, "database"), (fifo, "named pipe"),
                            (app_env.ws.parent, "folder"), (app_env.tmp / "elsewhere.jsonl", "outside the folders"),
@@ -196,3 +201,127 @@ def test_a_damaged_workspace_is_a_message_not_a_traceback(app_env):
     at = new_app(None)
     assert any("damaged" in plain(e.value) and app_env.ws.name in plain(e.value) for e in at.error), \
         [e.value for e in at.error]
+
+
+# ------------------------------------------------------------------------------------------------ export you can trust
+def warned(at) -> str:
+    """The Export page's warning about what the export holds, as read (no Markdown)."""
+    return plain(at.warning[0].value).replace("**", "")
+
+
+def capture_downloads(monkeypatch) -> dict:
+    """The deferred download callables the page registers, by file name (the last one of each)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = {}
+    real = MediaFileManager.add_deferred
+
+    def capture(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        deferred[file_name] = data_callable
+        return real(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    return deferred
+
+
+def real_samples(env, n: int) -> list[dict]:
+    """Samples written by a model (not placeholders): the template samples with their answers rewritten."""
+    made = make_samples(env, accept=0)
+    samples = made[:n]
+    for i, s in enumerate(samples):
+        s["messages"] = [{"role": "user", "content": f"Task {i}"},
+                         {"role": "assistant", "content": f"A real answer {i}."}]
+        s["provenance"] = {**s["provenance"], "backend": "openai", "model": "writer-model"}
+        s["accepted"] = True
+    with open_ws(env.ws) as ws:
+        ws.add_samples(samples)
+        for s in made[n:]:
+            ws.set_decision(s["id"], False)
+    return samples
+
+
+def test_placeholders_and_ungraded_samples_block_the_export_until_confirmed(app_env, monkeypatch):
+    deferred = capture_downloads(monkeypatch)
+    samples = make_samples(app_env, accept=4)
+    at = new_app("export")
+    warning = warned(at)
+    assert "4 of the 4 samples are template placeholders" in warning and "4 of the 4 samples have no grade" in warning
+    assert at.button(key="export_write").disabled and at.download_button(key="export_download").disabled
+    out = app_env.ws.parent / "exports" / "blocked.jsonl"
+    at.text_input(key="ws:cfg:export.path.openai").input(str(out)).run()
+    with pytest.raises(AppTestError, match="disabled"):               # nobody can click it
+        at.button(key="export_write").click()
+    assert not out.exists()
+    confirm(at)
+    assert not at.button(key="export_write").disabled and not at.download_button(key="export_download").disabled
+    with open_ws(app_env.ws) as ws:
+        confirmed = ws.get_setting("export.confirmed")                 # saved, for exactly these samples
+    assert confirmed and new_app("export").checkbox(key=f"export_confirm_{confirmed}").value is True
+    at.button(key="export_write").click().run()
+    assert out.exists() and json.loads(out.with_name("blocked.manifest.json").read_text())["placeholders"] == 4
+    with open_ws(app_env.ws) as ws:                                    # one more placeholder: asked again
+        ws.set_decision(samples[4]["id"], True)
+    again = new_app("export")
+    assert "5 of the 5 samples are template placeholders" in warned(again)
+    assert again.button(key="export_write").disabled
+    assert deferred                                                    # the download was offered all along
+
+
+def test_graded_model_samples_export_without_a_question(app_env):
+    samples = real_samples(app_env, 3)
+    with open_ws(app_env.ws) as ws:
+        for s in samples:
+            ws.add_grade(s["id"], {"status": "ok", "score": 5, "max_score": 5})
+    at = new_app("export")
+    assert not at.warning and not [c for c in at.checkbox if str(c.key).startswith("export_confirm_")]
+    assert not at.button(key="export_write").disabled
+    with open_ws(app_env.ws) as ws:                                    # one ungraded: asked about that one only
+        ws.add_samples([{**samples[0], "id": "new", "accepted": True}])
+    warning = warned(new_app("export"))
+    assert "1 of the 4 samples have no grade" in warning and "placeholder" not in warning
+
+
+def test_the_exports_list_includes_a_download_at_once(app_env, monkeypatch):
+    """The click's rerun runs while the zip is still being built (in another thread): it waits for it, so
+    "Exports so far" counts the download (it used to say 0)."""
+    import threading
+    import time
+
+    deferred = capture_downloads(monkeypatch)
+    make_samples(app_env, accept=3)
+    at = confirm(new_app("export"))
+    assert [s.value for s in at.subheader if s.value.startswith("Exports so far")] == ["Exports so far (0)"]
+    build = deferred["app-openai.zip"]                                  # the callable of the button shown
+    worker = threading.Thread(target=lambda: (time.sleep(1.0), build()))
+    worker.start()
+    at.download_button(key="export_download").click().run()            # the click: its rerun starts at once
+    worker.join()
+    assert_ok(at)
+    assert [s.value for s in at.subheader if s.value.startswith("Exports so far")] == ["Exports so far (1)"]
+    table = next(d.value for d in at.dataframe if "path" in d.value.columns)
+    assert list(table["path"]) == ["download:app-openai.zip"]
+    assert any("Its dataset card" in e.label for e in at.expander)
+
+
+def test_reject_reasons_reach_the_manifest_and_the_card(app_env):
+    samples = make_samples(app_env, accept=3)
+    rest = [s["id"] for s in samples[3:]]
+    with open_ws(app_env.ws) as ws:
+        ws.decide(rest[:2], False, reason="off-topic")
+        ws.decide(rest[2:3], False, reason="factual error", note="wrong sum")
+        ws.decide(rest[3:], False)
+    at = confirm(new_app("export"))
+    out = app_env.ws.parent / "exports" / "r.jsonl"
+    at.text_input(key="ws:cfg:export.path.openai").input(str(out)).run()
+    at.button(key="export_write").click().run()
+    assert_ok(at)
+    manifest = json.loads(out.with_name("r.manifest.json").read_text(encoding="utf-8"))
+    want = {"off-topic": 2, "factual error": 1}
+    if rest[3:]:
+        want["unspecified"] = len(rest[3:])
+    assert manifest["reject_reasons"] == want
+    card = out.with_name("r.README.md").read_text(encoding="utf-8")
+    assert card == card_text(manifest) and "| off-topic |" in card and "| factual error |" in card
+    assert "dataset card to" in plain(at.success[0].value)
+    with open_ws(app_env.ws) as ws:
+        assert ws.exports()[0]["manifest"]["reject_reasons"] == want

@@ -80,9 +80,9 @@ def test_restart_reads_the_stored_tree(app_env):
     with open_ws(app_env.ws) as ws:
         stored = ws.artefacts("tree")
     # a server restart: every cache is gone, only the workspace remains
-    from pages.ui import common
+    from pages.ui import state
 
-    common.clear_memo()
+    state.clear_memo()
     at = new_app()
     assert not at.status                                              # nothing was built
     assert metrics(at)["Uncertainty left (bits)"] == three(reference_tree(app_env.files["corpus"]).entropy)
@@ -171,13 +171,13 @@ def test_every_page_file_is_linked_and_runs_in_its_frame(app_env):
     """The files Streamlit lists as pages (``pages/*.py`` but ``__init__.py``; not the helpers in ``pages/ui/``)
     are exactly the sidebar's links, and each page opened on its own draws the frame and its title."""
     from app_helpers import REPO
-    from pages.ui import common
+    from pages.ui.nav import PAGES
 
     listed = {f"pages/{p.name}" for p in (REPO / "pages").glob("*.py") if p.name != "__init__.py"}
-    assert listed == {path for path, _t, _i in common.PAGES if path != "app.py"}
-    assert (REPO / "pages" / "__init__.py").exists() and (REPO / "pages" / "ui" / "common.py").exists()
+    assert listed == {path for path, _t, _i in PAGES if path != "app.py"}
+    assert (REPO / "pages" / "__init__.py").exists()
     at = new_app()
-    for path, title, _icon in common.PAGES:
+    for path, title, _icon in PAGES:
         at.switch_page(path).run()
         assert_ok(at)
         assert at.title[0].value == ("STEPS Studio" if title == "Home" else title)

@@ -1,12 +1,14 @@
-"""Synthesize page: template synthesis adds samples with provenance, the prompt shown is the prompt sent,
-accept / reject / edit are saved at once, an OpenAI-compatible endpoint (a local fake server over HTTP) works
-with a key typed for the session that never reaches disk, grading on demand, and endpoint errors are messages."""
+"""Synthesize page: template synthesis adds samples with provenance, the list of combinations a run will make,
+the prompt shown is the prompt sent, the review queue (filters, accept / reject with reasons / edit saved at once,
+bulk decisions, Undo, auto-reject below a grade), an OpenAI-compatible endpoint (a local fake server over HTTP)
+with a key typed for the session that never reaches disk, Test connection, grading on demand, and endpoint
+errors as messages."""
 
 from __future__ import annotations
 
 import pytest
 
-from app_helpers import assert_ok, new_app, open_ws, reference_tree
+from app_helpers import assert_ok, new_app, open_ws, plain, reference_tree
 from fake_openai import FakeOpenAI
 from steps_core.corpus import iter_records, read_catalog, read_topics
 from steps_core.select import PLAIN, select_combinations
@@ -26,6 +28,21 @@ def approve_top(env, n: int = 3):
 
 def files_containing(folder, needle: str) -> list[str]:
     return [str(p) for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+
+
+def shown_id(at) -> str:
+    """The id of the sample the review shows (the caption under its card names it)."""
+    return next(plain(c.value)[len("Sample id: "):] for c in at.caption if plain(c.value).startswith("Sample id: "))
+
+
+def last_decision(at) -> str:
+    """The last decision the review says it can undo ("" when none)."""
+    return next((plain(i.value) for i in at.info if plain(i.value).startswith("Last decision")), "")
+
+
+def queue_ids(at) -> list[str]:
+    """The ids of the review queue, in order (its table)."""
+    return list(next(d.value for d in at.dataframe if "decision" in d.value.columns)["id"])
 
 
 def test_template_synthesis_review_and_edit(app_env):
@@ -48,12 +65,17 @@ def test_template_synthesis_review_and_edit(app_env):
     assert spent["Cost"] == "free"                                                # no model, no cost
 
     first, second = samples[0]["id"], samples[1]["id"]
-    at.button(key=f"acc_{first}").click().run()
-    at.button(key=f"rej_{samples[2]['id']}").click().run()
-    at.button(key=f"editbtn_{second}").click().run()
+    assert shown_id(at) == first                                      # the queue starts with the first to review
+    at.button(key="rev_accept").click().run()                          # accept: the next one is shown
+    assert shown_id(at) == second
+    at.button(key="rev_next").click().run()
+    assert shown_id(at) == samples[2]["id"]
+    at.button(key="rev_reject").click().run()
+    assert shown_id(at) == second                                     # the only one left to review
+    at.button(key="rev_edit").click().run()
     edited = "A better answer, written by a person."
     at.text_area(key=f"edit_{second}_1").input(edited)
-    at.button(key=f"save_{second}").click().run()
+    at.button(key="rev_save").click().run()
     assert_ok(at)
     with open_ws(app_env.ws) as ws:
         assert ws.sample(first)["accepted"] is True
@@ -63,12 +85,12 @@ def test_template_synthesis_review_and_edit(app_env):
     assert s2["original_messages"][1]["content"].startswith(TEMPLATE_LABEL)
 
     fresh = new_app("synthesize")                                     # a reload loses nothing
-    fresh.radio(key="rev_filter").set_value("accepted").run()
-    assert [b.key for b in fresh.button if b.key and b.key.startswith("acc_")] == [f"acc_{first}"]
-    fresh.radio(key="rev_filter").set_value("undecided").run()
+    fresh.radio(key="ws:cfg:review.decision").set_value("accepted").run()
+    assert shown_id(fresh) == first and queue_ids(fresh) == [first]
+    fresh.radio(key="ws:cfg:review.decision").set_value("undecided").run()
     cards = [m.value for m in fresh.markdown if "· k=3 ·" in str(m.value)]
-    assert len(cards) == 1 and "edited" in cards[0]
-    fresh.button(key=f"rev_{second}").click().run()                   # revert the edit
+    assert len(cards) == 1 and "edited" in cards[0] and shown_id(fresh) == second
+    fresh.button(key="rev_revert").click().run()                      # revert the edit
     with open_ws(app_env.ws) as ws:
         assert not ws.sample(second)["edited"]
 
@@ -194,7 +216,9 @@ def test_hostile_skill_in_sample_cards(tmp_path, monkeypatch):
     assert_ok(at)
     assert HOSTILE in tree.skills and HOSTILE_IMG in tree.skills
     headers = [str(m.value) for m in at.markdown if "· k=2 ·" in str(m.value)]
-    assert len(headers) == 2
+    at.button(key="rev_next").click().run()                              # the second sample's card
+    headers += [str(m.value) for m in at.markdown if "· k=2 ·" in str(m.value)]
+    assert len(headers) == 2 and headers[0] != headers[1]
     assert all(HOSTILE not in h and HOSTILE_IMG not in h for h in headers)
     assert any("\\<script\\>alert\\(1\\)\\</script\\>" in h for h in headers)
     assert any("\\<img src=x onerror=alert\\(1\\)\\>" in h for h in headers)
@@ -217,7 +241,7 @@ def test_a_short_key_blocks_nothing(app_env, server):
     with open_ws(app_env.ws) as ws:
         samples = ws.samples()
         assert ws.get_setting("synth.model") == "test-model" and len(samples) == 2
-    at.button(key=f"acc_{samples[0]['id']}").click().run()
+    at.button(key="rev_accept").click().run()
     assert saving_errors(at) == []
     with open_ws(app_env.ws) as ws:
         assert ws.sample(samples[0]["id"])["accepted"] is True
@@ -282,9 +306,11 @@ def test_model_output_and_errors_are_plain_text(app_env):
                         {**base, "id": "bad1", "status": "failed", "error": f"endpoint said {MARKDOWN}",
                          "messages": []}])
     at = new_app("synthesize")
-    at.radio(key="rev_filter").set_value("all").run()
+    at.radio(key="ws:cfg:review.decision").set_value("all").run()
     assert_ok(at)
     assert MARKDOWN in [t.value for t in at.text]                       # the answer, as plain text
+    assert_escaped(at)
+    at.button(key="rev_next").click().run()                             # the failed sample
     assert any("endpoint said" in str(e.value) for e in at.error)
     assert_escaped(at)
 
@@ -302,5 +328,226 @@ def test_an_endpoint_echoing_the_typed_key_gets_it_redacted_and_saved(app_env, s
         samples = ws.samples()
     assert len(samples) == 2 and all(s["status"] == "ok" for s in samples)
     assert all("[redacted]" in s["provenance"]["requests"][0]["response_text"] for s in samples)
+    del at
+    assert files_containing(app_env.ws.parent, KEY) == []
+
+
+# ------------------------------------------------------------------------------------------------ review at volume
+def review_workspace(env, n_k2: int = 3, n_k3: int = 4):
+    """Template samples for the plain top combinations of k = 2 and 3 in the app's workspace, all undecided; the
+    tree the app uses."""
+    from app_helpers import add_template_samples
+
+    tree = reference_tree(env.files["corpus"])
+    combos = [c.to_dict() for c in select_combinations(tree, k=2, beam=20, top=n_k2, **PLAIN)
+              + select_combinations(tree, k=3, beam=20, top=n_k3, **PLAIN)]
+    samples = add_template_samples(env, combos, accept=0)
+    return tree, samples
+
+
+def lca_id(tree, skills) -> str:
+    """The id of the lowest community holding all ``skills``, by brute force over the communities."""
+    holders = [c for c in tree.communities if set(skills) <= {tree.skills[i] for i in tree.members(c)}]
+    return tree.ids[max(holders, key=lambda c: tree.depth[c])] if holders else "root"
+
+
+def test_filters_narrow_the_queue_and_are_saved(app_env):
+    tree, samples = review_workspace(app_env)
+    with open_ws(app_env.ws) as ws:                                  # a grade for two samples: one full, one not
+        ws.add_grade(samples[0]["id"], {"status": "ok", "score": 5, "max_score": 5})
+        ws.add_grade(samples[4]["id"], {"status": "ok", "score": 3, "max_score": 6})
+        ws.set_decision(samples[1]["id"], True)
+    at = new_app("synthesize")
+    undecided = [s["id"] for s in samples if s["id"] != samples[1]["id"]]
+    assert queue_ids(at) == undecided                                # default: to review
+    at.radio(key="ws:cfg:review.decision").set_value("all").run()
+    assert queue_ids(at) == [s["id"] for s in samples]
+    at.selectbox(key="ws:cfg:review.k").set_value(3).run()
+    assert queue_ids(at) == [s["id"] for s in samples if s["k"] == 3]
+    at.selectbox(key="ws:cfg:review.k").set_value(None).run()
+    at.selectbox(key="ws:cfg:review.grade").set_value("full").run()
+    assert queue_ids(at) == [samples[0]["id"]]
+    at.selectbox(key="ws:cfg:review.grade").set_value("partial").run()
+    assert queue_ids(at) == [samples[4]["id"]]
+    at.selectbox(key="ws:cfg:review.grade").set_value("ungraded").run()
+    assert queue_ids(at) == [s["id"] for s in samples[1:4] + samples[5:]]
+    at.selectbox(key="ws:cfg:review.grade").set_value("any").run()
+    # community: each option holds the samples whose skills meet in it or in one of its sub-communities
+    wanted_by = {}
+    for s in samples:
+        lca = lca_id(tree, s["skills"])
+        node = tree.id_index.get(lca)
+        chain = ["root"] if lca == "root" else [tree.ids[v] for v in tree.path(node)]
+        for c in chain:
+            wanted_by.setdefault(c, []).append(s["id"])
+    assert len(wanted_by) > 2 and len(at.selectbox(key="ws:cfg:review.community").options) == len(wanted_by) + 1
+    for community, ids in wanted_by.items():
+        at.selectbox(key="ws:cfg:review.community").set_value(community).run()
+        assert_ok(at)
+        assert queue_ids(at) == ids, community
+    with open_ws(app_env.ws) as ws:                                  # every filter is a workspace setting
+        assert ws.get_setting("review.decision") == "all" and ws.get_setting("review.community") == community
+    fresh = new_app("synthesize")                                    # ...and a reload keeps them
+    assert fresh.selectbox(key="ws:cfg:review.community").value == community and queue_ids(fresh) == ids
+
+
+def test_bulk_decisions_on_the_filtered_set_with_undo(app_env):
+    tree, samples = review_workspace(app_env)
+    k3 = [s["id"] for s in samples if s["k"] == 3]
+    at = new_app("synthesize")
+    at.selectbox(key="ws:cfg:review.k").set_value(3).run()
+    at.selectbox(key="ws:cfg:review.reason").set_value("missing skill").run()
+    assert at.button(key="bulk_reject").label == f"Reject all {len(k3)} (missing skill)"
+    at.button(key="bulk_reject").click().run()
+    assert_ok(at)
+    with open_ws(app_env.ws) as ws:
+        by_id = {s["id"]: s for s in ws.samples()}
+        assert ws.reject_reason_counts() == {"missing skill": len(k3)}
+    assert all(by_id[i]["accepted"] is False and by_id[i]["reject_reason"] == "missing skill" for i in k3)
+    assert all(by_id[s["id"]]["accepted"] is None for s in samples if s["k"] == 2)       # outside the filter
+    assert last_decision(at).startswith(f"Last decision: Rejected {len(k3)} samples (bulk) (missing skill)")
+    assert queue_ids(at) == [] and any("Nothing here" in str(i.value) for i in at.info)
+    at.button(key="rev_undo").click().run()                          # one Undo takes the whole step back
+    with open_ws(app_env.ws) as ws:
+        assert all(ws.sample(i)["accepted"] is None for i in k3) and ws.reject_reason_counts() == {}
+    assert queue_ids(at) == k3
+    at.selectbox(key="ws:cfg:review.k").set_value(None).run()
+    at.button(key="bulk_accept").click().run()
+    with open_ws(app_env.ws) as ws:
+        assert ws.summary().accepted == len(samples)
+    at.button(key="rev_undo").click().run()
+    with open_ws(app_env.ws) as ws:
+        assert ws.summary().undecided == len(samples)
+
+
+def test_an_accepted_sample_does_not_vanish_without_a_word(app_env):
+    """Accepting in "To review" takes the sample off the list: the page says so (toast and the last decision
+    with its Undo), and Undo brings it back on screen; the Undo survives a reload."""
+    _tree, samples = review_workspace(app_env, 1, 1)
+    first = samples[0]["id"]
+    at = new_app("synthesize")
+    at.button(key="rev_accept").click().run()
+    skills = " + ".join(samples[0]["skills"])
+    assert first not in queue_ids(at)
+    assert [plain(t.value) for t in at.toast] == [f"Accepted {skills} — press u or Undo to take it back"]
+    assert last_decision(at).startswith(f"Last decision: Accepted {skills} (1 sample,")
+    fresh = new_app("synthesize")                                    # a reload: the Undo is still offered
+    assert last_decision(fresh).startswith(f"Last decision: Accepted {skills}")
+    fresh.button(key="rev_undo").click().run()
+    assert shown_id(fresh) == first and queue_ids(fresh)[0] == first
+    with open_ws(app_env.ws) as ws:
+        assert ws.sample(first)["accepted"] is None
+    assert fresh.button(key="rev_undo").disabled                    # nothing more to undo
+
+
+def test_reject_reasons_and_notes_are_saved(app_env):
+    _tree, samples = review_workspace(app_env, 2, 1)
+    at = new_app("synthesize")
+    at.selectbox(key="ws:cfg:review.reason").set_value("factual error").run()
+    at.text_input(key="rev_note").input("2 + 2 is not 5").run()
+    at.button(key="rev_reject").click().run()
+    at.selectbox(key="ws:cfg:review.reason").set_value("unsafe").run()
+    assert at.text_input(key="rev_note").value == ""                 # the note went with the rejection
+    at.button(key="rev_reject").click().run()
+    with open_ws(app_env.ws) as ws:
+        got = [(s["reject_reason"], s["reject_note"]) for s in ws.samples()]
+        assert ws.get_setting("review.reason") == "unsafe"          # the reason chosen is a setting
+    assert got == [("factual error", "2 + 2 is not 5"), ("unsafe", None), (None, None)]
+    at.radio(key="ws:cfg:review.decision").set_value("rejected").run()
+    header = next(str(m.value) for m in at.markdown if "· k=" in str(m.value))
+    assert "factual error: 2 \\+ 2 is not 5" in header
+    table = next(d.value for d in at.dataframe if "decision" in d.value.columns)
+    assert list(table["reason"]) == ["factual error", "unsafe"]
+
+
+def test_auto_reject_below_a_grade(app_env):
+    _tree, samples = review_workspace(app_env, 2, 2)
+    scores = [(6, 6), (2, 5), (4, 6), (3, 6)]                          # 100%, 40%, 67%, 50%
+    with open_ws(app_env.ws) as ws:
+        for s, (score, top) in zip(samples, scores):
+            ws.add_grade(s["id"], {"status": "ok", "score": score, "max_score": top})
+        ws.set_decision(samples[1]["id"], True)                      # a person's decision is never changed
+    at = new_app("synthesize")
+    at.slider(key="ws:cfg:review.auto_reject_below").set_value(0.6).run()
+    low = [samples[3]["id"]]                                         # 40% is accepted by a person; 50% < 60%
+    assert at.button(key="auto_reject_now").label == "Reject the 1 undecided graded below 60% now"
+    at.button(key="auto_reject_now").click().run()
+    with open_ws(app_env.ws) as ws:
+        rejected = [s["id"] for s in ws.samples(accepted=False)]
+        assert ws.get_setting("review.auto_reject_below") == 0.6
+        assert ws.sample(low[0])["reject_reason"] == "low grade" and ws.sample(samples[1]["id"])["accepted"]
+    assert rejected == low
+    at.button(key="rev_undo").click().run()
+    with open_ws(app_env.ws) as ws:
+        assert ws.samples(accepted=False) == []
+
+
+def test_grading_rejects_automatically_what_the_judge_grades_low(app_env, fake_openai):
+    """With a threshold set, grading the queue rejects the samples the judge graded below it (a judge that
+    gives a point to the first skill only)."""
+    import json
+    import re
+
+    from fake_openai import default_responder
+
+    def stingy(body):
+        last = body["messages"][-1]["content"]
+        m = re.search(r"Score each of the following (\d+) points", last)
+        if m:
+            return json.dumps({"scores": [1] + [0] * (int(m.group(1)) - 1)})
+        return default_responder(body)
+
+    fake_openai.responder = stingy
+    approve_top(app_env, 2)
+    at = new_app("synthesize")
+    use_endpoint(at, fake_openai)
+    at.button(key="synth_go").click().run()
+    at.number_input(key="ws:cfg:synth.judge_rounds").set_value(1).run()
+    at.slider(key="ws:cfg:review.auto_reject_below").set_value(0.5).run()
+    at.button(key="grade_go").click().run()
+    assert_ok(at)
+    with open_ws(app_env.ws) as ws:
+        samples = ws.samples()
+        grades = {g["sample_id"]: g["grade"] for g in ws.grades()}
+    assert len(grades) == 2 and all(g["score"] / g["max_score"] < 0.5 for g in grades.values())
+    assert [(s["accepted"], s["reject_reason"]) for s in samples] == [(False, "low grade")] * 2
+
+
+def plan_table(at):
+    """The table of combinations the next run will make."""
+    return next(d.value for d in at.dataframe if "to make" in d.value.columns)
+
+
+def test_the_run_lists_its_combinations_before_it_starts(app_env):
+    combos = approve_top(app_env, 3)
+    at = new_app("synthesize")
+    plan = plan_table(at)
+    assert sorted(plan["skills"]) == sorted(" + ".join(c.skills) for c in combos)
+    assert list(plan["to make"]) == [1, 1, 1] and list(plan["already made"]) == [0, 0, 0]
+    assert "Combinations this run will make (3)" in [e.label for e in at.expander]
+    at.number_input(key="ws:cfg:synth.per_combo").set_value(2).run()
+    assert list(plan_table(at)["to make"]) == [2, 2, 2]
+    at.button(key="synth_go").click().run()
+    assert "Combinations this run will make (0)" in [e.label for e in at.run().expander]
+    at.checkbox(key="synth_redo").check().run()                         # make again: all of them
+    assert list(plan_table(at)["already made"]) == [0, 0, 0]
+    assert list(plan_table(at)["to make"]) == [2, 2, 2]
+
+
+def test_connection_against_the_fake_server(app_env, fake_openai):
+    at = new_app("synthesize")
+    use_endpoint(at, fake_openai)
+    at.button(key="synth_test").click().run()
+    assert_ok(at)
+    said = plain(at.success[0].value)
+    assert "Models listed in" in said and "fake-judge, fake-model" in said
+    assert "Model fake-model answered in" in said and "API key: typed for this session" in said
+    assert [r["model"] for r in fake_openai.requests] == ["fake-model"]
+    assert KEY not in said and KEY not in str([e.value for e in at.error])
+    at.text_input(key="ws:cfg:synth.model").input("other").run()          # another model: the report is gone
+    assert not at.success
+    fake_openai.inject("401", times=3)
+    at.button(key="synth_test").click().run()
+    assert "did not answer: the endpoint refused the API key (HTTP 401)" in plain(at.error[0].value)
     del at
     assert files_containing(app_env.ws.parent, KEY) == []

@@ -72,7 +72,7 @@ def test_chart_selection_and_skill_search(app_env):
 
 
 def test_icicle_community_colours_and_rebuild(app_env):
-    from pages.ui import charts, common
+    from pages.ui import charts, state
 
     at = new_app("taxonomy")
     tree = reference_tree(app_env.files["corpus"])
@@ -85,11 +85,11 @@ def test_icicle_community_colours_and_rebuild(app_env):
     shown = dict(zip(trace["ids"], trace["marker"]["colors"]))
     assert shown == {i: palette[charts.node_from_id(tree, i) if i != "root" else tree.root] for i in shown}
     assert len(set(shown.values())) > 3
-    common.memo("bench-sentinel", "other data", lambda: "kept")        # a cached result of other data
+    state.memo("bench-sentinel", "other data", lambda: "kept")        # a cached result of other data
     at.button(key="tax_rebuild").click().run()                         # Rebuild: re-read and rebuild
     assert_ok(at)
     assert [s.label for s in at.status][0].startswith("Built the taxonomy")
-    assert common.memo_ready("bench-sentinel", "other data")          # only this source's results were dropped
+    assert state.memo_ready("bench-sentinel", "other data")          # only this source's results were dropped
     fresh = new_app("taxonomy")
     assert fresh.radio(key="ws:cfg:tax.chart").value == "icicle"
     assert figures(fresh)[0]["data"][0]["type"] == "icicle"

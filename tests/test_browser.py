@@ -168,14 +168,18 @@ def test_walk_through_every_page(server):
             page.wait_for_timeout(3000)                                  # let the layout settle
             for name in (HOSTILE, HOSTILE_IMG):                          # the tooltip is set with innerHTML
                 at = frame_el.element_handle().content_frame().evaluate("""(label) => {
+                    network.stopSimulation();                           // the node stays where it is measured
                     const node = nodes.get().find(n => n.label === label);
                     return network.canvasToDOM(network.getPositions([node.id])[node.id]); }""", name)
                 box = frame_el.bounding_box()
-                page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+                page.mouse.move(box["x"] + at["x"] - 2, box["y"] + at["y"])
+                page.mouse.move(box["x"] + at["x"], box["y"] + at["y"], steps=3)
                 popup = frame.locator("div.popup")
                 expect(popup).to_be_visible(timeout=10_000)
                 expect(popup).to_contain_text(name)                      # the name, as text
-                page.mouse.move(box["x"] + 5, box["y"] + 5)
+                corner = frame.locator("canvas").first.bounding_box()   # empty canvas: vis hides the popup,
+                page.mouse.move(corner["x"] + 3, corner["y"] + 3, steps=5)  # which could cover the next node
+                expect(popup).to_be_hidden(timeout=10_000)
             page.screenshot(path=shots / "4-taxonomy-network.png")
 
             # Up to the top level (the chart shows two levels at a time, around what was picked)
@@ -230,14 +234,20 @@ def test_walk_through_every_page(server):
 
             # Export: write the accepted sample; the file reads back
             go_to(page, "Export")
-            page.get_by_role("button", name="Write file").click()
+            write = page.get_by_role("button", name="Write file")
+            expect(write).to_be_disabled()                               # a placeholder, ungraded: asks first
+            page.get_by_text("I have looked: export them anyway").click()
+            expect(write).to_be_enabled()
+            write.click()
             expect(page.get_by_text(re.compile(r"Wrote 1 sample\(s\) to"))).to_be_visible()
             expect(page.get_by_text(re.compile("Manifest of the last export"))).to_be_visible()
             with page.expect_download() as download:                     # the zip is built on the click
                 page.get_by_role("button", name="Download browser-openai.zip").click()
             with zipfile.ZipFile(download.value.path()) as z:
-                assert sorted(z.namelist()) == ["browser-openai.jsonl", "browser-openai.manifest.json"]
+                assert sorted(z.namelist()) == ["browser-openai.README.md", "browser-openai.jsonl",
+                                                "browser-openai.manifest.json"]
                 zipped = json.loads(z.read("browser-openai.manifest.json"))
+                assert HOSTILE not in z.read("browser-openai.README.md").decode()   # the card escapes data
                 assert len(z.read("browser-openai.jsonl").decode().splitlines()) == 1
             page.screenshot(path=shots / "7-export.png")
             body = page.inner_text("body")
