@@ -28,7 +28,7 @@ def phi_term(i_g, v_g, log_vp):
 
 @numba.njit(cache=True)
 def reduction(i_a, v_a, i_b, v_b, e, log_vp):
-    """R = -Delta Phi of merging groups a and b joined by weight e (method.md, 2-D special case)."""
+    """R = -Delta Phi of merging groups a and b joined by weight e (docs/method.md §3, the 2-level special case)."""
     return phi_term(i_a, v_a, log_vp) + phi_term(i_b, v_b, log_vp) - phi_term(i_a + i_b + 2.0 * e, v_a + v_b, log_vp)
 
 
@@ -356,7 +356,7 @@ def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
     again when popped and, if R changed, re-keyed instead of merged (lazy invalidation). After a merge only the
     pairs whose weight changed (the absorbed group's neighbours) are re-priced: O(m log m) in all. ``eager``
     re-prices every neighbour of the merged group at once: the exact best-first order of plain greedy
-    (method.md), at a cost that grows with the degree of large groups. When the heap runs dry every remaining
+    (docs/method.md §3), at a cost that grows with the degree of large groups. When the heap runs dry every remaining
     pair is priced once more, so no merge left lowers Phi by more than the tolerance. Returns the group label
     of every item.
     """

@@ -1,4 +1,5 @@
-"""Operators on encoding trees and their exact entropy changes (method.md §2, "Operators").
+"""Operators on encoding trees and their exact entropy changes (docs/method.md §2-3: the closed forms of
+COMBINE, COMPRESS, MERGE and a move).
 
 Each operator returns a new, canonical :class:`~steps_core.tree.EncodingTree` (trees are immutable) whose
 entropies are recomputed from scratch; the ``delta_*`` functions give the same change in closed form,

@@ -1,4 +1,4 @@
-"""Building encoding trees that minimise structural entropy (method.md §2; docs/core.md, "How the default
+"""Building encoding trees that minimise structural entropy (docs/method.md §3; docs/core.md, "How the default
 optimiser works" and "Optimiser performance (issue 16)").
 
 Everything reduces to one problem, *inserting a level*: group the children of tree nodes so as to minimise
