@@ -25,7 +25,7 @@ from steps_core.review import run_plan
 from steps_core.sample_sinks import WorkspaceSamples
 from steps_core.synth import estimate_run, format_prompt
 from steps_core.synthesis import SynthSettings, approved_combinations, plan_synthesis, synthesise
-from steps_core.synthesis_names import STYLES
+from steps_core.names import STYLES
 from steps_core.workspace import READ_ONLY_NOTE
 
 frame = page_frame("Synthesize")

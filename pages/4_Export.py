@@ -30,7 +30,7 @@ from steps_core.errors import OutputError
 from steps_core.export import PARTITION_CURRICULUM, taxonomy_of
 from steps_core.review import ExportRisks, export_risks
 from steps_core.synthesis import ExportSettings, export_workspace
-from steps_core.synthesis_names import EXPORT_FORMATS
+from steps_core.names import EXPORT_FORMATS
 from steps_core.workspace import READ_ONLY_NOTE
 
 frame = page_frame("Export")

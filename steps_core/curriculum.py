@@ -37,7 +37,7 @@ from typing import Any, Mapping, Sequence
 
 from .errors import InputError
 from .io import read_json_file
-from .synthesis_names import EPOCH_SIZE
+from .names import EPOCH_SIZE
 
 #: How a curriculum fills its epochs.
 SCHEDULES = {
@@ -137,7 +137,7 @@ def read_curriculum(path: str | Path) -> Curriculum:
 
 
 def curriculum_choice(value: str, *, epoch_size: int | None = None) -> Curriculum | None:
-    """A curriculum named by a front end (:data:`~steps_core.synthesis_names.CURRICULA`): ``"default"``
+    """A curriculum named by a front end (:data:`~steps_core.names.CURRICULA`): ``"default"``
     (:data:`DEFAULT_CURRICULUM`), ``"partition"`` (:data:`PARTITION_CURRICULUM`), ``"none"`` (keep the
     samples' order: None), or the path of a JSON file (:func:`read_curriculum`); ``epoch_size`` replaces
     the epoch size when given."""

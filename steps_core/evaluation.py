@@ -2,7 +2,7 @@
 (k skills, topic) draws, texts by the student, grades by the judge (:mod:`steps_core.grade`), several
 generations per draw, metrics per k.
 
-Two protocols (:data:`PROTOCOLS`, :data:`~steps_core.synthesis_names.EVAL_PROTOCOLS`):
+Two protocols (:data:`PROTOCOLS`, :data:`~steps_core.names.EVAL_PROTOCOLS`):
 
 - ``steps``: this tool's own template (the sentence limit already in round 1), one generation by default, the
   judge at temperature 0.3; a draw counts with the grade of its generation with the best total.
@@ -31,7 +31,7 @@ from .llm import Progress, run_concurrently
 from .sample_types import Grade
 from .splits import eval_pool, split_catalog, split_topics
 from .synth import Backend, PromptTemplate, build_job, fingerprint, job_fingerprint, load_template, run_job
-from .synthesis_names import EVAL_SPLITS
+from .names import EVAL_SPLITS
 
 
 @dataclass(frozen=True, slots=True)

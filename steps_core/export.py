@@ -3,7 +3,7 @@
 
 The core, :func:`export_samples`, takes a list of sample dicts (from ``samples.jsonl`` through
 :func:`~steps_core.synth.read_samples`, or from a workspace) and writes one file atomically, plus a
-``manifest.json`` beside it. Formats (:data:`~steps_core.synthesis_names.EXPORT_FORMATS`), one record per row:
+``manifest.json`` beside it. Formats (:data:`~steps_core.names.EXPORT_FORMATS`), one record per row:
 
 - ``openai``: JSONL ``{"messages": [{"role", "content"}, ...]}`` (the chat fine-tuning format);
 - ``sharegpt``: JSONL ``{"conversations": [{"from": "system"|"human"|"gpt", "value"}, ...]}``;
@@ -38,7 +38,7 @@ from .curriculum import (DEFAULT_CURRICULUM, PARTITION_CURRICULUM, Curriculum, a
 from .dataset_card import card_path, manifest_review, write_card
 from .errors import InputError, StepsError
 from .io import check_output, guarded_output, is_open_database, json_text, same_file
-from .synthesis_names import EXPORT_FORMATS, MIN_GRADES
+from .names import EXPORT_FORMATS, MIN_GRADES
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ from .synthesis_names import EXPORT_FORMATS, MIN_GRADES
 @dataclass(frozen=True, slots=True)
 class GradeFilter:
     """The least grade a sample needs to be exported: ``"full"`` (full marks), ``"all-skills"``, or a number
-    of rubric ``points`` (:data:`~steps_core.synthesis_names.MIN_GRADES`). A sample without an ok grade
+    of rubric ``points`` (:data:`~steps_core.names.MIN_GRADES`). A sample without an ok grade
     never passes.
 
     >>> f = grade_filter("4")

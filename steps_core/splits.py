@@ -1,7 +1,7 @@
 """Training and held-out parts of a skill catalogue and a topic list (docs/synthesis.md, "Held-out split";
 docs/method.md §8), so that a model can be trained on some skills and evaluated on skills it never saw.
 
-Two ways to split the skills (:data:`~steps_core.synthesis_names.SPLIT_UNITS`):
+Two ways to split the skills (:data:`~steps_core.names.SPLIT_UNITS`):
 
 - ``category`` (the default, as in Zhao et al.): whole categories are held out. Of ``n`` categories,
   ``floor(fraction * n + 0.5)`` chosen at random (seeded) are held out, never none nor all of them while
@@ -31,7 +31,7 @@ from typing import Iterable, Sequence
 
 from .corpus import Skill
 from .errors import InputError
-from .synthesis_names import EVAL_SPLITS, SPLIT_UNITS
+from .names import EVAL_SPLITS, SPLIT_UNITS
 
 #: How a skill without a category is shown.
 NO_CATEGORY = "(no category)"
@@ -138,7 +138,7 @@ class Split:
         return tuple(sorted({s.category for s in self.heldout_skills}))
 
     def part(self, name: str) -> tuple[tuple[Skill, ...], tuple[str, ...]]:
-        """The skills and topics of ``name`` (:data:`~steps_core.synthesis_names.EVAL_SPLITS`)."""
+        """The skills and topics of ``name`` (:data:`~steps_core.names.EVAL_SPLITS`)."""
         if name not in EVAL_SPLITS:
             raise InputError(f"unknown split {name!r}; expected one of {', '.join(EVAL_SPLITS)}", field="split")
         if name == "all":
@@ -170,7 +170,7 @@ def eval_pool(skills: Sequence[Skill], topics: Sequence[str], split: str, heldou
               seed: int = 0, by: str = "category",
               heldout_categories: Iterable[str] | None = None) -> tuple[tuple[Skill, ...], tuple[str, ...]]:
     """The skills and topics an evaluation (or ``steps mix``) draws from: all of them, or the ``train`` or
-    ``heldout`` part of :func:`split_skills_and_topics` (:data:`~steps_core.synthesis_names.EVAL_SPLITS`)."""
+    ``heldout`` part of :func:`split_skills_and_topics` (:data:`~steps_core.names.EVAL_SPLITS`)."""
     if split not in EVAL_SPLITS:
         raise InputError(f"unknown split {split!r}; expected one of {', '.join(EVAL_SPLITS)}", field="split")
     if split == "all":

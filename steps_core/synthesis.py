@@ -47,7 +47,7 @@ from .llm.batch_run import BatchRunner
 from .sample_sinks import SampleSink, batch_folder, is_failure
 from .synth import (EXPECTED_OUTPUT_TOKENS, Backend, OpenAIBackend, PromptTemplate, SynthJob, TemplateBackend,
                     check_style, job_fingerprint, load_template, plan_jobs, run_job)
-from .synthesis_names import (API_KEY_ENV, BACKENDS, BACKOFF, EXPORT_FORMATS, JUDGE_ROUNDS, JUDGE_TEMPERATURE,
+from .names import (API_KEY_ENV, BACKENDS, BACKOFF, EXPORT_FORMATS, JUDGE_ROUNDS, JUDGE_TEMPERATURE,
                               MAX_RETRIES, TEMPERATURE, TIMEOUT, WORKERS)
 
 # ----------------------------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Generator:
-    """Who writes the samples: a backend of :data:`~steps_core.synthesis_names.BACKENDS` and, for an
+    """Who writes the samples: a backend of :data:`~steps_core.names.BACKENDS` and, for an
     endpoint, the model, its sampling temperature, answer length and price (None: cost unknown)."""
 
     backend: str = "openai"
@@ -497,7 +497,7 @@ def evaluate(draws: Sequence[EvalDraw], student: Backend, judge: Judge, sink: Sa
 
 @dataclass(frozen=True)
 class ExportSettings:
-    """How to export: ``fmt`` (:data:`~steps_core.synthesis_names.EXPORT_FORMATS`), ``include_all`` (every
+    """How to export: ``fmt`` (:data:`~steps_core.names.EXPORT_FORMATS`), ``include_all`` (every
     ok sample nobody rejected, not only the accepted ones), the ``curriculum`` order (None: as given), the
     ``seed`` of its draws and shuffles, and ``min_grade`` (only samples whose grade passes it; None: all)."""
 

@@ -18,7 +18,7 @@ from steps_core.evaluation import PROTOCOLS, draw_values, eval_report, protocol
 from steps_core.grade import Judge, Points, max_over_generations
 from steps_core.llm import LLMClient, RetryPolicy
 from steps_core.synth import build_job
-from steps_core.synthesis_names import EVAL_PROTOCOLS
+from steps_core.names import EVAL_PROTOCOLS
 from synthesis_cli import assert_every_option_has_help, invoke
 
 

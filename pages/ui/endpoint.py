@@ -18,7 +18,7 @@ from steps_core.llm import Price, resolve_api_key
 from steps_core.llm.check import check_endpoint
 from steps_core.synth import Backend
 from steps_core.synthesis import Endpoint, Generator, JudgeSettings, open_cache
-from steps_core.synthesis_names import BACKENDS, TEMPERATURE, TIMEOUT, WORKERS
+from steps_core.names import BACKENDS, TEMPERATURE, TIMEOUT, WORKERS
 
 from .datasource import catalog, current_source
 from .state import bind_float, bound, open_workspace_named, save, valid_int, workspace

@@ -23,7 +23,7 @@ from typing import Iterator, Sequence
 import click
 
 from ..errors import InputError, StepsError
-from ..synthesis_names import (API_KEY_ENV, BACKOFF, JUDGE_ROUNDS, JUDGE_TEMPERATURE, MAX_RETRIES, TIMEOUT,
+from ..names import (API_KEY_ENV, BACKOFF, JUDGE_ROUNDS, JUDGE_TEMPERATURE, MAX_RETRIES, TIMEOUT,
                                WORKERS)
 from ._util import ensure_parent, finite_float, progress_bar
 

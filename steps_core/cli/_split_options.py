@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from ..names import describe
-from ..synthesis_names import HELDOUT_FRACTION, SPLIT_UNITS
+from ..names import HELDOUT_FRACTION, SPLIT_UNITS
 from ._util import finite_float
 
 

@@ -8,7 +8,7 @@ import click
 
 from ..errors import InputError
 from ..names import describe
-from ..synthesis_names import CURRICULA, EPOCH_SIZE, EXPORT_FORMATS, MIN_GRADES
+from ..names import CURRICULA, EPOCH_SIZE, EXPORT_FORMATS, MIN_GRADES
 from . import cli
 
 

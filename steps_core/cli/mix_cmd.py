@@ -10,7 +10,7 @@ import click
 
 from ..errors import InputError
 from ..names import describe
-from ..synthesis_names import BACKENDS, EVAL_PROTOCOLS, EVAL_SPLITS, TEMPERATURE
+from ..names import BACKENDS, EVAL_PROTOCOLS, EVAL_SPLITS, TEMPERATURE
 from . import cli
 from ._llm_options import (STALE_HINT, check_outputs, client_options, drain, endpoint_from, endpoint_options,
                            exit_if_failed, judge_options, money, overwrite_option, price_from, session, write_report)

@@ -10,7 +10,7 @@ import click
 
 from ..errors import InputError
 from ..names import describe
-from ..synthesis_names import BACKENDS, STYLES, TEMPERATURE
+from ..names import BACKENDS, STYLES, TEMPERATURE
 from . import cli
 from ._agentic_filter import agentic_filter_option, apply_agentic_filter
 from ._corpus_options import corpus_options, read_options

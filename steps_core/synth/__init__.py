@@ -1,6 +1,6 @@
 """Synthesis: render a prompt per skill combination, ask a backend, parse the answer, keep the provenance.
 
-Three prompt styles (:data:`~steps_core.synthesis_names.STYLES`, docs/method.md §8, docs/synthesis.md):
+Three prompt styles (:data:`~steps_core.names.STYLES`, docs/method.md §8, docs/synthesis.md):
 
 - ``composite``: one distinct seed record per skill from the corpus, each introduced by its skill name; the
   model fuses them into one new multi-turn conversation returned as a JSON list of messages.
@@ -37,7 +37,7 @@ A sample is a plain dict (one JSON line of ``samples.jsonl``, typed as
 from __future__ import annotations
 
 from ..io import atomic_output
-from ..synthesis_names import STYLES
+from ..names import STYLES
 from .agentic import AgenticFilterResult, filter_agentic, filter_request, says_yes
 from .backends import TEMPLATE_LABEL, Backend, OpenAIBackend, TemplateBackend, template_answer
 from .jobs import (DATA_KINDS, SynthJob, build_job, combination_dict, format_prompt, plan_jobs, read_combinations,

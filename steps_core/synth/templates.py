@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import InputError
-from ..synthesis_names import STYLES
+from ..names import STYLES
 
 #: Where the built-in templates are: ``steps_core/prompts/<kind>.txt``.
 PROMPTS_DIR = Path(__file__).parent.parent / "prompts"
