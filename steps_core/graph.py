@@ -556,7 +556,10 @@ def _csv_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ())
 
 
 def read_graph_csv(path: str | Path) -> SkillGraph:
-    """Read an edge list written by :func:`write_graph_csv` (and its node list, when present)."""
+    """Read an edge list written by :func:`write_graph_csv` (and its node list, when present).
+
+    A clean file is read by pyarrow (:mod:`steps_core.graph_arrow`); one with anything to report is read line by
+    line, so the error names its line."""
     path = Path(path)
     counts: dict[str, int] = {}
     npath = nodes_path(path)
@@ -567,6 +570,10 @@ def read_graph_csv(path: str | Path) -> SkillGraph:
             except ValueError:
                 raise InputError(f"count {count!r} is not an integer", path=str(npath), line=line,
                                  field="count") from None
+    from .graph_arrow import read_edges_arrow
+
+    if path.is_file() and (fast := read_edges_arrow(path, counts)) is not None:
+        return fast                                    # a clean file, read by pyarrow (errors: the careful way)
     rows = list(_csv_rows(path, ("source", "target", "weight"), ("cooccur",)))
     return graph_from_edges((r for _, r in rows), skills=counts, counts=counts, source=str(path),
                             lines=[line for line, _ in rows])
