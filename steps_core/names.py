@@ -30,7 +30,14 @@ ENGINES = {
     "duckdb": "let DuckDB read the files and count, spilling to disk, for corpora whose pair counts do not fit "
               "in memory",
     "ray": "count the shard files in parallel on Ray (this machine, or a cluster with --address) and sum the "
-           "counts with a Ray Data groupby; also reads globs and fsspec/pyarrow URIs (s3://...); needs pip "
+           "counts in reducer tasks; also reads globs and fsspec/pyarrow URIs (s3://...); needs pip "
+           "install 'steps-studio[ray]'",
+}
+#: Where ``steps tag`` runs its tagger.
+TAG_ENGINES = {
+    "memory": "in this process (--threads batches at once)",
+    "ray": "in a pool of Ray actors, one model and one CPU each (this machine, or a cluster with --address); "
+           "the corpus is read and the output written here; needs pip "
            "install 'steps-studio[ray]'",
 }
 #: Languages of Infinity-Instruct skill labels.

@@ -55,7 +55,8 @@ from .graph import Cooccurrence, Progress, _reduce_pairs
 from .names import INPUT_FORMATS
 
 #: What to install when Ray is missing.
-RAY_MISSING = "the ray engine needs Ray: pip install 'steps-studio[ray]' (or: pip install 'ray[data]')"
+RAY_MISSING = ("the ray engine needs Ray: pip install 'steps-studio[ray]' (from a checkout: pip install -e "
+               "'.[ray]'; or: pip install 'ray[data]')")
 _GLOB_CHARS = "*?["
 _COPY_CHUNK = 8 << 20
 _POLL_SECONDS = 0.5

@@ -3,8 +3,9 @@ Cooccurrence (skills, counts, pairs, records) and the same ReadReport (records, 
 first messages, untagged records, files), on the demo and on a generated sharded corpus (JSONL, gzipped JSONL,
 Parquet, CSV, nested folders); the same first error without --skip-bad; ``steps graph --engine ray`` writes the
 same files; tagging through a pool of Ray actors gives the same records in the same order (a model-free tagger;
-the MiniLM comparison runs with STEPS_TEST_RAY_MINILM=1). Ray runs locally (2 CPUs, one session for the
-module); skipped when Ray is not installed."""
+the MiniLM comparison runs with STEPS_TEST_RAY_MINILM=1) and ``steps tag --engine ray`` writes the file
+``steps tag`` writes (the actors reading MiniLM's vectors from the embedding cache the memory run filled). Ray
+runs locally (2 CPUs, one session for the module); skipped when Ray is not installed."""
 
 from __future__ import annotations
 
@@ -247,6 +248,74 @@ def test_tagging_on_ray_gives_the_same_records_in_order():
     expected = list(tag_records(records, tagger, summary=local))
     got = list(tag_records_ray(records, tagger, actors=3, chunk=7, summary=remote))  # 2 actors: the CPUs
     assert got == expected and remote == local and local.n_tagged > 50 and local.n_kept == 200
+
+
+def _cache_rows(folder: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(folder / "embeddings.sqlite") as con:
+        return con.execute("SELECT count(*) FROM embedding").fetchone()[0]
+
+
+def test_steps_tag_engine_ray_writes_the_same_file(tmp_path, monkeypatch):
+    """`steps tag --engine ray` writes the file `steps tag` writes, byte for byte (plain and gzipped), and prints
+    the same summary. The memory run fills the embedding cache (MiniLM in this process, once), so the actors
+    find every vector there and never encode: the Ray runs add no row to the cache."""
+    pytest.importorskip("sentence_transformers")
+    from steps_core.corpus import iter_records
+
+    lines = []
+    for i, rec in zip(range(90), iter_records(DEMO)):
+        row = dict(rec.raw)
+        if i % 3:
+            row.pop("skills")                                   # two records in three are tagged
+        lines.append(json.dumps(row, ensure_ascii=False))
+    lines[7:7] = ['{"id": "no text", "skills": ["not in the catalogue"]}']    # bad: nothing to tag
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cache = tmp_path / "emb"
+    common = ("--catalog", REPO / "assets" / "demo" / "skills.csv", "--cache-dir", cache, "--skip-bad")
+    outputs = {}
+    for engine, name in (("memory", "tagged.jsonl"), ("ray", "tagged.jsonl"), ("memory", "tagged.jsonl.gz"),
+                         ("ray", "tagged.jsonl.gz")):
+        out = tmp_path / engine / name
+        result = run("tag", corpus, *common, "--engine", engine, "-o", out)
+        if engine == "memory" and name == "tagged.jsonl":
+            filled = _cache_rows(cache)
+        outputs[engine, name] = (out.read_bytes(), result.output.replace(str(out.parent), "OUT"))
+    assert _cache_rows(cache) == filled > 90
+    for name in ("tagged.jsonl", "tagged.jsonl.gz"):
+        assert outputs["ray", name] == outputs["memory", name]
+    text, summary = outputs["ray", "tagged.jsonl"]
+    rows = [json.loads(line) for line in text.decode("utf-8").splitlines()]
+    assert len(rows) == 90 and [r["id"] for r in rows] == [json.loads(line)["id"] for line in lines if
+                                                          '"no text"' not in line]
+    assert sum(r["skill_scores"][:1] != [None] and bool(r["skills"]) for r in rows) > 30   # tagged, with scores
+    assert "kept own skills              30" in summary and "skipped 1 bad record(s)" in summary
+    monkeypatch.setenv("STEPS_PROGRESS", "1")                            # the bar, though stderr is no TTY
+    shown = run("tag", corpus, *common, "--engine", "ray", "-o", tmp_path / "again.jsonl").output
+    assert "tagging: " in shown and "90 records" in shown
+
+
+def test_steps_tag_engine_ray_refusals(tmp_path, monkeypatch):
+    """Without Ray, --engine ray says how to install it; --llm does not run on Ray; --address needs it. Nothing
+    is written."""
+    from click.testing import CliRunner
+
+    from steps_core.cli import cli
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"text": "write a poem"}\n')
+    out = tmp_path / "out.jsonl"
+    args = ["tag", str(corpus), "--catalog", str(REPO / "assets" / "demo" / "skills.csv"), "-o", str(out)]
+    monkeypatch.setitem(sys.modules, "ray", None)                      # as if Ray were not installed
+    result = CliRunner().invoke(cli, args + ["--engine", "ray"])
+    assert result.exit_code == 2 and "pip install -e '.[ray]'" in result.output and not out.exists()
+    monkeypatch.delitem(sys.modules, "ray")
+    assert "--llm sends its requests" in run(*args, "--engine", "ray", "--llm", "--model", "m", ok=False).output
+    assert "--address is for --engine ray" in run(*args, "--address", "auto", ok=False).output
+    assert not out.exists()
+    assert "--engine [memory|ray]" in run("tag", "--help").output
 
 
 @pytest.mark.slow

@@ -24,9 +24,12 @@ from ..names import ENGINES, INPUT_FORMATS, LANGS, describe
 _OPTION_NAMES = ("format", "skills_field", "lang", "skip_bad")
 
 
-def corpus_options(f=None, *, engine: bool = True):
+def corpus_options(f=None, *, engine: bool = True, engines: dict[str, str] | None = None,
+                   engine_help: str = "How to count skill co-occurrences."):
     """Add ``--format``, ``--skills-field``, ``--lang``, ``--skip-bad`` and (unless ``engine=False``) ``--engine``
-    and ``--address``."""
+    and ``--address``. ``engines`` (default :data:`~steps_core.names.ENGINES`) are the ``--engine`` choices,
+    described after ``engine_help``."""
+    choices = ENGINES if engines is None else engines
 
     def decorate(func):
         if engine:
@@ -36,9 +39,8 @@ def corpus_options(f=None, *, engine: bool = True):
                      "HOST:6379 from a node). Default: RAY_ADDRESS when set, else Ray starts on this "
                      "machine.")(func)
             func = click.option(
-                "--engine", type=click.Choice(list(ENGINES)), default="memory", show_default=True,
-                help="How to count skill co-occurrences. " + describe(ENGINES) + ". All give the same "
-                     "result.")(func)
+                "--engine", type=click.Choice(list(choices)), default="memory", show_default=True,
+                help=engine_help + " " + describe(choices) + ". All give the same result.")(func)
         func = click.option(
             "--skip-bad", is_flag=True, default=False,
             help="Skip bad records (invalid JSON, wrong types, undecodable text) and report how many were "

