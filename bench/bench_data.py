@@ -1,11 +1,18 @@
 """Benchmark of data in: streaming co-occurrence counts and embedding tagging.
 
-Run by hand (not in CI):  python bench/bench_data.py [--records 1000000] [--tag-records 2000]
+Run by hand (not in CI):  python bench/bench_data.py [--records 1000000] [--tag-records 600] [--threads N]
 
 Generates a JSONL corpus of N records with 2-8 tags each drawn (Zipf-like) from 2,000 skill names, a Parquet copy,
 then times ``load_cooccurrence`` with both engines (each in a fresh subprocess so that peak memory, the maximum
-resident set size, belongs to that run alone), checks the results are identical, and measures tagging throughput
-with the real MiniLM model on CPU. Prints a table.
+resident set size, belongs to that run alone) and checks the results are identical.
+
+Then times ``steps tag`` as it runs today (:func:`steps_core.tagging.tag_records` with the
+:class:`~steps_core.tagging.EmbeddingTagger` at the command's defaults: sentence segments, threshold 0.25, top 3,
+batches of 64 texts, one encoding thread per core, a fresh embedding cache) on ``--tag-records`` real records
+(the demo corpus and the self-instruct seed tasks, spread as ``bench/bench_tagging.py --sample`` spreads them;
+151-skill demo catalogue; no text is a cache hit), with segments and with ``--no-segments``, the model already
+loaded. Prints records/s, texts encoded/s (a multi-sentence record is encoded whole and per sentence) and the
+load average before and after, since the machine is shared.
 """
 
 from __future__ import annotations
@@ -74,34 +81,31 @@ def run_child(path: Path, engine: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_tagging(n: int, threads: int | None = None) -> dict:
-    import torch
+def bench_tagging(n: int, threads: int | None = None, runs: int = 1) -> list[dict]:
+    """``steps tag``'s defaults, then ``--no-segments``: one dict per configuration (best of ``runs``)."""
+    from bench_tagging import ROOT, corpus_records, run_once
 
-    from steps_core.corpus import Skill
-    from steps_core.embed import load_model
-    from steps_core.tagging import EmbeddingTagger
+    from steps_core.corpus import read_catalog
+    from steps_core.embed import default_threads, load_model
+    from steps_core.tagging import text_segments
 
-    seeds = Path(__file__).resolve().parents[2] / "shared" / "data" / "self-instruct" / "seed_tasks.jsonl"
-    if seeds.exists():
-        base = [json.loads(line)["instruction"] for line in seeds.read_text(encoding="utf-8").splitlines() if line]
-    else:
-        base = ["Fix the bug in this Python function.", "Write a poem about the sea.",
-                "Summarise this article in three sentences.", "Translate this sentence to French."]
-    # distinct texts: no cache hits
-    texts = [f"{base[i % len(base)]} (variant {i}, {threads} threads)" for i in range(n)]
-    skills = [Skill(f"skill {i}", definition=f"the ability number {i} to do a task well") for i in range(100)]
-    if threads:
-        torch.set_num_threads(threads)
+    catalog = read_catalog(ROOT / "assets" / "demo" / "skills.csv")
+    records = corpus_records(sample=n)
     t0 = time.perf_counter()
     load_model()
     load_s = time.perf_counter() - t0
-    tagger = EmbeddingTagger(skills, top_m=3, threshold=0.0)
-    tagger.tag(["warm up"])
-    t = time.perf_counter()
-    tagger.tag(texts)
-    dt = time.perf_counter() - t
-    return {"records": n, "seconds": dt, "per_second": n / dt, "model_load_s": load_s,
-            "threads": torch.get_num_threads()}
+    out = []
+    for segments in (True, False):
+        kwargs = {"segments": segments, "threads": threads}          # the rest: EmbeddingTagger's defaults
+        texts = len(records) + (sum(len(p) for p in map(text_segments, (r.text for r in records)) if len(p) > 1)
+                                if segments else 0)
+        load_before = os.getloadavg()[0]
+        seconds = min(run_once(records, catalog, kwargs, cache=True) for _ in range(runs))
+        out.append({"segments": segments, "records": len(records), "texts": texts, "seconds": seconds,
+                    "per_second": len(records) / seconds, "texts_per_second": texts / seconds,
+                    "model_load_s": load_s, "threads": threads or default_threads(),
+                    "load_before": load_before, "load_after": os.getloadavg()[0]})
+    return out
 
 
 def bench_counting(n: int) -> None:
@@ -127,22 +131,28 @@ def bench_counting(n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--records", type=int, default=1_000_000)
-    ap.add_argument("--tag-records", type=int, default=2000)
+    ap.add_argument("--records", type=int, default=1_000_000, help="records of the generated counting corpus")
+    ap.add_argument("--tag-records", type=int, default=600,
+                    help="real records to tag (at most 1,694: the demo corpus + the seed tasks); 0: no tagging")
+    ap.add_argument("--tag-runs", type=int, default=1, help="tagging runs per configuration (the best is shown)")
     ap.add_argument("--threads", type=int, default=None,
-                    help="torch threads for tagging (default: torch's choice, one per core). On a machine where "
-                         "other work holds a core, 1 thread is several times faster than 2.")
+                    help="encoding threads for tagging, as steps tag --threads (default: $STEPS_EMBED_THREADS, "
+                         "else one per core)")
     ap.add_argument("--skip-count", action="store_true", help="only the tagging benchmark")
     args = ap.parse_args()
     if not args.skip_count:
         bench_counting(args.records)
     if args.tag_records:
-        r = bench_tagging(args.tag_records, args.threads)
+        rows = bench_tagging(args.tag_records, args.threads, args.tag_runs)
         print()
-        print(f"tagging (MiniLM, CPU, {os.cpu_count()} cores, {r['threads']} torch threads, batch 64, "
-              f"100 catalogue skills, no cache hits): "
-              f"{r['records']:,} records in {r['seconds']:.1f} s = {r['per_second']:.0f} records/s "
-              f"(model load {r['model_load_s']:.1f} s)")
+        print(f"tagging (steps tag defaults: MiniLM on the CPU, {os.cpu_count()} cores, {rows[0]['threads']} "
+              f"encoding thread(s), 151 catalogue skills, fresh cache; model load {rows[0]['model_load_s']:.1f} s)")
+        print(f"{'segments':9} {'records':>7} {'texts':>6} {'seconds':>8} {'records/s':>10} {'texts/s':>8} "
+              f"{'load avg':>11}")
+        for r in rows:
+            print(f"{'on' if r['segments'] else 'off':9} {r['records']:7,} {r['texts']:6,} {r['seconds']:8.1f} "
+                  f"{r['per_second']:10.1f} {r['texts_per_second']:8.1f} "
+                  f"{r['load_before']:5.2f}-{r['load_after']:<5.2f}")
 
 
 if __name__ == "__main__":
