@@ -16,8 +16,10 @@ neighbourhoods hold, not what the graph holds; without it every pool member is a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Iterator, NamedTuple, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,8 +34,9 @@ class Resolved:
     """What every search of one selection reads, resolved once: indices, arrays, the pair evidence.
 
     ``by_depth[v, d]`` is skill v's ancestor at depth d (the root at 0, the skill at its own depth, -1 below).
-    ``link_ptr``/``link_idx`` are the link lists as int64 CSR arrays, ``seen_keys`` the pairs seen together;
-    ``scratch`` holds the compiled step's marker arrays (all clear between steps).
+    ``link_ptr``/``link_idx`` are the link lists as int64 CSR arrays, ``seen_keys`` the pairs seen together
+    (sorted keys ``i * n + j``, skill i's from ``seen_ptr[i]``); ``scratch`` holds the compiled step's marker
+    arrays (all clear between steps).
     """
 
     blocked: np.ndarray
@@ -53,6 +56,7 @@ class Resolved:
     link_ptr: np.ndarray
     link_idx: np.ndarray
     seen_keys: np.ndarray
+    seen_ptr: np.ndarray
     scratch: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -69,10 +73,16 @@ def resolve(tree: EncodingTree, evidence: Evidence, *, blocked: np.ndarray, pins
         ok = depth >= d
         by_depth[ok, depth[ok] - d + 1] = anc[ok, d]
     links = evidence.links
-    scratch = (np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(tree.n_nodes + 1, bool))
     return Resolved(blocked, tuple(pins), frozenset(excluded_sets), np.r_[tree.h, 0.0], np.ascontiguousarray(anc),
                     by_depth, evidence, top, scope, k, beam, connect, novel, min_coherence,
-                    links.indptr.astype(np.int64), links.indices.astype(np.int64), evidence.seen_keys, scratch)
+                    links.indptr.astype(np.int64), links.indices.astype(np.int64), evidence.seen_keys,
+                    np.searchsorted(evidence.seen_keys, np.arange(n + 1, dtype=np.int64) * n),
+                    _scratch(n, tree.n_nodes))
+
+
+def _scratch(n_skills: int, n_nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The compiled step's marker arrays (one set per thread)."""
+    return np.zeros(n_skills, bool), np.zeros(n_skills, np.int64), np.zeros(n_nodes + 1, bool)
 
 
 class Found(NamedTuple):
@@ -159,8 +169,8 @@ def _candidates(res: Resolved, b: _Beam, pool_nodes: np.ndarray, pool_depths: np
     if b.amask is not None:                           # linked skills only: the compiled pass over link lists
         rows, ys, direct, gains, _, new_pair = step_candidates(
             b.skills, b.total, b.amask, res.k > 2 and m >= 2, two_hop, res.link_ptr, res.link_idx, res.blocked,
-            res.anc, res.h_ext, res.by_depth, pool_nodes, pool_depths, first, res.seen_keys, res.evidence.links_seen,
-            *res.scratch)
+            res.anc, res.h_ext, res.by_depth, pool_nodes, pool_depths, first, res.seen_keys, res.seen_ptr,
+            res.evidence.links_seen, *res.scratch)
         return _Candidates(rows, ys, direct, gains, new_pair)
     usable = np.ones((n_rows, n), bool)               # no coherence requirement: every member of the pool
     usable[np.repeat(np.arange(n_rows), m), b.skills.ravel()] = False
@@ -291,3 +301,32 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
                     for r, y, t, g in zip(rows[sel], ys[sel], flat[sel], gains[sel])]
         b = _grow(b, cands, sel)
     return []                                                                 # not reached
+
+
+#: Starts per task when a sweep runs on several threads.
+CHUNK = 64
+
+
+def sweep(tree: EncodingTree, starts: Sequence[list[int]], res: Resolved, n_keep: int,
+          embeddings: np.ndarray | None = None, workers: int = 1) -> Iterator[tuple[list[int], list[Found]]]:
+    """:func:`beam_search` from every start, yielded in the order of ``starts`` (so results never depend on
+    ``workers``). With ``workers > 1`` chunks of :data:`CHUNK` starts run on threads: the compiled steps release
+    the GIL, and each thread has its own scratch arrays."""
+    if workers <= 1 or len(starts) <= CHUNK:
+        for st in starts:
+            yield st, beam_search(tree, st, res, n_keep, embeddings)
+        return
+    for name in ("links_seen", "link_keys", "seen_keys"):   # cached before the threads share them
+        getattr(res.evidence, name)
+    local = threading.local()
+
+    def run(chunk: Sequence[list[int]]) -> list[list[Found]]:
+        mine = getattr(local, "res", None)
+        if mine is None:
+            mine = local.res = replace(res, scratch=_scratch(tree.n_skills, tree.n_nodes))
+        return [beam_search(tree, st, mine, n_keep, embeddings) for st in chunk]
+
+    chunks = [starts[i:i + CHUNK] for i in range(0, len(starts), CHUNK)]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steps-sweep") as pool:
+        for chunk, found in zip(chunks, pool.map(run, chunks)):
+            yield from zip(chunk, found)

@@ -20,20 +20,22 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
-def _seen(keys: np.ndarray, key: int) -> bool:
-    """Whether ``key`` is in the sorted array ``keys``."""
-    pos = np.searchsorted(keys, key)
-    return pos < keys.size and keys[pos] == key
+@numba.njit(cache=True, nogil=True)
+def _seen(keys: np.ndarray, lo: int, hi: int, key: int) -> bool:
+    """Whether ``key`` is in the sorted slice ``keys[lo:hi]`` (one skill's pairs: a short, cached search)."""
+    part = keys[lo:hi]
+    pos = np.searchsorted(part, key)
+    return pos < part.size and part[pos] == key
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def step_candidates(skills, total, amask, need_close, two_hop, indptr, indices, blocked, anc, h_ext, by_depth,
-                    pool_nodes, pool_depths, first, seen_keys, links_seen, inlist, dmask, covmark):
+                    pool_nodes, pool_depths, first, seen_keys, seen_ptr, links_seen, inlist, dmask, covmark):
     """The candidates of one step, as arrays (rows, ys, dmask, gains, flat = total[row] + gain, new_pair).
 
     ``links_seen``: every link is a pair seen together, so (when ``dmask`` holds direct links, not two-hop
-    reach) only the pairs y is not linked to are looked up in ``seen_keys``. ``inlist`` (n skills, bool),
+    reach) only the pairs y is not linked to are looked up in ``seen_keys`` (skill s's pairs are
+    ``seen_keys[seen_ptr[s]:seen_ptr[s + 1]]``). ``inlist`` (n skills, bool),
     ``dmask`` (n skills, int64) and ``covmark`` (nodes + 1, bool)
     are scratch arrays, all False/0 on entry and on return.
     """
@@ -124,7 +126,8 @@ def step_candidates(skills, total, amask, need_close, two_hop, indptr, indices, 
             for j in range(m):
                 if direct_seen and (dmask[y] >> j) & 1:
                     continue
-                if not _seen(seen_keys, skills[r, j] * n + y):
+                s = skills[r, j]
+                if not _seen(seen_keys, seen_ptr[s], seen_ptr[s + 1], s * n + y):
                     new = True
                     break
             out_rows[o] = r
@@ -143,7 +146,7 @@ def step_candidates(skills, total, amask, need_close, two_hop, indptr, indices, 
     return out_rows[:o], out_ys[:o], out_dm[:o], out_gain[:o], out_flat[:o], out_new[:o]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def row_gains(skills, rows, ys, anc, h_ext, covmark):
     """H(y | chosen skills of row r) for every (r, y) of ``rows``, ``ys`` (rows in increasing order)."""
     out = np.empty(ys.size, np.float64)

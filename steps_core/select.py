@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -42,7 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError
-from .beam import Found, Resolved, beam_search, resolve
+from .beam import Found, Resolved, beam_search, resolve, sweep
 from .evidence import mean_cosine, pair_evidence
 from .names import CONNECT, DIVERSITY, MAX_K, MIN_K, MIN_PAIR_COUNT, SCOPES
 from .shortlist import auto_max_per_skill, shortlist
@@ -280,7 +281,7 @@ def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str, str]:
 def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] | None = None,
                         embeddings: np.ndarray | None = None, index=None, progress: Progress | None = None,
                         skill_scores: Mapping[str, float] | None = None, emphasis: float = 1.0,
-                        **settings) -> list[Combination]:
+                        workers: int | None = None, **settings) -> list[Combination]:
     """A list of combinations maximising H(Y | X), chosen as a whole, from given start sets or from every skill.
 
     ``starts`` is a list of start sets (each a list of skills); None runs the sweep: every skill that is
@@ -293,7 +294,8 @@ def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] |
     ``embeddings``), ``novel``, ``diversity`` (0-1), ``max_per_skill`` (an int, "auto" or None). ``index``, a
     :class:`~steps_core.novelty.SupportIndex` of the corpus, makes novelty exact. ``skill_scores`` (a model's
     per-skill results in [0, 1], :mod:`steps_core.weak_spots`) steer the list toward the skills and communities
-    the model is weakest at, by ``emphasis``. ``PLAIN`` settings give the plain ranking by gain.
+    the model is weakest at, by ``emphasis``. ``workers`` threads share a sweep of many starts (None: this
+    machine's cores, at most 8; the list does not depend on it). ``PLAIN`` settings give the plain ranking by gain.
 
     >>> from steps_core.graph import graph_from_edges
     >>> from steps_core.optimize import build_tree
@@ -313,12 +315,17 @@ def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] |
         start_sets = [list(st) for st in starts]
         if not start_sets or any(not st for st in start_sets):
             raise InputError("each start set needs at least one skill")
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8)
+    elif isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be an integer >= 1, got {workers!r}")
     res = _resolve(tree, s, embeddings, index)
     n_keep = s.beam if s.diversity > 0 else s.per_start
     best: dict[frozenset, tuple[Found, tuple[int, ...]]] = {}      # each set once, from its best start
-    for done, st in enumerate(start_sets, start=1):
-        start_idx = _start_indices(tree, st, res)
-        for f in beam_search(tree, start_idx, res, n_keep, embeddings):
+    start_idx_sets = [_start_indices(tree, st, res) for st in start_sets]
+    for done, (start_idx, found) in enumerate(sweep(tree, start_idx_sets, res, n_keep, embeddings, workers),
+                                              start=1):
+        for f in found:
             key = frozenset(f.skills)
             old = best.get(key)
             if old is None or f.total > old[0].total + 1e-12:

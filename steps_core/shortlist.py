@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from .errors import InputError
 from .names import DIVERSITY
+from .shortlist_kernels import lazy_greedy
 
 #: ``max_per_skill="auto"``: a skill may fill at most this share of the list (at least 2 combinations).
 AUTO_SKILL_SHARE = 0.1
@@ -72,10 +73,9 @@ def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Seque
     ``(candidate, marginal value)`` in the order chosen; ties go to the earlier candidate. ``node_weights``
     (one per node, >= 0) multiply each node's h in the list's value (:mod:`steps_core.weak_spots`).
 
-    Each pick discounts the nodes it brings, and with them the value of every candidate bringing one of those
-    nodes: a running estimate is lowered column by column (a vectorised subtraction per node), so a pick costs
-    what the columns of its few nodes hold plus one argmax. The candidates within rounding of the top are then
-    re-valued exactly (from the node weights, or their gain when none of their nodes was discounted), so the
+    The greedy is lazy (Minoux; compiled in :mod:`steps_core.shortlist_kernels`): a candidate's value only falls
+    as nodes are discounted, so a heap of values computed earlier holds upper bounds; the top is re-valued exactly
+    and picked when it still comes first (ties: the earlier candidate), otherwise put back with its new value. The
     choice and its value are those of the plain greedy, ties included.
     """
     m = len(gains)
@@ -89,51 +89,15 @@ def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Seque
     brings = sp.csr_array(nodes, dtype=float)
     worth = h if node_weights is None else h * np.asarray(node_weights, float)
     brings.data = worth[brings.indices]                                        # h(α) where candidate i brings α
-    by_node = sp.csc_array(brings)
     value = np.asarray(gains, float).copy() if node_weights is None else np.asarray(brings.sum(axis=1)).ravel()
-    estimate = value.copy()                                                    # value, lowered as nodes discount
-    weight = np.ones(h.size)                                                   # ρ_α ** m_α
-    changed_at = np.zeros(h.size, np.int64)                                    # the pick that last discounted α
-    skill_of: dict[int, list[int]] = {}
-    for i, sk in enumerate(skills):
-        for x in sk:
-            skill_of.setdefault(int(x), []).append(i)
-    start_of: dict[object, list[int]] = {}
-    for i, st in enumerate(starts):
-        start_of.setdefault(st, []).append(i)
-    skill_uses: dict[int, int] = {}
-    start_uses: dict[object, int] = {}
-    out: list[tuple[int, float]] = []
-    want = m if n is None else n
-    while len(out) < want:
-        top = estimate.max()
-        if top == -np.inf:
-            break
-        near = np.flatnonzero(estimate >= top - 1e-9 * max(1.0, abs(top)))
-        if changed_at.any():                                                   # exact values where discounted
-            sub = brings[near]
-            last = np.zeros(near.size, np.int64)
-            filled = np.diff(sub.indptr) > 0
-            if filled.any():
-                last[filled] = np.maximum.reduceat(changed_at[sub.indices], sub.indptr[:-1][filled])
-            stale = last > 0
-            if stale.any():
-                value[near[stale]] = sub[np.flatnonzero(stale)] @ weight
-            estimate[near] = value[near]
-        i = int(near[np.argmax(value[near])])                                  # ties: the earlier candidate
-        out.append((i, float(value[i])))
-        estimate[i] = -np.inf
-        if diversity > 0:
-            for a in brings.indices[brings.indptr[i]:brings.indptr[i + 1]].tolist():
-                holders = by_node.indices[by_node.indptr[a]:by_node.indptr[a + 1]]
-                estimate[holders] -= worth[a] * weight[a] * (1.0 - rho[a])
-                weight[a] *= rho[a]
-                changed_at[a] = len(out)
-        for x in skills[i]:
-            skill_uses[int(x)] = skill_uses.get(int(x), 0) + 1
-            if max_per_skill is not None and skill_uses[int(x)] >= max_per_skill:
-                estimate[skill_of[int(x)]] = -np.inf
-        start_uses[starts[i]] = start_uses.get(starts[i], 0) + 1
-        if per_start is not None and start_uses[starts[i]] >= per_start:
-            estimate[start_of[starts[i]]] = -np.inf
-    return out
+    skill_len = np.fromiter((len(sk) for sk in skills), np.int64, m)
+    skill_ptr = np.r_[0, np.cumsum(skill_len)].astype(np.int64)
+    skill_idx = np.fromiter((int(x) for sk in skills for x in sk), np.int64, int(skill_ptr[-1]))
+    start_ids: dict[object, int] = {}
+    start_id = np.fromiter((start_ids.setdefault(st, len(start_ids)) for st in starts), np.int64, m)
+    picked, values = lazy_greedy(brings.indptr.astype(np.int64), brings.indices.astype(np.int64), brings.data,
+                                 value, rho, skill_ptr, skill_idx, start_id,
+                                 int(max(n_skills, skill_idx.max(initial=-1) + 1)), len(start_ids),
+                                 m if n is None else int(n), -1 if max_per_skill is None else int(max_per_skill),
+                                 -1 if per_start is None else int(per_start), diversity > 0)
+    return list(zip(picked.tolist(), values.tolist()))

@@ -306,3 +306,14 @@ def test_novel_pairs_are_found_two_links_apart(tree):
         assert {tree.skills.index(c.skills[1] if c.skills[0] == tree.skills[s] else c.skills[0])
                 for c in got} == expected
         assert expected and all(c.novel for c in got)
+
+
+def test_a_sweep_on_threads_gives_the_list_of_one_thread():
+    """The sweep's starts run in chunks on threads; the list (skills, gains, values) must not depend on it."""
+    g, _, _ = planted_hierarchy(300, n_groups=3, n_sub=4, p_sub=0.3, p_group=0.05, p_out=0.01, seed=3)
+    t = build_tree(g, k=3)
+    one = select_combinations(t, k=4, beam=8, workers=1)
+    two = select_combinations(t, k=4, beam=8, workers=2)
+    assert len(one) > 100 and [(c.skills, c.gain, c.value) for c in one] == [(c.skills, c.gain, c.value) for c in two]
+    with pytest.raises(InputError, match="workers"):
+        select_combinations(t, k=4, workers=0)
