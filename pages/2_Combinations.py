@@ -13,8 +13,8 @@ from steps_core.tree import EncodingTree
 frame.frame("Combinations")
 
 COLUMNS = {
-    "rank": st.column_config.NumberColumn("rank", width=48),
-    "skills": st.column_config.Column("skills", width=330),
+    "rank": st.column_config.NumberColumn("rank", width=44),
+    "skills": st.column_config.Column("skills", width=280),
     "novel": st.column_config.Column("novel", width=70,
                                      help="✦ novel: no record of the corpus is tagged with all these "
                                           "skills (support 0): the corpus has never shown them together"),
@@ -27,14 +27,14 @@ COLUMNS = {
                                                  help="the gain of each added skill, in the order chosen"),
     "community": st.column_config.Column("community", help="lowest community holding every skill of the "
                                                            "combination (— : only the root)"),
-    "coherence": st.column_config.Column("fit", width=50, help=text.HELP["coherence"]),
-    "mark": st.column_config.Column("mark", width=80,
+    "coherence": st.column_config.Column("fit", width=48, help=text.HELP["coherence"]),
+    "mark": st.column_config.Column("mark", width=76,
                                     help="approved: will be synthesised; excluded: never proposed again"),
     "adds (bits)": st.column_config.Column("adds (bits)", width=80,
                                            help="what the combination added to the list when it was chosen: its "
                                                 "gain, less a discount for skills and communities the list already "
                                                 "holds"),
-    "why": st.column_config.Column("why", width="large",
+    "why": st.column_config.Column("why", width=300,
                                    help="pairs the corpus attests (records holding both), pairs never seen "
                                         "together, and how many top communities it bridges"),
 }

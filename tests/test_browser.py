@@ -6,7 +6,10 @@ skill, renaming a community with Markdown in the label and undoing it) -> Combin
 manifest), on a corpus with skills named ``<script>alert(1)</script>`` and ``<img src=x onerror=alert(1)>``
 (the second runs even when inserted with ``innerHTML``): any alert dialog fails the test, the names must show
 as text, and the label's image must never be fetched. A fresh server whose first request is the Taxonomy
-page's URL shows the page in its frame. Screenshots of every step are saved in the test's tmp folder.
+page's URL shows the page in its frame. The review on the Synthesize page is driven by its keyboard shortcuts
+(each checked in the page and in the workspace; a letter typed into a field is text), and at 1280×800 the
+Combinations table shows its key columns without scrolling sideways. Screenshots of every step are saved in
+the test's tmp folder.
 """
 
 from __future__ import annotations
@@ -334,3 +337,162 @@ def test_first_request_to_a_page_url_has_the_frame(server):
             expect(page).to_have_url(url + "/")
         finally:
             browser.close()
+
+
+def add_review_samples(tmp: Path, n: int = 4) -> list[str]:
+    """``n`` template samples (undecided) for the best combinations of the test's demo, stored in the app's
+    workspace with steps_core (faster than approving and generating through the pages); their ids in the
+    review's order."""
+    from app_helpers import open_ws, reference_tree
+    from steps_core.corpus import read_catalog
+    from steps_core.select import PLAIN, select_combinations
+    from steps_core.synth import TemplateBackend, plan_jobs, synthesize
+
+    combos = select_combinations(reference_tree(tmp / "demo" / "corpus.jsonl"), k=3, beam=20, top=n, **PLAIN)
+    jobs = plan_jobs(combos, style="agentic", catalog=read_catalog(tmp / "demo" / "skills.csv"))
+    samples = sorted(synthesize(jobs, TemplateBackend(), workers=1), key=lambda s: s["id"])
+    for s in samples:
+        s["accepted"] = None
+    with open_ws(tmp / "ws" / "browser.sqlite") as ws:
+        ws.add_samples(samples)
+        return [r["id"] for r in ws.sample_rows()]
+
+
+def decisions(tmp: Path) -> dict[str, tuple]:
+    """Each sample's decision in the workspace: ``id -> (accepted, reject_reason)``."""
+    from steps_core.workspace import Workspace
+
+    with Workspace(tmp / "ws" / "browser.sqlite") as ws:
+        return {r["id"]: (r["accepted"], r["reject_reason"]) for r in ws.sample_rows()}
+
+
+def test_review_with_keyboard_shortcuts(server):
+    """The review on the Synthesize page driven by its keys in a real browser: ``a`` accepts the sample shown and
+    shows the next, ``j`` moves on, ``r`` rejects with the reason chosen, ``u`` undoes the last decision, ``k``
+    goes back, ``e`` edits; a letter typed into a text field or a text area is text, not a shortcut. Each effect
+    is checked in the page and in the workspace."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, tmp = server
+    shots = tmp / "shots"
+    shots.mkdir()
+    ids = add_review_samples(tmp)
+    s0, s1, s2, s3 = ids
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+            page.set_default_timeout(60_000)
+            page.goto(url + "/Synthesize")
+            shown = page.get_by_test_id("stCaptionContainer").filter(has_text=re.compile(r"^Sample id: "))
+            expect(shown).to_have_text(f"Sample id: {s0}", timeout=60_000)
+            expect(page.get_by_text("Keys:")).to_be_visible()
+            expect(page.get_by_role("button", name="Undo (u)")).to_be_visible()
+            settle(page)
+            # the component's code is loaded lazily, a second or two after the card shows: wait for its listener
+            page.wait_for_function("() => typeof window.__stepsShortcuts === 'function'")
+            page.get_by_role("heading", name="Review").evaluate("h => h.scrollIntoView({block: 'start'})")
+            page.screenshot(path=shots / "review-1-before.png")
+
+            def press(key: str) -> None:
+                """Press ``key`` with the focus on no text field (a click on the page's empty margin)."""
+                page.mouse.click(1270, 790)
+                page.keyboard.press(key)
+
+            press("a")                                                 # accept: the next sample shows
+            expect(shown).to_have_text(f"Sample id: {s1}")
+            last = page.get_by_test_id("stAlertContentInfo").filter(has_text="Last decision")
+            expect(last).to_contain_text("Accepted")
+            assert decisions(tmp)[s0] == (True, None)
+            settle(page)
+            page.screenshot(path=shots / "review-2-accepted.png")
+
+            press("j")                                                 # next
+            expect(shown).to_have_text(f"Sample id: {s2}")
+            settle(page)
+            reason = page.get_by_role("combobox", name="Reason for a rejection")
+            reason.click()                                             # typed into the box: no shortcut
+            page.keyboard.type("factual")
+            page.keyboard.press("Enter")
+            expect(reason).to_have_value(re.compile("^factual error"))
+            settle(page)
+            press("r")                                                 # reject with the reason chosen
+            expect(shown).to_have_text(f"Sample id: {s3}")
+            expect(last).to_contain_text("Rejected")
+            expect(last).to_contain_text("(factual error)")
+            assert decisions(tmp)[s2] == (False, "factual error")
+            settle(page)
+            page.screenshot(path=shots / "review-3-rejected.png")
+
+            press("u")                                                 # undo: the rejection is gone
+            expect(shown).to_have_text(f"Sample id: {s2}")
+            expect(last).to_contain_text("Accepted")
+            assert decisions(tmp)[s2] == (None, None) and decisions(tmp)[s0] == (True, None)
+            settle(page)
+
+            press("k")                                                 # previous
+            expect(shown).to_have_text(f"Sample id: {s1}")
+            settle(page)
+
+            note = page.get_by_label("Note (optional, saved with the rejection)")
+            note.click()                                               # letters typed in a field are text
+            page.keyboard.type("a jar")
+            expect(note).to_have_value("a jar")
+            press("e")                                                 # edit: the messages become text areas
+            area = page.locator("textarea").last
+            expect(area).to_be_visible()
+            area.click()
+            page.keyboard.press("End")
+            page.keyboard.type(" u a r")
+            page.wait_for_timeout(1500)
+            settle(page)
+            expect(shown).to_have_text(f"Sample id: {s1}")             # nothing moved, nothing decided
+            assert decisions(tmp) == {s0: (True, None), s1: (None, None), s2: (None, None), s3: (None, None)}
+            expect(area).to_have_value(re.compile(r" u a r"))
+            page.screenshot(path=shots / "review-4-typing.png")
+            assert "Traceback" not in page.inner_text("body")
+        finally:
+            browser.close()
+
+
+#: The Combinations table's columns a person decides by (their header titles): they must fit a laptop screen.
+KEY_COLUMNS = ["rank", "skills", "mark", "fit", "why"]
+
+
+def test_combinations_key_columns_fit_a_laptop_screen(server):
+    """At 1280×800 (sidebar open) the ranked table shows its key columns (skills, the approval mark, fit:
+    coherence, why: the attested pairs) without scrolling sideways.
+
+    Measured in the browser: the grid (glide data grid, drawn on a canvas) keeps an accessibility table whose
+    header cells are exactly the columns that start inside its visible width, in order. Every key column is
+    among them, and so is the column after the last key column (it starts where that one ends): the key
+    columns end inside the visible width."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, tmp = server
+    shots = tmp / "shots"
+    shots.mkdir()
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+            page.set_default_timeout(60_000)
+            page.goto(url + "/Combinations")
+            expect(page.get_by_role("heading", name=re.compile(r"^Ranked combinations"))).to_be_visible(
+                timeout=60_000)
+            expect(page.get_by_text("Coherence is being computed")).to_have_count(0, timeout=180_000)  # MiniLM
+            settle(page)
+            grid = page.get_by_test_id("stDataFrame").filter(has=page.locator("th", has_text="why")).first
+            expect(grid.locator("th", has_text="fit")).to_have_count(1)
+            grid.evaluate("g => g.scrollIntoView({block: 'center'})")
+            page.wait_for_timeout(500)
+            page.screenshot(path=shots / "combinations-1280x800.png")
+            sizes = grid.evaluate("""g => { const s = g.querySelector('.dvn-scroller');
+                return {scroll: s.scrollWidth, client: s.clientWidth, left: s.scrollLeft}; }""")
+            shown = grid.evaluate("g => [...g.querySelectorAll('th[role=columnheader]')].map(h => h.textContent)")
+        finally:
+            browser.close()
+    assert sizes["left"] == 0, sizes
+    assert shown[:len(KEY_COLUMNS)] == KEY_COLUMNS, f"key columns not first and visible: {shown}"
+    fits = len(shown) > len(KEY_COLUMNS) or sizes["scroll"] <= sizes["client"]
+    assert fits, f"the last key column ({KEY_COLUMNS[-1]}) runs past the grid's visible width: {shown}, {sizes}"

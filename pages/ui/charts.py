@@ -337,12 +337,12 @@ def styled(df: pd.DataFrame, *, entropy: Sequence[str] = (), colours: Mapping[st
 # ------------------------------------------------------------------------------------------------ combinations
 def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelty: Sequence | None = None
                       ) -> pd.DataFrame:
-    """The ranked combinations as a table: rank, skills, gain, what it added to the list and why it is there,
-    step gains (bits), LCA community,
-    coherence (when computed), novelty (when ``novelty`` gives one :class:`steps_core.novelty.Novelty` per
-    combination: ``support``, the records tagged with all the skills; ``min pair``, the smallest pairwise
-    co-occurrence count; ``novel`` when the skills were never seen together) and the curator's mark
-    (``approved``/``excluded``/empty) looked up by ``key_of(skills)``."""
+    """The ranked combinations as a table: rank, skills, the curator's mark (``approved``/``excluded``/empty,
+    looked up by ``key_of(skills)``), coherence (when computed), why it is there, gain, what it added to the
+    list, step gains (bits), LCA community, and novelty (when ``novelty`` gives one
+    :class:`steps_core.novelty.Novelty` per combination: ``support``, the records tagged with all the skills;
+    ``min pair``, the smallest pairwise co-occurrence count; ``novel`` when the skills were never seen
+    together)."""
     from steps_core.select import why
 
     rows = []
@@ -358,11 +358,12 @@ def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelt
             row.update({"novel": NOVEL_MARK if nov.support == 0 else "", "support": int(nov.support),
                         "min pair": int(nov.min_pair)})
         rows.append(row)
-    # the columns a person decides by come first, so they fit a laptop screen; the details follow
-    columns = ["rank", "skills", "mark", "gain (bits)", "adds (bits)", "coherence", "why", "step gains (bits)",
+    # the columns a person decides by come first, so they fit a laptop screen (1280 px wide, sidebar open:
+    # tests/test_browser.py measures it); the details follow
+    columns = ["rank", "skills", "mark", "coherence", "why", "gain (bits)", "adds (bits)", "step gains (bits)",
                "community", "community label"]
     if novelty is not None:
-        columns[5:5] = ["novel"]
+        columns[6:6] = ["novel"]
         columns += ["support", "min pair"]
     if not any(c.value for c in combos):
         columns.remove("adds (bits)")                    # not chosen as a list (e.g. typed by hand)
