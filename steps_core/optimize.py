@@ -235,8 +235,9 @@ def polish(graph: SkillGraph, parent, n: int, *, refine: bool = True, n_starts: 
 
     For every community p whose children include communities, the grandchildren of p (and p's own leaf
     children) are regrouped under new children of p by :func:`partition_level`, starting from the current
-    grouping, and kept when Phi drops, so H^T never rises. Levels were grown one at a time, each optimised for
-    the tree as it was; a level added later changes what is best for the levels before it. All nodes of one
+    grouping (which takes greedy merging's place among the candidates), and kept when Phi drops, so H^T never
+    rises. Levels were grown one at a time, each optimised for the tree as it was; a level added later changes
+    what is best for the levels before it. All nodes of one
     depth are solved at once (one block each), depth by depth from the root; passes repeat until one changes
     nothing (at most 3). A pass costs about (tree height) x (edges).
     """
@@ -282,7 +283,7 @@ def _polish_depth(graph: SkillGraph, parent: np.ndarray, depth: np.ndarray, d: i
     vertex_item = np.full(n, -1, np.int64)
     vertex_item[scope] = item_of
     prob = quotient_problem(graph, vertex_item, items.size, blocks=blocks)
-    new = partition_level(prob, initial=current, **opts)
+    new = partition_level(prob, initial=current, greedy=False, **opts)       # the current grouping replaces greedy
     gain = block_objectives(prob, new) - block_objectives(prob, current)
     accept = gain < -TOL_BITS * vol_g
     if not accept.any():
