@@ -23,6 +23,7 @@ import sys
 import time
 import urllib.request
 import zipfile
+from urllib.parse import urlparse
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,7 @@ def test_walk_through_every_page(server):
     shots.mkdir()
     dialogs: list[str] = []
     leaks: list[str] = []
+    outside: list[str] = []                                   # offline first: the app fetches nothing from the web
     label = f"Renamed by hand {MARKDOWN}"
     with sync_playwright() as p:
         browser = launch(p)
@@ -128,6 +130,8 @@ def test_walk_through_every_page(server):
             page = browser.new_page(viewport={"width": 1500, "height": 1800}, accept_downloads=True)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.on("request", lambda r: leaks.append(r.url) if "leak.png" in r.url else None)
+            page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).scheme in ("http", "https")
+                    and urlparse(r.url).hostname not in ("127.0.0.1", "localhost") else None)
             page.set_default_timeout(60_000)
 
             # Home: the demo loads and the cards show its figures
@@ -259,6 +263,7 @@ def test_walk_through_every_page(server):
             browser.close()
     assert dialogs == [], f"a script ran in the page: {dialogs}"
     assert leaks == [], f"Markdown from data fetched an image: {leaks}"
+    assert outside == [], f"the app fetched from the web: {sorted(set(outside))}"
     from steps_core.workspace import Workspace
 
     with Workspace(tmp / "ws" / "browser.sqlite") as ws:              # the download recorded its manifest

@@ -5,6 +5,7 @@ opened directly by its URL, even as the first request after a server start, has 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -12,6 +13,9 @@ from steps_core.workspace import Workspace
 
 from .nav import page_path
 from .sidebar import draw_sidebar
+
+#: The tab icon, a file in the repository: a Material icon name would be fetched from a font server.
+ICON = str(Path(__file__).resolve().parents[2] / "assets" / "icon.png")
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ def frame(title: str) -> Frame:
     no workspace can be opened."""
     page_path(title)                                       # a known page
     st.set_page_config(page_title="STEPS Studio" if title == "Home" else f"{title} · STEPS Studio",
-                       page_icon=":material/account_tree:", layout="wide")
+                       page_icon=ICON, layout="wide")
     st.session_state["_page"] = title
     ws = draw_sidebar()
     if ws is None:

@@ -222,24 +222,25 @@ def card(s: dict, position: int, total: int, community: str, g: dict | None, nxt
                 else:
                     st.text(m["content"])                   # model output is text, never Markdown
         st.caption(f"Sample id: {md(sid)}")
-        b = st.columns([1, 1, 1, 1, 1.1, 1, 1])
-        b[0].button("Accept (a)", key="rev_accept", icon=":material/check:", type="primary",
+        b = st.columns(4) + st.columns(4)          # two rows: labels stay whole on a laptop screen
+        b[0].button("Accept (a)", key="rev_accept", icon=":material/check:", type="primary", width="stretch",
                     disabled=s["status"] != "ok", on_click=act, args=("accept", sid, nxt, prev))
-        b[1].button("Reject (r)", key="rev_reject", icon=":material/close:", on_click=act,
+        b[1].button("Reject (r)", key="rev_reject", icon=":material/close:", width="stretch", on_click=act,
                     args=("reject", sid, nxt, prev))
-        b[2].button("To review", key="rev_undecide", disabled=s["accepted"] is None, on_click=decide,
-                    args=([sid], None, sid), help="undecided again")
+        b[2].button("To review", key="rev_undecide", disabled=s["accepted"] is None, width="stretch",
+                    on_click=decide, args=([sid], None, sid), help="undecided again")
         if editing:
-            b[3].button("Save edit", key="rev_save", type="primary", on_click=save_edit, args=(s,))
-            b[4].button("Cancel", key="rev_cancel", on_click=_set_editing, args=(sid, False))
+            b[3].button("Save edit", key="rev_save", type="primary", width="stretch", on_click=save_edit, args=(s,))
+            b[4].button("Cancel", key="rev_cancel", width="stretch", on_click=_set_editing, args=(sid, False))
         else:
             b[3].button("Edit (e)", key="rev_edit", icon=":material/edit:", disabled=not s["messages"],
-                        on_click=_set_editing, args=(sid, True))
-            b[4].button("Revert edit", key="rev_revert", disabled=not s["edited"], on_click=revert, args=(sid,))
+                        width="stretch", on_click=_set_editing, args=(sid, True))
+            b[4].button("Revert edit", key="rev_revert", disabled=not s["edited"], width="stretch", on_click=revert,
+                        args=(sid,))
         b[5].button("Previous (k)", key="rev_prev", icon=":material/arrow_back:", disabled=prev is None,
-                    on_click=_move, args=(prev,))
+                    width="stretch", on_click=_move, args=(prev,))
         b[6].button("Next (j)", key="rev_next", icon=":material/arrow_forward:", disabled=nxt is None,
-                    on_click=_move, args=(nxt,))
+                    width="stretch", on_click=_move, args=(nxt,))
         r = st.columns([1.3, 3])
         _choice(r[0].selectbox, "Reason for a rejection", "review.reason", "off-topic", list(rv.REJECT_REASONS),
                 format_func=lambda k: f"{k}: {rv.REJECT_REASONS[k]}")
