@@ -494,8 +494,11 @@ def to_dict(tree: EncodingTree, *, include_edges: bool = True) -> dict:
            "n_records": tree.graph.n_records, "root": node(tree.root)}
     if include_edges:
         names = tree.skills
-        out["edges"] = [[names[a], names[b], x] if c is None else [names[a], names[b], x, c]
-                        for a, b, x, c in pair_rows(tree.graph)]
+        if tree.graph.cooccur is None:                  # pair_rows' order, without a tuple per edge
+            src, dst, w = tree.graph.edges()
+            out["edges"] = [[names[a], names[b], x] for a, b, x in zip(src.tolist(), dst.tolist(), w.tolist())]
+        else:
+            out["edges"] = [[names[a], names[b], x, c] for a, b, x, c in pair_rows(tree.graph)]
     return out
 
 
