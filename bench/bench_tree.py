@@ -3,13 +3,16 @@
     python bench/bench_tree.py                          # every graph below (about 15 minutes)
     python bench/bench_tree.py --sizes planted-2000 sparse-100000 --runs 1
     python bench/bench_tree.py --cli planted-10000      # `steps tree` on the graph's CSV against the library call
+    python bench/bench_tree.py --table a.json b.json    # one table from rows saved with --json
 
 Each graph runs in its own process so that its peak memory (max RSS) is its own. Times are the minimum of
 ``--runs`` runs (default 3: the machine is shared). Columns:
 
 * build s / peak MiB: default tree (k = 3) build time and the process's peak resident memory;
 * H^T: its entropy; 2-lvl s / H^2: the default 2-level tree (k = 2);
-* today s / today H^T / today H^2: the same measured before issue 16 (the reference, :data:`REFERENCE`);
+* before s / before H^T / before H^2: the same measured with the code before issue 16 (commit ac60101^, the
+  reference, :data:`REFERENCE`); "H^T <= before" must hold on every graph (it is checked and printed);
+* load: the 1-minute load average when the graph finished (the machine is shared: times grow with it);
 * with ``--extras`` (on by default for the graphs marked so): H plain / H topdown = plain greedy and topdown (k = 3),
   H2 louvain = networkx's Louvain partition, sweep s = the selection sweep (k = 5, beam 20, local scope).
 
@@ -46,8 +49,20 @@ GRAPHS = {
 }
 SERIES = ["sparse-2000", "sparse-20000", "sparse-100000", "sparse-200000"]
 
-#: Measured before issue 16 on this machine (2 cores, minimum of 3 runs): k = 3 build s, H^T, k = 2 build s, H^2.
-REFERENCE: dict[str, dict[str, float]] = {}
+#: Measured with the code before issue 16 (commit ac60101^, this bench with --runs 1 --extras none) on this machine
+#: (2 cores, shared: 1-minute load average 3-6 during the run): k = 3 build s, H^T, k = 2 build s, H^2.
+REFERENCE: dict[str, dict[str, float]] = {
+    "planted-500": dict(build_s=0.23, h=6.1436881402, two_s=0.05, h2=6.8157679036),
+    "planted-2000": dict(build_s=1.53, h=8.1339553457, two_s=0.73, h2=8.7891129904),
+    "er-2000": dict(build_s=13.37, h=9.9754892214, two_s=8.49, h2=10.2658004229),
+    "planted-10000": dict(build_s=133.99, h=10.4616331787, two_s=26.85, h2=11.1415347959),
+    "planted-20000": dict(build_s=59.17, h=10.3810039727, two_s=10.00, h2=11.3965367098),
+    "er-10000-sparse": dict(build_s=46.48, h=6.9343183819, two_s=1.76, h2=7.7593141270),
+    "sparse-2000": dict(build_s=5.56, h=8.2790495215, two_s=0.57, h2=8.8222781714),
+    "sparse-20000": dict(build_s=45.15, h=10.9104670147, two_s=18.55, h2=11.4466692016),
+    "sparse-100000": dict(build_s=247.03, h=12.7056107205, two_s=64.02, h2=13.2293674679),
+    "sparse-200000": dict(build_s=877.13, h=13.4850764945, two_s=54.18, h2=13.9872454007),
+}
 
 
 def make_graph(name: str):
@@ -87,7 +102,8 @@ def run_one(name: str, runs: int, extras: bool) -> dict:
     two_s, two = timed(lambda: build_tree(graph, k=2), runs)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row = dict(graph=name, skills=graph.n_skills, edges=graph.n_edges, build_s=build_s, peak_mib=peak,
-               h1=tree.h1, h=tree.entropy, two_s=two_s, h2=two.entropy, communities2=len(two.children[two.root]))
+               h1=tree.h1, h=tree.entropy, two_s=two_s, h2=two.entropy, communities2=len(two.children[two.root]),
+               runs=runs, load=os.getloadavg()[0])
     if not extras:
         return row
     row["h_plain"] = build_tree(graph, k=3, refine=False).entropy
@@ -124,19 +140,32 @@ def growth_exponent(rows: list[dict], key: str = "build_s") -> float | None:
     return float(np.polyfit(x, y, 1)[0])
 
 
+GOALS = [("sparse-100000", "build_s", 10.0, "100k skills / 500k edges < 10 s"),
+         ("sparse-100000", "peak_mib", 1024.0, "100k skills / 500k edges < 1 GiB"),
+         ("planted-20000", "build_s", 8.0, "20k skills / 1M edges < 8 s"),
+         ("sparse-200000", "build_s", 30.0, "sparse 200k skills / 1M edges < 30 s")]
+
+
 def print_table(rows: list[dict]) -> None:
     def ref(r, key, fmt):
         v = REFERENCE.get(r["graph"], {}).get(key)
         return format(v, fmt) if v is not None else "-".rjust(len(format(0.0, fmt)))
 
-    head = (f"{'graph':<16}{'skills':>8}{'edges':>10}{'build s':>9}{'today s':>9}{'peak MiB':>9}{'H^1':>9}"
-            f"{'H^T':>9}{'today H^T':>10}{'2-lvl s':>9}{'today s':>9}{'H^2':>9}{'today H^2':>10}{'comms':>6}")
+    head = (f"{'graph':<16}{'skills':>8}{'edges':>9}{'build s':>9}{'before s':>9}{'peak MiB':>9}{'H^1':>9}"
+            f"{'H^T':>9}{'before H^T':>11}{'2-lvl s':>9}{'before s':>9}{'H^2':>9}{'before H^2':>11}{'comms':>6}"
+            f"{'runs':>5}{'load':>6}")
     print(head)
     print("-" * len(head))
+    above = []
     for r in rows:
-        print(f"{r['graph']:<16}{r['skills']:>8}{r['edges']:>10}{r['build_s']:9.2f}{ref(r, 'build_s', '9.2f')}"
-              f"{r['peak_mib']:9.0f}{r['h1']:9.4f}{r['h']:9.4f}{ref(r, 'h', '10.4f')}{r['two_s']:9.2f}"
-              f"{ref(r, 'two_s', '9.2f')}{r['h2']:9.4f}{ref(r, 'h2', '10.4f')}{r['communities2']:6d}")
+        print(f"{r['graph']:<16}{r['skills']:>8}{r['edges']:>9}{r['build_s']:9.2f}{ref(r, 'build_s', '9.2f')}"
+              f"{r['peak_mib']:9.0f}{r['h1']:9.4f}{r['h']:9.4f}{ref(r, 'h', '11.4f')}{r['two_s']:9.2f}"
+              f"{ref(r, 'two_s', '9.2f')}{r['h2']:9.4f}{ref(r, 'h2', '11.4f')}{r['communities2']:6d}"
+              f"{r.get('runs', 0):5d}{r.get('load', math.nan):6.1f}")
+        for key in ("h", "h2"):
+            v = REFERENCE.get(r["graph"], {}).get(key)
+            if v is not None and r[key] > v + 1e-9:
+                above.append(f"{r['graph']} {key} {r[key]:.6f} > {v:.6f}")
     ext = [r for r in rows if "h_plain" in r]
     if ext:
         print()
@@ -147,12 +176,24 @@ def print_table(rows: list[dict]) -> None:
             sweep = f"{r['sweep_s']:9.2f}" + (f" ({r['sweep_starts']} starts)" if r["sweep_starts"] != r["skills"]
                                               else "")
             print(f"{r['graph']:<16}{r['h_plain']:9.4f}{r['h_topdown']:9.4f}{r['h2_louvain']:9.4f}{sweep}")
+    print()
+    print("H^T and H^2 <= before on every graph: " + ("yes" if not above else "NO: " + "; ".join(above)))
+    by_name = {r["graph"]: r for r in rows}
+    for name, key, limit, label in GOALS:
+        if name in by_name:
+            v = by_name[name][key]
+            print(f"goal {label}: {v:.2f} -> {'met' if v < limit else 'NOT met'}")
+    if "planted-2000" in by_name:
+        c = by_name["planted-2000"]["communities2"]
+        print(f"goal planted-2000 2-level tree finds the 16 planted subgroups: {c} communities -> "
+              + ("met" if c == 16 else "NOT met"))
     for key, label in (("build_s", "k = 3"), ("two_s", "k = 2")):
         now = growth_exponent(rows, key)
         before = growth_exponent([dict(r, **{key: REFERENCE.get(r["graph"], {}).get(key)}) for r in rows], key)
         if now is not None:
             print(f"growth exponent (time ~ edges^x, {label}, sparse 2k -> 200k skills): x = {now:.2f}"
-                  + (f" (today {before:.2f})" if before is not None else ""))
+                  + (f" (before {before:.2f})" if before is not None else "") + " -> goal <= 1.2 "
+                  + ("met" if now <= 1.2 else "NOT met"))
 
 
 def run_cli(name: str, runs: int) -> None:
@@ -191,8 +232,17 @@ def main() -> None:
                     help="plain/topdown/Louvain/sweep columns: for the graphs marked so (auto), all or none")
     ap.add_argument("--json", help="also write the rows to this file")
     ap.add_argument("--cli", metavar="GRAPH", help="time `steps tree` on GRAPH's CSV instead")
+    ap.add_argument("--table", nargs="+", metavar="JSON", help="print one table from rows saved with --json")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.table:
+        rows = []
+        for path in args.table:
+            with open(path) as fh:
+                rows += json.load(fh)
+        order = list(GRAPHS)
+        print_table(sorted(rows, key=lambda r: order.index(r["graph"])))
+        return
     if args.cli:
         run_cli(args.cli, args.runs)
         return
