@@ -3,7 +3,8 @@ sibling communities, split a community), with the edit log, Undo and Redo.
 
 An edit is a JSON op of :mod:`steps_core.edits` plus ``base``, the version of the tree built from the data
 it was made on; it is checked on the tree in use before it is stored (``ws.push_op``), so an invalid edit is
-a message and never reaches the log.
+a message and never reaches the log. The edit buttons store the edit in a callback, before the page runs, so one
+run draws the edited tree.
 """
 
 from __future__ import annotations
@@ -35,31 +36,50 @@ def _name(tree: EncodingTree):
         charts.community_name(tree, tree.id_index[ident])
 
 
-def op_form(tree: EncodingTree) -> dict | None:
-    """The form of one kind of edit; the op when its button is pressed."""
+def _submit(edits: build.EditState, kind: str, fields: dict[str, str]) -> None:
+    """The edit button's callback: the op from the form's widgets (``fields``: op field -> widget key), checked
+    on the tree in use and stored, before the page runs (one run shows the edited tree)."""
+    tree = edits.tree
+    op = {"op": kind, **{f: st.session_state.get(key) for f, key in fields.items()}}
+    try:
+        after = apply_op(tree, op)                       # checked on the tree in use before it is stored
+    except InputError as exc:
+        st.session_state["_edit_error"] = f"This edit cannot be made: {text.md(exc)}"
+        return
+    with text.shown_errors("Could not save the edit: "):
+        state.workspace().push_op(with_base(op, edits.base))
+        st.session_state["_edit_label_done"] = kind == "relabel"
+        st.session_state["_edit_done"] = f"{describe_op(op)}: H^T {tree.entropy:.4f} → {after.entropy:.4f} bits"
+
+
+def op_form(edits: build.EditState) -> None:
+    """The form of one kind of edit; its button stores the edit (:func:`_submit`)."""
+    tree = edits.tree
     kind = st.radio("Edit", list(KINDS), format_func=KINDS.get, horizontal=True, key="edit_kind",
                     label_visibility="collapsed")
     ids = [tree.ids[c] for c in tree.communities]
     if not ids:
         st.caption("This tree has no communities to edit.")
-        return None
+        return
     name = _name(tree)
+    v = tree.version
+
+    def button(label: str, icon: str, fields: dict[str, str]) -> None:
+        st.button(label, key="edit_go", type="primary", icon=icon, on_click=_submit, args=(edits, kind, fields))
+
     if kind == "relabel":
         if st.session_state.pop("_edit_label_done", False):
             st.session_state["edit_label"] = ""           # the last name was used: start empty
         node = tables.tree_selectbox("Community", ids, "edit_node", tree, format_func=name)
-        label = st.text_input("New label", key="edit_label", placeholder=tree.labels[tree.id_index[node]],
-                              help="a name for people; it stays through later edits")
-        if st.button("Rename", key="edit_go", type="primary", icon=":material/edit:"):
-            return {"op": "relabel", "node": node, "label": label}
+        st.text_input("New label", key="edit_label", placeholder=tree.labels[tree.id_index[node]],
+                      help="a name for people; it stays through later edits")
+        button("Rename", ":material/edit:", {"node": f"edit_node@{v}", "label": "edit_label"})
     elif kind == "move":
         skill = st.selectbox("Skill", list(tree.skills), key="edit_skill")
         here = tree.ids[int(tree.parent[tree.graph.index[skill]])]
         st.caption(f"Now in: {text.md(name(here))}")
-        target = tables.tree_selectbox("Move to", [i for i in ["root", *ids] if i != here], "edit_to", tree,
-                                       format_func=name)
-        if st.button("Move", key="edit_go", type="primary", icon=":material/drive_file_move:"):
-            return {"op": "move", "skill": skill, "to": target}
+        tables.tree_selectbox("Move to", [i for i in ["root", *ids] if i != here], "edit_to", tree, format_func=name)
+        button("Move", ":material/drive_file_move:", {"skill": "edit_skill", "to": f"edit_to@{v}"})
     elif kind == "merge":
         def sibling_communities(ident: str) -> list[str]:
             return [tree.ids[c] for c in tree.siblings(tree.id_index[ident]) if c >= tree.n_skills]
@@ -67,18 +87,15 @@ def op_form(tree: EncodingTree) -> dict | None:
         with_siblings = [i for i in ids if sibling_communities(i)]
         if not with_siblings:
             st.caption("No community has a sibling community to merge with.")
-            return None
+            return
         a = tables.tree_selectbox("Community", with_siblings, "edit_a", tree, format_func=name)
         siblings = sibling_communities(a)
-        b = tables.tree_selectbox("Merge with (a sibling)", siblings, "edit_b", tree, format_func=name)
-        if st.button("Merge", key="edit_go", type="primary", icon=":material/merge:"):
-            return {"op": "merge", "a": a, "b": b}
+        tables.tree_selectbox("Merge with (a sibling)", siblings, "edit_b", tree, format_func=name)
+        button("Merge", ":material/merge:", {"a": f"edit_a@{v}", "b": f"edit_b@{v}"})
     else:
-        node = tables.tree_selectbox("Community", ids, "edit_split", tree, format_func=name,
-                                     help="the optimiser groups its children into new sub-communities")
-        if st.button("Split", key="edit_go", type="primary", icon=":material/call_split:"):
-            return {"op": "split", "node": node}
-    return None
+        tables.tree_selectbox("Community", ids, "edit_split", tree, format_func=name,
+                              help="the optimiser groups its children into new sub-communities")
+        button("Split", ":material/call_split:", {"node": f"edit_split@{v}"})
 
 
 def edit_log(edits: build.EditState) -> None:
@@ -120,19 +137,10 @@ def edit_view(edits: build.EditState) -> None:
         if not edits.applied:
             st.info("Clear the edit log (above) to make new edits on this tree.", icon=":material/info:")
             return
-        op = op_form(tree)
-        if op is not None:
-            try:
-                after = apply_op(tree, op)               # checked on the tree in use before it is stored
-            except InputError as exc:
-                st.error(f"This edit cannot be made: {text.md(exc)}", icon=":material/error:")
-                return
-            with text.shown_errors("Could not save the edit: "):
-                state.workspace().push_op(with_base(op, edits.base))
-                st.session_state["_edit_label_done"] = op["op"] == "relabel"
-                st.session_state["_edit_done"] = (f"{describe_op(op)}: H^T {tree.entropy:.4f} → "
-                                                  f"{after.entropy:.4f} bits")
-                st.rerun()
+        op_form(edits)
+        error = st.session_state.pop("_edit_error", None)
+        if error:
+            st.error(error, icon=":material/error:")
         done = st.session_state.pop("_edit_done", None)
         if done:
             st.success(f"Done — {text.md(done)}.", icon=":material/check:")
