@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import click
 
-from ..names import describe
-from ..names import HELDOUT_FRACTION, SPLIT_UNITS
+from ..names import HELDOUT_FRACTION, SPLIT_UNITS, describe
 from ._util import finite_float
 
 
@@ -41,6 +40,16 @@ def make_split(skills, topics, split_by: str, heldout_fraction: float, heldout_c
 
     return split_skills_and_topics(skills, topics, heldout_fraction, seed=split_seed, by=split_by,
                                    heldout_categories=categories(heldout_categories))
+
+
+def read_split(catalog: str, topics: str, split_by: str, heldout_fraction: float, heldout_categories: str | None,
+               split_seed: int):
+    """The catalogue and topic files read and split as the options say (:func:`make_split`)."""
+    from ..corpus import read_catalog
+    from ..synth import read_topic_list
+
+    return make_split(read_catalog(catalog), read_topic_list(topics), split_by, heldout_fraction, heldout_categories,
+                      split_seed)
 
 
 def echo_split(split, part: str) -> None:

@@ -9,12 +9,11 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..names import describe
-from ..names import EVAL_PROTOCOLS, EVAL_SPLITS, TEMPERATURE
+from ..names import EVAL_PROTOCOLS, EVAL_SPLITS, TEMPERATURE, describe
 from . import cli
 from ._llm_options import (STALE_HINT, check_outputs, client_options, drain, endpoint_from, endpoint_options,
                            exit_if_failed, judge_options, overwrite_option, price_from, session, write_report)
-from ._split_options import echo_split, make_split, split_options
+from ._split_options import echo_split, read_split, split_options
 from ._util import finite_float
 
 
@@ -33,6 +32,12 @@ def given(name: str) -> bool:
     """Whether the user set option ``name`` (not left at its default)."""
     source = click.get_current_context().get_parameter_source(name)
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def judge_defaults(proto, rounds: int, judge_temperature: float) -> tuple[int, float]:
+    """The judge's rounds and temperature: the user's where set, else the protocol's."""
+    return (rounds if given("rounds") else proto.judge_rounds,
+            judge_temperature if given("judge_temperature") else proto.judge_temperature)
 
 
 @cli.command("eval")
@@ -83,19 +88,15 @@ def eval_cmd(catalog, topics, k_values, draws, protocol_name, student_model, bas
             --student-model my-finetune --base-url http://localhost:8000/v1 --judge-model gpt-4o \\
             --judge-base-url https://api.openai.com/v1
     """
-    from ..corpus import read_catalog
     from ..evaluation import draw_eval, eval_report, protocol
     from ..grade import format_metrics_table
     from ..sample_sinks import EVAL_RECORDS, SamplesFile
-    from ..synth import read_topic_list
     from ..synthesis import Generator, JudgeSettings, evaluate
 
     proto = protocol(protocol_name)
     generations = generations or proto.generations
-    judge_temperature = judge_temperature if given("judge_temperature") else proto.judge_temperature
-    rounds = rounds if given("rounds") else proto.judge_rounds
-    parts = make_split(read_catalog(catalog), read_topic_list(topics), split_by, heldout_fraction,
-                       heldout_categories, split_seed)
+    rounds, judge_temperature = judge_defaults(proto, rounds, judge_temperature)
+    parts = read_split(catalog, topics, split_by, heldout_fraction, heldout_categories, split_seed)
     skills, topic_list = parts.part(split)
     ks = parse_ks(k_values)
     prefix = f"eval-{split}-s{seed}" if protocol_name == "steps" else f"eval-{protocol_name}-{split}-s{seed}"

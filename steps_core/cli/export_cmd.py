@@ -7,8 +7,7 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
-from ..names import describe
-from ..names import CURRICULA, EPOCH_SIZE, EXPORT_FORMATS, MIN_GRADES
+from ..names import CURRICULA, EPOCH_SIZE, EXPORT_FORMATS, MIN_GRADES, describe
 from . import cli
 
 

@@ -9,14 +9,13 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..names import describe
-from ..names import BACKENDS, EVAL_PROTOCOLS, EVAL_SPLITS, TEMPERATURE
+from ..names import BACKENDS, EVAL_PROTOCOLS, EVAL_SPLITS, TEMPERATURE, describe
 from . import cli
 from ._llm_options import (STALE_HINT, check_outputs, client_options, drain, endpoint_from, endpoint_options,
                            exit_if_failed, judge_options, money, overwrite_option, price_from, session, write_report)
-from ._split_options import echo_split, make_split, split_options
+from ._split_options import echo_split, read_split, split_options
 from ._util import finite_float
-from .eval_cmd import given, parse_ks
+from .eval_cmd import judge_defaults, parse_ks
 
 
 @cli.command("mix")
@@ -69,21 +68,18 @@ def mix_cmd(catalog, topics, k_values, n_items, split, split_by, heldout_fractio
       # fine-tune elsewhere, then, on the held-out categories (same split options):
       steps eval --catalog skills.csv --topics topics.txt --k 4,5 --split heldout --protocol skillmix ...
     """
-    from ..corpus import read_catalog
     from ..evaluation import protocol
     from ..grade import format_metrics_table, graded_points, metrics_report
     from ..mixing import MIX_RECORDS, draw_mix, make_training_data, plan_mix
     from ..sample_sinks import SamplesFile, is_failure
-    from ..synth import read_topic_list, summarize
+    from ..synth import summarize
     from ..synthesis import Generator, JudgeSettings
 
     if backend == "openai" and not model:
         raise InputError("the openai backend needs --model", field="model")
     proto = protocol(protocol_name)
-    judge_temperature = judge_temperature if given("judge_temperature") else proto.judge_temperature
-    rounds = rounds if given("rounds") else proto.judge_rounds
-    parts = make_split(read_catalog(catalog), read_topic_list(topics), split_by, heldout_fraction,
-                       heldout_categories, split_seed)
+    rounds, judge_temperature = judge_defaults(proto, rounds, judge_temperature)
+    parts = read_split(catalog, topics, split_by, heldout_fraction, heldout_categories, split_seed)
     skills, topic_list = parts.part(split)
     ks = parse_ks(k_values)
     draws = draw_mix(skills, topic_list, ks, n_items, seed=seed, prefix=f"mix-{split}")

@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..names import describe
-from ..names import BACKENDS, STYLES, TEMPERATURE
+from ..names import BACKENDS, STYLES, TEMPERATURE, describe
 from . import cli
 from ._agentic_filter import agentic_filter_option, apply_agentic_filter
 from ._corpus_options import corpus_options, read_options
