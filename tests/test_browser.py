@@ -400,8 +400,9 @@ def test_review_with_keyboard_shortcuts(server):
             page.screenshot(path=shots / "review-1-before.png")
 
             def press(key: str) -> None:
-                """Press ``key`` with the focus on no text field (a click on the page's empty margin)."""
-                page.mouse.click(1270, 790)
+                """Press ``key`` with the focus on no text field (focus taken off whatever holds it: a click on a
+                margin could land on a button, the review's stretch to the page's edge)."""
+                page.evaluate("() => document.activeElement && document.activeElement.blur()")
                 page.keyboard.press(key)
 
             press("a")                                                 # accept: the next sample shows
