@@ -250,8 +250,12 @@ class SkillGraph:
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each undirected edge once, as arrays (source index, target index, weight) with source < target."""
         up = sp.triu(self.adjacency, k=1).tocoo()
-        order = np.lexsort((up.col, up.row))
-        return up.row[order].astype(np.int64), up.col[order].astype(np.int64), up.data[order].astype(float)
+        row, col = up.row.astype(np.int64), up.col.astype(np.int64)
+        key = row * self.n_skills + col
+        if (key[1:] > key[:-1]).all():                 # rows of sorted indices come out in order: no sort
+            return row, col, up.data.astype(float)
+        order = np.argsort(key, kind="stable")
+        return row[order], col[order], up.data[order].astype(float)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -477,14 +481,11 @@ def nodes_path(edges_path: str | Path) -> Path:
     return p.with_name(p.stem + ".nodes.csv")
 
 
-def pair_rows(graph: SkillGraph) -> Iterator[tuple[int, int, float, int | None]]:
-    """Every pair of the graph once, as ``(i, j, weight, c_ij)`` with i < j, sorted: the edges and, when the
-    graph knows its co-occurrence counts, the pairs seen together that are not edges (weight 0). c_ij is
-    None when the counts are unknown."""
+def pair_arrays(graph: SkillGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`pair_rows` as arrays ``(i, j, weight, c_ij)``; ``c_ij`` is None when the counts are unknown."""
     src, dst, w = graph.edges()
     if graph.cooccur is None:
-        yield from ((int(a), int(b), float(x), None) for a, b, x in zip(src, dst, w))
-        return
+        return src, dst, w, None
     up = sp.triu(graph.cooccur, k=1).tocoo()
     n = graph.n_skills
     keys = np.union1d(src * n + dst, up.row.astype(np.int64) * n + up.col)
@@ -492,7 +493,18 @@ def pair_rows(graph: SkillGraph) -> Iterator[tuple[int, int, float, int | None]]
     weight[np.searchsorted(keys, src * n + dst)] = w
     count = np.zeros(keys.size, np.int64)
     count[np.searchsorted(keys, up.row.astype(np.int64) * n + up.col)] = up.data
-    yield from ((int(k // n), int(k % n), float(x), int(c)) for k, x, c in zip(keys, weight, count))
+    return keys // n, keys % n, weight, count
+
+
+def pair_rows(graph: SkillGraph) -> Iterator[tuple[int, int, float, int | None]]:
+    """Every pair of the graph once, as ``(i, j, weight, c_ij)`` with i < j, sorted: the edges and, when the
+    graph knows its co-occurrence counts, the pairs seen together that are not edges (weight 0). c_ij is
+    None when the counts are unknown."""
+    src, dst, w, count = pair_arrays(graph)
+    if count is None:
+        yield from ((a, b, x, None) for a, b, x in zip(src.tolist(), dst.tolist(), w.tolist()))
+    else:
+        yield from zip(src.tolist(), dst.tolist(), w.tolist(), count.tolist())
 
 
 def write_graph_csv(graph: SkillGraph, path: str | Path, *, inputs: Sequence[str | Path] = ()) -> tuple[Path, Path]:
