@@ -502,16 +502,19 @@ def to_dict(tree: EncodingTree, *, include_edges: bool = True) -> dict:
     return out
 
 
-def write_tree_json(tree: EncodingTree, path: str | Path, *, inputs: Sequence[str | Path] = ()) -> Path:
+def write_tree_json(tree: EncodingTree, path: str | Path, *, inputs: Sequence[str | Path] = (),
+                    edges_text: str | None = None) -> Path:
     """Write ``tree.json`` atomically, never over one of ``inputs`` (:func:`steps_core.io.guarded_output`), and
-    never with a ``NaN`` or infinite number in it."""
+    never with a ``NaN`` or infinite number in it. ``edges_text``: ``edges_json(tree.graph)``
+    (:mod:`steps_core.edge_text`) when the caller has it already (``steps tree`` writes it while the tree builds)."""
     from .edge_text import edges_json
     from .io import guarded_output, json_text
 
     path = Path(path)
     head = json_text(to_dict(tree, include_edges=False), path=path, indent=1)
     # the edge list on one line, column by column (indented, 2.9M edges took ~20 s in pure Python)
-    text = head[:-1].rstrip() + ',\n "edges": ' + edges_json(tree.graph, path=str(path)) + "\n}"
+    edges = edges_json(tree.graph, path=str(path)) if edges_text is None else edges_text
+    text = head[:-1].rstrip() + ',\n "edges": ' + edges + "\n}"
     with guarded_output(path, inputs=inputs) as fh:
         fh.write(text)
     return path

@@ -75,3 +75,18 @@ def test_tree_applies_workspace_edits(tmp_path):
     stale = run("tree", corpus, "--height", "2", "--apply-edits", tmp_path / "ws.sqlite", "-o", tmp_path / "s.json",
                 ok=False).output
     assert "other data or settings" in stale
+
+
+def test_tree_file_from_the_cli_is_the_library_file_byte_for_byte(tmp_path):
+    """`steps tree` writes the edge list while the tree builds; the file must not differ from the library's."""
+    from steps_core.graph import read_graph_csv
+    from steps_core.taxonomy import BuildSettings, build_taxonomy
+    from steps_core.tree import write_tree_json
+
+    corpus = write_corpus(tmp_path / "c.jsonl", bundled_records(400, seed=5))
+    run("graph", corpus, "-o", tmp_path / "graph.csv")
+    for source in (tmp_path / "graph.csv", corpus):
+        run("tree", source, "--height", "3", "-o", tmp_path / "cli.json")
+        graph = read_graph_csv(source) if str(source).endswith(".csv") else source    # an edge list or a corpus
+        write_tree_json(build_taxonomy(graph, BuildSettings(height=3)), tmp_path / "lib.json")
+        assert (tmp_path / "cli.json").read_bytes() == (tmp_path / "lib.json").read_bytes()

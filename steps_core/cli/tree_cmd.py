@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,6 +67,7 @@ def tree_cmd(input_path, height, old_k, method, no_refine, n_starts, seed, catal
     the graph is built first with the graph options.
     """
     from ..corpus import read_catalog
+    from ..edge_text import edges_json
     from ..graph import nodes_path, read_graph_csv
     from ..io import check_output
     from ..taxonomy import build_taxonomy
@@ -74,18 +78,24 @@ def tree_cmd(input_path, height, old_k, method, no_refine, n_starts, seed, catal
     options = read_options(kwargs)
     inputs = [input_path, nodes_path(input_path), *[p for p in (catalog, edits_from) if p]]
     check_output(output, inputs)
+    # the optimiser's compiled kernels (numba: ~1 s to import) load while the input is read
+    threading.Thread(target=importlib.import_module, args=("steps_core.optimize",), daemon=True).start()
     skills = read_catalog(catalog) if catalog else ()
     if _is_edge_list(input_path):
         graph, blend = read_graph_csv(input_path), settings           # the blend, if any, is still to come
     else:
         graph, blend = count_and_weigh(input_path, settings, options, skills), replace(settings, semantic=0.0)
-    with stage_bars() as progress:
+    with ThreadPoolExecutor(1) as pool, stage_bars() as progress:
+        # the file's edge list depends on the graph only: written on the other core while the tree builds
+        # (the build's compiled merging releases the interpreter), unless the semantic blend changes the graph
+        early = pool.submit(edges_json, graph, path=str(output)) if blend.semantic <= 0 else None
         tree = build_taxonomy(graph, blend, catalog=skills, progress=progress)
-    extra = []
-    if edits_from is not None:
-        tree, n_edits = _apply_edits(tree, edits_from)
-        extra = [("edits applied", n_edits)]
-    path = write_tree_json(tree, output, inputs=inputs)
+        extra = []
+        if edits_from is not None:
+            tree, n_edits = _apply_edits(tree, edits_from)
+            extra = [("edits applied", n_edits)]
+        edges_text = early.result() if early is not None and tree.graph is graph else None
+    path = write_tree_json(tree, output, inputs=inputs, edges_text=edges_text)
     echo_kv(extra + [("skills", tree.n_skills), ("edges", tree.graph.n_edges), ("height", tree.height),
                      ("communities", len(tree.communities)), ("H^1 (bits)", f"{tree.h1:.6f}"),
                      ("H^T (bits)", f"{tree.entropy:.6f}"), ("theta", f"{tree.theta:.4f}"), ("tree", path)])
