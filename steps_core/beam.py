@@ -24,7 +24,7 @@ from typing import Iterator, NamedTuple, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .beam_kernels import row_gains, step_candidates
+from .beam_kernels import row_gains, step_candidates, sweep_singles
 from .evidence import Evidence, mean_cosine
 from .tree import EncodingTree
 
@@ -307,26 +307,82 @@ def beam_search(tree: EncodingTree, start: list[int], res: Resolved, n_keep: int
 CHUNK = 64
 
 
+def batched(res: Resolved, starts: Sequence[list[int]], embeddings: np.ndarray | None = None) -> bool:
+    """Whether the compiled pass :func:`~steps_core.beam_kernels.sweep_singles` can run these starts: single
+    skills, no pins, no excluded combinations, no coherence floor (the sweep's defaults)."""
+    return (not res.pins and not res.excluded_sets and (res.min_coherence is None or embeddings is None)
+            and all(len(st) == 1 for st in starts))
+
+
+def _compiled_inputs(tree: EncodingTree, res: Resolved) -> dict:
+    """The arrays :func:`~steps_core.beam_kernels.sweep_singles` reads besides :class:`Resolved`'s: the tree's
+    parents, member counts and leaf ranges, and the support index's postings (record ids) by skill."""
+    order, lo, hi = tree._leaf_ranges
+    index = res.evidence.index
+    post_of = np.full(tree.n_skills, -1, np.int64)
+    if index is not None:
+        where = {name: i for i, name in enumerate(index.skills)}
+        mine = [where.get(name, -1) for name in tree.skills]
+        kept = [i for i in mine if i >= 0]
+        post_of[[v for v, i in enumerate(mine) if i >= 0]] = np.arange(len(kept))
+        sizes = np.asarray([index.postings[i].size for i in kept], np.int64)
+        post_ptr = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+        post_idx = (np.concatenate([index.postings[i] for i in kept]).astype(np.int64) if kept
+                    else np.zeros(0, np.int64))
+    else:
+        post_ptr, post_idx = np.zeros(1, np.int64), np.zeros(0, np.int64)
+    return dict(parent=np.asarray(tree.parent, np.int64), n_members=(hi - lo).astype(np.int64), root=tree.root,
+                node_depth=np.asarray(tree.depth, np.int64), leaf_order=order, leaf_start=lo, leaf_end=hi,
+                post_ptr=post_ptr, post_idx=post_idx, post_of=post_of, has_index=index is not None)
+
+
+def _run_batch(res: Resolved, fixed: dict, chunk: Sequence[list[int]], n_keep: int,
+               scratch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[list[Found]]:
+    """One compiled pass over single-skill starts; the combinations found, by start."""
+    ev = res.evidence
+    got_start, got_skills, got_total, got_steps = sweep_singles(
+        np.asarray([st[0] for st in chunk], np.int64), res.k, res.beam, n_keep, res.scope == "local", res.connect,
+        res.novel, fixed["has_index"], fixed["parent"], fixed["n_members"], fixed["root"], fixed["node_depth"],
+        fixed["leaf_order"], fixed["leaf_start"], fixed["leaf_end"], res.link_ptr, res.link_idx, res.blocked,
+        res.anc, res.h_ext, res.by_depth, res.seen_keys, res.seen_ptr, ev.links_seen, fixed["post_ptr"],
+        fixed["post_idx"], fixed["post_of"], *scratch)
+    skills, totals, steps = got_skills.tolist(), got_total.tolist(), got_steps.tolist()
+    bounds = np.searchsorted(got_start, np.arange(len(chunk) + 1)).tolist()
+    return [[Found(tuple(skills[j]), totals[j], tuple(steps[j])) for j in range(bounds[i], bounds[i + 1])]
+            for i in range(len(chunk))]
+
+
 def sweep(tree: EncodingTree, starts: Sequence[list[int]], res: Resolved, n_keep: int,
-          embeddings: np.ndarray | None = None, workers: int = 1) -> Iterator[tuple[list[int], list[Found]]]:
+          embeddings: np.ndarray | None = None, workers: int = 1,
+          compiled: bool | None = None) -> Iterator[tuple[list[int], list[Found]]]:
     """:func:`beam_search` from every start, yielded in the order of ``starts`` (so results never depend on
-    ``workers``). With ``workers > 1`` chunks of :data:`CHUNK` starts run on threads: the compiled steps release
-    the GIL, and each thread has its own scratch arrays."""
-    if workers <= 1 or len(starts) <= CHUNK:
-        for st in starts:
-            yield st, beam_search(tree, st, res, n_keep, embeddings)
-        return
+    ``workers``). Single-skill starts (the sweep) run :data:`CHUNK` at a time in one compiled pass
+    (:func:`batched`; ``compiled=False`` forces one :func:`beam_search` per start, which gives the same lists).
+    With ``workers > 1`` the chunks run on threads: the compiled code releases the GIL, and each thread has
+    its own scratch arrays."""
+    compiled = batched(res, starts, embeddings) if compiled is None else compiled and batched(res, starts, embeddings)
     for name in ("links_seen", "link_keys", "seen_keys"):   # cached before the threads share them
         getattr(res.evidence, name)
+    fixed = _compiled_inputs(tree, res) if compiled else {}
+    chunks = [starts[i:i + CHUNK] for i in range(0, len(starts), CHUNK)]
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            if compiled:
+                yield from zip(chunk, _run_batch(res, fixed, chunk, n_keep, res.scratch))
+            else:
+                for st in chunk:
+                    yield st, beam_search(tree, st, res, n_keep, embeddings)
+        return
     local = threading.local()
 
     def run(chunk: Sequence[list[int]]) -> list[list[Found]]:
         mine = getattr(local, "res", None)
         if mine is None:
             mine = local.res = replace(res, scratch=_scratch(tree.n_skills, tree.n_nodes))
+        if compiled:
+            return _run_batch(mine, fixed, chunk, n_keep, mine.scratch)
         return [beam_search(tree, st, mine, n_keep, embeddings) for st in chunk]
 
-    chunks = [starts[i:i + CHUNK] for i in range(0, len(starts), CHUNK)]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steps-sweep") as pool:
         for chunk, found in zip(chunks, pool.map(run, chunks)):
             yield from zip(chunk, found)

@@ -317,3 +317,51 @@ def test_a_sweep_on_threads_gives_the_list_of_one_thread():
     assert len(one) > 100 and [(c.skills, c.gain, c.value) for c in one] == [(c.skills, c.gain, c.value) for c in two]
     with pytest.raises(InputError, match="workers"):
         select_combinations(t, k=4, workers=0)
+
+
+def _tag_corpus(seed: int) -> list[list[str]]:
+    """Records of 2-4 tags, mostly from one of three areas of 15 tags, often repeated (so pairs are attested and
+    many combinations are seen whole): the support index decides novelty for many candidates."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(900):
+        area = int(rng.integers(3))
+        size = int(rng.integers(2, 5))
+        tags = {f"t{15 * area + int(x):02d}" for x in rng.integers(0, 15, size)}
+        if rng.random() < 0.1:
+            tags.add(f"t{int(rng.integers(45)):02d}")
+        out.append(sorted(tags))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_compiled_sweep_gives_the_lists_of_one_search_per_start(seed):
+    """The sweep's single-skill starts run the whole beam in one compiled pass (beam_kernels.sweep_singles); it
+    must give, start by start, the combinations of beam_search in the same order with the same gains and step
+    gains. Equal weights (a planted graph) make candidates tie; a tagged corpus with its support index makes
+    novelty depend on the records; both scopes, coherence on and off, novelty on and off, kept 1 or a beam."""
+    from steps_core import beam
+    from steps_core.graph import build_graph, count_cooccurrences
+    from steps_core.novelty import SupportIndex
+    from steps_core.select import _resolve
+
+    g, _, _ = planted_hierarchy(90, n_groups=2, n_sub=3, p_sub=0.4, p_group=0.1, p_out=0.02, w_low=1.0, w_high=1.0,
+                                seed=seed)
+    records = _tag_corpus(seed)
+    cases = [(build_tree(g, k=3), None),
+             (build_tree(build_graph(count_cooccurrences(records), min_count=1), k=3),
+              SupportIndex.from_skill_lists(records))]
+    compared = found = 0
+    for t, index in cases:
+        starts = [[i] for i in range(t.n_skills)]
+        for k, scope, plain, novel in itertools.product((2, 3, 4, 5), ("local", "global"), (False, True),
+                                                        (True, False)):
+            s = make_settings(t, k=k, scope=scope, beam=4, novel=novel, **(dict(connect="none") if plain else {}))
+            res = _resolve(t, s, index=index)
+            assert beam.batched(res, starts)
+            for n_keep in (1, 4):
+                one = list(beam.sweep(t, starts, res, n_keep, compiled=False))
+                assert list(beam.sweep(t, starts, res, n_keep)) == one
+                compared += 1
+                found += sum(len(f) for _, f in one)
+    assert compared == 2 * 32 * 2 and found > 5000
