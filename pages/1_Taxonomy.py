@@ -25,8 +25,7 @@ COLOURS = {**charts.COLOUR_OPTIONS,
            "coverage": ("coverage", "accepted samples with at least one skill in the community (or the skill)"),
            "weak": ("weak spots", "how weak your model is there: 1 − its per-skill score, averaged over a "
                                   "community (upload the scores on the Combinations page)")}
-NUMBER_FORMATS = {"share of links": "{:.3g}", "uncertainty (bits)": "{:.3g}", "bits to locate": "{:.3g}",
-                  "links": "{:.3g}", "weight": "{:.3g}", "count": "{:,}"}
+NUMBER_FORMATS = {"share of links": "%.3g", "links": "%.3g", "weight": "%.3g", "count": "localized"}
 COLUMN_HELP = {
     "community": st.column_config.TextColumn("community", help="id of the community: its path from the top"),
     "share of links": st.column_config.Column("share of links", help=text.HELP["volume"]),
@@ -38,10 +37,22 @@ COLUMN_HELP = {
 }
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+#: Most sectors drawn at once: a view whose two levels hold more shows one level (on Ask Ubuntu, 398 sectors
+#: become 24 at the top; the browser draws and labels every sector on each page run).
+MAX_SECTORS = 200
+
+
+def levels_shown(tree: EncodingTree, root: int, show_skills: bool) -> int:
+    """Two levels below ``root``, or one when two would draw more than :data:`MAX_SECTORS` sectors."""
+    return 2 if len(charts.subtree_nodes(tree, root, 2, show_skills)) <= MAX_SECTORS else 1
+
+
+# cache_resource: the figure object itself (cache_data would unpickle it on every run: 0.2 s on Ask Ubuntu);
+# st.plotly_chart copies it before writing it out, so the cached one is never changed
+@st.cache_resource(show_spinner=False, max_entries=64)
 def figure(_tree: EncodingTree, version: str, kind: str, colour: str, show_skills: bool, coverage: tuple | None,
-           root: int):
-    opts = dict(kind=kind, show_skills=show_skills, root=root, levels=2)
+           root: int, levels: int = 2):
+    opts = dict(kind=kind, show_skills=show_skills, root=root, levels=levels)
     if colour == "coverage":
         return charts.tree_figure(_tree, values=coverage, values_title="accepted samples", colourscale="Blues",
                                   **opts)
@@ -56,12 +67,15 @@ def network_page(_tree: EncodingTree, version: str, focus: int) -> str:
 
 
 def table(df, tree: EncodingTree, **kwargs):
-    """A dataframe with entropy shading, community colours and units (see ``charts.styled``)."""
+    """A dataframe with the community colours (a swatch), entropy as bars, numbers to 3 significant digits and
+    units (a plain dataframe: a pandas Styler is slow to build, send and draw, every cell carrying its CSS)."""
     df = df.rename(columns={"h(α) (bits)": "uncertainty (bits)", "Se (bits)": "bits to locate",
                             "volume share": "share of links", "degree": "links"})
-    sty = charts.styled(df, entropy=[c for c in ("uncertainty (bits)", "bits to locate") if c in df.columns],
-                        colours=charts.community_colour_map(tree), formats=NUMBER_FORMATS)
-    return st.dataframe(sty, hide_index=True, width="stretch", column_config=COLUMN_HELP, **kwargs)
+    df = charts.with_swatch(df, charts.community_colour_map(tree))
+    types = {**{c: tables.number_column(f) for c, f in NUMBER_FORMATS.items()},
+             **{c: tables.bar_column(df[c]) for c in ("uncertainty (bits)", "bits to locate") if c in df.columns}}
+    config = {**tables.swatch_column(), **tables.merged_config(df, types, COLUMN_HELP)}
+    return st.dataframe(df, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
 def skills_found(tree: EncodingTree, samples=None):
@@ -118,7 +132,9 @@ def tree_chart(tree: EncodingTree, picked: int | None, kind: str, colour: str, s
     shown = tree.root if picked is None else picked if picked >= tree.n_skills else int(tree.parent[picked])
     crumbs = " › ".join(["all skills"] + [tree.ids[v] for v in tree.path(shown)])
     c = st.columns([4, 1], vertical_alignment="center")
-    c[0].caption(f"Showing {text.md(crumbs)} (two levels; click a community to go inside)")
+    levels = levels_shown(tree, shown, show)
+    c[0].caption(f"Showing {text.md(crumbs)} ({'two levels' if levels == 2 else 'one level'}; click a community to "
+                 "go inside)")
     c[1].button("Up", key="tax_go_up", icon=":material/arrow_upward:", disabled=shown == tree.root,
                 on_click=go_up, args=(tree, shown), width="stretch")
     values = tuple(float(x) for x in coverage) if colour == "coverage" else None
@@ -130,7 +146,7 @@ def tree_chart(tree: EncodingTree, picked: int | None, kind: str, colour: str, s
             colour = "community"
         else:
             values = tuple(float(x) for x in node_weakness(tree, scores))
-    st.plotly_chart(figure(tree, tree.version, kind, colour, show, values, shown), key="tax_chart",
+    st.plotly_chart(figure(tree, tree.version, kind, colour, show, values, shown, levels), key="tax_chart",
                     on_select="rerun", selection_mode="points", width="stretch",
                     config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]})
     if colour == "coverage" and not coverage[tree.root]:

@@ -17,6 +17,7 @@ from pages.ui.endpoint import ModelChoice, model_section
 from pages.ui.frame import frame as page_frame
 from pages.ui.nav import page_path
 from pages.ui.review import review
+from pages.ui.tables import swatch_column
 from pages.ui.state import MAX_SEED, bound, cache_key, memo, progress_bar, table_height, valid_int, workspace
 from pages.ui.text import md, page_intro, shown_errors
 from steps_core.corpus import iter_records
@@ -176,10 +177,12 @@ def spending(tree) -> None:
                 help="from the prices per million tokens set above when the samples were made; unknown when a "
                      "sample was made without prices (or by the template backend)")
     df = charts.usage_frame(usage)
-    st.dataframe(charts.styled(df, colours=charts.community_colour_map(tree), formats={"cost ($)": "{:,.4f}"}),
-                 hide_index=True, width="stretch", height=table_height(len(df), 320),
-                 column_config={"community": st.column_config.Column(
-                     "community", help="lowest community holding every skill of the sample (— : only the root)")})
+    st.dataframe(charts.with_swatch(df, charts.community_colour_map(tree)), hide_index=True, width="stretch",
+                 height=table_height(len(df), 320),
+                 column_config={**swatch_column(), "cost ($)": st.column_config.NumberColumn(format="%.4f"),
+                                "community": st.column_config.Column(
+                                    "community", help="lowest community holding every skill of the sample (— : "
+                                                      "only the root)")})
 
 
 def main() -> None:

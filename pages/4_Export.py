@@ -24,6 +24,7 @@ from pages.ui.download import BUILDS, DOWNLOAD_WAIT, export_zip, extension
 from pages.ui.frame import frame as page_frame
 from pages.ui.nav import page_path
 from pages.ui.state import MAX_SEED, bind_bool, bound, save, table_height, valid_int, workspace, workspace_folder
+from pages.ui.tables import swatch_column
 from pages.ui.text import md, page_intro, shown_errors
 from steps_core.dataset_card import card_text
 from steps_core.errors import OutputError
@@ -91,8 +92,8 @@ def preview(samples: list[dict], chosen: list[dict], tree, opts: ExportSettings)
                             "label": community_label(tree, ident, recorded), "samples": n} for ident, n in per_c],
                           columns=["community", "label", "samples"])
         colours = charts.community_colour_map(tree) if tree is not None else None
-        st.dataframe(charts.styled(df, colours=colours), hide_index=True, width="stretch",
-                     height=table_height(len(df), 250))
+        st.dataframe(charts.with_swatch(df, colours), hide_index=True, width="stretch",
+                     height=table_height(len(df), 250), column_config=swatch_column())
 
 
 def export_folders() -> list[Path]:

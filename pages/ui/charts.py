@@ -1,10 +1,11 @@
 """Figures and tables of the app: pure functions of steps_core results, no Streamlit calls.
 
 Colours
-    One sequential, colour-blind-safe scale for entropy everywhere (:data:`ENTROPY_SCALE`, viridis), and one
-    colour per community (:func:`node_colours`): each top-level community takes a colour of a colour-blind-safe
-    palette (Okabe-Ito, then Paul Tol's muted), nested communities a lighter shade of it, a skill the colour of
-    its community. The sunburst, the network and the tables use the same colours.
+    One sequential, colour-blind-safe scale for entropy in the figures (:data:`ENTROPY_SCALE`, viridis; the
+    tables show entropy as bars), and one colour per community (:func:`node_colours`): each top-level community
+    takes a colour of a colour-blind-safe palette (Okabe-Ito, then Paul Tol's muted), nested communities a
+    lighter shade of it, a skill the colour of its community. The sunburst, the network and the tables (a
+    swatch beside the community, :func:`with_swatch`) use the same colours.
 
 Escaping
     Plotly reads a few HTML tags in labels (``<b>``, ``<a href>``, ...) and the pyvis tooltip is set with
@@ -17,13 +18,11 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from steps_core.compare import MEASURES
 from steps_core.tree import EncodingTree
@@ -50,16 +49,6 @@ def _mix(hex_colour: str, white: float) -> str:
     r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
     r, g, b = (round(c + (255 - c) * white) for c in (r, g, b))
     return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def text_colour(background: str) -> str:
-    """Black or white, whichever reads better on ``background`` (``#rrggbb`` or ``rgb(r, g, b)``)."""
-    if background.startswith("#"):
-        r, g, b = (int(background[i:i + 2], 16) for i in (1, 3, 5))
-    else:
-        r, g, b = (float(x) for x in re.findall(r"[\d.]+", background)[:3])
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "#000000" if luminance > 140 else "#ffffff"
 
 
 def top_level(tree: EncodingTree) -> np.ndarray:
@@ -100,18 +89,6 @@ def node_colours(tree: EncodingTree) -> list[str]:
                 mixed[pair] = _mix(base[pair[0]], min(0.66, 0.22 * (pair[1] - 1)))
             out.append(mixed[pair])
     return out
-
-
-def entropy_colours(values: Sequence[float], vmin: float | None = None, vmax: float | None = None) -> list[str]:
-    """Colours of :data:`ENTROPY_SCALE` for ``values`` scaled to [vmin, vmax] (default: their range)."""
-    v = np.asarray(values, float)
-    if v.size == 0:
-        return []
-    lo = float(np.nanmin(v)) if vmin is None else vmin
-    hi = float(np.nanmax(v)) if vmax is None else vmax
-    span = hi - lo if hi > lo else 1.0
-    scaled = np.clip((np.nan_to_num(v, nan=lo) - lo) / span, 0.0, 1.0)
-    return sample_colorscale(ENTROPY_SCALE, scaled.tolist())
 
 
 # ------------------------------------------------------------------------------------------------ ids and labels
@@ -218,15 +195,20 @@ def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "co
     parents = ["" if v == top else node_id(tree, int(tree.parent[v])) for v in nodes]
     labels = [html.escape(node_label(tree, v)) for v in nodes]
     short = [html.escape(short_label(node_label(tree, v))) for v in nodes]      # what fits in a sector
-    custom = [[("skill" if v < n else f"community {tree.ids[v]}" if v != tree.root else "all skills"),
-               int(tree.n_members(v)), int(units[v]), float(tree.vol[v] / vol_g), float(tree.h[v]),
-               float(tree.se[v]), float(values[v]) if values is not None else 0.0]
-              for v in nodes]
-    hover = ("<b>%{label}</b><br>%{customdata[0]}<br>skills: %{customdata[1]:,}<br>"
-             "tags: %{customdata[2]:,} (records × skills)<br>"
-             "links: %{customdata[3]:.3g} of all co-occurrence weight<br>"
-             "uncertainty h(α): %{customdata[4]:.3g} bits<br>bits to locate Se: %{customdata[5]:.3g}"
-             + (f"<br>{html.escape(values_title or 'value')}: %{{customdata[6]:,.4~g}}" if values is not None else "")
+    # what the hover shows as one numpy array: copied and written as JSON in one piece (plotly sends it as
+    # base64), not element by element like a list of lists
+    picked = np.asarray(nodes)
+    columns = [tree.n_members(v) for v in nodes], units[picked], tree.vol[picked] / vol_g, tree.h[picked], \
+        tree.se[picked]
+    if values is not None:
+        columns += (np.asarray(values, float)[picked],)
+    custom = np.column_stack([np.asarray(c, float) for c in columns])
+    kinds = ["skill" if v < n else f"community {tree.ids[v]}" if v != tree.root else "all skills" for v in nodes]
+    hover = ("<b>%{label}</b><br>%{hovertext}<br>skills: %{customdata[0]:,}<br>"
+             "tags: %{customdata[1]:,} (records × skills)<br>"
+             "links: %{customdata[2]:.3g} of all co-occurrence weight<br>"
+             "uncertainty h(α): %{customdata[3]:.3g} bits<br>bits to locate Se: %{customdata[4]:.3g}"
+             + (f"<br>{html.escape(values_title or 'value')}: %{{customdata[5]:,.4~g}}" if values is not None else "")
              + "<extra></extra>")
     if values is None and colour == "community":
         palette = node_colours(tree)
@@ -235,13 +217,13 @@ def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "co
         shade = np.asarray(values if values is not None else tree.h if colour == "h" else tree.se, float)
         title = values_title if values is not None else COLOUR_OPTIONS[colour][0]
         ranged = np.delete(shade, tree.root) if values is not None and tree.n_nodes > 1 else shade
-        marker = dict(colors=[float(shade[v]) for v in nodes], colorscale=colourscale, showscale=True,
+        marker = dict(colors=shade[picked].tolist(), colorscale=colourscale, showscale=True,
                       cmin=float(min(ranged.min(), 0.0)), cmax=float(max(ranged.max(), 1e-9)),
                       line=dict(color="#ffffff", width=1),
                       colorbar=dict(title=dict(text=title, side="right"), thickness=14, x=1.02))
     common = dict(ids=ids, labels=labels, text=short, texttemplate="%{text}", parents=parents,
-                  values=[int(units[v]) for v in nodes],
-                  branchvalues="total", marker=marker, customdata=custom, hovertemplate=hover)
+                  values=units[picked].tolist(),
+                  branchvalues="total", marker=marker, customdata=custom, hovertext=kinds, hovertemplate=hover)
     if kind == "sunburst":
         trace = go.Sunburst(**common, insidetextorientation="radial")
     else:
@@ -311,27 +293,28 @@ def community_colour_map(tree: EncodingTree) -> dict[str, str]:
     return out
 
 
-def styled(df: pd.DataFrame, *, entropy: Sequence[str] = (), colours: Mapping[str, str] | None = None,
-           colour_columns: Sequence[str] = ("community",), formats: Mapping[str, str] | None = None):
-    """A pandas Styler: ``entropy`` columns shaded with :data:`ENTROPY_SCALE` (over the column's range),
-    ``colour_columns`` painted with their community colour from ``colours``; ``formats`` per column."""
-    sty = df.style
-    for col in entropy:
-        if col in df.columns and len(df):
-            bg = entropy_colours(df[col].to_numpy(float))
-            css = [f"background-color: {c}; color: {text_colour(c)}" for c in bg]
-            sty = sty.apply(lambda _s, css=css: css, subset=[col])
-    if colours:
-        for col in colour_columns:
-            if col in df.columns and len(df):
-                css = []
-                for value in df[col]:
-                    c = colours.get(str(value))
-                    css.append(f"background-color: {c}; color: {text_colour(c)}" if c else "")
-                sty = sty.apply(lambda _s, css=css: css, subset=[col])
-    if formats:
-        sty = sty.format({k: v for k, v in formats.items() if k in df.columns}, na_rep="—")
-    return sty
+#: The column of a table holding each row's community colour (an image column: :func:`with_swatch`).
+SWATCH = "colour"
+
+
+def swatch(colour: str) -> str:
+    """A small square of ``colour`` (``#rrggbb``, one of our palette's) as an SVG data URL: a table's image cell,
+    drawn without any request."""
+    return ("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='14' height='14'%3E"
+            f"%3Crect width='14' height='14' rx='3' fill='%23{colour.lstrip('#')}'/%3E%3C/svg%3E")
+
+
+def with_swatch(df: pd.DataFrame, colours: Mapping[str, str] | None, column: str = "community") -> pd.DataFrame:
+    """``df`` with a :data:`SWATCH` column just before ``column``: each row's community colour from ``colours``
+    (community id -> ``#rrggbb``, :func:`community_colour_map`) as a :func:`swatch`. A categorical column, so
+    each colour's image is sent to the browser once, not once per row. Replaces a pandas Styler painting the
+    cells, which is slow to build, to send and to draw (every cell carries its CSS)."""
+    if not colours or column not in df.columns:
+        return df
+    urls = {ident: swatch(c) for ident, c in colours.items()}
+    out = df.copy()
+    out.insert(list(df.columns).index(column), SWATCH, pd.Categorical([urls.get(str(v)) for v in df[column]]))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ combinations
@@ -374,20 +357,6 @@ def combination_frame(combos: Sequence, marks: Mapping[str, str], key_of, novelt
 
 #: The marker of a combination no record is tagged with (support 0).
 NOVEL_MARK = "✦ novel"
-#: Number formats of the combination tables.
-COMBINATION_FORMATS = {"gain (bits)": "{:.3f}", "adds (bits)": "{:.3f}", "coherence": "{:.2f}", "support": "{:,}",
-                       "min pair": "{:,}"}
-
-
-def combination_styler(df: pd.DataFrame, colours: Mapping[str, str]):
-    """A combination table (:func:`combination_frame`) styled for display: gain shaded on the entropy scale,
-    the community in its colour, novel combinations highlighted, numbers formatted."""
-    sty = styled(df, entropy=["gain (bits)"], colours=colours, formats=COMBINATION_FORMATS)
-    if "novel" in df.columns:
-        sty = sty.map(lambda v: "background-color: #fff3cd; font-weight: 600" if v else "", subset=["novel"])
-    return sty
-
-
 # ------------------------------------------------------------------------------------------------ coverage
 def gap_frame(gaps: Sequence) -> pd.DataFrame:
     """The emptiest communities (:func:`steps_core.coverage.emptiest_communities`): id, label, level, skills

@@ -12,6 +12,46 @@ from steps_core.tree import EncodingTree
 from .state import cache_key, table_height, workspace, ws_key
 from .text import shown_errors
 
+# ------------------------------------------------------------------------------------------------ columns
+def swatch_column() -> dict:
+    """The column config of a table's community colour (:func:`charts.with_swatch`): a small image column."""
+    from .charts import SWATCH
+
+    return {SWATCH: st.column_config.ImageColumn(" ", width=34, help="the community's colour, as in the chart")}
+
+
+def bar_column(values: Any, fmt: str = "%.3g") -> dict:
+    """A number drawn as a bar from 0 to the column's largest value, with its figure (``fmt``): entropy and
+    gain, readable at a glance without per-cell styling."""
+    import numpy as np
+
+    v = np.asarray(values, float)
+    top = float(np.nanmax(v)) if v.size and np.isfinite(v).any() else 1.0
+    return st.column_config.ProgressColumn(format=fmt, min_value=0.0, max_value=top if top > 0 else 1.0)
+
+
+def number_column(fmt: str) -> dict:
+    """A number column shown with ``fmt`` (printf style, or ``"localized"`` for thousands separators)."""
+    return st.column_config.NumberColumn(format=fmt)
+
+
+def merged_config(df: Any, types: dict[str, dict], given: dict[str, Any]) -> dict[str, Any]:
+    """Column configs for ``df``: each column's type (bar, number format) from ``types`` with the label, width
+    and help of the page's own config ``given`` (or ``given``'s alone)."""
+    out = dict(given)
+    for col, cfg in types.items():
+        if col not in df.columns:
+            continue
+        cfg = dict(cfg)
+        page = given.get(col)
+        if isinstance(page, dict):
+            cfg.update({k: v for k, v in page.items() if k in ("label", "width", "help", "pinned") and v is not None})
+        elif isinstance(page, str):
+            cfg["label"] = page
+        out[col] = cfg
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ combinations
 #: Bumped after every mark, so every combination table gets a new key (and no stale selection).
 MARK_GEN = "combo_gen"
@@ -56,11 +96,15 @@ def combination_table(tree: EncodingTree, combos: list, name: str, *, novelty: l
 
     all_marks = workspace().combo_marks()
     marks = {e["key"]: m for m in ("approved", "excluded") for e in all_marks[m]}
-    df = charts.combination_frame(combos, marks, combo_key, novelty)
+    df = charts.with_swatch(charts.combination_frame(combos, marks, combo_key, novelty),
+                            charts.community_colour_map(tree))
     key = rows_key(name, [c.skills for c in combos])
-    st.dataframe(charts.combination_styler(df, charts.community_colour_map(tree)), hide_index=True,
-                 width="stretch", height=table_height(len(df), height), key=key, on_select="rerun",
-                 selection_mode="multi-row", **kwargs)
+    types = {"gain (bits)": bar_column(df["gain (bits)"], "%.3f"), "adds (bits)": number_column("%.3f"),
+             "coherence": number_column("%.2f"), "support": number_column("localized"),
+             "min pair": number_column("localized")}
+    config = {**swatch_column(), **merged_config(df, types, kwargs.pop("column_config", {}))}
+    st.dataframe(df, hide_index=True, width="stretch", height=table_height(len(df), height), key=key,
+                 on_select="rerun", selection_mode="multi-row", column_config=config, **kwargs)
     return [r for r in table_rows(st.session_state.get(key)) if r < len(combos)]
 
 
