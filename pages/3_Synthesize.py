@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import charts
+from pages.ui import charts, usage
 from pages.ui.build import tree_or_none, tree_version
 from pages.ui.datasource import catalog, content_key, current_source, fingerprint, topics
 from pages.ui.endpoint import ModelChoice, model_section
@@ -21,7 +21,7 @@ from pages.ui.tables import swatch_column
 from pages.ui.state import MAX_SEED, bound, cache_key, memo, progress_bar, table_height, valid_int, workspace
 from pages.ui.text import md, page_intro, shown_errors
 from steps_core.corpus import iter_records
-from steps_core.coverage import usage_by_community, usage_totals
+from steps_core.coverage import usage_totals
 from steps_core.review import run_plan
 from steps_core.sample_sinks import WorkspaceSamples
 from steps_core.synth import estimate_run, format_prompt
@@ -159,24 +159,23 @@ def generation(model: ModelChoice, version: str | None) -> None:
 
 # ------------------------------------------------------------------------------------------------ spending
 def spending(tree) -> None:
-    """Tokens and cost spent so far, per community (the LCA of each sample's skills in the tree in use): the
-    one place that reads the samples' provenance (their usage)."""
-    samples = workspace().samples()
-    if not samples:
+    """Tokens and cost spent so far, per community (the LCA of each sample's skills in the tree in use), read
+    lean from the samples' provenance (:mod:`pages.ui.usage`)."""
+    found = usage.spending(tree)
+    if found is None:
         return
-    usage = usage_by_community(tree, samples)
-    total = usage_totals(usage)
+    per_community, template, _ = found
+    total = usage_totals(per_community)
     st.subheader("Spent so far, per community")
     m = st.columns(4)
     m[0].metric("Samples made", f"{total.samples:,}")
     m[1].metric("Input tokens", f"{total.prompt_tokens:,}",
                 help="prompt tokens the endpoint reported (cached answers included)")
     m[2].metric("Output tokens", f"{total.completion_tokens:,}", help="completion tokens the endpoint reported")
-    template = all((s.get("provenance") or {}).get("backend") == "template" for s in samples)
     m[3].metric("Cost", "free" if template else "unknown" if total.cost_usd is None else f"${total.cost_usd:,.4f}",
                 help="from the prices per million tokens set above when the samples were made; unknown when a "
                      "sample was made without prices (or by the template backend)")
-    df = charts.usage_frame(usage)
+    df = charts.usage_frame(per_community)
     st.dataframe(charts.with_swatch(df, charts.community_colour_map(tree)), hide_index=True, width="stretch",
                  height=table_height(len(df), 320),
                  column_config={**swatch_column(), "cost ($)": st.column_config.NumberColumn(format="%.4f"),

@@ -26,6 +26,7 @@ from .endpoint import ModelChoice
 from .keys import shortcuts
 from .state import bound, cache_key, progress_bar, table_height, valid_float, valid_int, workspace
 from .text import md, shown_errors
+from .usage import sample_communities
 
 #: Keyboard shortcuts of the review: key -> action.
 KEYMAP = {"a": "accept", "r": "reject", "j": "next", "n": "next", "k": "previous", "p": "previous", "e": "edit",
@@ -283,7 +284,7 @@ def review(model: ModelChoice, tree: EncodingTree | None) -> None:
         st.caption("No samples yet: generate some above.")
         return
     grades = rv.latest_grades(ws.grades())                   # the last round wins
-    lca = rv.sample_communities(tree, rows) if tree is not None else {}
+    lca = sample_communities(tree, rows) if tree is not None else {}
     names = {sid: (_community_label(tree, rv.BRIDGES if v == tree.root else tree.ids[v]) if v is not None else "")
              for sid, v in lca.items()}
     flt = filters(tree, rows, lca)
