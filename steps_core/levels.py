@@ -12,7 +12,12 @@ items share one weight matrix without edges between blocks, and each block is so
 1. greedy merging over adjacent groups only, best reduction first (a heap with lazy invalidation);
 2. refinement: queued node moves alternated with group dissolves, revisiting only what a change touched;
 3. multilevel searches (local moves, then aggregate groups into items and repeat) from seeded item orders,
-   each refined; a start stops the search when it agrees with the best grouping so far in every block.
+   each refined; a start stops the search when it agrees with the best grouping so far in every block;
+4. multilevel searches from the *core groups* of the best two groupings so far (items in one group in both
+   move as one from the start: Ovelgoenne & Geyer-Schulz's core groups), each refined, repeated while they
+   lower Phi (at most :data:`CORE_ROUNDS`). Different local optima mostly agree; searching from what they
+   agree on finds groupings lower than both (sparse-20000: H^2 11.4468 -> 11.4341 bits) for the price of
+   a fraction of a start.
 
 Per block the grouping with the lowest Phi wins (ties: the earliest candidate, greedy first).
 """
@@ -42,6 +47,9 @@ AGREE_MIN_EDGES = 10_000
 #: for problems with at least PARALLEL_MIN_NNZ adjacency entries
 PARALLEL_MIN_NNZ = 40_000
 _POOL: list[ThreadPoolExecutor] = []
+#: at most this many multilevel searches from the core groups of the best two candidates (the groups they agree
+#: on), each after the last; they stop at the first that lowers Phi in no block
+CORE_ROUNDS = 2
 
 
 def _threads() -> int:
@@ -144,11 +152,18 @@ def _csr_parts(adj: sp.csr_array, blocks: np.ndarray) -> tuple[np.ndarray, np.nd
     return indptr, indices, data
 
 
-def _multilevel(parts, vol, lvp, tol, order) -> np.ndarray:
-    """Louvain-style search on Phi: queued local moves from singletons, aggregate, repeat; returns item labels."""
+def _multilevel(parts, vol, lvp, tol, order, start: np.ndarray | None = None) -> np.ndarray:
+    """Louvain-style search on Phi: queued local moves from singletons, aggregate, repeat; returns item labels.
+
+    ``start``: groups to aggregate first (their items then move as one), e.g. the core groups of two groupings.
+    """
     n = vol.size
     mapping = np.arange(n, dtype=np.int64)
     cur_parts, cur_vol, cur_self, cur_lvp, cur_tol, cur_order = parts, vol, np.zeros(n), lvp, tol, order
+    if start is not None:
+        mapping, k = kern.canonical(np.asarray(start, np.int64))
+        ptr, idx, w, cur_vol, cur_self, rep = kern.aggregate(*parts, vol, cur_self, mapping, k)
+        cur_parts, cur_lvp, cur_tol, cur_order = (ptr, idx, w), lvp[rep], tol[rep], np.arange(k, dtype=np.int64)
     while True:
         labels = np.arange(cur_vol.size, dtype=np.int64)
         kern.refine(*cur_parts, cur_vol, cur_self, cur_lvp, cur_tol, labels, cur_order, False, False, REL_TOL, 1,
@@ -163,15 +178,25 @@ def _multilevel(parts, vol, lvp, tol, order) -> np.ndarray:
     return mapping
 
 
+def core_groups(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The groups two groupings agree on: items share a core group when they share a group in both."""
+    _, out = np.unique(np.asarray(a, np.int64) * (int(np.max(b)) + 1) + np.asarray(b, np.int64),
+                       return_inverse=True)
+    return out.astype(np.int64)
+
+
 def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int = 4, seed: int = 0,
-                    tol: float | None = None, initial: np.ndarray | None = None, greedy: bool = True) -> np.ndarray:
+                    tol: float | None = None, initial: np.ndarray | None = None, greedy: bool = True,
+                    core_rounds: int = CORE_ROUNDS) -> np.ndarray:
     """Group the items of a :class:`LevelProblem` to minimise Phi; returns canonical group labels.
 
     ``refine=False`` is plain greedy merging (exact best-first order). Otherwise greedy merging is refined and
     compared, block by block, with up to ``n_starts`` refined multilevel runs from seeded item orders (a run that
     agrees with the best so far in every block ends the search). ``initial``, a grouping to improve, is refined
-    and joins the candidates (so the result is never worse than it in any block). Items of zero volume stay
-    alone. Deterministic.
+    and joins the candidates (so the result is never worse than it in any block). Then up to ``core_rounds``
+    refined multilevel runs start from the *core groups* of the best and the runner-up so far (the items they
+    group alike), the first of them in a thread slot the candidates leave free; the rounds stop at one that
+    lowers Phi in no block. Items of zero volume stay alone. Deterministic.
     """
     n = problem.n_items
     if n == 0:
@@ -217,9 +242,18 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
         tasks.insert(0 if not tasks or tasks[0][0] else 1, (False, lambda: refined(init)))
     width = _threads() if parts[1].size >= PARALLEL_MIN_NNZ else 1
     best, best_score, agreed, pos = None, None, False, 0
-    while pos < len(tasks):
+    second, second_score = None, None
+    rounds, stop = core_rounds, False
+    while True:
         batch = [t for t in tasks[pos:pos + width] if not (agreed and t[0])]
         pos += width
+        if len(batch) < width and rounds > 0 and not stop and second is not None:
+            # a multilevel search from the groups the best two so far agree on (core groups), in a free slot
+            core = core_groups(best, np.where(np.isfinite(second_score)[blocks], second, best))
+            batch.append((None, lambda core=core: refined(_multilevel(parts, sub_vol, lvp, tol_i, ident, start=core))))
+            rounds -= 1
+        if not batch:
+            break
         for (is_start, _), lab in zip(batch, _run([fn for _, fn in batch])):
             if agreed and is_start:
                 continue                              # computed beside the start that agreed: dropped
@@ -227,6 +261,9 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
             if best is None:
                 best, best_score = lab, sc
                 continue
+            second, second_score = _second(best, best_score, second, second_score, lab, sc, blocks, active.size, tol_b)
+            if is_start is None and not (sc < best_score - tol_b).any():
+                stop = True                           # the core groups found nothing better: no more rounds
             if is_start and parts[1].size >= 2 * AGREE_MIN_EDGES and np.all(
                     np.abs(sc - best_score) <= 1e-9 * np.abs(best_score) + tol_b):
                 agreed = True                         # agrees with the best so far everywhere: no more starts
@@ -234,6 +271,21 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
             best, best_score = _pick(best, best_score, lab, sc, blocks, active.size)
     labels_out[active] = canonical_labels(best) + n              # keep group ids apart from the lone items
     return canonical_labels(labels_out)
+
+
+def _second(best: np.ndarray, best_score: np.ndarray, second: np.ndarray | None, second_score: np.ndarray | None,
+            lab: np.ndarray, score: np.ndarray, blocks: np.ndarray, n: int,
+            tol: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per block, the best grouping other than the best one (by more than the tolerance), given a new candidate
+    ``lab`` (call before the best is updated with it)."""
+    if second is None:
+        second, second_score = best.copy(), np.full(best_score.size, np.inf)
+    demote = score < best_score - tol                                # lab becomes the best: the best is second
+    take = (score > best_score + tol) & (score < second_score)       # lab is a distinct runner-up
+    if not (demote.any() or take.any()):
+        return second, second_score
+    out = np.where(demote[blocks], best + n, np.where(take[blocks], lab + 2 * n, second))
+    return canonical_labels(out), np.where(demote, best_score, np.where(take, score, second_score))
 
 
 def _pick(best: np.ndarray, best_score: np.ndarray, lab: np.ndarray, score: np.ndarray, blocks: np.ndarray,

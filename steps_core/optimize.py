@@ -40,6 +40,9 @@ Progress = Callable[[int, "int | None"], None]
 
 METHODS = ("greedy", "topdown")
 MIN_K, MAX_K = 2, 8
+#: seeded multilevel starts per polish problem: the current grouping, refined, beats starts from scratch in
+#: almost every block; one start gives the core-groups search (levels.py) a second grouping to work from
+POLISH_STARTS = 1
 
 
 class Chain(NamedTuple):
@@ -235,7 +238,8 @@ def polish(graph: SkillGraph, parent, n: int, *, refine: bool = True, n_starts: 
 
     For every community p whose children include communities, the grandchildren of p (and p's own leaf
     children) are regrouped under new children of p by :func:`partition_level`, starting from the current
-    grouping (which takes greedy merging's place among the candidates), and kept when Phi drops, so H^T never
+    grouping (which takes greedy merging's place among the candidates; with :data:`POLISH_STARTS` seeded starts
+    and the core-groups search), and kept when Phi drops, so H^T never
     rises. Levels were grown one at a time, each optimised for the tree as it was; a level added later changes
     what is best for the levels before it. All nodes of one
     depth are solved at once (one block each), depth by depth from the root; passes repeat until one changes
@@ -243,7 +247,7 @@ def polish(graph: SkillGraph, parent, n: int, *, refine: bool = True, n_starts: 
     """
     parent = np.asarray(parent, np.int64).copy()
     vol_g = graph.vol
-    opts = dict(refine=refine, n_starts=n_starts, seed=seed)
+    opts = dict(refine=refine, n_starts=min(n_starts, POLISH_STARTS), seed=seed)
     for _ in range(3):
         changed = False
         d = 0
