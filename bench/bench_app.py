@@ -212,6 +212,7 @@ def main() -> None:
     env = dict(os.environ, STEPS_EMBED_CACHE=str(tmp / "emb"), HF_HUB_OFFLINE="1")
     workspace = tmp / "bench.sqlite"
     seed_workspace(workspace, corpus)
+    server = deep = None
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -261,6 +262,19 @@ def main() -> None:
                     idle(page)
                 return go
 
+            def view(name: str, ready) -> None:
+                """Pick a view of the Taxonomy page and wait for its controls (a click that lands while the page
+                is still running can be lost on a loaded machine: then click again)."""
+                for _ in range(3):
+                    page.get_by_role("radiogroup", name="View").get_by_text(name, exact=True).click()
+                    idle(page)
+                    try:
+                        expect(ready).to_be_visible(timeout=30_000)
+                        return
+                    except AssertionError:
+                        continue
+                expect(ready).to_be_visible(timeout=30_000)
+
             warm: dict[str, list[float]] = {"switch page Home -> Taxonomy": [],
                                             "click a community in the chart (go inside)": [],
                                             "Up (back to the level above)": [],
@@ -288,15 +302,13 @@ def main() -> None:
                     page.wait_for_timeout(50)
                     idle(page)
                 warm["pick a community in the table"].append(timed(pick_row))
-                page.get_by_role("radiogroup", name="View").get_by_text("Edit", exact=True).click()
-                idle(page)
+                view("Edit", page.get_by_label("New label", exact=True))
                 page.get_by_label("New label", exact=True).fill(f"Renamed {i}")
                 page.get_by_label("New label", exact=True).press("Enter")
                 idle(page)
                 warm["rename a community (edit)"].append(timed(click_and_wait("Rename", "(1 active, 0 undone)")))
                 warm["undo the edit"].append(timed(click_and_wait("Undo", "(0 active, 1 undone)")))
-                page.get_by_role("radiogroup", name="View").get_by_text("Communities", exact=True).click()
-                idle(page)
+                view("Communities", page.get_by_text("Pick a row to inspect a community").first)
                 if i == 0:                                     # the first visit searches and loads MiniLM
                     t = time.perf_counter()
                     nav("Combinations", "Ranked combinations")()
@@ -331,9 +343,11 @@ def main() -> None:
                     rows.append((f"warm: {name} (median of {len(values)})",
                                  f"{statistics.median(values):.2f} s (max {max(values):.2f})"))
             page.close()
-            server.stop()
         finally:
             browser.close()
+            for started in (server, deep):
+                if started is not None and started.proc.poll() is None:
+                    started.stop()
     if corpus is None:
         rows += bench_synthesize(env, tmp, args.repeat)
     print_table(rows)

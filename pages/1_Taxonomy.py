@@ -37,16 +37,6 @@ COLUMN_HELP = {
 }
 
 
-#: Most sectors drawn at once: a view whose two levels hold more shows one level (on Ask Ubuntu, 398 sectors
-#: become 24 at the top; the browser draws and labels every sector on each page run).
-MAX_SECTORS = 200
-
-
-def levels_shown(tree: EncodingTree, root: int, show_skills: bool) -> int:
-    """Two levels below ``root``, or one when two would draw more than :data:`MAX_SECTORS` sectors."""
-    return 2 if len(charts.subtree_nodes(tree, root, 2, show_skills)) <= MAX_SECTORS else 1
-
-
 # cache_resource: the figure object itself (cache_data would unpickle it on every run: 0.2 s on Ask Ubuntu);
 # st.plotly_chart copies it before writing it out, so the cached one is never changed
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -128,11 +118,12 @@ def chart_controls(tree: EncodingTree) -> tuple[str, str, bool]:
 
 
 def tree_chart(tree: EncodingTree, picked: int | None, kind: str, colour: str, show: bool, coverage) -> None:
-    """Two levels below the community in view: the picked community, or the one holding the picked skill."""
+    """Two levels (one when two hold too many sectors) below the community in view: the picked community, or the
+    one holding the picked skill."""
     shown = tree.root if picked is None else picked if picked >= tree.n_skills else int(tree.parent[picked])
     crumbs = " › ".join(["all skills"] + [tree.ids[v] for v in tree.path(shown)])
     c = st.columns([4, 1], vertical_alignment="center")
-    levels = levels_shown(tree, shown, show)
+    levels = charts.levels_shown(tree, shown, show)
     c[0].caption(f"Showing {text.md(crumbs)} ({'two levels' if levels == 2 else 'one level'}; click a community to "
                  "go inside)")
     c[1].button("Up", key="tax_go_up", icon=":material/arrow_upward:", disabled=shown == tree.root,

@@ -224,3 +224,32 @@ def test_a_label_is_text_in_every_message(app_env):
     assert list(log["edit"]) == [f"rename community 2 to {MARKDOWN!r}"]
     at.radio(key="edit_kind").set_value("merge").run()                   # the label in other views
     assert_escaped(at)
+
+
+def test_an_edit_is_applied_once_per_click(app_env, monkeypatch):
+    """The edit button's check makes the edited tree; the page's replay of the log reuses it instead of applying
+    the edit again (on Ask Ubuntu each application rebuilds the tree's figures)."""
+    import steps_core.edits as core_edits
+    from pages.ui import edits as page_edits
+    from pages.ui import state
+
+    state.clear_memo()                                               # no replay cached by an earlier test
+    calls = []
+    real = core_edits.apply_op
+
+    def counted(tree, op):
+        calls.append(op["op"])
+        return real(tree, op)
+
+    monkeypatch.setattr(core_edits, "apply_op", counted)           # replay_each looks it up at each call
+    monkeypatch.setattr(page_edits, "apply_op", counted)           # the button's check
+    at = edit_view(new_app("taxonomy"))
+    calls.clear()
+    move(at, "regex", "2")
+    assert calls == ["move"]                                         # checked once, replayed from the check
+    base = reference_tree(app_env.files["corpus"])
+    want = replay(base, [{"op": "move", "skill": "regex", "to": "2"}])
+    assert metric(at, "H^T now (bits)") == f"{want.entropy:.4f}"       # the reused tree is the edited one
+    calls.clear()
+    at.button(key="edit_undo").click().run()                       # undo: the shorter log was replayed before
+    assert calls == [] and metric(at, "H^T now (bits)") == f"{base.entropy:.4f}"

@@ -225,3 +225,47 @@ def test_network_is_offline_and_escaped(tmp_path):
     linked = {tree.skills[j] for i in tree.members(community)
               for j in tree.graph.adjacency.indices[tree.graph.adjacency.indptr[i]:tree.graph.adjacency.indptr[i + 1]]}
     assert shown <= members | linked
+
+
+def test_tables_carry_community_colours_without_a_styler(app_env):
+    """The tables are plain dataframes (no pandas Styler: slow to build, send and draw): each row's community
+    colour is a swatch image column, the same colour as the chart's; entropy is a bar column."""
+    from pages.ui import charts
+
+    at = new_app("taxonomy")
+    tree = reference_tree(app_env.files["corpus"])
+    colours = charts.community_colour_map(tree)
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == [charts.SWATCH, "community"]
+    assert list(table[charts.SWATCH].astype(str)) == [charts.swatch(colours[c]) for c in table["community"]]
+    assert all(u.startswith("data:image/svg+xml,") and "http" not in u.split("xmlns")[0]
+               for u in table[charts.SWATCH].astype(str))                 # drawn without any request
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config[charts.SWATCH]["type_config"]["type"] == "image"
+    assert config["uncertainty (bits)"]["type_config"]["type"] == "progress"
+    assert config["uncertainty (bits)"]["type_config"]["max_value"] == float(table["uncertainty (bits)"].max())
+    assert not at.dataframe[0].proto.arrow_data.styler.styles                 # no per-cell CSS sent
+
+
+def test_a_crowded_view_shows_one_level(app_env, monkeypatch):
+    """When two levels would draw more than MAX_SECTORS sectors, the chart shows one level (and says so);
+    going inside a community shows two levels again when they fit."""
+    from pages.ui import charts
+
+    at = new_app("taxonomy")
+    tree = reference_tree(app_env.files["corpus"])
+    two = charts.subtree_nodes(tree, tree.root, 2, True)
+    monkeypatch.setattr(charts, "MAX_SECTORS", len(two) - 1)
+    at.run()
+    ids = set(figures(at)[0]["data"][0]["ids"])
+    top = [c for c in tree.children[tree.root]]
+    assert ids == {"root", *(charts.node_id(tree, c) for c in top)}            # the top level only
+    assert any("one level" in str(c.value) for c in at.caption)
+    community = max((c for c in top if c >= tree.n_skills), key=lambda c: len(tree.children[c]))
+    assert len(charts.subtree_nodes(tree, community, 2, True)) <= len(two) - 1
+    at.session_state["tax_chart"] = {"selection": {"points": [{"id": tree.ids[community]}], "point_indices": [0],
+                                                   "box": [], "lasso": []}}
+    at.run()
+    assert any("two levels" in str(c.value) for c in at.caption)
+    assert set(figures(at)[0]["data"][0]["ids"]) == {charts.node_id(tree, v)
+                                                     for v in charts.subtree_nodes(tree, community, 2, True)}

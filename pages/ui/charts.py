@@ -168,6 +168,17 @@ def subtree_nodes(tree: EncodingTree, root: int, levels: int | None, show_skills
     return out
 
 
+#: Most sectors the tree chart draws at once: a view whose two levels hold more shows one level (Ask Ubuntu's
+#: top: 398 sectors become 24). The browser draws and labels every sector whenever the page runs.
+MAX_SECTORS = 200
+
+
+def levels_shown(tree: EncodingTree, root: int, show_skills: bool) -> int:
+    """How many levels below ``root`` the chart shows: two, or one when two would draw more than
+    :data:`MAX_SECTORS` sectors."""
+    return 2 if len(subtree_nodes(tree, root, 2, show_skills)) <= MAX_SECTORS else 1
+
+
 def tree_figure(tree: EncodingTree, *, kind: str = "sunburst", colour: str = "community", show_skills: bool = True,
                 height: int = 640, values: Sequence[float] | None = None, values_title: str = "",
                 colourscale: str = ENTROPY_SCALE, root: int | None = None, levels: int | None = None) -> go.Figure:
