@@ -40,9 +40,12 @@ Progress = Callable[[int, "int | None"], None]
 
 METHODS = ("greedy", "topdown")
 MIN_K, MAX_K = 2, 8
-#: seeded multilevel starts per polish problem: the current grouping, refined, beats starts from scratch in
-#: almost every block; one start gives the core-groups search (levels.py) a second grouping to work from
+#: seeded multilevel starts per polish problem of POLISH_FEW_STARTS_NNZ adjacency entries or more: the current
+#: grouping, refined, beats starts from scratch in almost every block there, and one start gives the core-groups
+#: search (levels.py) a second grouping to work from; smaller problems keep every start (they are cheap, and on the
+#: demo at k = 4 and 5 the extra starts still find lower trees)
 POLISH_STARTS = 1
+POLISH_FEW_STARTS_NNZ = 20_000
 
 
 class Chain(NamedTuple):
@@ -247,7 +250,7 @@ def polish(graph: SkillGraph, parent, n: int, *, refine: bool = True, n_starts: 
     """
     parent = np.asarray(parent, np.int64).copy()
     vol_g = graph.vol
-    opts = dict(refine=refine, n_starts=min(n_starts, POLISH_STARTS), seed=seed)
+    opts = dict(refine=refine, n_starts=n_starts, seed=seed)
     for _ in range(3):
         changed = False
         d = 0
@@ -287,6 +290,8 @@ def _polish_depth(graph: SkillGraph, parent: np.ndarray, depth: np.ndarray, d: i
     vertex_item = np.full(n, -1, np.int64)
     vertex_item[scope] = item_of
     prob = quotient_problem(graph, vertex_item, items.size, blocks=blocks)
+    if prob.adjacency.nnz >= POLISH_FEW_STARTS_NNZ:
+        opts = dict(opts, n_starts=min(opts["n_starts"], POLISH_STARTS))
     new = partition_level(prob, initial=current, greedy=False, **opts)       # the current grouping replaces greedy
     gain = block_objectives(prob, new) - block_objectives(prob, current)
     accept = gain < -TOL_BITS * vol_g
