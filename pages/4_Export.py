@@ -17,14 +17,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pages.ui import charts
+from pages.ui import charts, tables
 from pages.ui.build import tree_or_none, tree_version
 from pages.ui.datasource import current_source
 from pages.ui.download import BUILDS, DOWNLOAD_WAIT, export_zip, extension
 from pages.ui.frame import frame as page_frame
 from pages.ui.nav import page_path
 from pages.ui.state import MAX_SEED, bind_bool, bound, save, table_height, valid_int, workspace, workspace_folder
-from pages.ui.tables import swatch_column
 from pages.ui.text import md, page_intro, shown_errors
 from steps_core.dataset_card import card_text
 from steps_core.errors import OutputError
@@ -93,7 +92,7 @@ def preview(samples: list[dict], chosen: list[dict], tree, opts: ExportSettings)
                           columns=["community", "label", "samples"])
         colours = charts.community_colour_map(tree) if tree is not None else None
         st.dataframe(charts.with_swatch(df, colours), hide_index=True, width="stretch",
-                     height=table_height(len(df), 250), column_config=swatch_column())
+                     height=table_height(len(df), 250), column_config=tables.swatch_column())
 
 
 def export_folders() -> list[Path]:
