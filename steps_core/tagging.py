@@ -143,15 +143,21 @@ class EmbeddingTagger:
     the self-instruct seed tasks with the Skill-Mix catalogue (docs/data.md), segments with the threshold 0.25
     raise precision on both and keep recall; MiniLM scores related pairs about 0.25-0.6, unrelated ones below
     0.2.
+
+    ``backend`` (:data:`steps_core.embed.BACKENDS`; default ``$STEPS_EMBED_BACKEND``, else ``torch``) runs the
+    model: ``onnx`` gives torch's vectors, ``onnx-int8`` is faster and changes the top-1 skill of some texts.
     """
 
     name = "embedding"
 
     def __init__(self, catalog: Sequence[Skill], *, top_m: int = 3, threshold: float = 0.25, batch_size: int = 64,
                  cache_dir: str | Path | None = None, segments: bool = True, margin: float | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, backend: str | None = None):
+        from .embed import check_backend
+
         self.catalog = _check_catalog(catalog)
         self.top_m = _check_top_m(top_m)
+        self.backend = check_backend(backend)
         if not -1.0 <= float(threshold) <= 1.0:
             raise InputError(f"threshold must be a cosine similarity in [-1, 1], got {threshold}", field="threshold")
         if margin is not None and not 0.0 <= float(margin) <= 2.0:
@@ -174,7 +180,7 @@ class EmbeddingTagger:
             from .embed import embed_texts, skill_texts
 
             self._skill_matrix = embed_texts(skill_texts(self.catalog), batch_size=self.batch_size,
-                                             cache_dir=self.cache_dir, threads=self.threads)
+                                             cache_dir=self.cache_dir, threads=self.threads, backend=self.backend)
         return self._skill_matrix
 
     def similarities(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
@@ -184,13 +190,13 @@ class EmbeddingTagger:
         skills = self.skill_matrix()
         if not self.segments:
             vecs = embed_texts(list(texts), batch_size=self.batch_size, cache_dir=self.cache_dir,
-                               progress=progress, threads=self.threads)
+                               progress=progress, threads=self.threads, backend=self.backend)
             return vecs @ skills.T
         parts = [text_segments(t) for t in texts]
         multi = [i for i, p in enumerate(parts) if len(p) > 1]
         extra = [x for i in multi for x in parts[i]]           # the segments of texts with more than one
         vecs = embed_texts(list(texts) + extra, batch_size=self.batch_size, cache_dir=self.cache_dir,
-                           progress=progress, threads=self.threads)
+                           progress=progress, threads=self.threads, backend=self.backend)
         out = vecs[: len(texts)] @ skills.T                    # the whole text
         if multi:
             owner = np.repeat(np.arange(len(multi)), [len(parts[i]) for i in multi])
@@ -266,7 +272,8 @@ class LLMTagger:
 
     def __init__(self, catalog: Sequence[Skill], client: Any, *, model: str, top_m: int = 3, shortlist: int = 30,
                  workers: int = 4, temperature: float = 0.0, max_tokens: int = 200, max_chars: int = 4000,
-                 cache_dir: str | Path | None = None, segments: bool = True, threads: int | None = None):
+                 cache_dir: str | Path | None = None, segments: bool = True, threads: int | None = None,
+                 backend: str | None = None):
         self.catalog = _check_catalog(catalog)
         self.client = client
         if not model:
@@ -283,7 +290,7 @@ class LLMTagger:
         self._lock = threading.Lock()
         self._embedder = EmbeddingTagger(self.catalog, top_m=max(1, min(self.shortlist, len(self.catalog))),
                                          threshold=-1.0, cache_dir=cache_dir, segments=segments,
-                                         threads=threads)
+                                         threads=threads, backend=backend)
 
     def prompt(self, text: str, candidates: Sequence[Skill]) -> str:
         lines = "\n".join(f"- {s.name}: {s.definition}" if s.definition else f"- {s.name}" for s in candidates)

@@ -79,6 +79,11 @@ def _cache_option(f):
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Embedding batches encoded at once (one thread each). Default: $STEPS_EMBED_THREADS, else "
                    "one per core; with --engine ray: per actor, default 1 (an actor has one CPU).")
+@click.option("--backend", type=click.Choice(["torch", "onnx", "onnx-int8"]), default=None,
+              help="Embedding backend. torch (default; $STEPS_EMBED_BACKEND sets another): the "
+                   "sentence-transformers model. onnx: the same model in ONNX Runtime (same vectors; exported once "
+                   "into the cache folder). onnx-int8: int8 weights, about 1.7x faster, but the best skill differs "
+                   "on about 8% of records (docs/data.md). Without onnxruntime: torch, with a warning.")
 @click.option("--retag", is_flag=True, default=False,
               help="Tag every record, ignoring skills it already has. By default a record's own skills that "
                    "name catalogue skills are kept (score null) and only records without any are tagged.")
@@ -99,8 +104,8 @@ def _cache_option(f):
               help="With --llm: show the model only this many most similar skills per record (0: the whole "
                    "catalogue).")
 @corpus_options(engines=TAG_ENGINES, engine_help="Where the embedding tagger runs.")
-def tag_cmd(corpus, catalog_path, output, top_m, threshold, margin, segments, threads, retag, batch_size, cache_dir,
-            no_cache, llm, base_url, model, api_key_env, workers, shortlist, **kwargs):
+def tag_cmd(corpus, catalog_path, output, top_m, threshold, margin, segments, threads, backend, retag, batch_size,
+            cache_dir, no_cache, llm, base_url, model, api_key_env, workers, shortlist, **kwargs):
     """Tag the records of CORPUS with skills from a catalogue.
 
     \b
@@ -145,10 +150,10 @@ def tag_cmd(corpus, catalog_path, output, top_m, threshold, margin, segments, th
         client = LLMClient(base_url=base_url, api_key_env=api_key_env,
                            cache=None if no_cache else ResponseCache(default_cache_path()))
         tagger = LLMTagger(catalog, client, model=model, top_m=top_m, shortlist=shortlist, workers=workers,
-                           cache_dir=cache, segments=segments, threads=threads)
+                           cache_dir=cache, segments=segments, threads=threads, backend=backend)
     else:
         tagger = EmbeddingTagger(catalog, top_m=top_m, threshold=threshold, batch_size=batch_size, cache_dir=cache,
-                                 segments=segments, margin=margin, threads=threads)
+                                 segments=segments, margin=margin, threads=threads, backend=backend)
     summary = TagSummary()
     from ..corpus import iter_records
 
