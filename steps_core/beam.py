@@ -336,53 +336,93 @@ def _compiled_inputs(tree: EncodingTree, res: Resolved) -> dict:
                 post_ptr=post_ptr, post_idx=post_idx, post_of=post_of, has_index=index is not None)
 
 
+class Swept(NamedTuple):
+    """Every combination a sweep found, by start (in the order of the starts), each start's best first."""
+
+    start: np.ndarray            # (N,) the position of its start in ``starts``
+    skills: np.ndarray           # (N, k) skill indices, start first
+    total: np.ndarray            # (N,) H(added | start)
+    steps: np.ndarray            # (N, k - 1) step gains; a start of s skills has k - s (0 after them)
+
+
+def _as_arrays(found: Sequence[list[Found]], k: int) -> Swept:
+    """The combinations of one search per start, as :class:`Swept` arrays (positions within ``found``)."""
+    flat = [(i, f) for i, fs in enumerate(found) for f in fs]
+    steps = np.zeros((len(flat), k - 1))
+    for row, (_, f) in enumerate(flat):
+        steps[row, :len(f.steps)] = f.steps
+    return Swept(np.asarray([i for i, _ in flat], np.int64),
+                 np.asarray([f.skills for _, f in flat], np.int64).reshape(len(flat), k),
+                 np.asarray([f.total for _, f in flat], float), steps)
+
+
 def _run_batch(res: Resolved, fixed: dict, chunk: Sequence[list[int]], n_keep: int,
-               scratch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[list[Found]]:
-    """One compiled pass over single-skill starts; the combinations found, by start."""
-    ev = res.evidence
-    got_start, got_skills, got_total, got_steps = sweep_singles(
+               scratch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Swept:
+    """One compiled pass over single-skill starts."""
+    return Swept(*sweep_singles(
         np.asarray([st[0] for st in chunk], np.int64), res.k, res.beam, n_keep, res.scope == "local", res.connect,
         res.novel, fixed["has_index"], fixed["parent"], fixed["n_members"], fixed["root"], fixed["node_depth"],
         fixed["leaf_order"], fixed["leaf_start"], fixed["leaf_end"], res.link_ptr, res.link_idx, res.blocked,
-        res.anc, res.h_ext, res.by_depth, res.seen_keys, res.seen_ptr, ev.links_seen, fixed["post_ptr"],
-        fixed["post_idx"], fixed["post_of"], *scratch)
-    skills, totals, steps = got_skills.tolist(), got_total.tolist(), got_steps.tolist()
-    bounds = np.searchsorted(got_start, np.arange(len(chunk) + 1)).tolist()
-    return [[Found(tuple(skills[j]), totals[j], tuple(steps[j])) for j in range(bounds[i], bounds[i + 1])]
-            for i in range(len(chunk))]
+        res.anc, res.h_ext, res.by_depth, res.seen_keys, res.seen_ptr, res.evidence.links_seen, fixed["post_ptr"],
+        fixed["post_idx"], fixed["post_of"], *scratch))
+
+
+def _chunks(tree: EncodingTree, starts: Sequence[list[int]], res: Resolved, n_keep: int,
+            embeddings: np.ndarray | None, workers: int, compiled: bool | None) -> Iterator[tuple[int, Swept]]:
+    """(position of the chunk's first start, what its starts found), chunk by chunk in the order of ``starts``."""
+    compiled = batched(res, starts, embeddings) if compiled is None else compiled and batched(res, starts, embeddings)
+    for name in ("links_seen", "link_keys", "seen_keys"):   # cached before the threads share them
+        getattr(res.evidence, name)
+    fixed = _compiled_inputs(tree, res) if compiled else {}
+    offsets = range(0, len(starts), CHUNK)
+    local = threading.local()
+
+    def run(offset: int) -> Swept:
+        mine = res if workers <= 1 else getattr(local, "res", None)
+        if mine is None:
+            mine = local.res = replace(res, scratch=_scratch(tree.n_skills, tree.n_nodes))
+        chunk = starts[offset:offset + CHUNK]
+        if compiled:
+            return _run_batch(mine, fixed, chunk, n_keep, mine.scratch)
+        return _as_arrays([beam_search(tree, st, mine, n_keep, embeddings) for st in chunk], res.k)
+
+    if workers <= 1 or len(offsets) <= 1:
+        for offset in offsets:
+            yield offset, run(offset)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steps-sweep") as pool:
+        yield from zip(offsets, pool.map(run, offsets))
+
+
+def sweep_found(tree: EncodingTree, starts: Sequence[list[int]], res: Resolved, n_keep: int,
+                embeddings: np.ndarray | None = None, workers: int = 1, compiled: bool | None = None,
+                progress=None) -> Swept:
+    """Every combination :func:`beam_search` finds from each start (up to ``n_keep`` a start), as arrays.
+
+    Single-skill starts (the sweep) run :data:`CHUNK` at a time in one compiled pass (:func:`batched`;
+    ``compiled=False`` forces one :func:`beam_search` per start, which gives the same arrays). With ``workers > 1``
+    the chunks run on threads: the compiled code releases the GIL, and each thread has its own scratch arrays.
+    ``progress(done, total)`` is called after each chunk. The result never depends on ``workers``."""
+    parts = []
+    for offset, got in _chunks(tree, starts, res, n_keep, embeddings, workers, compiled):
+        parts.append(got._replace(start=got.start + offset))
+        if progress is not None:
+            progress(min(offset + CHUNK, len(starts)), len(starts))
+    if not parts:
+        return _as_arrays([], res.k)
+    return Swept(*(np.concatenate(col) for col in zip(*parts)))
 
 
 def sweep(tree: EncodingTree, starts: Sequence[list[int]], res: Resolved, n_keep: int,
           embeddings: np.ndarray | None = None, workers: int = 1,
           compiled: bool | None = None) -> Iterator[tuple[list[int], list[Found]]]:
-    """:func:`beam_search` from every start, yielded in the order of ``starts`` (so results never depend on
-    ``workers``). Single-skill starts (the sweep) run :data:`CHUNK` at a time in one compiled pass
-    (:func:`batched`; ``compiled=False`` forces one :func:`beam_search` per start, which gives the same lists).
-    With ``workers > 1`` the chunks run on threads: the compiled code releases the GIL, and each thread has
-    its own scratch arrays."""
-    compiled = batched(res, starts, embeddings) if compiled is None else compiled and batched(res, starts, embeddings)
-    for name in ("links_seen", "link_keys", "seen_keys"):   # cached before the threads share them
-        getattr(res.evidence, name)
-    fixed = _compiled_inputs(tree, res) if compiled else {}
-    chunks = [starts[i:i + CHUNK] for i in range(0, len(starts), CHUNK)]
-    if workers <= 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            if compiled:
-                yield from zip(chunk, _run_batch(res, fixed, chunk, n_keep, res.scratch))
-            else:
-                for st in chunk:
-                    yield st, beam_search(tree, st, res, n_keep, embeddings)
-        return
-    local = threading.local()
-
-    def run(chunk: Sequence[list[int]]) -> list[list[Found]]:
-        mine = getattr(local, "res", None)
-        if mine is None:
-            mine = local.res = replace(res, scratch=_scratch(tree.n_skills, tree.n_nodes))
-        if compiled:
-            return _run_batch(mine, fixed, chunk, n_keep, mine.scratch)
-        return [beam_search(tree, st, mine, n_keep, embeddings) for st in chunk]
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="steps-sweep") as pool:
-        for chunk, found in zip(chunks, pool.map(run, chunks)):
-            yield from zip(chunk, found)
+    """:func:`beam_search` from every start, yielded in the order of ``starts`` with what it found, as
+    :func:`sweep_found` runs it."""
+    for offset, got in _chunks(tree, starts, res, n_keep, embeddings, workers, compiled):
+        chunk = starts[offset:offset + CHUNK]
+        skills, totals, steps = got.skills.tolist(), got.total.tolist(), got.steps.tolist()
+        bounds = np.searchsorted(got.start, np.arange(len(chunk) + 1)).tolist()
+        for i, st in enumerate(chunk):
+            n_steps = res.k - len(st)
+            yield st, [Found(tuple(skills[j]), totals[j], tuple(steps[j][:n_steps]))
+                       for j in range(bounds[i], bounds[i + 1])]

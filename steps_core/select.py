@@ -35,6 +35,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+from itertools import combinations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -43,7 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError
-from .beam import Found, Resolved, beam_search, resolve, sweep
+from .beam import Found, Resolved, Swept, beam_search, resolve, sweep_found
 from .evidence import mean_cosine, pair_evidence
 from .names import CONNECT, DIVERSITY, MAX_K, MIN_K, MIN_PAIR_COUNT, SCOPES
 from .shortlist import auto_max_per_skill, shortlist
@@ -258,24 +259,97 @@ def search(tree: EncodingTree, start: Sequence[str], settings: SelectionSettings
     res = resolved or _resolve(tree, settings, embeddings)
     start_idx = _start_indices(tree, start, res)
     found = beam_search(tree, start_idx, res, settings.per_start if n_keep is None else n_keep, embeddings)
-    return [_combination(tree, f, start_idx, res, embeddings) for f in found]
+    return _combinations(tree, found, [start_idx] * len(found), res, embeddings, [0.0] * len(found))
 
 
 def _combination(tree: EncodingTree, found: Found, start_idx: Sequence[int], res: Resolved,
                  embeddings: np.ndarray | None, scope: str | None = None, value: float = 0.0) -> Combination:
-    skills = list(found.skills)
-    lca, label, path = _lca_id(tree, skills)
-    coh = coherence(embeddings, skills) if embeddings is not None else None
+    return _combinations(tree, [found], [start_idx], res, embeddings, [value], scope)[0]
+
+
+def _combinations(tree: EncodingTree, found: Sequence[Found], starts: Sequence[Sequence[int]], res: Resolved,
+                  embeddings: np.ndarray | None, values: Sequence[float], scope: str | None = None
+                  ) -> list[Combination]:
+    """The :class:`Combination` of each found set, with the evidence about its pairs (as
+    :meth:`~steps_core.evidence.Evidence.pairs` and :meth:`~steps_core.evidence.Evidence.is_novel` give it) and
+    its lowest community, looked up for all of them at once."""
     ev = res.evidence
-    return Combination(tuple(tree.skills[i] for i in skills), tuple(tree.skills[i] for i in start_idx),
-                       float(found.total), tuple(found.steps), lca, scope or res.scope, len(skills), coh, label, path,
-                       tree.version, ev.pairs(skills), ev.is_novel(skills),
-                       len(set(res.top_community[skills].tolist())), value)
+    n = tree.n_skills
+    names = tree.skills
+    firsts, seconds, bounds = [], [], [0]
+    for f in found:
+        for a, b in combinations(f.skills, 2):
+            firsts.append(a)
+            seconds.append(b)
+        bounds.append(len(firsts))
+    query = np.asarray(firsts, np.int64) * n + np.asarray(seconds, np.int64)
+    linked = _member(ev.link_keys, query).tolist()
+    seen = _member(ev.seen_keys, query)
+    if ev.counts is None:
+        counts = [None] * query.size
+    else:
+        c = ev.counts.tocoo()
+        keys = c.row.astype(np.int64) * n + c.col
+        order = np.argsort(keys, kind="stable")
+        keys, data = keys[order], c.data[order]
+        pos = np.minimum(np.searchsorted(keys, query), max(keys.size - 1, 0))
+        counts = (np.where(keys[pos] == query, data[pos], 0) if keys.size else np.zeros(query.size)).astype(
+            np.int64).tolist()
+    n_unseen = np.r_[0, np.cumsum(~seen)]
+    unseen = (n_unseen[bounds[1:]] - n_unseen[bounds[:-1]] > 0).tolist()     # a pair never seen together
+    lca_cache: dict[int, tuple[str, str, str]] = {}
+    lcas = _lcas(tree, res, found)
+    out = []
+    for i, f in enumerate(found):
+        skills = list(f.skills)
+        lo, hi = bounds[i], bounds[i + 1]
+        pairs = tuple((names[a], names[b], counts[p], linked[p])
+                      for p, a, b in zip(range(lo, hi), firsts[lo:hi], seconds[lo:hi]))
+        if unseen[i]:
+            novel = True
+        elif ev.index is not None:
+            novel = ev.index.support([names[v] for v in skills]) == 0
+        else:
+            novel = None if len(skills) > 2 else False
+        node = lcas[i]
+        if node not in lca_cache:
+            lca_cache[node] = (tree.ids[node], tree.labels[node], tree.community_path(node))
+        lca, label, path = lca_cache[node]
+        coh = coherence(embeddings, skills) if embeddings is not None else None
+        out.append(Combination(tuple(names[v] for v in skills), tuple(names[v] for v in starts[i]),
+                               float(f.total), tuple(f.steps), lca, scope or res.scope, len(skills), coh, label,
+                               path, tree.version, pairs, novel, len(set(res.top_community[skills].tolist())),
+                               values[i]))
+    return out
 
 
-def _lca_id(tree: EncodingTree, idx: Sequence[int]) -> tuple[str, str, str]:
-    node = tree.lca_community(idx)
-    return tree.ids[node], tree.labels[node], tree.community_path(node)
+def _member(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Whether each of ``query`` is in the sorted array ``keys``."""
+    if keys.size == 0:
+        return np.zeros(query.shape, bool)
+    pos = np.minimum(np.searchsorted(keys, query), keys.size - 1)
+    return keys[pos] == query
+
+
+def _lcas(tree: EncodingTree, res: Resolved, found: Sequence[Found]) -> list[int]:
+    """:meth:`~steps_core.tree.EncodingTree.lca_community` of each set, read off ``by_depth`` (each skill's ancestor
+    by depth): the deepest depth at which all its skills have the same ancestor (a single skill's parent)."""
+    out = [0] * len(found)
+    by_size: dict[int, list[int]] = {}
+    for i, f in enumerate(found):
+        by_size.setdefault(len(f.skills), []).append(i)
+    for size, members in by_size.items():
+        skills = np.asarray([found[i].skills for i in members], np.int64)
+        if size == 1:
+            nodes = tree.parent[skills[:, 0]]
+        else:
+            rows = res.by_depth[skills]                                   # (sets, skills, depths)
+            same = (rows == rows[:, :1, :]).all(axis=1) & (rows[:, 0, :] >= 0)
+            depth = np.where(same.all(axis=1), same.shape[1], np.argmin(same, axis=1)) - 1
+            nodes = rows[np.arange(len(members)), 0, depth]
+        for i, node in zip(members, nodes.tolist()):
+            out[i] = int(node)
+    return out
 
 
 def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] | None = None,
@@ -321,19 +395,11 @@ def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] |
         raise InputError(f"workers must be an integer >= 1, got {workers!r}")
     res = _resolve(tree, s, embeddings, index)
     n_keep = s.beam if s.diversity > 0 else s.per_start
-    best: dict[frozenset, tuple[Found, tuple[int, ...]]] = {}      # each set once, from its best start
     start_idx_sets = [_start_indices(tree, st, res) for st in start_sets]
-    for done, (start_idx, found) in enumerate(sweep(tree, start_idx_sets, res, n_keep, embeddings, workers),
-                                              start=1):
-        for f in found:
-            key = frozenset(f.skills)
-            old = best.get(key)
-            if old is None or f.total > old[0].total + 1e-12:
-                best[key] = (f, tuple(start_idx))
-        if progress is not None and (done % 50 == 0 or done == len(start_sets)):
-            progress(done, len(start_sets))
-    names = tree.skills
-    pool = sorted(best.values(), key=lambda p: (-round(p[0].total, 12), tuple(names[i] for i in p[0].skills)))
+    found = sweep_found(tree, start_idx_sets, res, n_keep, embeddings, workers, progress=progress)
+    pool = _pool(tree, found, start_idx_sets)
+    start_key: dict[tuple[int, ...], int] = {}                 # the same start set given twice is one start
+    start_id = np.asarray([start_key.setdefault(tuple(st), len(start_key)) for st in start_idx_sets], np.int64)
     cap = s.max_per_skill
     if cap == "auto":
         cap = auto_max_per_skill(s.top if s.top is not None else len(start_sets) * s.per_start)
@@ -344,34 +410,70 @@ def select_combinations(tree: EncodingTree, *, starts: Iterable[Sequence[str]] |
         if isinstance(emphasis, bool) or not isinstance(emphasis, (int, float)) or not 0 <= emphasis <= 100:
             raise InputError(f"emphasis must be a number from 0 to 100, got {emphasis!r}")
         weights = 1.0 + float(emphasis) * node_weakness(tree, skill_scores)
-    chosen = shortlist(_brought(tree, res.anc, pool), [f.skills for f, _ in pool],
-                       [st for _, st in pool], [f.total for f, _ in pool], tree.h, n_skills=tree.n_skills,
-                       n=s.top, diversity=s.diversity, max_per_skill=cap, per_start=s.per_start,
-                       node_weights=weights)
-    return [_combination(tree, pool[i][0], pool[i][1], res, embeddings, value=v) for i, v in chosen]
+    start_size = np.asarray([len(st) for st in start_idx_sets], np.int64)[pool.start]
+    chosen = shortlist(_brought(tree, res.anc, pool.skills, start_size), pool.skills, start_id[pool.start],
+                       pool.total, tree.h, n_skills=tree.n_skills, n=s.top, diversity=s.diversity,
+                       max_per_skill=cap, per_start=s.per_start, node_weights=weights)
+    picked = [i for i, _ in chosen]
+    starts = [start_idx_sets[j] for j in pool.start[picked].tolist()]
+    skills, totals, steps = pool.skills[picked].tolist(), pool.total[picked].tolist(), pool.steps[picked].tolist()
+    found = [Found(tuple(sk), t, tuple(st[:res.k - len(start)]))
+             for sk, t, st, start in zip(skills, totals, steps, starts)]
+    return _combinations(tree, found, starts, res, embeddings, [v for _, v in chosen])
 
 
-def _brought(tree: EncodingTree, anc: np.ndarray, pool: Sequence[tuple[Found, tuple[int, ...]]]) -> sp.csr_array:
-    """Incidence (candidate x node) of N(c), the nodes on each candidate's added skills' paths that its start's
-    paths do not hold: the nodes whose h makes up its gain."""
+def _pool(tree: EncodingTree, found: Swept, starts: Sequence[Sequence[int]]) -> Swept:
+    """Each set of skills once, from the start that found it with the best gain (the first such start: a later
+    one replaces it only when its gain is larger by more than 1e-12), ordered by gain rounded to 12 decimals
+    (largest first), then by the skills' names in the combination's order."""
+    if found.total.size == 0:
+        return found
+    key = np.sort(found.skills, axis=1)
+    order = np.lexsort(key.T[::-1])                          # by set, each set's rows in the order found
+    same = np.r_[False, (key[order[1:]] == key[order[:-1]]).all(axis=1)]
+    heads = np.flatnonzero(~same)
+    keep = order[heads]
+    total = found.total.tolist()
+    for g in np.flatnonzero(np.diff(np.r_[heads, order.size]) > 1).tolist():
+        best = int(order[heads[g]])
+        end = heads[g + 1] if g + 1 < heads.size else order.size
+        for j in order[heads[g] + 1:end].tolist():
+            if total[j] > total[best] + 1e-12:
+                best = j
+        keep[g] = best
+    names = tree.skills
+    rank = np.empty(len(names), np.int64)
+    rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    rounded = np.asarray([round(total[i], 12) for i in keep.tolist()])
+    skills = found.skills[keep]
+    keep = keep[np.lexsort([rank[skills[:, j]] for j in range(skills.shape[1] - 1, -1, -1)] + [-rounded])]
+    return Swept(found.start[keep], found.skills[keep], found.total[keep], found.steps[keep])
+
+
+def _brought(tree: EncodingTree, anc: np.ndarray, skills: np.ndarray, start_size: np.ndarray) -> sp.csr_array:
+    """Incidence (candidate x node) of N(c), the nodes on each candidate's added skills' paths (the skills after
+    the first ``start_size``) that its start's paths do not hold: the nodes whose h makes up its gain."""
     rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    by_start_size: dict[int, list[int]] = {}
-    for p, (_, start) in enumerate(pool):
-        by_start_size.setdefault(len(start), []).append(p)
-    for s0, members in by_start_size.items():
-        members = np.asarray(members)
-        skills = np.asarray([pool[p][0].skills for p in members], np.int64)
-        added = anc[skills[:, s0:]].reshape(members.size, -1)
-        start = anc[skills[:, :s0]].reshape(members.size, -1)
-        ok = (added < tree.n_nodes) & ~(added[:, :, None] == start[:, None, :]).any(axis=2)
+    sizes = np.unique(start_size).tolist()
+    for s0 in sizes:
+        members = np.flatnonzero(start_size == s0)
+        added = anc[skills[members, s0:]].reshape(members.size, -1)
+        start = anc[skills[members, :s0]].reshape(members.size, -1)
+        ok = added < tree.n_nodes
+        for j in range(start.shape[1]):
+            ok &= added != start[:, j:j + 1]
         added = np.sort(np.where(ok, added, -1), axis=1)
         keep = added >= 0
         keep[:, 1:] &= added[:, 1:] != added[:, :-1]                 # a node shared by two added skills, once
+        if len(sizes) == 1:                                          # rows in order: the CSR arrays directly
+            indptr = np.r_[0, np.cumsum(keep.sum(axis=1))]
+            return sp.csr_array((np.ones(int(indptr[-1]), bool), added[keep], indptr),
+                                shape=(skills.shape[0], tree.n_nodes))
         r, c = np.nonzero(keep)
         rows.append(members[r])
         cols.append(added[r, c])
     r, c = np.concatenate(rows), np.concatenate(cols)
-    return sp.csr_array((np.ones(r.size, bool), (r, c)), shape=(len(pool), tree.n_nodes))
+    return sp.csr_array((np.ones(r.size, bool), (r, c)), shape=(skills.shape[0], tree.n_nodes))
 
 
 def why(c: Combination) -> str:

@@ -68,10 +68,11 @@ def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Seque
     """Greedy list of up to ``n`` candidates (all when None) maximising F under the caps.
 
     Candidate i brings the nodes ``nodes[i]`` (a list of node arrays, or a candidates x nodes incidence
-    matrix whose row i marks them), holds the skills ``skills[i]`` (indices), came from the start
-    ``starts[i]`` (any hashable) and has the exact gain ``gains[i]`` (= the sum of h over its nodes). Returns
-    ``(candidate, marginal value)`` in the order chosen; ties go to the earlier candidate. ``node_weights``
-    (one per node, >= 0) multiply each node's h in the list's value (:mod:`steps_core.weak_spots`).
+    matrix whose row i marks them), holds the skills ``skills[i]`` (indices; or row i of a 2-D array), came from
+    the start ``starts[i]`` (any hashable, or an int array) and has the exact gain ``gains[i]`` (= the sum of h
+    over its nodes). Returns ``(candidate, marginal value)`` in the order chosen; ties go to the earlier
+    candidate. ``node_weights`` (one per node, >= 0) multiply each node's h in the list's value
+    (:mod:`steps_core.weak_spots`).
 
     The greedy is lazy (Minoux; compiled in :mod:`steps_core.shortlist_kernels`): a candidate's value only falls
     as nodes are discounted, so a heap of values computed earlier holds upper bounds; the top is re-valued exactly
@@ -90,14 +91,23 @@ def shortlist(nodes: sp.csr_array | Sequence[np.ndarray], skills: Sequence[Seque
     worth = h if node_weights is None else h * np.asarray(node_weights, float)
     brings.data = worth[brings.indices]                                        # h(α) where candidate i brings α
     value = np.asarray(gains, float).copy() if node_weights is None else np.asarray(brings.sum(axis=1)).ravel()
-    skill_len = np.fromiter((len(sk) for sk in skills), np.int64, m)
-    skill_ptr = np.r_[0, np.cumsum(skill_len)].astype(np.int64)
-    skill_idx = np.fromiter((int(x) for sk in skills for x in sk), np.int64, int(skill_ptr[-1]))
-    start_ids: dict[object, int] = {}
-    start_id = np.fromiter((start_ids.setdefault(st, len(start_ids)) for st in starts), np.int64, m)
+    if isinstance(skills, np.ndarray) and skills.ndim == 2:      # one row of skills per candidate
+        skill_ptr = np.arange(m + 1, dtype=np.int64) * skills.shape[1]
+        skill_idx = np.ascontiguousarray(skills, np.int64).ravel()
+    else:
+        skill_len = np.fromiter((len(sk) for sk in skills), np.int64, m)
+        skill_ptr = np.r_[0, np.cumsum(skill_len)].astype(np.int64)
+        skill_idx = np.fromiter((int(x) for sk in skills for x in sk), np.int64, int(skill_ptr[-1]))
+    if isinstance(starts, np.ndarray) and starts.dtype.kind in "iu":  # starts as ints already
+        uniq, start_id = np.unique(starts, return_inverse=True)
+        n_starts, start_id = uniq.size, start_id.astype(np.int64).ravel()
+    else:
+        start_ids: dict[object, int] = {}
+        start_id = np.fromiter((start_ids.setdefault(st, len(start_ids)) for st in starts), np.int64, m)
+        n_starts = len(start_ids)
     picked, values = lazy_greedy(brings.indptr.astype(np.int64), brings.indices.astype(np.int64), brings.data,
                                  value, rho, skill_ptr, skill_idx, start_id,
-                                 int(max(n_skills, skill_idx.max(initial=-1) + 1)), len(start_ids),
+                                 int(max(n_skills, skill_idx.max(initial=-1) + 1)), n_starts,
                                  m if n is None else int(n), -1 if max_per_skill is None else int(max_per_skill),
                                  -1 if per_start is None else int(per_start), diversity > 0)
     return list(zip(picked.tolist(), values.tolist()))

@@ -3,9 +3,10 @@
 A candidate's value only falls as the list grows (its nodes are discounted), so values computed earlier are upper
 bounds. They sit in a binary heap ordered by (value, candidate) - larger value first, ties to the earlier
 candidate. The top is re-valued exactly when one of its nodes was discounted since its last valuation, and picked
-when it still comes first; otherwise it goes back with its new value. The result is the plain greedy's, ties
-included. Arrays in, arrays out: a list of 20,000 picks from 400,000 candidates takes about a second, where the
-same loop in Python took minutes (millions of heap operations).
+when it still comes first; otherwise it sinks in place with its new value (one sift, not a pop and a push). The
+result is the plain greedy's, ties included. Arrays in, arrays out: a list of 20,000 picks from 400,000
+candidates takes a few seconds (5.6 million re-valuations when every start keeps a beam of 20), where the same
+loop in Python took minutes.
 """
 
 from __future__ import annotations
@@ -76,19 +77,13 @@ def lazy_greedy(ptr, idx, dat, value, rho, skill_ptr, skill_idx, start_id, n_ski
     out_v = np.empty(min(want, m))
     n_out = 0
     while size > 0 and n_out < want:
-        i = hi[0]
-        size -= 1
-        hk[0], hi[0] = hk[size], hi[size]
-        _down(hk, hi, size, 0)
+        i = hi[0]                              # the top stays in place while it is re-valued
         closed = per_start >= 0 and start_uses[start_id[i]] >= per_start
         if max_per_skill >= 0:
             for p in range(skill_ptr[i], skill_ptr[i + 1]):
                 if skill_uses[skill_idx[p]] >= max_per_skill:
                     closed = True
-        if closed:
-            continue
-        v = value[i]
-        if valued_at[i] < n_out:
+        if not closed and valued_at[i] < n_out:
             stale = False
             for p in range(ptr[i], ptr[i + 1]):
                 if changed_at[idx[p]] > valued_at[i]:
@@ -100,12 +95,16 @@ def lazy_greedy(ptr, idx, dat, value, rho, skill_ptr, skill_idx, start_id, n_ski
                     v += dat[p] * weight[idx[p]]
                 value[i] = v
                 valued_at[i] = n_out
-                if size > 0 and (-v > hk[0] or (-v == hk[0] and i > hi[0])):
-                    hk[size] = -v                        # another candidate may now come first
-                    hi[size] = i
-                    size += 1
-                    _up(hk, hi, size - 1)
+                hk[0] = -v                             # sinks below any candidate that now comes first
+                _down(hk, hi, size, 0)
+                if hi[0] != i:
                     continue
+        size -= 1
+        hk[0], hi[0] = hk[size], hi[size]
+        _down(hk, hi, size, 0)
+        if closed:
+            continue
+        v = value[i]
         out_i[n_out] = i
         out_v[n_out] = v
         n_out += 1
