@@ -286,8 +286,12 @@ def main() -> None:
                 warm["switch page Home -> Taxonomy"].append(timed(nav("Taxonomy", "Pick a row to inspect")))
                 slices = page.locator(".js-plotly-plot g.slice")
 
-                def click_sector(n=1 + i % 3):
-                    box = slices.nth(n).locator("text").bounding_box() or slices.nth(n).bounding_box()
+                def click_sector(pick=i % 3):
+                    # the n-th labelled sector (a thin one has no label to aim at; its box's centre may lie
+                    # outside the arc)
+                    labelled = [k for k in range(1, min(slices.count(), 40)) if slices.nth(k).locator("text").count()]
+                    target = slices.nth(labelled[pick % len(labelled)] if labelled else 1)
+                    box = (target.locator("text").first.bounding_box() if labelled else None) or target.bounding_box()
                     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
                     page.wait_for_timeout(50)
                     idle(page)
