@@ -11,8 +11,10 @@ Then times ``steps tag`` as it runs today (:func:`steps_core.tagging.tag_records
 batches of 64 texts, one encoding thread per core, a fresh embedding cache) on ``--tag-records`` real records
 (the demo corpus and the self-instruct seed tasks, spread as ``bench/bench_tagging.py --sample`` spreads them;
 151-skill demo catalogue; no text is a cache hit), with segments and with ``--no-segments``, the model already
-loaded. Prints records/s, texts encoded/s (a multi-sentence record is encoded whole and per sentence) and the
-load average before and after, since the machine is shared.
+loaded, for each embedding backend (``--backends``: torch, onnx, onnx-int8; the configurations take turns in
+every run). Prints records/s, texts encoded/s (a multi-sentence record is encoded whole and per sentence), the
+top-1 skill's agreement with the torch backend on the same records, and the lowest and highest load average
+seen, since the machine is shared.
 """
 
 from __future__ import annotations
@@ -81,12 +83,15 @@ def run_child(path: Path, engine: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_tagging(n: int, threads: int | None = None, runs: int = 1) -> list[dict]:
-    """``steps tag``'s defaults, then ``--no-segments``: one dict per configuration (best of ``runs``)."""
+def bench_tagging(n: int, threads: int | None = None, runs: int = 1,
+                  backends: tuple[str, ...] = ("torch", "onnx", "onnx-int8")) -> list[dict]:
+    """``steps tag``'s defaults, then ``--no-segments``, per backend: one dict per configuration (best of
+    ``runs``; the configurations take turns in each run, so all see the same load), with the top-1 skill's
+    agreement with the torch backend (same segments setting) on these records."""
     from bench_tagging import ROOT, corpus_records, run_once
 
     from steps_core.corpus import read_catalog
-    from steps_core.embed import default_threads, load_model
+    from steps_core.embed import default_threads, load_model, usable_backend
     from steps_core.tagging import text_segments
 
     catalog = read_catalog(ROOT / "assets" / "demo" / "skills.csv")
@@ -94,18 +99,31 @@ def bench_tagging(n: int, threads: int | None = None, runs: int = 1) -> list[dic
     t0 = time.perf_counter()
     load_model()
     load_s = time.perf_counter() - t0
-    out = []
-    for segments in (True, False):
-        kwargs = {"segments": segments, "threads": threads}          # the rest: EmbeddingTagger's defaults
-        texts = len(records) + (sum(len(p) for p in map(text_segments, (r.text for r in records)) if len(p) > 1)
-                                if segments else 0)
-        load_before = os.getloadavg()[0]
-        seconds = min(run_once(records, catalog, kwargs, cache=True) for _ in range(runs))
-        out.append({"segments": segments, "records": len(records), "texts": texts, "seconds": seconds,
-                    "per_second": len(records) / seconds, "texts_per_second": texts / seconds,
-                    "model_load_s": load_s, "threads": threads or default_threads(),
-                    "load_before": load_before, "load_after": os.getloadavg()[0]})
-    return out
+    for b in backends:
+        usable_backend(b)                                # ONNX graphs exported before any timing
+    configs = [(b, seg) for seg in (True, False) for b in backends]
+    multi = sum(len(p) for p in map(text_segments, (r.text for r in records)) if len(p) > 1)
+    rows = {c: {"backend": c[0], "segments": c[1], "records": len(records), "texts": len(records) + multi * c[1],
+                "seconds": float("inf"), "model_load_s": load_s, "threads": threads or default_threads(),
+                "loads": []} for c in configs}
+    top1: dict = {}
+    for _ in range(runs):
+        for c in configs:
+            load_before = os.getloadavg()[0]
+            got: list = []
+            seconds = run_once(records, catalog, {"segments": c[1], "threads": threads, "backend": c[0]},
+                               cache=True, top1=got)
+            top1[c] = got
+            row = rows[c]
+            row["loads"] += [load_before, os.getloadavg()[0]]
+            row["seconds"] = min(row["seconds"], seconds)
+    for (b, seg), row in rows.items():
+        row["per_second"] = row["records"] / row["seconds"]
+        row["texts_per_second"] = row["texts"] / row["seconds"]
+        row["load_before"], row["load_after"] = min(row["loads"]), max(row["loads"])
+        ref = top1.get(("torch", seg))
+        row["agreement"] = (float(np.mean([a == b_ for a, b_ in zip(top1[(b, seg)], ref)])) if ref else None)
+    return list(rows.values())
 
 
 def bench_counting(n: int) -> None:
@@ -139,19 +157,23 @@ def main() -> None:
                     help="encoding threads for tagging, as steps tag --threads (default: $STEPS_EMBED_THREADS, "
                          "else one per core)")
     ap.add_argument("--skip-count", action="store_true", help="only the tagging benchmark")
+    ap.add_argument("--backends", default="torch,onnx,onnx-int8",
+                    help="embedding backends to time, comma-separated (steps tag --backend)")
     args = ap.parse_args()
     if not args.skip_count:
         bench_counting(args.records)
     if args.tag_records:
-        rows = bench_tagging(args.tag_records, args.threads, args.tag_runs)
+        rows = bench_tagging(args.tag_records, args.threads, args.tag_runs, tuple(args.backends.split(",")))
         print()
         print(f"tagging (steps tag defaults: MiniLM on the CPU, {os.cpu_count()} cores, {rows[0]['threads']} "
-              f"encoding thread(s), 151 catalogue skills, fresh cache; model load {rows[0]['model_load_s']:.1f} s)")
-        print(f"{'segments':9} {'records':>7} {'texts':>6} {'seconds':>8} {'records/s':>10} {'texts/s':>8} "
-              f"{'load avg':>11}")
+              f"encoding thread(s), 151 catalogue skills, fresh cache; model load {rows[0]['model_load_s']:.1f} s; "
+              f"best of {args.tag_runs}; top-1 agreement with torch, same segments setting)")
+        print(f"{'backend':10} {'segments':9} {'records':>7} {'texts':>6} {'seconds':>8} {'records/s':>10} "
+              f"{'texts/s':>8} {'top-1 agree':>11} {'load avg':>11}")
         for r in rows:
-            print(f"{'on' if r['segments'] else 'off':9} {r['records']:7,} {r['texts']:6,} {r['seconds']:8.1f} "
-                  f"{r['per_second']:10.1f} {r['texts_per_second']:8.1f} "
+            agree = "-" if r["agreement"] is None else f"{r['agreement']:.3f}"
+            print(f"{r['backend']:10} {'on' if r['segments'] else 'off':9} {r['records']:7,} {r['texts']:6,} "
+                  f"{r['seconds']:8.1f} {r['per_second']:10.1f} {r['texts_per_second']:8.1f} {agree:>11} "
                   f"{r['load_before']:5.2f}-{r['load_after']:<5.2f}")
 
 
