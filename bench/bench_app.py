@@ -286,9 +286,18 @@ def main() -> None:
                 warm["switch page Home -> Taxonomy"].append(timed(nav("Taxonomy", "Pick a row to inspect")))
                 slices = page.locator(".js-plotly-plot g.slice")
 
+                up = page.get_by_role("button", name="Up", exact=True)
+                for _ in range(6):                 # start at the top (the page shows the community picked last)
+                    if up.is_disabled():
+                        break
+                    up.click()
+                    page.wait_for_timeout(50)
+                    idle(page)
+
                 def click_sector(pick=i % 3):
                     # the n-th labelled sector (a thin one has no label to aim at; its box's centre may lie
                     # outside the arc)
+                    expect(slices.nth(1)).to_be_attached(timeout=60_000)
                     labelled = [k for k in range(1, min(slices.count(), 40)) if slices.nth(k).locator("text").count()]
                     target = slices.nth(labelled[pick % len(labelled)] if labelled else 1)
                     box = (target.locator("text").first.bounding_box() if labelled else None) or target.bounding_box()
