@@ -187,7 +187,7 @@ def core_groups(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int = 4, seed: int = 0,
                     tol: float | None = None, initial: np.ndarray | None = None, greedy: bool = True,
-                    core_rounds: int = CORE_ROUNDS) -> np.ndarray:
+                    core_rounds: int = CORE_ROUNDS, alternative: bool = False):
     """Group the items of a :class:`LevelProblem` to minimise Phi; returns canonical group labels.
 
     ``refine=False`` is plain greedy merging (exact best-first order). Otherwise greedy merging is refined and
@@ -197,15 +197,18 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     refined multilevel runs start from the *core groups* of the best and the runner-up so far (the items they
     group alike), the first of them in a thread slot the candidates leave free; the rounds stop at one that
     lowers Phi in no block. Items of zero volume stay alone. Deterministic.
+
+    ``alternative=True`` returns ``(labels, alt)``: ``alt`` is the best seeded start's grouping (per block) when it
+    differs from ``labels``, else None (a second base for the levels above, see optimize.build_tree).
     """
     n = problem.n_items
     if n == 0:
-        return np.zeros(0, np.int64)
+        return (np.zeros(0, np.int64), None) if alternative else np.zeros(0, np.int64)
     vol = np.asarray(problem.vol, np.float64)
     active = np.flatnonzero(vol > 0)
     labels_out = np.arange(n, dtype=np.int64)
     if active.size < 2 or problem.adjacency.nnz == 0:
-        return labels_out
+        return (labels_out, None) if alternative else labels_out
     adj = sp.csr_array(problem.adjacency)
     if active.size < n:
         adj = sp.csr_array(adj[active][:, active])
@@ -219,7 +222,7 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     zeros = np.zeros(active.size)
     if not refine:
         labels_out[active] = canonical_labels(kern.greedy_merge(*parts, sub_vol, zeros, lvp, tol_i, True)) + n
-        return canonical_labels(labels_out)
+        return (canonical_labels(labels_out), None) if alternative else canonical_labels(labels_out)
     ident = np.arange(active.size, dtype=np.int64)
 
     def refined(lab: np.ndarray) -> np.ndarray:
@@ -243,6 +246,7 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     width = _threads() if parts[1].size >= PARALLEL_MIN_NNZ else 1
     best, best_score, agreed, pos = None, None, False, 0
     second, second_score = None, None
+    start_best, start_score = None, None
     rounds, stop = core_rounds, False
     while True:
         batch = [t for t in tasks[pos:pos + width] if not (agreed and t[0])]
@@ -258,6 +262,9 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
             if agreed and is_start:
                 continue                              # computed beside the start that agreed: dropped
             sc = scores(lab)
+            if is_start:
+                start_best, start_score = (lab, sc) if start_best is None else _pick(start_best, start_score, lab, sc,
+                                                                                     blocks, active.size)
             if best is None:
                 best, best_score = lab, sc
                 continue
@@ -270,7 +277,14 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
                 continue
             best, best_score = _pick(best, best_score, lab, sc, blocks, active.size)
     labels_out[active] = canonical_labels(best) + n              # keep group ids apart from the lone items
-    return canonical_labels(labels_out)
+    if not alternative:
+        return canonical_labels(labels_out)
+    alt = None
+    if start_best is not None and np.any(start_score > best_score + tol_b):
+        alt = np.arange(n, dtype=np.int64)
+        alt[active] = canonical_labels(start_best) + n
+        alt = canonical_labels(alt)
+    return canonical_labels(labels_out), alt
 
 
 def _second(best: np.ndarray, best_score: np.ndarray, second: np.ndarray | None, second_score: np.ndarray | None,

@@ -153,13 +153,38 @@ def children_problem(graph: SkillGraph, parent: np.ndarray, node: int) -> tuple[
 
 
 # ------------------------------------------------------------------------------------------ phases
-def solve_two_level(graph: SkillGraph, opts: dict) -> np.ndarray:
-    """Phase 1: the 2-level tree (the 2-D problem over all vertices); returns its parent array (root = n)."""
+def solve_two_level(graph: SkillGraph, opts: dict, alternative: bool = False):
+    """Phase 1: the 2-level tree (the 2-D problem over all vertices); returns its parent array (root = n).
+
+    ``alternative=True`` returns ``(parent, alt)``: ``alt`` is the tree of the best seeded multilevel start when
+    the winner came from elsewhere (greedy merging or the core-groups search), else None."""
     n = graph.n_skills
     prob = LevelProblem(graph.degree.astype(float), graph.adjacency, graph.vol)
-    labels = partition_level(prob, **opts)
+    labels, alt = partition_level(prob, alternative=True, **opts)
     parent = np.r_[np.full(n, n, np.int64), -1]
-    return insert_groups(parent, np.arange(n), np.full(n, n), labels)[0]
+    base = insert_groups(parent, np.arange(n), np.full(n, n), labels)[0]
+    if not alternative:
+        return base
+    return base, None if alt is None else insert_groups(parent, np.arange(n), np.full(n, n), alt)[0]
+
+
+def grow(graph: SkillGraph, base: np.ndarray, extra: int, opts: dict, tick: Callable[[], None],
+         above: bool = True) -> tuple[np.ndarray, float]:
+    """Phases 2-3 from one 2-level tree: the best split of ``extra`` levels above and below, composed; returns
+    the parent array and its H^T change from the 2-level tree (bits)."""
+    n = graph.n_skills
+    below_c = levels_below(graph, base, extra, opts, tick)
+    above_c = levels_above(graph, base, extra, opts, tick) if above else Chain([], [])
+    a, b = best_split(above_c.gains, below_c.gains, extra)
+    parent = compose(base, above_c.trees[a - 1] if a else None, below_c.trees[b - 1] if b else None, n)
+    return parent, sum(above_c.gains[:a]) + sum(below_c.gains[:b])
+
+
+def _two_level_bits(graph: SkillGraph, base: np.ndarray) -> float:
+    """Phi / vol(G) of a 2-level tree: its H^2 less H^1."""
+    n = graph.n_skills
+    labels = np.where(base[:n] == n, np.arange(n), base[:n])
+    return level_objective(LevelProblem(graph.degree.astype(float), graph.adjacency, graph.vol), labels) / graph.vol
 
 
 def levels_below(graph: SkillGraph, base: np.ndarray, steps: int, opts: dict, tick: Callable[[], None]) -> Chain:
@@ -346,14 +371,31 @@ def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine:
         if progress is not None:
             progress(min(done[0], levels_total), levels_total)
 
-    base = solve_two_level(graph, opts)
+    greedy = method == "greedy"
+    two = solve_two_level(graph, opts, alternative=refine and greedy and k > 2)
+    base, alt = two if isinstance(two, tuple) else (two, None)
     tick()
-    below = levels_below(graph, base, k - 2, opts, tick)
-    above = levels_above(graph, base, k - 2, opts, tick) if method == "greedy" else Chain([], [])
-    a, b = best_split(above.gains, below.gains, k - 2)
-    parent = compose(base, above.trees[a - 1] if a else None, below.trees[b - 1] if b else None, n)
-    if refine and method == "greedy" and a + b > 0:
+    parent, gain = grow(graph, base, k - 2, opts, tick, above=greedy)
+    small = graph.adjacency.nnz < POLISH_FEW_STARTS_NNZ
+    if alt is not None:
+        # the best 2-level tree is not always the best start for the levels above (sparse-200000): the best seeded
+        # start's tree is grown too and the lower kept, after polish on small graphs; on larger ones it is grown
+        # with one start per level and kept when lower before polish (polish is most of a large build)
+        alt_parent, alt_gain = grow(graph, alt, k - 2, opts if small else dict(opts, n_starts=1), lambda: None)
+        if small:
+            trees = [polish(graph, p, n, **opts) if g < 0 else p for p, g in ((parent, gain), (alt_parent, alt_gain))]
+            kept = min(trees, key=lambda p: EncodingTree.from_parent(graph, p).entropy)      # ties: the best base
+            return _finish(graph, kept, method, refine, k, progress, levels_total)
+        if (_two_level_bits(graph, alt) + alt_gain < _two_level_bits(graph, base) + gain
+                - TOL_BITS * max(1.0, abs(gain))):
+            parent, gain = alt_parent, alt_gain
+    if refine and greedy and gain < 0:
         parent = polish(graph, parent, n, **opts)
+    return _finish(graph, parent, method, refine, k, progress, levels_total)
+
+
+def _finish(graph: SkillGraph, parent: np.ndarray, method: str, refine: bool, k: int, progress: Progress | None,
+            levels_total: int) -> EncodingTree:
     if progress is not None:
         progress(levels_total, levels_total)
     return EncodingTree.from_parent(graph, parent, method=method if refine else f"{method}-norefine", k=k)

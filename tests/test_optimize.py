@@ -273,3 +273,25 @@ def test_core_rounds_per_block_never_worse():
             assert np.unique(blocks[lab == grp]).size == 1
     assert np.all(block_objectives(prob, labels) <= block_objectives(prob, base) + 1e-9 * g.vol)
     assert np.any(block_objectives(prob, labels) < block_objectives(prob, base) - 1e-6 * g.vol)
+
+
+def test_k3_keeps_the_lower_tree_of_the_two_2_level_bases():
+    """The best 2-level tree is not always the best start for the level above: here the tree grown from the best
+    seeded start's 2-level tree is lower. build_tree keeps the lower of the two, each grown and polished
+    independently through the public phases and scored by the brute-force definition of H^T."""
+    from steps_core.optimize import grow, polish, solve_two_level
+
+    g = erdos_renyi(40, 80, seed=12)
+    opts = dict(refine=True, n_starts=4, seed=0)
+    base, alt = solve_two_level(g, opts, alternative=True)
+    assert alt is not None
+    src, dst, w = g.edges()
+    edges = list(zip(src.tolist(), dst.tolist(), w.tolist()))
+    finals = []
+    for b in (base, alt):
+        parent, gain = grow(g, b, 1, opts, lambda: None)
+        finals.append(tree_entropy(g.n_skills, edges, polish(g, parent, g.n_skills, **opts).tolist()))
+    assert finals[1] < finals[0] - 1e-3                         # the two bases lead to different trees
+    t = build_tree(g, k=3)
+    assert t.entropy == pytest.approx(min(finals), abs=1e-9)
+    assert tree_entropy(g.n_skills, edges, t.parent.tolist()) == pytest.approx(t.entropy, abs=1e-9)
