@@ -196,7 +196,8 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     and joins the candidates (so the result is never worse than it in any block). Then up to ``core_rounds``
     refined multilevel runs start from the *core groups* of the best and the runner-up so far (the items they
     group alike), the first of them in a thread slot the candidates leave free; the rounds stop at one that
-    lowers Phi in no block. Items of zero volume stay alone. Deterministic.
+    lowers Phi in no block, and are skipped when a start agreed with the best (the search has converged).
+    Items of zero volume stay alone. Deterministic.
 
     ``alternative=True`` returns ``(labels, alt)``: ``alt`` is the best seeded start's grouping (per block) when it
     differs from ``labels``, else None (a second base for the levels above, see optimize.build_tree).
@@ -251,7 +252,7 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     while True:
         batch = [t for t in tasks[pos:pos + width] if not (agreed and t[0])]
         pos += width
-        if len(batch) < width and rounds > 0 and not stop and second is not None:
+        if len(batch) < width and rounds > 0 and not (stop or agreed) and second is not None:
             # a multilevel search from the groups the best two so far agree on (core groups), in a free slot
             core = core_groups(best, np.where(np.isfinite(second_score)[blocks], second, best))
             batch.append((None, lambda core=core: refined(_multilevel(parts, sub_vol, lvp, tol_i, ident, start=core))))

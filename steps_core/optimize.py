@@ -169,11 +169,11 @@ def solve_two_level(graph: SkillGraph, opts: dict, alternative: bool = False):
 
 
 def grow(graph: SkillGraph, base: np.ndarray, extra: int, opts: dict, tick: Callable[[], None],
-         above: bool = True) -> tuple[np.ndarray, float]:
+         above: bool = True, below: bool = True) -> tuple[np.ndarray, float]:
     """Phases 2-3 from one 2-level tree: the best split of ``extra`` levels above and below, composed; returns
     the parent array and its H^T change from the 2-level tree (bits)."""
     n = graph.n_skills
-    below_c = levels_below(graph, base, extra, opts, tick)
+    below_c = levels_below(graph, base, extra, opts, tick) if below else Chain([], [])
     above_c = levels_above(graph, base, extra, opts, tick) if above else Chain([], [])
     a, b = best_split(above_c.gains, below_c.gains, extra)
     parent = compose(base, above_c.trees[a - 1] if a else None, below_c.trees[b - 1] if b else None, n)
@@ -379,9 +379,10 @@ def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine:
     small = graph.adjacency.nnz < POLISH_FEW_STARTS_NNZ
     if alt is not None:
         # the best 2-level tree is not always the best start for the levels above (sparse-200000): the best seeded
-        # start's tree is grown too and the lower kept, after polish on small graphs; on larger ones it is grown
-        # with one start per level and kept when lower before polish (polish is most of a large build)
-        alt_parent, alt_gain = grow(graph, alt, k - 2, opts if small else dict(opts, n_starts=1), lambda: None)
+        # start's tree is grown too and the lower kept, after polish on small graphs; on larger ones only its
+        # levels above are grown (a problem over communities: cheap) and kept when lower before polish than the
+        # best tree's split (polish and the levels below work on every vertex: most of a large build)
+        alt_parent, alt_gain = grow(graph, alt, k - 2, opts, lambda: None, below=small)
         if small:
             trees = [polish(graph, p, n, **opts) if g < 0 else p for p, g in ((parent, gain), (alt_parent, alt_gain))]
             kept = min(trees, key=lambda p: EncodingTree.from_parent(graph, p).entropy)      # ties: the best base
