@@ -95,7 +95,8 @@ def quality(backends=("torch", "onnx", "onnx-int8"), segments=(True, False)) -> 
             for seg in segments:
                 ref = None
                 for backend in backends:
-                    tagger = EmbeddingTagger(catalog, segments=seg, backend=backend, cache_dir=tmp)
+                    tagger = EmbeddingTagger(catalog, segments=seg, backend=backend,  # onnx shares torch's
+                                             cache_dir=os.path.join(tmp, backend))       # cache id: apart
                     sims = tagger.similarities(texts)
                     tags = top_skills(sims, tagger.names, top_m=tagger.top_m, threshold=tagger.threshold)
                     ref = sims if ref is None else ref
