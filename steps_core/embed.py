@@ -321,6 +321,7 @@ def _tokenizer():
     return AutoTokenizer.from_pretrained(str(model_folder()))
 
 
+@lru_cache(maxsize=1)
 def _max_tokens() -> int:
     import json
 

@@ -82,8 +82,8 @@ def _cache_option(f):
 @click.option("--backend", type=click.Choice(["torch", "onnx", "onnx-int8"]), default=None,
               help="Embedding backend. torch (default; $STEPS_EMBED_BACKEND sets another): the "
                    "sentence-transformers model. onnx: the same model in ONNX Runtime (same vectors; exported once "
-                   "into the cache folder). onnx-int8: int8 weights, about 1.7x faster, but the best skill differs "
-                   "on about 8% of records (docs/data.md). Without onnxruntime: torch, with a warning.")
+                   "into the cache folder). onnx-int8: int8 weights, 1.7-1.9x less CPU, but the best skill differs "
+                   "on about 1 record in 9 (docs/data.md). Without onnxruntime: torch, with a warning.")
 @click.option("--retag", is_flag=True, default=False,
               help="Tag every record, ignoring skills it already has. By default a record's own skills that "
                    "name catalogue skills are kept (score null) and only records without any are tagged.")
