@@ -17,6 +17,10 @@ of them at once, one block each) a level below.
    assembled by :func:`compose`;
 4. :func:`polish`: every middle level re-solved with the levels above and below fixed.
 
+Phases 2-3 are :func:`grow`. At k >= 3 they also run from a second 2-level tree, the best seeded start's, when the
+winner came from elsewhere (the best 2-level tree is not always the best start for the levels above), and the
+lower tree is kept (see :func:`build_tree`).
+
 ``method="topdown"`` only goes below (2-D inside each community, level by level, like the reference), so the
 default is never worse.
 """
@@ -34,7 +38,8 @@ from .levels import TOL_BITS, LevelProblem, block_objectives, level_objective, p
 from .tree import EncodingTree
 
 __all__ = ["METHODS", "MIN_K", "MAX_K", "TOL_BITS", "LevelProblem", "build_tree", "level_objective",
-           "partition_level", "solve_two_level", "levels_below", "levels_above", "best_split", "compose", "polish"]
+           "partition_level", "solve_two_level", "levels_below", "levels_above", "best_split", "compose", "grow",
+           "polish"]
 
 Progress = Callable[[int, "int | None"], None]
 
