@@ -206,6 +206,15 @@ def _pools(s, parent, n_members, root, node_depth, local):
 
 
 @numba.njit(cache=True, nogil=True)
+def _in_row(skills, r, m, y) -> bool:
+    """Whether skill ``y`` is one of the first ``m`` skills of row ``r``."""
+    for j in range(m):
+        if skills[r, j] == y:
+            return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
 def _all_candidates(skills, total, blocked, anc, h_ext, pool_nodes, first, leaf_order, leaf_start, leaf_end,
                     covmark):
     """The candidates of one step without the coherence requirement: every usable member of the row's pool
@@ -225,13 +234,7 @@ def _all_candidates(skills, total, blocked, anc, h_ext, pool_nodes, first, leaf_
             found = False
             for p in range(leaf_start[node], leaf_end[node]):
                 y = leaf_order[p]
-                if blocked[y]:
-                    continue
-                mine = False
-                for j in range(m):
-                    if skills[r, j] == y:
-                        mine = True
-                if not mine:
+                if not blocked[y] and not _in_row(skills, r, m, y):
                     found = True
                     break
             if found or level == n_levels - 1:
@@ -243,13 +246,7 @@ def _all_candidates(skills, total, blocked, anc, h_ext, pool_nodes, first, leaf_
         node = pool_nodes[level]
         for p in range(leaf_start[node], leaf_end[node]):
             y = leaf_order[p]
-            if blocked[y]:
-                continue
-            mine = False
-            for j in range(m):
-                if skills[r, j] == y:
-                    mine = True
-            if mine:
+            if blocked[y] or _in_row(skills, r, m, y):
                 continue
             gain = 0.0
             for a in anc[y]:

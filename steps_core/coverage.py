@@ -15,7 +15,7 @@ of samples with at least one skill inside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -107,14 +107,22 @@ def usage_by_community(tree: EncodingTree, samples: Iterable[dict]) -> list[Comm
     older taxonomy are counted where they fall in this one); its usage is ``provenance.usage``. Cost is None
     when some sample's cost is unknown (no price set).
     """
-    rows: dict[int, list] = {}
     index = tree.graph.index
-    for s in samples:
-        idx = [index[x] for x in s.get("skills", ()) if x in index]
-        if not idx:
-            continue
-        node = tree.lca_community(idx)
-        usage = (s.get("provenance") or {}).get("usage") or {}
+
+    def placed():
+        for s in samples:
+            idx = [index[x] for x in s.get("skills", ()) if x in index]
+            if idx:
+                yield tree.lca_community(idx), (s.get("provenance") or {}).get("usage") or {}
+
+    return usage_rows(tree, placed())
+
+
+def usage_rows(tree: EncodingTree, placed: Iterable[tuple[int, Mapping]]) -> list[CommunityUsage]:
+    """:func:`usage_by_community` of samples already placed: ``(community node, usage)`` pairs (a front end that
+    caches each sample's community passes them), most expensive first."""
+    rows: dict[int, list] = {}
+    for node, usage in placed:
         row = rows.setdefault(node, [0, 0, 0, 0.0])
         row[0] += 1
         row[1] += int(usage.get("prompt_tokens") or 0)

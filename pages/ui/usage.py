@@ -16,7 +16,7 @@ from contextlib import closing
 from typing import Mapping
 
 from steps_core import review as rv
-from steps_core.coverage import CommunityUsage, usage_by_community
+from steps_core.coverage import CommunityUsage, usage_by_community, usage_rows
 from steps_core.tree import EncodingTree
 
 from .state import cache_key, memo, workspace
@@ -51,21 +51,8 @@ def usage_per_community(tree: EncodingTree, samples: list[dict],
     """:func:`steps_core.coverage.usage_by_community` of :func:`sample_usage`'s rows, with each sample's community
     looked up in ``communities`` (:func:`sample_communities`) instead of found again; the same rows, in the
     same order."""
-    rows: dict[int, list] = {}
-    for s in samples:
-        node = communities.get(s["id"])
-        if node is None:
-            continue
-        usage = s["usage"]
-        row = rows.setdefault(node, [0, 0, 0, 0.0])
-        row[0] += 1
-        row[1] += int(usage.get("prompt_tokens") or 0)
-        row[2] += int(usage.get("completion_tokens") or 0)
-        cost = usage.get("cost_usd")
-        row[3] = None if cost is None or row[3] is None else row[3] + float(cost)
-    out = [CommunityUsage(tree.ids[v], tree.labels[v], r[0], r[1], r[2], r[3]) for v, r in rows.items()]
-    out.sort(key=lambda u: (-(u.cost_usd or 0.0), -(u.prompt_tokens + u.completion_tokens), u.id))
-    return out
+    placed = ((communities.get(s["id"]), s["usage"]) for s in samples)
+    return usage_rows(tree, ((node, usage) for node, usage in placed if node is not None))
 
 
 def spending(tree: EncodingTree) -> tuple[list[CommunityUsage], bool, int] | None:
