@@ -549,3 +549,53 @@ def aggregate(indptr, indices, data, vol, self_in, labels, n_groups):
             mark[c] = False
         out_ptr[g + 1] = nnz
     return out_ptr, out_idx[:nnz].copy(), out_w[:nnz].copy(), g_vol, g_self, rep
+
+
+@numba.njit(cache=True, nogil=True)
+def quotient(indptr, indices, data, item_of, n_items):
+    """The weights between items, each a group of vertices (``item_of[v]``: v's item, -1 for none), as CSR with
+    sorted columns and no diagonal: what ``P^T A P`` gives for the vertex-to-item indicator P, less its diagonal."""
+    n = item_of.shape[0]
+    start = np.zeros(n_items + 1, np.int64)
+    for v in range(n):
+        if item_of[v] >= 0:
+            start[item_of[v] + 1] += 1
+    for c in range(n_items):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    members = np.empty(start[n_items], np.int64)
+    for v in range(n):
+        if item_of[v] >= 0:
+            members[fill[item_of[v]]] = v
+            fill[item_of[v]] += 1
+    kw = np.zeros(n_items)
+    mark = np.zeros(n_items, np.bool_)
+    touched = np.empty(n_items, np.int64)
+    out_ptr = np.zeros(n_items + 1, np.int64)
+    out_idx = np.empty(indices.shape[0], np.int64)
+    out_w = np.empty(indices.shape[0])
+    nnz = 0
+    for g in range(n_items):
+        nt = 0
+        for q in range(start[g], start[g + 1]):
+            v = members[q]
+            for p in range(indptr[v], indptr[v + 1]):
+                c = item_of[indices[p]]
+                if c < 0 or c == g:
+                    continue
+                if not mark[c]:
+                    mark[c] = True
+                    touched[nt] = c
+                    nt += 1
+                kw[c] += data[p]
+        touched[:nt].sort()
+        for t in range(nt):
+            c = touched[t]
+            if kw[c] != 0.0:
+                out_idx[nnz] = c
+                out_w[nnz] = kw[c]
+                nnz += 1
+            kw[c] = 0.0
+            mark[c] = False
+        out_ptr[g + 1] = nnz
+    return out_ptr, out_idx[:nnz].copy(), out_w[:nnz].copy()

@@ -9,15 +9,17 @@ items share one weight matrix without edges between blocks, and each block is so
 
 :func:`partition_level` solves it with
 
-1. greedy merging over adjacent groups only, best reduction first (a heap with lazy invalidation);
+1. greedy merging over adjacent groups only, best reduction first (a heap with lazy invalidation), on
+   problems that are not *large* (:data:`LARGE_BLOCK_NNZ`);
 2. refinement: queued node moves alternated with group dissolves, revisiting only what a change touched;
-3. multilevel searches (local moves, then aggregate groups into items and repeat) from seeded item orders,
-   each refined; a start stops the search when it agrees with the best grouping so far in every block;
-4. multilevel searches from the *core groups* of the best two groupings so far (items in one group in both
-   move as one from the start: Ovelgoenne & Geyer-Schulz's core groups), each refined, repeated while they
-   lower Phi (at most :data:`CORE_ROUNDS`). Different local optima mostly agree; searching from what they
-   agree on finds groupings lower than both (sparse-20000: H^2 11.4468 -> 11.4341 bits) for the price of
-   a fraction of a start.
+3. multilevel searches (local moves, then aggregate groups into items and repeat) from seeded item orders
+   (at most :data:`LARGE_STARTS` on large problems), each refined; a start stops the search when it agrees
+   with the best grouping so far in every block;
+4. rounds of multilevel searches from the *core groups* of the best two groupings so far (items in one group
+   in both move as one from the start: Ovelgoenne & Geyer-Schulz's core groups), one per free thread, each
+   refined, repeated while a round lowers Phi (at most :data:`CORE_ROUNDS` rounds). Different local optima
+   mostly agree; searching from what they agree on finds groupings lower than both (sparse-20000: H^2
+   11.4468 -> 11.4332 bits) for the price of a fraction of a start.
 
 Per block the grouping with the lowest Phi wins (ties: the earliest candidate, greedy first).
 """
@@ -47,9 +49,17 @@ AGREE_MIN_EDGES = 10_000
 #: for problems with at least PARALLEL_MIN_NNZ adjacency entries
 PARALLEL_MIN_NNZ = 40_000
 _POOL: list[ThreadPoolExecutor] = []
-#: at most this many multilevel searches from the core groups of the best two candidates (the groups they agree
-#: on), each after the last; they stop at the first that lowers Phi in no block
+#: at most this many rounds of multilevel searches from the core groups of the best two candidates (the groups
+#: they agree on; one search per thread, the first in the core groups' order, the others in seeded orders), each
+#: round after the last; they stop after a round that lowers Phi in no block
 CORE_ROUNDS = 2
+#: a problem is *large* when its blocks hold this many adjacency entries or more on average. There greedy merging
+#: is no candidate (the multilevel starts always beat it on the bench graphs, and it cost more than all of them:
+#: planted-10000, 2 levels: 8.9 of 13.2 s), and at most LARGE_STARTS seeded starts run: rounds of core-groups
+#: searches lower Phi more than further starts, for less (sparse-100000, 2 levels: two starts and three rounds
+#: on one thread reach a Phi 0.06% lower than four starts and two rounds, for two thirds of the CPU time)
+LARGE_BLOCK_NNZ = 20_000
+LARGE_STARTS = 2
 
 
 def _threads() -> int:
@@ -155,15 +165,16 @@ def _csr_parts(adj: sp.csr_array, blocks: np.ndarray) -> tuple[np.ndarray, np.nd
 def _multilevel(parts, vol, lvp, tol, order, start: np.ndarray | None = None) -> np.ndarray:
     """Louvain-style search on Phi: queued local moves from singletons, aggregate, repeat; returns item labels.
 
-    ``start``: groups to aggregate first (their items then move as one), e.g. the core groups of two groupings.
+    ``start``: groups 0 .. g - 1 to aggregate first (their items then move as one), e.g. the core groups of two
+    groupings; ``order`` then orders the groups (length g), else the items.
     """
     n = vol.size
     mapping = np.arange(n, dtype=np.int64)
     cur_parts, cur_vol, cur_self, cur_lvp, cur_tol, cur_order = parts, vol, np.zeros(n), lvp, tol, order
     if start is not None:
-        mapping, k = kern.canonical(np.asarray(start, np.int64))
+        mapping, k = np.asarray(start, np.int64), int(np.max(start)) + 1
         ptr, idx, w, cur_vol, cur_self, rep = kern.aggregate(*parts, vol, cur_self, mapping, k)
-        cur_parts, cur_lvp, cur_tol, cur_order = (ptr, idx, w), lvp[rep], tol[rep], np.arange(k, dtype=np.int64)
+        cur_parts, cur_lvp, cur_tol = (ptr, idx, w), lvp[rep], tol[rep]
     while True:
         labels = np.arange(cur_vol.size, dtype=np.int64)
         kern.refine(*cur_parts, cur_vol, cur_self, cur_lvp, cur_tol, labels, cur_order, False, False, REL_TOL, 1,
@@ -192,11 +203,13 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
 
     ``refine=False`` is plain greedy merging (exact best-first order). Otherwise greedy merging is refined and
     compared, block by block, with up to ``n_starts`` refined multilevel runs from seeded item orders (a run that
-    agrees with the best so far in every block ends the search). ``initial``, a grouping to improve, is refined
-    and joins the candidates (so the result is never worse than it in any block). Then up to ``core_rounds``
-    refined multilevel runs start from the *core groups* of the best and the runner-up so far (the items they
-    group alike), the first of them in a thread slot the candidates leave free; the rounds stop at one that
-    lowers Phi in no block, and are skipped when a start agreed with the best (the search has converged).
+    agrees with the best so far in every block ends the search); on a large problem (:data:`LARGE_BLOCK_NNZ`)
+    greedy merging is left out and at most :data:`LARGE_STARTS` starts run. ``initial``, a grouping to improve,
+    is refined and joins the candidates (so the result is never worse than it in any block). Then up to
+    ``core_rounds`` rounds of refined multilevel runs start from the *core groups* of the best and the
+    runner-up so far (the items they group alike), one run per thread (the first round in the slots the
+    candidates leave free); the rounds stop after one that lowers Phi in no block, and are skipped when a start
+    agreed with the best (the search has converged).
     Items of zero volume stay alone. Deterministic.
 
     ``alternative=True`` returns ``(labels, alt)``: ``alt`` is the best seeded start's grouping (per block) when it
@@ -234,11 +247,12 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     def scores(lab: np.ndarray) -> np.ndarray:
         return np.round(kern.block_phi(*parts, sub_vol, zeros, lab, lvp, blocks, vp.size), 12)
 
+    large = parts[1].size >= LARGE_BLOCK_NNZ * vp.size
     tasks: list[tuple[bool, Callable[[], np.ndarray]]] = []         # (is a multilevel start, make a candidate)
-    if greedy or initial is None:
+    if (greedy or initial is None) and not large:
         tasks.append((False, lambda: refined(kern.greedy_merge(*parts, sub_vol, zeros, lvp, tol_i, False))))
     rng = np.random.default_rng(seed)
-    for s in range(n_starts):
+    for s in range(min(n_starts, LARGE_STARTS) if large else n_starts):
         order = ident if s == 0 else rng.permutation(active.size).astype(np.int64)
         tasks.append((True, lambda order=order: refined(_multilevel(parts, sub_vol, lvp, tol_i, order))))
     if initial is not None:
@@ -253,10 +267,16 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
         batch = [t for t in tasks[pos:pos + width] if not (agreed and t[0])]
         pos += width
         if len(batch) < width and rounds > 0 and not (stop or agreed) and second is not None:
-            # a multilevel search from the groups the best two so far agree on (core groups), in a free slot
+            # searches from the groups the best two so far agree on (core groups), in the free slots: the first
+            # visits the core groups in order, the others in seeded random orders
             core = core_groups(best, np.where(np.isfinite(second_score)[blocks], second, best))
-            batch.append((None, lambda core=core: refined(_multilevel(parts, sub_vol, lvp, tol_i, ident, start=core))))
+            n_core = int(core.max()) + 1
+            for j in range(width - len(batch)):
+                order = np.arange(n_core, dtype=np.int64) if j == 0 else rng.permutation(n_core).astype(np.int64)
+                batch.append((None, lambda core=core, order=order: refined(
+                    _multilevel(parts, sub_vol, lvp, tol_i, order, start=core))))
             rounds -= 1
+            stop = True                               # unless one of them lowers Phi somewhere
         if not batch:
             break
         for (is_start, _), lab in zip(batch, _run([fn for _, fn in batch])):
@@ -270,8 +290,8 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
                 best, best_score = lab, sc
                 continue
             second, second_score = _second(best, best_score, second, second_score, lab, sc, blocks, active.size, tol_b)
-            if is_start is None and not (sc < best_score - tol_b).any():
-                stop = True                           # the core groups found nothing better: no more rounds
+            if is_start is None and (sc < best_score - tol_b).any():
+                stop = False                          # the core groups found something better: another round
             if is_start and parts[1].size >= 2 * AGREE_MIN_EDGES and np.all(
                     np.abs(sc - best_score) <= 1e-9 * np.abs(best_score) + tol_b):
                 agreed = True                         # agrees with the best so far everywhere: no more starts

@@ -295,3 +295,47 @@ def test_k3_keeps_the_lower_tree_of_the_two_2_level_bases():
     t = build_tree(g, k=3)
     assert t.entropy == pytest.approx(min(finals), abs=1e-9)
     assert tree_entropy(g.n_skills, edges, t.parent.tolist()) == pytest.approx(t.entropy, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quotient_problem_is_the_indicator_product_less_its_diagonal(seed):
+    """quotient_problem's weights are P^T A P (P: vertex -> item indicator) without the diagonal, with vertices
+    outside every item (-1) dropped; volumes are the items' summed degrees. Checked against dense numpy."""
+    from steps_core.optimize import quotient_problem
+
+    g = erdos_renyi(60, 200, seed=seed)
+    rng = np.random.default_rng(seed)
+    item_of = rng.integers(-1, 9, g.n_skills)
+    prob = quotient_problem(g, item_of, 9)
+    dense = g.adjacency.toarray()
+    p = np.zeros((g.n_skills, 9))
+    p[np.flatnonzero(item_of >= 0), item_of[item_of >= 0]] = 1.0
+    want = p.T @ dense @ p
+    np.fill_diagonal(want, 0.0)
+    got = prob.adjacency.toarray()
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    assert prob.adjacency.has_sorted_indices and not np.any(prob.adjacency.data == 0)
+    np.testing.assert_allclose(prob.vol, p.T @ dense.sum(axis=1))
+    assert prob.parent_vol == pytest.approx(g.vol)
+
+
+def test_large_problems_skip_greedy_and_search_from_core_groups(monkeypatch):
+    """On a *large* problem (levels.LARGE_BLOCK_NNZ, lowered here) greedy merging is no candidate, two seeded
+    starts run, and rounds of core-groups searches lower Phi below both (checked by the brute-force entropy)."""
+    from brute import partition_entropy
+    from steps_core import level_kernels, levels
+
+    g = erdos_renyi(400, 1000, seed=1)
+    prob = _root_problem(g)
+    monkeypatch.setattr(levels, "LARGE_BLOCK_NNZ", 1)
+
+    def no_greedy(*args):
+        raise AssertionError("greedy merging ran on a large problem")
+
+    monkeypatch.setattr(level_kernels, "greedy_merge", no_greedy)
+    starts = level_objective(prob, partition_level(prob, core_rounds=0))
+    labels = partition_level(prob)
+    assert level_objective(prob, labels) < starts - 1e-6 * g.vol
+    src, dst, w = g.edges()
+    h = partition_entropy(g.n_skills, list(zip(src.tolist(), dst.tolist(), w.tolist())), labels.tolist())
+    assert h == pytest.approx(build_tree(g, k=2).h1 + level_objective(prob, labels) / g.vol, abs=1e-9)
