@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import networkx as nx
 import numpy as np
@@ -307,3 +308,225 @@ def test_a_skill_cannot_be_the_root():
     t = EncodingTree.from_parent(one, [1, -1])               # one skill under the root: a valid tree
     check_tree(t)
     assert t.n_skills == 1 and t.root == 1 and t.entropy == 0.0
+
+
+# ------------------------------------------------------------ from_parent on arrays = the node-by-node definition
+def reference_tree(graph, parent, labels=None):
+    """The canonical tree and every figure of it, node by node (the implementation before from_parent worked on
+    arrays, condensed): ``dict`` of parent, children, depth, vol, cut, h, se, ids, labels, custom, leaf ranges."""
+    parent = [int(p) for p in parent]
+    n, n_nodes = graph.n_skills, len(parent)
+    root = parent.index(-1)
+    kids = [[] for _ in range(n_nodes)]
+    for v, p in enumerate(parent):
+        if p >= 0:
+            kids[p].append(v)
+    leaves = [[] for _ in range(n_nodes)]
+    stack, post = [root], []
+    while stack:
+        v = stack.pop()
+        post.append(v)
+        stack.extend(kids[v])
+    assert sorted(x for x in post if x < n) == list(range(n))
+    for v in reversed(post):
+        leaves[v] = [v] if v < n else [x for c in kids[v] for x in leaves[c]]
+
+    def kept(v):
+        out = []
+        for c in kids[v]:
+            if not leaves[c]:
+                continue
+            while c >= n and sum(1 for x in kids[c] if leaves[x]) == 1:
+                c = next(x for x in kids[c] if leaves[x])
+            out.append(c)
+        return out
+
+    top = root
+    while len(kept(top)) == 1 and kept(top)[0] >= n:
+        top = kept(top)[0]
+    deg = graph.degree
+    key = {v: (-math.fsum(float(deg[x]) for x in leaves[v]), min(leaves[v])) for v in range(n_nodes) if leaves[v]}
+    new, new_parent, children, custom = {top: n}, [-1] * (n + 1), [[] for _ in range(n + 1)], {}
+    if labels and root in labels:
+        custom[n] = labels[root]
+    queue = [top]
+    for v in queue:
+        for c in sorted(kept(v), key=key.__getitem__):
+            if c >= n:
+                new[c] = len(new_parent)
+                new_parent.append(-1)
+                children.append([])
+                queue.append(c)
+                if labels and c in labels:
+                    custom[new[c]] = labels[c]
+            else:
+                new[c] = c
+            new_parent[new[c]] = new[v]
+            children[new[v]].append(new[c])
+    # figures, walking breadth first from the new root
+    size = len(new_parent)
+    bfs = [n]
+    for v in bfs:
+        bfs.extend(children[v])
+    depth, vol, inside, se = np.zeros(size, np.int64), np.zeros(size), np.zeros(size), np.zeros(size)
+    vol[:n] = deg
+    for v in bfs[1:]:
+        depth[v] = depth[new_parent[v]] + 1
+    for v in reversed(bfs[1:]):
+        vol[new_parent[v]] += vol[v]
+    height = int(depth.max())
+    anc = np.empty((size, height + 1), np.int64)
+    anc[:] = -1 - np.arange(size)[:, None]
+    for v in bfs:
+        if v != n:
+            anc[v, : depth[v]] = anc[new_parent[v], : depth[v]]
+        anc[v, depth[v]] = v
+    src, dst, w = graph.edges()
+    lca_depth = (anc[src] == anc[dst]).sum(axis=1) - 1
+    np.add.at(inside, anc[src, lca_depth], 2.0 * w)
+    for v in reversed(bfs[1:]):
+        inside[new_parent[v]] += inside[v]
+    cut = vol - inside
+    cut[cut < 0] = 0.0
+    p = np.array(new_parent)
+    h = np.zeros(size)
+    ok = (vol > 0) & (p >= 0)
+    h[ok] = -(cut[ok] / vol[n]) * np.log2(vol[ok] / vol[np.where(p >= 0, p, n)][ok])
+    ids = [""] * size
+    ids[n] = "root"
+    for v in bfs:
+        for i, c in enumerate(children[v], start=1):
+            ids[c] = str(i) if v == n else f"{ids[v]}.{i}"
+        if v != n:
+            se[v] = se[new_parent[v]] + h[v]
+    inner = np.zeros((n, height + 2))
+    np.add.at(inner, (src, lca_depth), w)
+    np.add.at(inner, (dst, lca_depth), w)
+    inner = np.cumsum(inner[:, ::-1], axis=1)[:, ::-1]
+    counts = np.asarray(graph.counts, float)
+    score = counts[:, None] * inner / np.where(deg > 0, deg, 1.0)[:, None] if counts.sum() > 0 else inner
+    order, start, end = [], np.zeros(size, np.int64), np.zeros(size, np.int64)
+
+    def walk(v):
+        start[v] = len(order)
+        if v < n:
+            order.append(v)
+        for c in children[v]:
+            walk(c)
+        end[v] = len(order)
+
+    walk(n)
+    names = list(graph.skills) + ["all skills"]
+    for c in range(n + 1, size):
+        under = order[start[c]:end[c]]
+        best = sorted(under, key=lambda v: (-score[v, depth[c]], -deg[v], graph.skills[v]))[:3]
+        names.append(" / ".join(graph.skills[v] for v in best))
+    for node, text in custom.items():
+        names[node] = text
+    return dict(parent=p, children=tuple(map(tuple, children)), depth=depth, vol=vol, cut=cut, h=h, se=se,
+                ids=tuple(ids), labels=tuple(names), custom=custom,
+                ranges=(np.array(order, np.int64), start, end))
+
+
+def assert_same_tree(t, ref):
+    for name in ("parent", "depth", "vol", "cut", "h", "se"):
+        got, want = getattr(t, name), ref[name]
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), name      # float for float
+    assert t.children == ref["children"] and t.ids == ref["ids"] and t.labels == ref["labels"]
+    assert list(t.custom_labels.items()) == list(ref["custom"].items())
+    for got, want in zip(t._leaf_ranges, ref["ranges"]):
+        assert np.array_equal(got, want)
+    fresh = replace(t)                                            # its own caches, computed from the fields
+    for got, want in zip(fresh._leaf_ranges, ref["ranges"]):
+        assert np.array_equal(got, want)
+    n = t.n_skills
+    for v in range(n):                                            # ancestors: leaf v upwards, padded
+        row = [x for x in t.ancestors[v] if x != t.n_nodes]
+        assert row == [v] + [u for u in t.path(v)[::-1][1:]]
+    for c in t.communities:
+        assert t.representatives(c, 3) == t.labels[c].split(" / ") or c in t.custom_labels
+
+
+def messy_parent(rng, n):
+    """A random parent array with the shapes the canonical form removes: empty communities, chains of single
+    children, a root with a single community, a cycle of communities no skill is under; ids shuffled."""
+    parent = [-1] * n + [-1]
+    comms = [n]
+    for _ in range(int(rng.integers(0, n + 3))):
+        parent.append(int(rng.choice(comms)))
+        comms.append(len(parent) - 1)
+    if rng.random() < 0.3:                                       # the root's only child holds everything
+        parent.append(n)
+        for c in comms[1:]:
+            if parent[c] == n:
+                parent[c] = len(parent) - 1
+        comms.append(len(parent) - 1)
+    for v in range(n):
+        parent[v] = int(rng.choice(comms[1:] if len(comms) > 1 and rng.random() < 0.9 else comms))
+    if rng.random() < 0.4:
+        parent += [len(parent) + 1, len(parent)]                 # unreachable: a cycle of two communities
+    perm = np.r_[np.arange(n), n + rng.permutation(len(parent) - n)]
+    out = np.full(len(parent), -1, np.int64)
+    out[perm] = [perm[p] if p >= 0 else -1 for p in parent]
+    return out
+
+
+def random_graph(rng, n, weights):
+    from steps_core.graph import SkillGraph
+
+    names = [f"s{i:02d}" for i in range(n)]
+    edges = [(names[a], names[b], float(rng.choice(weights)) if len(weights) else float(rng.random()))
+             for a in range(n) for b in range(a + 1, n) if rng.random() < 0.35]
+    counts = {s: int(rng.integers(0, 6)) for s in names} if rng.random() < 0.5 else None
+    g = graph_from_edges(edges, skills=names, counts=counts)
+    if rng.random() < 0.3:                                       # skills not in name order (a hand-made graph)
+        perm = rng.permutation(n)
+        adj = g.adjacency[perm][:, perm]
+        adj.sort_indices()
+        g = SkillGraph(tuple(g.skills[i] for i in perm), adj, g.counts[perm])
+    return g
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_from_parent_is_the_node_by_node_definition(seed):
+    """Every array, id, label and leaf range equals the node-by-node construction, on messy parent arrays and on
+    graphs whose volumes tie (unit, small integer and decimal weights) or do not (random weights)."""
+    rng = np.random.default_rng(seed)
+    for trial in range(40):
+        weights = [(1.0,), (1.0, 2.0, 3.0), (0.1, 0.2, 0.3, 0.05), ()][trial % 4]
+        g = random_graph(rng, int(rng.integers(1, 16)), weights)
+        parent = messy_parent(rng, g.n_skills)
+        labels = {int(c): f"mine {c}" for c in range(g.n_skills, parent.size) if rng.random() < 0.3}
+        t = EncodingTree.from_parent(g, parent, labels=labels)
+        assert_same_tree(t, reference_tree(g, parent, labels))
+        assert_same_tree(EncodingTree.from_parent(g, t.parent), reference_tree(g, t.parent))
+
+
+def test_from_parent_orders_siblings_by_exact_volume():
+    """Sibling communities whose volumes are equal in exact arithmetic but not when summed in floats (0.1 + 0.2 +
+    0.3 against 0.3 + 0.2 + 0.1): ordered by the exact sum, then by their smallest skill, as the definition says."""
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        m, n_comm = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+        w = rng.choice([0.1, 0.2, 0.3, 0.7, 0.05], m)
+        names = iter(f"n{x:03d}" for x in rng.permutation(999))
+        groups = [[(next(names), next(names), float(w[i])) for i in rng.permutation(m)] for _ in range(n_comm)]
+        g = graph_from_edges([e for grp in groups for e in grp])
+        n = g.n_skills
+        parent = [0] * n + [-1] + [n] * n_comm
+        for c, grp in enumerate(groups):
+            for a, b, _ in grp:
+                parent[g.index[a]] = parent[g.index[b]] = n + 1 + c
+        assert_same_tree(EncodingTree.from_parent(g, parent), reference_tree(g, parent))
+
+
+def test_from_parent_errors():
+    g = graph_of(BRIDGE)
+    with pytest.raises(InputError, match="not under the root"):
+        EncodingTree.from_parent(g, [7, 7, 7, 6, 6, 6, -1, 8, 7])      # 0, 1, 2 hang from a cycle 7 <-> 8
+    with pytest.raises(InputError, match="cannot be the parent"):
+        EncodingTree.from_parent(g, [6, 6, 6, 6, 6, 0, -1])
+    with pytest.raises(InputError, match="exactly one root"):
+        EncodingTree.from_parent(g, [6, 6, 6, 7, 7, 7, -1, -1])
+    with pytest.raises(InputError, match="needs at least 7 nodes"):
+        EncodingTree.from_parent(g, [6] * 6)
