@@ -15,7 +15,9 @@ items share one weight matrix without edges between blocks, and each block is so
 3. multilevel searches (local moves, then aggregate groups into items and repeat) from seeded item orders
    (at most :data:`LARGE_STARTS` on large problems), each refined; a start stops the search when it agrees
    with the best grouping so far in every block;
-4. rounds of multilevel searches from the *core groups* of the best two groupings so far (items in one group
+4. optionally a *top-down* start: one group per block, split by refinement (for problems whose best grouping
+   has a few large groups, such as the level above communities);
+5. rounds of multilevel searches from the *core groups* of the best two groupings so far (items in one group
    in both move as one from the start: Ovelgoenne & Geyer-Schulz's core groups), one per free thread, each
    refined, repeated while a round lowers Phi (at most :data:`CORE_ROUNDS` rounds). Different local optima
    mostly agree; searching from what they agree on finds groupings lower than both (sparse-20000: H^2
@@ -198,7 +200,7 @@ def core_groups(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int = 4, seed: int = 0,
                     tol: float | None = None, initial: np.ndarray | None = None, greedy: bool = True,
-                    core_rounds: int = CORE_ROUNDS, alternative: bool = False):
+                    core_rounds: int = CORE_ROUNDS, alternative: bool = False, top_down: bool = False):
     """Group the items of a :class:`LevelProblem` to minimise Phi; returns canonical group labels.
 
     ``refine=False`` is plain greedy merging (exact best-first order). Otherwise greedy merging is refined and
@@ -210,6 +212,12 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     runner-up so far (the items they group alike), one run per thread (the first round in the slots the
     candidates leave free); the rounds stop after one that lowers Phi in no block, and are skipped when a start
     agreed with the best (the search has converged).
+
+    ``top_down=True`` adds a candidate that starts from one group per block and lets refinement split it (items
+    leave for new groups). Merging from single items stalls where every merge of two groups raises Phi but
+    merging many lowers it, which happens between communities: the level above sparse-200000's communities,
+    -695,496 from the seeded starts and core groups, -1,010,896 top-down (38 groups instead of 691), in half the
+    time (the core rounds stop sooner).
     Items of zero volume stay alone. Deterministic.
 
     ``alternative=True`` returns ``(labels, alt)``: ``alt`` is the best seeded start's grouping (per block) when it
@@ -255,6 +263,8 @@ def partition_level(problem: LevelProblem, *, refine: bool = True, n_starts: int
     for s in range(min(n_starts, LARGE_STARTS) if large else n_starts):
         order = ident if s == 0 else rng.permutation(active.size).astype(np.int64)
         tasks.append((True, lambda order=order: refined(_multilevel(parts, sub_vol, lvp, tol_i, order))))
+    if top_down and n_starts > 0:
+        tasks.append((False, lambda: refined(blocks)))                # one group per block, split by moves
     if initial is not None:
         init = canonical_labels(np.asarray(initial, np.int64)[active])
         tasks.insert(0 if not tasks or tasks[0][0] else 1, (False, lambda: refined(init)))

@@ -17,9 +17,9 @@ of them at once, one block each) a level below.
    assembled by :func:`compose`;
 4. :func:`polish`: every middle level re-solved with the levels above and below fixed.
 
-Phases 2-3 are :func:`grow`. At k >= 3 they also run from a second 2-level tree, the best seeded start's, when the
-winner came from elsewhere (the best 2-level tree is not always the best start for the levels above), and the
-lower tree is kept (see :func:`build_tree`).
+Phases 2-3 are :func:`grow`. On small graphs at k >= 3 they also run from a second 2-level tree, the best seeded
+start's, when the winner came from elsewhere (the best 2-level tree is not always the best start for the levels
+above), and the lower tree is kept (see :func:`build_tree`).
 
 ``method="topdown"`` only goes below (2-D inside each community, level by level, like the reference), so the
 default is never worse.
@@ -178,22 +178,15 @@ def solve_two_level(graph: SkillGraph, opts: dict, alternative: bool = False):
 
 
 def grow(graph: SkillGraph, base: np.ndarray, extra: int, opts: dict, tick: Callable[[], None],
-         above: bool = True, below: bool = True) -> tuple[np.ndarray, float]:
+         above: bool = True) -> tuple[np.ndarray, float]:
     """Phases 2-3 from one 2-level tree: the best split of ``extra`` levels above and below, composed; returns
     the parent array and its H^T change from the 2-level tree (bits)."""
     n = graph.n_skills
-    below_c = levels_below(graph, base, extra, opts, tick) if below else Chain([], [])
+    below_c = levels_below(graph, base, extra, opts, tick)
     above_c = levels_above(graph, base, extra, opts, tick) if above else Chain([], [])
     a, b = best_split(above_c.gains, below_c.gains, extra)
     parent = compose(base, above_c.trees[a - 1] if a else None, below_c.trees[b - 1] if b else None, n)
     return parent, sum(above_c.gains[:a]) + sum(below_c.gains[:b])
-
-
-def _two_level_bits(graph: SkillGraph, base: np.ndarray) -> float:
-    """Phi / vol(G) of a 2-level tree: its H^2 less H^1."""
-    n = graph.n_skills
-    labels = np.where(base[:n] == n, np.arange(n), base[:n])
-    return level_objective(LevelProblem(graph.degree.astype(float), graph.adjacency, graph.vol), labels) / graph.vol
 
 
 def levels_below(graph: SkillGraph, base: np.ndarray, steps: int, opts: dict, tick: Callable[[], None]) -> Chain:
@@ -232,7 +225,9 @@ def levels_below(graph: SkillGraph, base: np.ndarray, steps: int, opts: dict, ti
 
 def levels_above(graph: SkillGraph, base: np.ndarray, steps: int, opts: dict, tick: Callable[[], None]) -> Chain:
     """Phase 2b: up to ``steps`` levels over the root's children (top communities and top-level skills), each the
-    grouping problem of the quotient graph. Stops when a level lowers H^T by nothing."""
+    grouping problem of the quotient graph, searched top-down too (``partition_level(top_down=True)``: between
+    communities the best grouping often has a few large groups, which merging from single items does not reach).
+    Stops when a level lowers H^T by nothing."""
     n = graph.n_skills
     vol_g = graph.vol
     chain = Chain([], [])
@@ -241,7 +236,7 @@ def levels_above(graph: SkillGraph, base: np.ndarray, steps: int, opts: dict, ti
     for _ in range(steps):
         items, item_of = np.unique(top_of, return_inverse=True)
         prob = quotient_problem(graph, item_of.astype(np.int64), items.size)
-        labels = partition_level(prob, **opts)
+        labels = partition_level(prob, top_down=True, **opts)
         tick()
         if items.size < 3 or labels.max() + 1 in (1, items.size):
             break
@@ -382,24 +377,18 @@ def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine:
             progress(min(done[0], levels_total), levels_total)
 
     greedy = method == "greedy"
-    two = solve_two_level(graph, opts, alternative=refine and greedy and k > 2)
+    # on small graphs the best 2-level tree is not always the best start for the levels above: the best seeded
+    # start's tree is grown and polished too, and the lower tree kept (exact; cheap there)
+    small = graph.adjacency.nnz < POLISH_FEW_STARTS_NNZ
+    two = solve_two_level(graph, opts, alternative=refine and greedy and k > 2 and small)
     base, alt = two if isinstance(two, tuple) else (two, None)
     tick()
     parent, gain = grow(graph, base, k - 2, opts, tick, above=greedy)
-    small = graph.adjacency.nnz < POLISH_FEW_STARTS_NNZ
     if alt is not None:
-        # the best 2-level tree is not always the best start for the levels above (sparse-200000): the best seeded
-        # start's tree is grown too and the lower kept, after polish on small graphs; on larger ones only its
-        # levels above are grown (a problem over communities: cheap) and kept when lower before polish than the
-        # best tree's split (polish and the levels below work on every vertex: most of a large build)
-        alt_parent, alt_gain = grow(graph, alt, k - 2, opts, lambda: None, below=small)
-        if small:
-            trees = [polish(graph, p, n, **opts) if g < 0 else p for p, g in ((parent, gain), (alt_parent, alt_gain))]
-            kept = min(trees, key=lambda p: EncodingTree.from_parent(graph, p).entropy)      # ties: the best base
-            return _finish(graph, kept, method, refine, k, progress, levels_total)
-        if (_two_level_bits(graph, alt) + alt_gain < _two_level_bits(graph, base) + gain
-                - TOL_BITS * max(1.0, abs(gain))):
-            parent, gain = alt_parent, alt_gain
+        alt_parent, alt_gain = grow(graph, alt, k - 2, opts, lambda: None)
+        trees = [polish(graph, p, n, **opts) if g < 0 else p for p, g in ((parent, gain), (alt_parent, alt_gain))]
+        kept = min(trees, key=lambda p: EncodingTree.from_parent(graph, p).entropy)      # ties: the best base
+        return _finish(graph, kept, method, refine, k, progress, levels_total)
     if refine and greedy and gain < 0:
         parent = polish(graph, parent, n, **opts)
     return _finish(graph, parent, method, refine, k, progress, levels_total)

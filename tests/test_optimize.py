@@ -339,3 +339,19 @@ def test_large_problems_skip_greedy_and_search_from_core_groups(monkeypatch):
     src, dst, w = g.edges()
     h = partition_entropy(g.n_skills, list(zip(src.tolist(), dst.tolist(), w.tolist())), labels.tolist())
     assert h == pytest.approx(build_tree(g, k=2).h1 + level_objective(prob, labels) / g.vol, abs=1e-9)
+
+
+def test_top_down_start_reaches_groupings_merging_misses():
+    """Between communities, merging from single items can stall where every merge of two groups raises Phi but
+    merging many lowers it; the top-down start (one group, split by refinement) is a candidate too, so Phi never
+    rises, and on the communities of this sparse random graph it drops (Phi from its definition, numpy)."""
+    from steps_core.optimize import quotient_problem, solve_two_level
+
+    g = erdos_renyi(5000, 25000, seed=0)
+    n = g.n_skills
+    base = solve_two_level(g, dict(refine=True, n_starts=4, seed=0))
+    items, item_of = np.unique(np.where(base[:n] == n, np.arange(n), base[:n]), return_inverse=True)
+    prob = quotient_problem(g, item_of.astype(np.int64), items.size)
+    merged = level_objective(prob, partition_level(prob))
+    both = level_objective(prob, partition_level(prob, top_down=True))
+    assert both < merged - 1e-6 * g.vol
