@@ -56,11 +56,13 @@ _POOL: list[ThreadPoolExecutor] = []
 #: round after the last; they stop after a round that lowers Phi in no block
 CORE_ROUNDS = 2
 #: a problem is *large* when its blocks hold this many adjacency entries or more on average. There greedy merging
-#: is no candidate (the multilevel starts always beat it on the bench graphs, and it cost more than all of them:
-#: planted-10000, 2 levels: 8.9 of 13.2 s), and at most LARGE_STARTS seeded starts run: rounds of core-groups
-#: searches lower Phi more than further starts, for less (sparse-100000, 2 levels: two starts and three rounds
-#: on one thread reach a Phi 0.06% lower than four starts and two rounds, for two thirds of the CPU time)
-LARGE_BLOCK_NNZ = 20_000
+#: is no candidate: on the bench graphs it never won on large blocks and cost more than all the starts together
+#: (planted-10000, 2 levels: 8.9 of 13.2 s); and at most LARGE_STARTS seeded starts run: rounds of core-groups
+#: searches lower Phi more than further starts, for less (sparse-100000, 2 levels: two starts and three rounds on
+#: one thread reach a Phi 0.06% lower than four starts and two rounds, for two thirds of the CPU time). Below it,
+#: where a build takes a few seconds at most, everything runs: on Ask Ubuntu (222,398 entries, hubs) greedy
+#: merging and the four starts are worth 0.002-0.01 bits at k = 2, 3 and 4
+LARGE_BLOCK_NNZ = 500_000
 LARGE_STARTS = 2
 
 

@@ -17,7 +17,7 @@ of them at once, one block each) a level below.
    assembled by :func:`compose`;
 4. :func:`polish`: every middle level re-solved with the levels above and below fixed.
 
-Phases 2-3 are :func:`grow`. On small graphs at k >= 3 they also run from a second 2-level tree, the best seeded
+Phases 2-3 are :func:`grow`. Below :data:`~steps_core.levels.LARGE_BLOCK_NNZ` adjacency entries, at k >= 3 they also run from a second 2-level tree, the best seeded
 start's, when the winner came from elsewhere (the best 2-level tree is not always the best start for the levels
 above), and the lower tree is kept (see :func:`build_tree`).
 
@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from . import level_kernels as kern
 from .errors import InputError
 from .graph import SkillGraph
-from .levels import TOL_BITS, LevelProblem, block_objectives, level_objective, partition_level
+from .levels import LARGE_BLOCK_NNZ, TOL_BITS, LevelProblem, block_objectives, level_objective, partition_level
 from .tree import EncodingTree
 
 __all__ = ["METHODS", "MIN_K", "MAX_K", "TOL_BITS", "LevelProblem", "build_tree", "level_objective",
@@ -46,16 +46,11 @@ Progress = Callable[[int, "int | None"], None]
 
 METHODS = ("greedy", "topdown")
 MIN_K, MAX_K = 2, 8
-#: seeded multilevel starts per polish problem of POLISH_FEW_STARTS_NNZ adjacency entries or more: the current
-#: grouping, refined, beats starts from scratch in almost every block there, and one start gives the core-groups
-#: search (levels.py) a second grouping to work from; smaller problems keep every start (they are cheap, and on the
-#: demo at k = 4 and 5 the extra starts still find lower trees)
-POLISH_STARTS = 1
-POLISH_FEW_STARTS_NNZ = 20_000
-#: polish problems of this many adjacency entries or more run no seeded start (and so no core-groups search):
-#: the current grouping, refined, is all they try. At 100,000 skills the starts gave 0.011 bits for 60% of the
-#: build time (sparse-100000, k = 3: 12.683 -> 12.694 bits, 23 -> 9.5 s at load 1.2)
-POLISH_NO_STARTS_NNZ = 500_000
+#: polish problems of this many adjacency entries or more (in all) run no seeded start, and so no core-groups
+#: search: the current grouping, refined, is all they try. At 100,000 skills the starts gave 0.011 bits for 60% of
+#: the build time (sparse-100000, k = 3: 12.683 -> 12.694 bits, 23 -> 9.5 s at load 1.2). Below it every start runs
+#: (Ask Ubuntu, k = 3: 7.0509 bits with one start, 7.0448 with four)
+POLISH_NO_STARTS_NNZ = LARGE_BLOCK_NNZ
 
 
 class Chain(NamedTuple):
@@ -270,8 +265,8 @@ def polish(graph: SkillGraph, parent, n: int, *, refine: bool = True, n_starts: 
 
     For every community p whose children include communities, the grandchildren of p (and p's own leaf
     children) are regrouped under new children of p by :func:`partition_level`, starting from the current
-    grouping (which takes greedy merging's place among the candidates; with :data:`POLISH_STARTS` seeded starts
-    and the core-groups search), and kept when Phi drops, so H^T never
+    grouping (which takes greedy merging's place among the candidates; with the seeded starts and the core-groups
+    search below :data:`POLISH_NO_STARTS_NNZ` adjacency entries), and kept when Phi drops, so H^T never
     rises. Levels were grown one at a time, each optimised for the tree as it was; a level added later changes
     what is best for the levels before it. All nodes of one
     depth are solved at once (one block each), depth by depth from the root; passes repeat until one changes
@@ -319,9 +314,8 @@ def _polish_depth(graph: SkillGraph, parent: np.ndarray, depth: np.ndarray, d: i
     vertex_item = np.full(n, -1, np.int64)
     vertex_item[scope] = item_of
     prob = quotient_problem(graph, vertex_item, items.size, blocks=blocks)
-    if prob.adjacency.nnz >= POLISH_FEW_STARTS_NNZ:
-        few = 0 if prob.adjacency.nnz >= POLISH_NO_STARTS_NNZ else POLISH_STARTS
-        opts = dict(opts, n_starts=min(opts["n_starts"], few))
+    if prob.adjacency.nnz >= POLISH_NO_STARTS_NNZ:
+        opts = dict(opts, n_starts=0)
     new = partition_level(prob, initial=current, greedy=False, **opts)       # the current grouping replaces greedy
     gain = block_objectives(prob, new) - block_objectives(prob, current)
     accept = gain < -TOL_BITS * vol_g
@@ -377,9 +371,9 @@ def build_tree(graph: SkillGraph, *, k: int = 3, method: str = "greedy", refine:
             progress(min(done[0], levels_total), levels_total)
 
     greedy = method == "greedy"
-    # on small graphs the best 2-level tree is not always the best start for the levels above: the best seeded
-    # start's tree is grown and polished too, and the lower tree kept (exact; cheap there)
-    small = graph.adjacency.nnz < POLISH_FEW_STARTS_NNZ
+    # below a large graph the best 2-level tree is not always the best start for the levels above: the best seeded
+    # start's tree is grown and polished too, and the lower tree kept (exact)
+    small = graph.adjacency.nnz < LARGE_BLOCK_NNZ
     two = solve_two_level(graph, opts, alternative=refine and greedy and k > 2 and small)
     base, alt = two if isinstance(two, tuple) else (two, None)
     tick()
