@@ -17,9 +17,10 @@ of them at once, one block each) a level below.
    assembled by :func:`compose`;
 4. :func:`polish`: every middle level re-solved with the levels above and below fixed.
 
-Phases 2-3 are :func:`grow`. Below :data:`~steps_core.levels.LARGE_BLOCK_NNZ` adjacency entries, at k >= 3 they also run from a second 2-level tree, the best seeded
-start's, when the winner came from elsewhere (the best 2-level tree is not always the best start for the levels
-above), and the lower tree is kept (see :func:`build_tree`).
+Phases 2-3 are :func:`grow`. On graphs under :data:`~steps_core.levels.LARGE_BLOCK_NNZ` adjacency entries, at
+k >= 3 they also run from a second 2-level tree, the best seeded start's, when the winner came from elsewhere (the
+best 2-level tree is not always the best start for the levels above), and the lower tree is kept (see
+:func:`build_tree`).
 
 ``method="topdown"`` only goes below (2-D inside each community, level by level, like the reference), so the
 default is never worse.
