@@ -221,7 +221,8 @@ def run_cli(name: str, runs: int) -> None:
                            capture_output=True, check=True)
             cli_s = min(cli_s, time.perf_counter() - t0)
     print(f"{name}: {graph.n_edges:,} edges; read_graph_csv {read_s:.2f} s; library build_tree(k=2) {lib_s:.2f} s; "
-          f"`steps tree --k 2` {cli_s:.2f} s ({cli_s / lib_s:.2f}x the library call; min of {runs})")
+          f"`steps tree --k 2` {cli_s:.2f} s ({cli_s / lib_s:.2f}x the library call, {cli_s - lib_s:.2f} s more; "
+          f"min of {runs}); 1-minute load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:

@@ -231,6 +231,10 @@ class SkillGraph:
 
     @cached_property
     def n_edges(self) -> int:
+        if _compiled(self.adjacency):
+            from .graph_kernels import upper_count
+
+            return upper_count(self.adjacency)
         return int(sp.triu(self.adjacency, k=1).nnz)
 
     @cached_property
@@ -249,7 +253,12 @@ class SkillGraph:
 
     def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each undirected edge once, as arrays (source index, target index, weight) with source < target."""
-        up = sp.triu(self.adjacency, k=1).tocoo()
+        adj = self.adjacency
+        if _compiled(adj) and adj.has_sorted_indices:   # row by row, sorted: the upper entries come in order
+            from .graph_kernels import upper_entries
+
+            return upper_entries(adj)
+        up = sp.triu(adj, k=1).tocoo()
         row, col = up.row.astype(np.int64), up.col.astype(np.int64)
         key = row * self.n_skills + col
         if (key[1:] > key[:-1]).all():                 # rows of sorted indices come out in order: no sort
@@ -271,6 +280,14 @@ class SkillGraph:
 
     def weight(self, a: str, b: str) -> float:
         return float(self.adjacency[self.index[a], self.index[b]])
+
+
+def _compiled(adj) -> bool:
+    """Whether to walk a large CSR matrix with a compiled pass (:mod:`steps_core.graph_kernels`, no temporary
+    arrays): when numba is loaded already (building a tree loads it; counting a corpus does not pay for it)."""
+    import sys
+
+    return adj.format == "csr" and adj.nnz >= 100_000 and "numba" in sys.modules
 
 
 def _weights(weighting: str, c: np.ndarray, ni: np.ndarray, nj: np.ndarray, n_records: int) -> np.ndarray:

@@ -90,3 +90,16 @@ def test_tree_file_from_the_cli_is_the_library_file_byte_for_byte(tmp_path):
         graph = read_graph_csv(source) if str(source).endswith(".csv") else source    # an edge list or a corpus
         write_tree_json(build_taxonomy(graph, BuildSettings(height=3)), tmp_path / "lib.json")
         assert (tmp_path / "cli.json").read_bytes() == (tmp_path / "lib.json").read_bytes()
+
+
+def test_tree_file_from_an_edge_list_without_counts_is_the_library_file(tmp_path):
+    """An edge list without co-occurrence counts (the compiled writer walks the adjacency itself)."""
+    from steps_core.generators import planted_hierarchy
+    from steps_core.graph import read_graph_csv, write_graph_csv
+    from steps_core.tree import write_tree_json
+
+    write_graph_csv(planted_hierarchy(200, n_groups=2, n_sub=2, seed=3)[0], tmp_path / "g.csv")
+    run("tree", tmp_path / "g.csv", "--height", "2", "-o", tmp_path / "cli.json")
+    write_tree_json(build_tree(read_graph_csv(tmp_path / "g.csv"), k=2), tmp_path / "lib.json")
+    assert (tmp_path / "cli.json").read_bytes() == (tmp_path / "lib.json").read_bytes()
+    assert json.loads((tmp_path / "cli.json").read_text())["edges"][0][2] > 0

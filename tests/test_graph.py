@@ -234,3 +234,29 @@ def test_semantic_blend_weights_by_alpha(alpha):
     assert b.weight("a", "b") == pytest.approx((1 - alpha) * 1.0 + alpha * cos[0, 1])
     assert b.weight("c", "d") == pytest.approx((1 - alpha) * 0.5 + alpha * cos[2, 3])
     assert b.weight("a", "d") == pytest.approx(alpha * cos[0, 3])
+
+
+def test_compiled_upper_entries_are_the_upper_triangle():
+    """graph_kernels.upper_entries / upper_count (used by SkillGraph.edges and n_edges on large graphs once numba
+    is loaded) against scipy's triu, with explicit zeros and a column stored twice."""
+    import scipy.sparse as sp
+
+    from steps_core.graph_kernels import upper_count, upper_entries
+
+    rng = np.random.default_rng(4)
+    for n in (1, 5, 60):
+        dense = np.triu(rng.random((n, n)) * (rng.random((n, n)) < 0.3), 1)
+        dense[dense > 0.25] = np.round(dense[dense > 0.25], 1)
+        adj = sp.csr_array(dense + dense.T + np.diag(rng.random(n)))         # a diagonal: not above it
+        adj.data[:: 3] = 0.0                              # explicit zeros stay entries
+        if adj.nnz:
+            r = int(np.flatnonzero(np.diff(adj.indptr))[0])
+            lo = adj.indptr[r]                             # a row's first column stored twice
+            adj = sp.csr_array((np.insert(adj.data, lo, 0.5), np.insert(adj.indices, lo, adj.indices[lo]),
+                                np.r_[adj.indptr[: r + 1], adj.indptr[r + 1:] + 1]), shape=adj.shape)
+        up = sp.triu(adj, k=1).tocoo()
+        src, dst, w = upper_entries(adj)
+        assert src.dtype == dst.dtype == np.int64 and w.dtype == np.float64
+        assert list(zip(src.tolist(), dst.tolist(), w.tolist())) == list(zip(up.row.tolist(), up.col.tolist(),
+                                                                             up.data.tolist()))
+        assert upper_count(adj) == up.nnz

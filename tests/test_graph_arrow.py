@@ -47,3 +47,42 @@ def test_anything_to_report_takes_the_careful_path(tmp_path):
         path = tmp_path / f"{name}.csv"
         path.write_text("source,target,weight\n" + body, encoding="utf-8")
         assert read_edges_arrow(path, {}) is None, name
+
+
+def test_many_blocks_any_order_and_counts(tmp_path, monkeypatch):
+    """Small reading blocks (each with its own dictionaries of names), pairs in any order and either direction,
+    zero weights and counts: the careful reader's graph. A pair listed twice, a self-loop or a negative count in
+    a later block still sends the file to the careful reader."""
+    import steps_core.graph_arrow as GA
+
+    monkeypatch.setattr(GA, "BLOCK_BYTES", 1 << 10)
+    rng = np.random.default_rng(8)
+    pairs = sorted({(int(a), int(b)) for a, b in rng.integers(0, 400, (3000, 2)) if a < b})
+    order = rng.permutation(len(pairs))
+    lines = []
+    for k in order:
+        a, b = pairs[k]
+        if rng.random() < 0.5:
+            a, b = b, a
+        w = 0.0 if rng.random() < 0.1 else float(rng.random())
+        lines.append(f"skill {a},skill {b},{w!r},{int(rng.integers(0, 4))}")
+    path = tmp_path / "g.csv"
+    path.write_text("source,target,weight,cooccur\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    fast = read_edges_arrow(path, {"lonely": 3})
+    assert fast is not None
+    careful = G.graph_from_edges([line.split(",") for line in lines], skills=["lonely"], counts={"lonely": 3})
+    same(fast, careful)
+    no_counts = tmp_path / "n.csv"
+    no_counts.write_text("source,target,weight\n" + "\n".join(x.rsplit(",", 1)[0] for x in lines) + "\n")
+    same(read_edges_arrow(no_counts, {}), G.graph_from_edges([x.split(",")[:3] for x in lines]))
+    for bad in (lines[5].rsplit(",", 1)[0].split(",")[1] + "," + lines[5].split(",")[0] + ",1.0,1",
+                "skill 7,skill 7,1.0,1", "skill 1,skill 2,1.0,-1"):
+        path.write_text("source,target,weight,cooccur\n" + "\n".join(lines + [bad]) + "\n", encoding="utf-8")
+        assert read_edges_arrow(path, {}) is None, bad
+
+
+def test_header_only(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("source,target,weight\n", encoding="utf-8")
+    g = read_edges_arrow(path, {"a": 1})
+    assert g is not None and g.skills == ("a",) and g.adjacency.nnz == 0

@@ -67,7 +67,6 @@ def tree_cmd(input_path, height, old_k, method, no_refine, n_starts, seed, catal
     the graph is built first with the graph options.
     """
     from ..corpus import read_catalog
-    from ..edge_text import edges_json
     from ..graph import nodes_path, read_graph_csv
     from ..io import check_output
     from ..taxonomy import build_taxonomy
@@ -78,8 +77,8 @@ def tree_cmd(input_path, height, old_k, method, no_refine, n_starts, seed, catal
     options = read_options(kwargs)
     inputs = [input_path, nodes_path(input_path), *[p for p in (catalog, edits_from) if p]]
     check_output(output, inputs)
-    # the optimiser's compiled kernels (numba: ~1 s to import) load while the input is read
-    threading.Thread(target=importlib.import_module, args=("steps_core.optimize",), daemon=True).start()
+    # the optimiser's compiled kernels (numba: ~1 s to import and start) load while the input is read
+    threading.Thread(target=_load_kernels, daemon=True).start()
     skills = read_catalog(catalog) if catalog else ()
     if _is_edge_list(input_path):
         graph, blend = read_graph_csv(input_path), settings           # the blend, if any, is still to come
@@ -88,7 +87,7 @@ def tree_cmd(input_path, height, old_k, method, no_refine, n_starts, seed, catal
     with ThreadPoolExecutor(1) as pool, stage_bars() as progress:
         # the file's edge list depends on the graph only: written on the other core while the tree builds
         # (the build's compiled merging releases the interpreter), unless the semantic blend changes the graph
-        early = pool.submit(edges_json, graph, path=str(output)) if blend.semantic <= 0 else None
+        early = pool.submit(_edges_text, graph, str(output)) if blend.semantic <= 0 else None
         tree = build_taxonomy(graph, blend, catalog=skills, progress=progress)
         extra = []
         if edits_from is not None:
@@ -99,6 +98,21 @@ def tree_cmd(input_path, height, old_k, method, no_refine, n_starts, seed, catal
     echo_kv(extra + [("skills", tree.n_skills), ("edges", tree.graph.n_edges), ("height", tree.height),
                      ("communities", len(tree.communities)), ("H^1 (bits)", f"{tree.h1:.6f}"),
                      ("H^T (bits)", f"{tree.entropy:.6f}"), ("theta", f"{tree.theta:.4f}"), ("tree", path)])
+
+
+def _edges_text(graph, output: str):
+    from ..edge_text import edges_json_bytes                  # (numba: imported here, not before the read)
+
+    return edges_json_bytes(graph, path=output)
+
+
+def _load_kernels() -> None:
+    """Import the optimiser and start numba (its first compiled call costs ~0.3 s, whichever it is), so that
+    both are ready when the edge list has been read (pyarrow reads it without holding the interpreter)."""
+    importlib.import_module("steps_core.optimize")
+    from ..graph_kernels import warm_up
+
+    warm_up()
 
 
 def _apply_edits(tree, workspace_path: str):
