@@ -322,6 +322,20 @@ def _pairs(graph: SkillGraph):
     return indptr, dst, np.ascontiguousarray(weight, np.float64), count
 
 
+def _buffer(size: int) -> np.ndarray:
+    """An uninitialised byte array, from pyarrow's memory pool when pyarrow is loaded: ``steps tree`` has just
+    read the edge list with it, and memory its reader let go of is reused instead of fresh pages (on the
+    virtual machine measured, first touches of fresh memory cost about as much as writing the text; 2.9M
+    edges: 0.3-0.6 s less system time)."""
+    import sys
+
+    if "pyarrow" in sys.modules:
+        import pyarrow as pa
+
+        return np.frombuffer(pa.allocate_buffer(size), np.uint8)
+    return np.empty(size, np.uint8)
+
+
 def edges_json_bytes(graph: SkillGraph, *, path: str | None = None) -> np.ndarray:
     """:func:`edges_json` as UTF-8 bytes, in a numpy ``uint8`` array (write it as it is: no copy is made).
 
@@ -350,7 +364,7 @@ def edges_json_bytes(graph: SkillGraph, *, path: str | None = None) -> np.ndarra
     spare, spare_end = _packed(spare)
     with_count = count is not None
     counts = np.ascontiguousarray(count, np.int64) if with_count else np.zeros(1, np.int64)
-    out = np.empty(bound, np.uint8)                    # pages past the end are never touched
+    out = _buffer(bound)                               # pages past the end are never touched
     end = _write_rows(indptr, indices, weight, counts, with_count, names, name_end, spare, spare_end, out)
     return out[:end]
 
