@@ -43,7 +43,7 @@ _POW10_64 = np.array([10 ** j for j in range(20)], np.uint64)
 LOWEST, HIGHEST = 1e-18, 1e17
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _mul64(a, b):
     """a * b as (high, low) 64-bit words."""
     a0, a1 = a & _M32, a >> _S32
@@ -53,14 +53,14 @@ def _mul64(a, b):
     return p11 + (p01 >> _S32) + (p10 >> _S32) + (mid >> _S32), (p00 & _M32) | (mid << _S32)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _bit(w2, w1, w0, b):
     """Bit b of the 192-bit number (w2, w1, w0)."""
     w = w0 if b < 64 else (w1 if b < 128 else w2)
     return (w >> _U(b % 64)) & _ONE
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _low_bits_zero(w2, w1, w0, b):
     """Whether bits 0 .. b-1 of (w2, w1, w0) are all zero."""
     if b <= 0:
@@ -76,7 +76,7 @@ def _low_bits_zero(w2, w1, w0, b):
     return b == 128 or (w2 & ((_ONE << _U(b - 128)) - _ONE)) == _Z
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _shift_down(w2, w1, w0, b):
     """(w2, w1, w0) >> b, when it fits in 64 bits."""
     if b >= 128:
@@ -89,7 +89,7 @@ def _shift_down(w2, w1, w0, b):
     return (w0 >> _U(b)) | (w1 << _U(64 - b))
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _scaled(a, j, shift):
     """floor(a * 10**j / 2**shift) and its fraction: 0 none, 1 below one half, 2 one half, 3 above."""
     h1, l1 = _mul64(a, _POW10[j, 1])
