@@ -403,7 +403,8 @@ def iter_records(path: str | Path, *, format: str | None = None, skills_field: s
 def records_at(path: str | Path, positions: Iterable[int], **options) -> list[Record]:
     """The records at ``positions`` (0-based, counting the tagged records :func:`iter_records` yields, the order
     a :class:`~steps_core.novelty.SupportIndex` numbers them in), in the order asked; reads no further than the
-    last one."""
+    last one. To fetch records again and again, :class:`steps_core.record_index.RecordIndex` reads the corpus
+    once and then only the records asked for, with the same results."""
     wanted = list(dict.fromkeys(int(p) for p in positions))
     if not wanted:
         return []

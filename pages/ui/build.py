@@ -92,7 +92,7 @@ def base_tree() -> EncodingTree:
     force = st.session_state.pop("_rebuild", False)
     if force:                     # this source's counts, index and tree only: other sessions keep theirs
         cooc = corpus_key(source, skip_bad())
-        for kind, k in (("cooc", cooc), ("support", cooc), ("tree", f"{ws.path}|{key}")):
+        for kind, k in (("cooc", cooc), ("support", cooc), ("records", cooc), ("tree", f"{ws.path}|{key}")):
             forget(kind, k)
 
     def compute() -> EncodingTree:
