@@ -56,16 +56,27 @@ def network_page(_tree: EncodingTree, version: str, focus: int) -> str:
     return network.network_html(_tree, focus=focus)
 
 
-def table(df, tree: EncodingTree, **kwargs):
-    """A dataframe with the community colours (a swatch), entropy as bars, numbers to 3 significant digits and
-    units (a plain dataframe: a pandas Styler is slow to build, send and draw, every cell carrying its CSS)."""
+def styled(df, tree: EncodingTree) -> tuple[pd.DataFrame, dict]:
+    """A table with the community colours (a swatch), entropy as bars, numbers to 3 significant digits and units,
+    and its column config (a plain dataframe: a pandas Styler is slow to build, send and draw, every cell carrying
+    its CSS)."""
     df = df.rename(columns={"h(α) (bits)": "uncertainty (bits)", "Se (bits)": "bits to locate",
                             "volume share": "share of links", "degree": "links"})
     df = charts.with_swatch(df, charts.community_colour_map(tree))
     types = {**{c: tables.number_column(f) for c, f in NUMBER_FORMATS.items()},
              **{c: tables.bar_column(df[c]) for c in ("uncertainty (bits)", "bits to locate") if c in df.columns}}
-    config = {**tables.swatch_column(), **tables.merged_config(df, types, COLUMN_HELP)}
-    return st.dataframe(df, hide_index=True, width="stretch", column_config=config, **kwargs)
+    return df, {**tables.swatch_column(), **tables.merged_config(df, types, COLUMN_HELP)}
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def community_table(_tree: EncodingTree, version: str) -> tuple[pd.DataFrame, dict]:
+    """The communities view's table, the same on every run for a tree version (never changed once made)."""
+    return styled(charts.community_frame(_tree), _tree)
+
+
+def table(styled_table: tuple[pd.DataFrame, dict], **kwargs):
+    df, config = styled_table
+    return st.dataframe(df, hide_index=True, width="stretch", column_config=dict(config), **kwargs)
 
 
 def skills_found(tree: EncodingTree, samples=None):
@@ -146,7 +157,7 @@ def tree_chart(tree: EncodingTree, picked: int | None, kind: str, colour: str, s
 
 def communities_view(tree: EncodingTree) -> None:
     st.caption("Pick a row to inspect a community (the same as clicking it in the chart).")
-    table(charts.community_frame(tree), tree, key="tax_table", on_select="rerun", selection_mode="single-row",
+    table(community_table(tree, tree.version), key="tax_table", on_select="rerun", selection_mode="single-row",
           height=420)
 
 
@@ -154,7 +165,7 @@ def skills_view(tree: EncodingTree, samples) -> None:
     st.text_input("Search skills", key="tax_search", placeholder="part of a skill name or community label")
     df = skills_found(tree, samples)
     st.caption(f"{len(df):,} of {tree.n_skills:,} skills. Pick a row to inspect a skill.")
-    table(df, tree, key="tax_skills", on_select="rerun", selection_mode="single-row", height=420)
+    table(styled(df, tree), key="tax_skills", on_select="rerun", selection_mode="single-row", height=420)
 
 
 def network_view(tree: EncodingTree, picked: int | None) -> None:

@@ -39,8 +39,25 @@ def test_community_from_the_table_shows_its_skills(app_env):
     reps = " · ".join(tree.representatives(node, 5))
     assert any(reps in str(m.value) for m in at.markdown)
     best = sorted(range(len(records)), key=lambda i: (-len(records[i] & members), i))[:3]
-    examples = [re.sub(r"\\(.)", r"\1", str(m.value)) for m in at.markdown if str(m.value).startswith("- ")][:3]
+    shown = next(str(m.value) for m in at.markdown if str(m.value).startswith("- "))     # one list of the three
+    examples = [re.sub(r"\\(.)", r"\1", e) for e in shown.split("\n- ")]
     assert len(examples) == 3 and all(f"Task {i}:" in e for i, e in zip(best, examples))
+    # the new combinations inside each community: gap_combinations' three best as one list, or the caption that
+    # says there is none (as in every community of this small corpus)
+    from steps_core.corpus import iter_skill_lists
+    from steps_core.coverage import gap_combinations
+    from steps_core.novelty import SupportIndex
+
+    index = SupportIndex.from_skill_lists(iter_skill_lists(app_env.files["corpus"]))
+    for row, node in enumerate(tree.communities):
+        if tree.n_members(node) < 3:
+            continue
+        select_row(at, "tax_table", row)
+        want = [" + ".join(c.skills) for c in gap_combinations(tree, tree.ids[node], k=3, top=3, index=index)]
+        shown = [re.sub(r"\\(.)", r"\1", str(m.value)).split("\n- ")[1:] for m in at.markdown
+                 if str(m.value).startswith("**New combinations inside it**")]
+        none = any("No new combination of three skills" in str(c.value) for c in at.caption)
+        assert (shown, none) == (([want], False) if want else ([], True)), tree.ids[node]
 
 
 def test_chart_selection_and_skill_search(app_env):
