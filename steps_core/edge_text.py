@@ -304,6 +304,29 @@ def _write_rows(indptr, indices, weight, count, with_count, names, name_end, spa
     return pos + 1
 
 
+@numba.njit(cache=True, nogil=True)
+def _write_lines(values, out):
+    """Each float's text (:func:`_write_float`) and a line break; a float it does not format: an empty line."""
+    bits = values.view(np.uint64)
+    pos = 0
+    for i in range(values.size):
+        end = _write_float(values[i], bits[i], out, pos)
+        pos = (pos if end < 0 else end) + 1
+        out[pos - 1] = 10
+    return pos
+
+
+def float_texts(values: np.ndarray) -> list[str]:
+    """``[repr(float(x)) for x in values]`` (finite floats), formatted by the compiled pass."""
+    values = np.ascontiguousarray(values, np.float64)
+    out = np.empty(values.size * 26 + 1, np.uint8)
+    texts = out[:_write_lines(values, out)].tobytes().decode("ascii").split("\n")[:-1]
+    size = np.abs(values)
+    for i in np.flatnonzero((size != 0) & ~((size >= LOWEST) & (size < HIGHEST))).tolist():
+        texts[i] = repr(float(values[i]))
+    return texts
+
+
 def _packed(texts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     ends = np.zeros(len(texts) + 1, np.int64)
     np.cumsum([len(t) for t in texts], out=ends[1:])

@@ -530,3 +530,24 @@ def test_from_parent_errors():
         EncodingTree.from_parent(g, [6, 6, 6, 7, 7, 7, -1, -1])
     with pytest.raises(InputError, match="needs at least 7 nodes"):
         EncodingTree.from_parent(g, [6] * 6)
+
+
+def test_tree_json_is_json_dumps_of_the_document(tmp_path):
+    """The file is json.dumps(to_dict(...), indent=1) with the edge list on one line, byte for byte (the head is
+    written straight from the arrays), also with quotes, backslashes and accents in names and labels, custom
+    labels, counts, no explicit k and weights far from 1; a value JSON cannot hold is still named."""
+    rng = np.random.default_rng(21)
+    for trial in range(30):
+        g = random_graph(rng, int(rng.integers(1, 14)), [(1.0,), (0.1, 0.3), (), (1e-20, 3e20, 2.5)][trial % 4])
+        names = {s: s if rng.random() < 0.6 else f'{s} "é\\\\ü' for s in g.skills}
+        g = replace(g, skills=tuple(names[s] for s in g.skills), n_records=int(rng.integers(0, 99)))
+        parent = messy_parent(rng, g.n_skills)
+        labels = {int(c): f'mine "{c}" ü' for c in range(g.n_skills, parent.size) if rng.random() < 0.3}
+        t = EncodingTree.from_parent(g, parent, labels=labels, k=None if trial % 3 else 4, method="greedy")
+        doc = to_dict(t)
+        head = json.dumps({k: v for k, v in doc.items() if k != "edges"}, ensure_ascii=False, indent=1)
+        want = head[:-1].rstrip() + ',\n "edges": ' + json.dumps(doc["edges"], ensure_ascii=False) + "\n}"
+        assert write_tree_json(t, tmp_path / "t.json").read_bytes() == want.encode("utf-8")
+    broken = replace(t, vol=np.where(np.arange(t.n_nodes) == t.root, np.nan, t.vol))
+    with pytest.raises(InputError, match="root.vol"):
+        write_tree_json(broken, tmp_path / "bad.json")
