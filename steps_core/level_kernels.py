@@ -499,20 +499,29 @@ def greedy_merge(indptr, indices, data, vol, self_in, lvp, tol, eager):
 
 # ------------------------------------------------------------------------------------- aggregation
 @numba.njit(cache=True, nogil=True)
-def aggregate(indptr, indices, data, vol, self_in, labels, n_groups):
-    """Collapse groups (labels 0 .. n_groups - 1) into items: CSR weights between groups, group volumes, twice
-    the weight inside each group, and one member of each group (to carry its block)."""
-    n = vol.shape[0]
+def group_members(labels, n_groups):
+    """Items sorted by group (a counting sort; items labelled -1 are left out): ``(start, members)``, the members
+    of group g being ``members[start[g]:start[g + 1]]``, in item order."""
     start = np.zeros(n_groups + 1, np.int64)
-    for i in range(n):
-        start[labels[i] + 1] += 1
+    for i in range(labels.shape[0]):
+        if labels[i] >= 0:
+            start[labels[i] + 1] += 1
     for c in range(n_groups):
         start[c + 1] += start[c]
     fill = start[:-1].copy()
-    members = np.empty(n, np.int64)
-    for i in range(n):
-        members[fill[labels[i]]] = i
-        fill[labels[i]] += 1
+    members = np.empty(start[n_groups], np.int64)
+    for i in range(labels.shape[0]):
+        if labels[i] >= 0:
+            members[fill[labels[i]]] = i
+            fill[labels[i]] += 1
+    return start, members
+
+
+@numba.njit(cache=True, nogil=True)
+def aggregate(indptr, indices, data, vol, self_in, labels, n_groups):
+    """Collapse groups (labels 0 .. n_groups - 1) into items: CSR weights between groups, group volumes, twice
+    the weight inside each group, and one member of each group (to carry its block)."""
+    start, members = group_members(labels, n_groups)
     g_vol = np.zeros(n_groups)
     g_self = np.zeros(n_groups)
     rep = np.empty(n_groups, np.int64)
@@ -555,19 +564,7 @@ def aggregate(indptr, indices, data, vol, self_in, labels, n_groups):
 def quotient(indptr, indices, data, item_of, n_items):
     """The weights between items, each a group of vertices (``item_of[v]``: v's item, -1 for none), as CSR with
     sorted columns and no diagonal: what ``P^T A P`` gives for the vertex-to-item indicator P, less its diagonal."""
-    n = item_of.shape[0]
-    start = np.zeros(n_items + 1, np.int64)
-    for v in range(n):
-        if item_of[v] >= 0:
-            start[item_of[v] + 1] += 1
-    for c in range(n_items):
-        start[c + 1] += start[c]
-    fill = start[:-1].copy()
-    members = np.empty(start[n_items], np.int64)
-    for v in range(n):
-        if item_of[v] >= 0:
-            members[fill[item_of[v]]] = v
-            fill[item_of[v]] += 1
+    start, members = group_members(item_of, n_items)
     kw = np.zeros(n_items)
     mark = np.zeros(n_items, np.bool_)
     touched = np.empty(n_items, np.int64)

@@ -39,13 +39,7 @@ def canonical_form(graph: SkillGraph, parent: Sequence[int] | np.ndarray, labels
         raise InputError("a skill (leaf) cannot be the parent of another node")
     root = int(roots[0])
     # the levels below the root (nodes a cycle keeps from the root are never reached)
-    kid_ptr, kids = _children_csr(parent)
-    levels = [np.array([root], np.int64)]
-    while True:
-        nxt = _gather_children(kid_ptr, kids, levels[-1])
-        if nxt.size == 0:
-            break
-        levels.append(nxt)
+    levels = _levels(parent, root)
     reached = np.zeros(n_nodes, bool)
     for lv in levels:
         reached[lv] = True
@@ -76,13 +70,7 @@ def canonical_form(graph: SkillGraph, parent: Sequence[int] | np.ndarray, labels
     stays = kept_kid[(n_kept_kids[parent[kept_kid]] >= 2) | (parent[kept_kid] == top)]
     up = np.full(n_nodes, -1, np.int64)
     up[rep[stays]] = parent[stays]
-    kp_ptr, kp_kids = _children_csr(up)
-    tree_levels = [np.array([top], np.int64)]
-    while True:
-        nxt = _gather_children(kp_ptr, kp_kids, tree_levels[-1])
-        if nxt.size == 0:
-            break
-        tree_levels.append(nxt)
+    tree_levels = _levels(up, top)
     # children are ordered by volume (exact sums of their skills' degrees), then by their smallest skill
     deg = np.asarray(graph.degree, float)
     below = np.full((n, len(tree_levels)), -1, np.int64)     # below[v, d]: v's ancestor at depth d
@@ -201,6 +189,18 @@ def _gather_children(ptr: np.ndarray, kids: np.ndarray, nodes: np.ndarray) -> np
         return np.empty(0, np.int64)
     ends = np.cumsum(count)
     return kids[np.repeat(first - (ends - count), count) + np.arange(total)]
+
+
+def _levels(parent: np.ndarray, root: int) -> list[np.ndarray]:
+    """The nodes under ``root`` level by level (``[root], its children, ...``), each level parent after parent;
+    nodes a cycle keeps from the root are never reached."""
+    ptr, kids = _children_csr(parent)
+    levels = [np.array([root], np.int64)]
+    while True:
+        nxt = _gather_children(ptr, kids, levels[-1])
+        if nxt.size == 0:
+            return levels
+        levels.append(nxt)
 
 
 def _sibling_order(nodes: np.ndarray, parent_key: np.ndarray, d: int, deg: np.ndarray, below: np.ndarray,
